@@ -1,0 +1,449 @@
+//! The typed syntax tree of a rule file, with spans; no pest types appear here.
+//!
+//! Names are kept as written: resolving them against the schema is the
+//! checker's job (`guifan-eval`).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+
+use crate::span::{SourceId, Span, Spanned};
+
+/// A parsed rule file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleFile {
+    /// The file it came from
+    pub source: SourceId,
+    /// Its declarations, in order
+    pub items: Vec<Item>,
+}
+
+/// One top-level declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `kind merchant { ... }`
+    Kind(RecordDecl),
+    /// `record Withdrawal { ... }`
+    Record(RecordDecl),
+    /// `effect restrict(target: string)`
+    Effect(EffectDecl),
+    /// `platform douyin { currency CNY }`
+    Platform(PlatformDecl),
+    /// `policy douyin.zero_deposit_trial { ... }`
+    Policy(PolicyDecl),
+}
+
+/// A name as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    /// The name
+    pub name: String,
+    /// Where it was written
+    pub span: Span,
+}
+
+/// A subject kind or a named record type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordDecl {
+    /// Its name
+    pub name: Ident,
+    /// Its fields, in order
+    pub fields: Vec<FieldDecl>,
+    /// The whole declaration
+    pub span: Span,
+}
+
+/// `name: type` (a record field, or an effect argument)
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDecl {
+    /// The field's name
+    pub name: Ident,
+    /// Its type
+    pub ty: TypeExpr,
+}
+
+/// A type as written, `money` or `[{ at: timestamp }]?`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeExpr {
+    /// The type itself
+    pub kind: TypeExprKind,
+    /// Written with `?`: the value may be absent
+    pub optional: bool,
+    /// Where it was written
+    pub span: Span,
+}
+
+/// The forms of a type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeExprKind {
+    /// A built-in type or a declared record (`money`, `Withdrawal`)
+    Named(Ident),
+    /// `[T]`
+    List(Box<TypeExpr>),
+    /// `map<K, V>`
+    Map(Box<TypeExpr>, Box<TypeExpr>),
+    /// `{ field: T, ... }`
+    Record(Vec<FieldDecl>),
+    /// `"a" | "b"`
+    Enum(Vec<Spanned<String>>),
+}
+
+/// `effect name(arg: T, ...)`
+#[derive(Clone, Debug, PartialEq)]
+pub struct EffectDecl {
+    /// The effect's kind
+    pub name: Ident,
+    /// Its arguments
+    pub params: Vec<FieldDecl>,
+    /// The whole declaration
+    pub span: Span,
+}
+
+/// `platform douyin { currency CNY zone Asia/Shanghai }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlatformDecl {
+    /// The value of records' `platform` field
+    pub name: Ident,
+    /// The currency of money in records without a `currency` field
+    pub currency: Option<Spanned<String>>,
+    /// The platform's time zone
+    pub zone: Option<Spanned<String>>,
+}
+
+/// A policy: header, parameters, definitions and rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyDecl {
+    /// Stable dotted ID (`douyin.zero_deposit_trial`)
+    pub id: Spanned<String>,
+    /// `title "..."`
+    pub title: Option<Spanned<String>>,
+    /// `source "..."`
+    pub source_text: Option<Spanned<String>>,
+    /// `subject merchant where ...`
+    pub subject: Option<SubjectDecl>,
+    /// `zone Asia/Shanghai`
+    pub zone: Option<Spanned<String>>,
+    /// `currency CNY`
+    pub currency: Option<Spanned<String>>,
+    /// `effective from ... until ...`
+    pub effective: Option<Window>,
+    /// `governed by order_at`
+    pub governed_by: Option<Expr>,
+    /// `param name: T = default`
+    pub params: Vec<ParamDecl>,
+    /// `let name = expr`
+    pub lets: Vec<LetDecl>,
+    /// `rule name { ... }`
+    pub rules: Vec<RuleDecl>,
+    /// The whole declaration
+    pub span: Span,
+    /// Header entries given twice, for the checker to report
+    pub duplicates: Vec<Span>,
+}
+
+/// `subject merchant where platform == "douyin"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubjectDecl {
+    /// The kind of subject judged
+    pub kind: Ident,
+    /// Which subjects of that kind the policy applies to
+    pub filter: Option<Expr>,
+}
+
+/// `from X until Y`: `from` inclusive, `until` exclusive.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Window {
+    /// Inclusive start
+    pub from: Option<Spanned<TimePoint>>,
+    /// Exclusive end
+    pub until: Option<Spanned<TimePoint>>,
+}
+
+/// A bound of a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimePoint {
+    /// A local date, meaning its midnight in the policy's zone (`2023-02-28`)
+    Date(NaiveDate),
+    /// An instant (`2023-02-24T00:00+08:00`)
+    Timestamp(DateTime<FixedOffset>),
+}
+
+/// `param personal_listing_cap: int = 100`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamDecl {
+    /// Its name
+    pub name: Ident,
+    /// Its type
+    pub ty: TypeExpr,
+    /// Its default, if any
+    pub default: Option<Expr>,
+}
+
+/// `let cap = expr`
+#[derive(Clone, Debug, PartialEq)]
+pub struct LetDecl {
+    /// Its name
+    pub name: Ident,
+    /// Its value
+    pub value: Expr,
+}
+
+/// `rule name "title" { when ... then ... }` or with versions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleDecl {
+    /// The rule's name within the policy
+    pub name: Ident,
+    /// Its human title
+    pub title: Option<Spanned<String>>,
+    /// One body, or effective-dated versions
+    pub body: RuleBody,
+    /// The whole declaration
+    pub span: Span,
+}
+
+/// The body of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleBody {
+    /// `when ... then ... message ...`
+    Single(Clauses),
+    /// `version "label" from X { ... } version ...`
+    Versions(Vec<VersionDecl>),
+}
+
+/// `version "假一赔四" from 2023-02-24T00:00+08:00 { ... }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct VersionDecl {
+    /// Its label
+    pub label: Spanned<String>,
+    /// When it is in force
+    pub window: Window,
+    /// What it decides
+    pub clauses: Clauses,
+    /// The whole declaration
+    pub span: Span,
+}
+
+/// `when <condition> then <effects> message "<template>"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clauses {
+    /// The condition
+    pub when: Expr,
+    /// The effects yielded when it holds
+    pub effects: Vec<EffectCall>,
+    /// The message, with `{expr}` interpolations
+    pub message: Option<Template>,
+}
+
+/// `restrict(target: "listing")`
+#[derive(Clone, Debug, PartialEq)]
+pub struct EffectCall {
+    /// The effect's kind
+    pub name: Ident,
+    /// Its arguments
+    pub args: Vec<(Ident, Expr)>,
+    /// The whole call
+    pub span: Span,
+}
+
+/// A message template, `"在线商品 {listings_online} 件"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    /// Text and interpolated expressions, in order
+    pub parts: Vec<TemplatePart>,
+    /// The whole string literal
+    pub span: Span,
+}
+
+/// A piece of a template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplatePart {
+    /// Plain text
+    Text(String),
+    /// `{expr}`
+    Expr(Expr),
+}
+
+/// An expression with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it is
+    pub kind: ExprKind,
+    /// Where it was written
+    pub span: Span,
+}
+
+/// The forms of an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A literal (`100`, `5000.00 CNY`, `"personal"`)
+    Literal(Literal),
+    /// A name: a field of the subject, a parameter, a definition or a binding (`listings_online`)
+    Name(String),
+    /// `now`
+    Now,
+    /// `held`: labels of the named conditions that held in this rule's `when`
+    Held,
+    /// `base.field`
+    Field(Box<Expr>, Ident),
+    /// `base[key]`
+    Index(Box<Expr>, Box<Expr>),
+    /// `not x`, `-x`
+    Unary(UnaryOp, Box<Expr>),
+    /// `a + b`, `a and b`, `a ?? b`
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `x is present` (true) or `x is absent` (false)
+    Presence {
+        /// The tested value
+        expr: Box<Expr>,
+        /// `is present` rather than `is absent`
+        present: bool,
+    },
+    /// `if c then a else b`
+    If {
+        /// Condition
+        cond: Box<Expr>,
+        /// Value when it holds
+        then: Box<Expr>,
+        /// Value otherwise
+        otherwise: Box<Expr>,
+    },
+    /// `[a, b]`
+    List(Vec<Expr>),
+    /// `max(a, b)`
+    Call {
+        /// Function name
+        func: Ident,
+        /// Arguments
+        args: Vec<Expr>,
+    },
+    /// `sum(d.points for d in deductions where d.at > now - 30d)`
+    Comprehension {
+        /// Aggregate name (`any`, `all`, `count`, `sum`, `min`, `max`, `filter`, `map`)
+        func: Ident,
+        /// The value computed per item, when given (`d.points`)
+        map: Option<Box<Expr>>,
+        /// The item's name (`d`)
+        binder: Ident,
+        /// The collection iterated
+        source: Box<Expr>,
+        /// Which items count, when given
+        filter: Option<Box<Expr>>,
+    },
+    /// `any { label "说明": cond ... }`
+    Conditions {
+        /// `any` or `all`
+        quantifier: Quantifier,
+        /// The named conditions
+        items: Vec<NamedCondition>,
+    },
+}
+
+/// `any` or `all` over named conditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    /// At least one holds
+    Any,
+    /// Every one holds
+    All,
+}
+
+/// `deposit_full "保证金足额": deposit.balance >= deposit.required`
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedCondition {
+    /// Its label
+    pub name: Ident,
+    /// Its description, used in messages
+    pub description: Option<Spanned<String>>,
+    /// The condition
+    pub cond: Expr,
+}
+
+/// Prefix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// `not`
+    Not,
+    /// `-`
+    Neg,
+}
+
+/// Infix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `or`
+    Or,
+    /// `and`
+    And,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `in`
+    In,
+    /// `??`
+    Coalesce,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl BinaryOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::Coalesce => "??",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+        }
+    }
+}
+
+/// Literal values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    /// `true`, `false`
+    Bool(bool),
+    /// `100`
+    Int(i64),
+    /// `1.5`
+    Decimal(Decimal),
+    /// `5000.00 CNY`
+    Money(Decimal, String),
+    /// `50%`, held as the fraction (`0.5`)
+    Percent(Decimal),
+    /// `"personal"`
+    Str(String),
+    /// `2023-02-28`
+    Date(NaiveDate),
+    /// `2023-02-24T00:00+08:00`
+    Timestamp(DateTime<FixedOffset>),
+    /// `09:00`
+    Time(NaiveTime),
+    /// `30d`, in seconds
+    Duration(i64),
+    /// `permanent`: a duration with no end
+    Permanent,
+}

@@ -1,0 +1,43 @@
+//! The syntax of Guifan (规范) rule files: a pest grammar, a typed AST with
+//! spans, and parse errors as miette diagnostics. No evaluation happens here.
+//!
+//! ```
+//! use guifan_syntax::{parse, SourceId, ast::Item};
+//!
+//! let file = parse(SourceId(0), r#"
+//!     policy shop.demo {
+//!       subject merchant
+//!       rule big "商品过多" {
+//!         when listings_online > 100
+//!         then violation(code: "too_many")
+//!       }
+//!     }
+//! "#).expect("parses");
+//! assert!(matches!(file.items[0], Item::Policy(_)));
+//! ```
+//!
+//! Data flow: text ─[`parse`]→ [`ast::RuleFile`] ─(guifan-eval `check`)→ IR.
+
+pub mod ast;
+mod error;
+mod grammar;
+mod lower;
+mod span;
+
+pub use error::ParseError;
+pub use span::{SourceId, Span, Spanned};
+
+/// Parses one rule file into its AST, or every error found.
+pub fn parse(source: SourceId, text: &str) -> Result<ast::RuleFile, Vec<ParseError>> {
+    lower::file(source, text)
+}
+
+/// Parses a single expression (for tools, tests and template checks).
+pub fn parse_expr(source: SourceId, text: &str) -> Result<ast::Expr, ParseError> {
+    lower::expression(source, text, 0)
+}
+
+/// Parses a timestamp the way the language reads one (`2023-02-24T00:00+08:00`, RFC 3339).
+pub fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    lower::literal::parse_timestamp(text)
+}
