@@ -1,1 +1,79 @@
-//! placeholder
+//! The Guifan (规范) checker and evaluator.
+//!
+//! Pure: no files, no clock, no printing. Rule files parsed by
+//! `guifan-syntax` are checked together against the schema they declare, into
+//! an immutable [`Program`] (`Send + Sync`) whose names are resolved to slots.
+//! Records are decoded straight into the schema's layout and evaluated
+//! against it.
+//!
+//! ```
+//! use guifan_eval::{check, decode_subject, evaluate};
+//! use guifan_syntax::{parse, SourceId};
+//!
+//! let file = parse(SourceId(0), r#"
+//!     kind merchant { platform: string, listings_online: int }
+//!     effect violation(code: string)
+//!     policy demo.listings {
+//!       subject merchant where platform == "douyin"
+//!       zone Asia/Shanghai
+//!       param cap: int = 100
+//!       rule listing_cap {
+//!         when listings_online > cap
+//!         then violation(code: "listing_cap_exceeded")
+//!         message "在线商品 {listings_online} 件, 上限 {cap} 件"
+//!       }
+//!     }
+//! "#).expect("parses");
+//! let program = check(&[file]).expect("checks");
+//! let subject = decode_subject(
+//!     &program.schema,
+//!     br#"{"kind":"merchant","id":"m-1","platform":"douyin","listings_online":101}"#,
+//! ).expect("decodes");
+//! let now = "2023-03-01T12:00:00+08:00".parse().expect("a time");
+//! let outcome = evaluate(&program, &subject, now);
+//! assert_eq!(&*outcome.decisions[0].rule, "demo.listings.listing_cap");
+//! assert_eq!(outcome.decisions[0].message.as_deref(), Some("在线商品 101 件, 上限 100 件"));
+//! ```
+//!
+//! Data flow: `ast::RuleFile`s ─[`check`]→ [`Program`]; JSON ─[`decode_subject`]→
+//! [`Subject`]; ([`Program`], [`Subject`], now) ─[`evaluate`]→ [`Outcome`].
+
+mod check;
+mod decode;
+mod error;
+mod eval;
+mod ir;
+mod schema;
+mod suggest;
+mod types;
+mod value;
+
+pub use check::check;
+pub use decode::{decode_subject, decode_value, duration as parse_duration, DataError};
+pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
+pub use eval::{evaluate, Decision, Effect, Outcome, RuleError};
+pub use ir::{Param, Policy, Program, Rule, Version, Window};
+pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
+pub use types::Type;
+pub use value::{timestamp_text, Currency, Duration, Money, Subject, Value};
+
+impl Program {
+    /// Overrides a parameter's value with JSON text of its type (`120`, `"300.00"`, `["telegram"]`),
+    /// as a deployment does from its TOML settings.
+    pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), String> {
+        let schema = &self.schema;
+        let Some(p) = self.policies.iter_mut().find(|p| &*p.id == policy) else {
+            return Err(format!("no policy `{policy}`"));
+        };
+        let Some(param) = p.params.iter_mut().find(|x| x.name == name) else {
+            let names: Vec<&str> = p.params.iter().map(|x| x.name.as_str()).collect();
+            return Err(format!("policy `{policy}` has no parameter `{name}` (its parameters: {})", names.join(", ")));
+        };
+        let value = decode_value(schema, &param.ty, json).map_err(|e| format!("parameter `{policy}.{name}`: {e}"))?;
+        param.value = value;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,435 @@
+//! Checking: resolve every name against the schema, type every expression,
+//! and lower the AST into the slot-indexed IR. Every error is collected.
+
+mod builtins;
+mod expr;
+mod facts;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono_tz::Tz;
+use guifan_syntax::ast::{self, Item, RuleBody, RuleFile, TimePoint};
+use guifan_syntax::{SourceId, Span, Spanned};
+
+use crate::error::{CheckError, CheckErrorKind};
+use crate::eval;
+use crate::ir::{self, Program};
+use crate::schema::{self, RecordId, Schema};
+use crate::suggest::did_you_mean;
+use crate::types::Type;
+use crate::value::{Currency, Value};
+
+/// Checks every file together (schema declarations may sit in any of them)
+/// and returns the compiled program, or every error found.
+pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
+    let mut errors = Vec::new();
+    let mut schema = schema::build(files, &mut errors);
+    let mut policies = Vec::new();
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    for file in files {
+        for item in &file.items {
+            if let Item::Policy(decl) = item {
+                if !seen_ids.insert(decl.id.node.clone()) {
+                    errors.push(CheckError::new(
+                        file.source,
+                        decl.id.span,
+                        CheckErrorKind::Duplicate {
+                            what: "policy",
+                            name: decl.id.node.clone(),
+                        },
+                    ));
+                    continue;
+                }
+                if let Some(p) = check_policy(&mut schema, file.source, decl, &mut errors) {
+                    policies.push(p);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut by_kind = vec![Vec::new(); schema.kinds.len()];
+    for (i, p) in policies.iter().enumerate() {
+        if let Some(list) = by_kind.get_mut(p.kind.0 as usize) {
+            list.push(i);
+        }
+    }
+    Ok(Program {
+        schema,
+        policies,
+        by_kind,
+    })
+}
+
+/// Name-resolution and typing context for one policy.
+pub(crate) struct Cx<'a> {
+    pub(crate) schema: &'a Schema,
+    pub(crate) source: SourceId,
+    pub(crate) root: RecordId,
+    pub(crate) currency: Option<Currency>,
+    pub(crate) params: Vec<(String, Type)>,
+    pub(crate) lets: Vec<(String, Type)>,
+    pub(crate) locals: Vec<(String, Type)>,
+    /// Paths known to be present here (`trial`, `withdrawal_request`)
+    pub(crate) facts: Vec<String>,
+    pub(crate) held_allowed: bool,
+    pub(crate) errors: &'a mut Vec<CheckError>,
+}
+
+impl Cx<'_> {
+    pub(crate) fn error(&mut self, span: Span, kind: CheckErrorKind) {
+        self.errors.push(CheckError::new(self.source, span, kind));
+    }
+
+    pub(crate) fn push(&mut self, err: CheckError) {
+        self.errors.push(err);
+    }
+
+    pub(crate) fn show(&self, ty: &Type) -> String {
+        ty.display(self.schema).to_string()
+    }
+}
+
+fn check_policy(
+    schema: &mut Schema,
+    source: SourceId,
+    decl: &ast::PolicyDecl,
+    errors: &mut Vec<CheckError>,
+) -> Option<ir::Policy> {
+    for span in &decl.duplicates {
+        errors.push(CheckError::new(
+            source,
+            *span,
+            CheckErrorKind::Duplicate {
+                what: "policy entry",
+                name: "header".into(),
+            },
+        ));
+    }
+    let missing = |entry: &'static str| {
+        CheckError::new(
+            source,
+            decl.id.span,
+            CheckErrorKind::MissingEntry {
+                policy: decl.id.node.clone(),
+                entry,
+            },
+        )
+    };
+    let Some(subject) = &decl.subject else {
+        errors.push(missing("subject").with_help("add `subject <kind>`, for example `subject merchant`"));
+        return None;
+    };
+    let Some(kind) = schema.kind(&subject.kind.name) else {
+        let err = CheckError::new(
+            source,
+            subject.kind.span,
+            CheckErrorKind::UnknownKind {
+                name: subject.kind.name.clone(),
+            },
+        );
+        let help = did_you_mean(&subject.kind.name, schema.kind_names())
+            .unwrap_or_else(|| "declare it with `kind <name> { ... }` under rules/".into());
+        errors.push(err.with_help(help));
+        return None;
+    };
+    let zone = match &decl.zone {
+        Some(z) => match schema::parse_zone(&z.node) {
+            Some(tz) => tz,
+            None => {
+                errors.push(
+                    CheckError::new(source, z.span, CheckErrorKind::UnknownZone { name: z.node.clone() })
+                        .with_help("use an IANA name such as `Asia/Shanghai` or `Europe/Moscow`"),
+                );
+                return None;
+            }
+        },
+        None => {
+            errors.push(missing("zone").with_help("add `zone Asia/Shanghai` (calendar words are computed in it)"));
+            return None;
+        }
+    };
+    let currency = match &decl.currency {
+        Some(c) => match Currency::parse(&c.node) {
+            Some(cur) => Some(cur),
+            None => {
+                errors.push(CheckError::new(source, c.span, CheckErrorKind::InvalidCurrency { code: c.node.clone() }));
+                None
+            }
+        },
+        None => None,
+    };
+    let root = schema.kind_def(kind).map(|k| k.record)?;
+
+    // Parameters: types need the schema mutably (inline records), so resolve them first.
+    let mut param_types = Vec::new();
+    for p in &decl.params {
+        let path = format!("{}.{}", decl.id.node, p.name.name);
+        let ty = schema::resolve_param_type(schema, source, &p.ty, &path, errors);
+        let ty = with_currency(ty, currency);
+        let ty = if p.ty.optional || p.default.is_none() { ty.optional() } else { ty };
+        param_types.push(ty);
+    }
+    let schema: &Schema = schema;
+
+    let mut cx = Cx {
+        schema,
+        source,
+        root,
+        currency,
+        params: Vec::new(),
+        lets: Vec::new(),
+        locals: Vec::new(),
+        facts: Vec::new(),
+        held_allowed: false,
+        errors,
+    };
+
+    let root_def = schema.record(root)?;
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut params = Vec::new();
+    for (p, ty) in decl.params.iter().zip(param_types) {
+        check_new_name(&mut cx, root_def, &mut names, &p.name, "parameter");
+        let value = match &p.default {
+            Some(default) => {
+                let (e, t) = cx.expr(default);
+                cx.expect_fits(&t, &ty, default.span);
+                constant(&mut cx, &e, "a parameter's default").unwrap_or(Value::Absent)
+            }
+            None => Value::Absent,
+        };
+        cx.params.push((p.name.name.clone(), ty.clone()));
+        params.push(ir::Param {
+            name: p.name.name.clone(),
+            ty,
+            value,
+        });
+    }
+
+    let filter = subject.filter.as_ref().map(|f| cx.condition(f));
+    if let Some(f) = &subject.filter {
+        let facts = facts::when_true(f);
+        cx.facts.extend(facts);
+    }
+
+    let governed_by = decl.governed_by.as_ref().map(|g| {
+        let (e, t) = cx.expr(g);
+        cx.expect_fits(&t, &Type::Timestamp, g.span);
+        e
+    });
+
+    let mut lets = Vec::new();
+    for l in &decl.lets {
+        check_new_name(&mut cx, root_def, &mut names, &l.name, "definition");
+        let (e, t) = cx.expr(&l.value);
+        cx.lets.push((l.name.name.clone(), t));
+        lets.push(ir::Let {
+            name: l.name.name.clone(),
+            expr: e,
+        });
+    }
+
+    let effective = decl
+        .effective
+        .as_ref()
+        .map(|w| window(&mut cx, w, zone))
+        .unwrap_or_default();
+
+    let mut rules = Vec::new();
+    let mut rule_names: HashSet<&str> = HashSet::new();
+    for r in &decl.rules {
+        if !rule_names.insert(&r.name.name) {
+            cx.error(
+                r.name.span,
+                CheckErrorKind::Duplicate {
+                    what: "rule",
+                    name: r.name.name.clone(),
+                },
+            );
+            continue;
+        }
+        let id: Arc<str> = Arc::from(format!("{}.{}", decl.id.node, r.name.name));
+        let versions = match &r.body {
+            RuleBody::Single(clauses) => vec![version(&mut cx, None, ir::Window::default(), clauses)],
+            RuleBody::Versions(vs) => {
+                let mut out: Vec<ir::Version> = Vec::new();
+                let mut spans: Vec<(Span, String)> = Vec::new();
+                for v in vs {
+                    let w = window(&mut cx, &v.window, zone);
+                    for (prev, (_, prev_label)) in out.iter().zip(spans.iter()) {
+                        if overlaps(&prev.window, &w) {
+                            cx.push(
+                                CheckError::new(
+                                    source,
+                                    v.label.span,
+                                    CheckErrorKind::VersionOverlap {
+                                        rule: r.name.name.clone(),
+                                        first: prev_label.clone(),
+                                        second: v.label.node.clone(),
+                                    },
+                                )
+                                .with_help("give each version a `from`/`until` window that ends where the next begins"),
+                            );
+                        }
+                    }
+                    spans.push((v.label.span, v.label.node.clone()));
+                    out.push(version(&mut cx, Some(&v.label), w, &v.clauses));
+                }
+                out
+            }
+        };
+        rules.push(ir::Rule {
+            id,
+            name: r.name.name.clone(),
+            title: r.title.as_ref().map(|t| t.node.clone()),
+            versions,
+            span: r.span,
+        });
+    }
+
+    Some(ir::Policy {
+        id: Arc::from(decl.id.node.as_str()),
+        title: decl.title.as_ref().map(|t| t.node.clone()),
+        source_id: source,
+        kind,
+        filter,
+        zone,
+        currency,
+        effective,
+        governed_by,
+        params,
+        lets,
+        rules,
+    })
+}
+
+fn check_new_name<'n>(
+    cx: &mut Cx<'_>,
+    root: &schema::RecordDef,
+    names: &mut HashSet<&'n str>,
+    name: &'n ast::Ident,
+    what: &'static str,
+) {
+    if !names.insert(&name.name) {
+        cx.error(
+            name.span,
+            CheckErrorKind::Duplicate {
+                what,
+                name: name.name.clone(),
+            },
+        );
+    } else if root.slot(&name.name).is_some() {
+        let err = CheckError::new(cx.source, name.span, CheckErrorKind::ShadowsField { name: name.name.clone() })
+            .with_help("choose another name, so that rules can still read the field");
+        cx.push(err);
+    }
+}
+
+/// Gives schema money (`money`, record's currency) the policy's currency.
+pub(crate) fn with_currency(ty: Type, currency: Option<Currency>) -> Type {
+    match ty {
+        Type::Money(None) => Type::Money(currency),
+        Type::List(t) => Type::List(Box::new(with_currency(*t, currency))),
+        Type::Optional(t) => Type::Optional(Box::new(with_currency(*t, currency))),
+        Type::Map(k, v) => Type::Map(
+            Box::new(with_currency(*k, currency)),
+            Box::new(with_currency(*v, currency)),
+        ),
+        other => other,
+    }
+}
+
+fn version(cx: &mut Cx<'_>, label: Option<&Spanned<String>>, window: ir::Window, clauses: &ast::Clauses) -> ir::Version {
+    let when = cx.condition(&clauses.when);
+    let facts = facts::when_true(&clauses.when);
+    let depth = cx.facts.len();
+    cx.facts.extend(facts);
+    cx.held_allowed = true;
+    let effects = clauses.effects.iter().map(|e| cx.effect(e)).collect();
+    let message = clauses.message.as_ref().map(|m| {
+        m.parts
+            .iter()
+            .map(|p| match p {
+                ast::TemplatePart::Text(t) => ir::TemplatePart::Text(t.clone()),
+                ast::TemplatePart::Expr(e) => ir::TemplatePart::Expr(cx.expr(e).0),
+            })
+            .collect()
+    });
+    cx.held_allowed = false;
+    cx.facts.truncate(depth);
+    ir::Version {
+        label: label.map(|l| Arc::from(l.node.as_str())),
+        window,
+        when,
+        effects,
+        message,
+    }
+}
+
+fn window(cx: &mut Cx<'_>, w: &ast::Window, zone: Tz) -> ir::Window {
+    let mut point = |p: &Option<Spanned<TimePoint>>| {
+        p.as_ref().and_then(|p| match instant(p.node, zone) {
+            Some(t) => Some(t),
+            None => {
+                cx.error(p.span, CheckErrorKind::NotConstant { what: "a window bound" });
+                None
+            }
+        })
+    };
+    ir::Window {
+        from: point(&w.from),
+        until: point(&w.until),
+    }
+}
+
+/// The instant a time point stands for: a date means its local midnight.
+pub(crate) fn instant(p: TimePoint, zone: Tz) -> Option<DateTime<FixedOffset>> {
+    match p {
+        TimePoint::Timestamp(t) => Some(t),
+        TimePoint::Date(d) => {
+            let midnight = d.and_hms_opt(0, 0, 0)?;
+            zone.from_local_datetime(&midnight).earliest().map(|t| t.fixed_offset())
+        }
+    }
+}
+
+fn overlaps(a: &ir::Window, b: &ir::Window) -> bool {
+    let starts_before_end = |w1: &ir::Window, w2: &ir::Window| match (w1.from, w2.until) {
+        (Some(f), Some(u)) => f < u,
+        _ => true,
+    };
+    starts_before_end(a, b) && starts_before_end(b, a)
+}
+
+/// Evaluates an expression that must not depend on the subject or the time.
+fn constant(cx: &mut Cx<'_>, e: &ir::Expr, what: &'static str) -> Option<Value> {
+    if !is_constant(e) {
+        cx.error(e.span, CheckErrorKind::NotConstant { what });
+        return None;
+    }
+    match eval::constant(e) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            cx.error(e.span, CheckErrorKind::NotConstant { what });
+            let _ = err;
+            None
+        }
+    }
+}
+
+fn is_constant(e: &ir::Expr) -> bool {
+    use ir::ExprKind::*;
+    match &e.kind {
+        Const(_) => true,
+        Subject(_) | Local(_) | Param(_) | Let(_) | Now | Held | Aggregate { .. } | Conditions(..) => false,
+        Field(b, _) | Not(b) | Neg(b) | Presence(b, _) => is_constant(b),
+        And(a, b) | Or(a, b) | Cmp(_, a, b) | Arith(_, a, b) | In(a, b) | Coalesce(a, b) | Index(a, b) => {
+            is_constant(a) && is_constant(b)
+        }
+        If(a, b, c) => is_constant(a) && is_constant(b) && is_constant(c),
+        List(items) | Call(_, items) => items.iter().all(is_constant),
+    }
+}

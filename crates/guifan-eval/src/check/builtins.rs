@@ -1,0 +1,232 @@
+//! Typing calls to built-in functions.
+
+use std::sync::Arc;
+
+use guifan_syntax::ast::{self, ExprKind, Literal};
+use guifan_syntax::Span;
+
+use super::expr::aggregate;
+use super::Cx;
+use crate::error::{CheckError, CheckErrorKind};
+use crate::ir::{self, Builtin};
+use crate::suggest::did_you_mean;
+use crate::types::Type;
+
+/// Every function name, for suggestions.
+const FUNCTIONS: [&str; 25] = [
+    "date",
+    "month",
+    "year",
+    "time",
+    "weekday",
+    "start_of_day",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "lower",
+    "upper",
+    "trim",
+    "len",
+    "words",
+    "abs",
+    "max",
+    "min",
+    "matches",
+    "any",
+    "all",
+    "count",
+    "sum",
+    "filter",
+    "map",
+    "distinct",
+];
+
+impl Cx<'_> {
+    /// Types a call `func(args...)`.
+    pub(crate) fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> (ir::Expr, crate::types::Type) {
+        let name = func.name.as_str();
+        // `count(xs)`, `sum(xs)`, `max(xs)`: an aggregate over a whole list.
+        if let Some(op) = aggregate(name) {
+            if let [arg] = args {
+                return self.aggregate_call(op, arg, span);
+            }
+            if !matches!(name, "max" | "min") {
+                return self.arity(func, "one list", args.len(), span);
+            }
+        }
+        let mut lowered = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for a in args {
+            let (x, t) = self.expr(a);
+            let t = if matches!(name, "max" | "min") || name == "len" || name == "contains" {
+                match t {
+                    Type::Optional(inner) => {
+                        self.error(a.span, CheckErrorKind::MaybeAbsent { what: "this argument".into() });
+                        *inner
+                    }
+                    other => other,
+                }
+            } else {
+                t
+            };
+            lowered.push(x);
+            types.push(t);
+        }
+        let (builtin, ty) = match name {
+            "date" => (Builtin::Date, self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Date)),
+            "month" => (
+                Builtin::Month,
+                self.signature(func, args, &types, &[&[Type::Timestamp], &[Type::Date]], Type::Date),
+            ),
+            "year" => (
+                Builtin::Year,
+                self.signature(func, args, &types, &[&[Type::Timestamp], &[Type::Date]], Type::Int),
+            ),
+            "time" => (Builtin::TimeOfDay, self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Time)),
+            "weekday" => (
+                Builtin::Weekday,
+                self.signature(func, args, &types, &[&[Type::Timestamp], &[Type::Date]], Type::Int),
+            ),
+            "start_of_day" => (
+                Builtin::StartOfDay,
+                self.signature(func, args, &types, &[&[Type::Date]], Type::Timestamp),
+            ),
+            "starts_with" => (
+                Builtin::StartsWith,
+                self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool),
+            ),
+            "ends_with" => (
+                Builtin::EndsWith,
+                self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool),
+            ),
+            "lower" => (Builtin::Lower, self.signature(func, args, &types, &[&[Type::Str]], Type::Str)),
+            "upper" => (Builtin::Upper, self.signature(func, args, &types, &[&[Type::Str]], Type::Str)),
+            "trim" => (Builtin::Trim, self.signature(func, args, &types, &[&[Type::Str]], Type::Str)),
+            "words" => (Builtin::Words, self.signature(func, args, &types, &[&[Type::Str]], Type::Int)),
+            "contains" => {
+                let ty = match types.as_slice() {
+                    [Type::List(item), x] => {
+                        if !(x.fits(item) || item.fits(x)) {
+                            self.mismatch(args.get(1).map(|a| a.span).unwrap_or(span), item, x);
+                        }
+                        Type::Bool
+                    }
+                    _ => self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool),
+                };
+                (Builtin::Contains, ty)
+            }
+            "len" => {
+                let ty = match types.as_slice() {
+                    [Type::List(_)] | [Type::Map(..)] | [Type::Error] => Type::Int,
+                    _ => self.signature(func, args, &types, &[&[Type::Str]], Type::Int),
+                };
+                (Builtin::Len, ty)
+            }
+            "abs" => {
+                let ty = match types.as_slice() {
+                    [t @ (Type::Int | Type::Decimal | Type::Money(_) | Type::Percent | Type::Duration | Type::Error)] => t.clone(),
+                    _ => self.signature(func, args, &types, &[&[Type::Decimal]], Type::Decimal),
+                };
+                (Builtin::Abs, ty)
+            }
+            "max" | "min" => {
+                let mut ty = Type::Nothing;
+                for (t, a) in types.iter().zip(args) {
+                    ty = self.unify(&ty, t, a.span);
+                }
+                if types.len() < 2 {
+                    return self.arity(func, "two or more values, or one list", types.len(), span);
+                }
+                let builtin = if name == "max" { Builtin::Max } else { Builtin::Min };
+                (builtin, ty)
+            }
+            "matches" => {
+                let ty = self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool);
+                let pattern = match args.get(1).map(|a| &a.kind) {
+                    Some(ExprKind::Literal(Literal::Str(p))) => Some(p.clone()),
+                    _ => None,
+                };
+                match pattern {
+                    Some(p) => match regex::Regex::new(&p) {
+                        Ok(re) => {
+                            lowered.truncate(1);
+                            (Builtin::Matches(Arc::new(re)), ty)
+                        }
+                        Err(e) => {
+                            let at = args.get(1).map(|a| a.span).unwrap_or(span);
+                            self.error(at, CheckErrorKind::InvalidRegex { reason: e.to_string() });
+                            return (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error);
+                        }
+                    },
+                    None => {
+                        let at = args.get(1).map(|a| a.span).unwrap_or(span);
+                        self.error(at, CheckErrorKind::NotConstant { what: "a regular expression" });
+                        return (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error);
+                    }
+                }
+            }
+            _ => {
+                let err = CheckError::new(self.source, func.span, CheckErrorKind::UnknownFunction { name: name.to_string() });
+                let err = match did_you_mean(name, FUNCTIONS) {
+                    Some(h) => err.with_help(h),
+                    None => err.with_help(format!("the functions are {}", FUNCTIONS.join(", "))),
+                };
+                self.push(err);
+                return (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error);
+            }
+        };
+        (
+            ir::Expr {
+                kind: ir::ExprKind::Call(builtin, lowered),
+                span,
+            },
+            ty,
+        )
+    }
+
+    fn mismatch(&mut self, span: Span, expected: &Type, found: &Type) {
+        let kind = CheckErrorKind::TypeMismatch {
+            expected: self.show(expected),
+            found: self.show(found),
+        };
+        self.error(span, kind);
+    }
+
+    fn arity(&mut self, func: &ast::Ident, expected: &str, found: usize, span: Span) -> (ir::Expr, Type) {
+        self.error(
+            func.span,
+            CheckErrorKind::WrongArity {
+                func: func.name.clone(),
+                expected: expected.to_string(),
+                found,
+            },
+        );
+        (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error)
+    }
+
+    /// Checks arguments against one of several accepted signatures.
+    fn signature(&mut self, func: &ast::Ident, args: &[ast::Expr], types: &[Type], accepted: &[&[Type]], result: Type) -> Type {
+        let arity = accepted.first().map(|s| s.len()).unwrap_or(0);
+        if types.len() != arity {
+            let words = match arity {
+                1 => "one argument".to_string(),
+                n => format!("{n} arguments"),
+            };
+            self.arity(func, &words, types.len(), func.span);
+            return Type::Error;
+        }
+        if accepted.iter().any(|sig| types.iter().zip(sig.iter()).all(|(t, s)| t.fits(s))) {
+            return result;
+        }
+        // Report against the first signature, at the first argument that does not fit.
+        if let Some(sig) = accepted.first() {
+            for ((t, s), a) in types.iter().zip(sig.iter()).zip(args) {
+                if !t.fits(s) {
+                    self.expect_fits(t, s, a.span);
+                    break;
+                }
+            }
+        }
+        Type::Error
+    }
+}

@@ -1,0 +1,809 @@
+//! Typing expressions and lowering them to IR.
+
+use std::sync::Arc;
+
+use guifan_syntax::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
+use guifan_syntax::Span;
+use rust_decimal::Decimal;
+
+use super::{facts, with_currency, Cx};
+use crate::error::{CheckError, CheckErrorKind};
+use crate::ir::{self, Aggregate, ArithOp, CmpOp};
+use crate::schema::RecordId;
+use crate::suggest::did_you_mean;
+use crate::types::Type;
+use crate::value::{Currency, Duration, Money, Value};
+
+type Typed = (ir::Expr, Type);
+
+fn ir(kind: ir::ExprKind, span: Span) -> ir::Expr {
+    ir::Expr { kind, span }
+}
+
+fn poison(span: Span) -> Typed {
+    (ir(ir::ExprKind::Const(Value::Absent), span), Type::Error)
+}
+
+impl Cx<'_> {
+    /// Checks a condition: a `bool` that is certainly present.
+    pub(crate) fn condition(&mut self, e: &ast::Expr) -> ir::Expr {
+        let (out, ty) = self.expr(e);
+        self.expect_fits(&ty, &Type::Bool, e.span);
+        out
+    }
+
+    /// Reports unless `found` can stand where `expected` is wanted.
+    pub(crate) fn expect_fits(&mut self, found: &Type, expected: &Type, span: Span) {
+        if found.fits(expected) {
+            return;
+        }
+        if let Type::Optional(inner) = found {
+            if inner.fits(expected) {
+                self.maybe_absent(span, None);
+                return;
+            }
+        }
+        let kind = CheckErrorKind::TypeMismatch {
+            expected: self.show(expected),
+            found: self.show(found),
+        };
+        self.error(span, kind);
+    }
+
+    fn maybe_absent(&mut self, span: Span, what: Option<&ast::Expr>) {
+        let text = what.and_then(facts::path).unwrap_or_else(|| "this value".into());
+        let err = CheckError::new(self.source, span, CheckErrorKind::MaybeAbsent { what: text.clone() })
+            .with_label("may be absent")
+            .with_help(format!(
+                "test `{text} is present` first (`{text} is present and ...`), or give a default with `{text} ?? <value>`"
+            ));
+        self.push(err);
+    }
+
+    /// Requires a present value: reports and unwraps an optional type.
+    fn present(&mut self, e: &ast::Expr, ty: Type) -> Type {
+        match ty {
+            Type::Optional(inner) => {
+                self.maybe_absent(e.span, Some(e));
+                *inner
+            }
+            other => other,
+        }
+    }
+
+    /// Types an expression and lowers it.
+    pub(crate) fn expr(&mut self, e: &ast::Expr) -> Typed {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Literal(lit) => self.literal(lit, span),
+            ExprKind::Now => (ir(ir::ExprKind::Now, span), Type::Timestamp),
+            ExprKind::Held => {
+                if !self.held_allowed {
+                    self.error(span, CheckErrorKind::HeldOutsideRule);
+                }
+                (ir(ir::ExprKind::Held, span), Type::List(Box::new(Type::Str)))
+            }
+            ExprKind::Name(name) => self.name(name, e),
+            ExprKind::Field(base, field) => self.field(base, field, e),
+            ExprKind::Index(base, key) => {
+                let (b, bt) = self.expr(base);
+                let bt = self.present(base, bt);
+                let (k, kt) = self.expr(key);
+                let kt = self.present(key, kt);
+                let ty = match &bt {
+                    Type::Map(kt2, vt) => {
+                        self.expect_fits(&kt, kt2, key.span);
+                        (**vt).clone().optional()
+                    }
+                    Type::List(item) => {
+                        self.expect_fits(&kt, &Type::Int, key.span);
+                        (**item).clone().optional()
+                    }
+                    Type::Error => Type::Error,
+                    other => {
+                        let found = self.show(other);
+                        self.error(
+                            base.span,
+                            CheckErrorKind::TypeMismatch {
+                                expected: "a map or a list".into(),
+                                found,
+                            },
+                        );
+                        Type::Error
+                    }
+                };
+                (ir(ir::ExprKind::Index(Box::new(b), Box::new(k)), span), ty)
+            }
+            ExprKind::Unary(op, inner) => {
+                let (x, t) = self.expr(inner);
+                let t = self.present(inner, t);
+                match op {
+                    UnaryOp::Not => {
+                        self.expect_fits(&t, &Type::Bool, inner.span);
+                        (ir(ir::ExprKind::Not(Box::new(x)), span), Type::Bool)
+                    }
+                    UnaryOp::Neg => {
+                        let ok = matches!(t, Type::Int | Type::Decimal | Type::Money(_) | Type::Percent | Type::Duration | Type::Error);
+                        if !ok {
+                            let found = self.show(&t);
+                            self.error(
+                                inner.span,
+                                CheckErrorKind::TypeMismatch {
+                                    expected: "a number, money, percent or duration".into(),
+                                    found,
+                                },
+                            );
+                        }
+                        (ir(ir::ExprKind::Neg(Box::new(x)), span), t)
+                    }
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
+            ExprKind::Presence { expr, present } => {
+                let (x, _) = self.expr(expr);
+                (ir(ir::ExprKind::Presence(Box::new(x), *present), span), Type::Bool)
+            }
+            ExprKind::If { cond, then, otherwise } => {
+                let c = self.condition(cond);
+                let depth = self.facts.len();
+                self.facts.extend(facts::when_true(cond));
+                let (t, tt) = self.expr(then);
+                self.facts.truncate(depth);
+                self.facts.extend(facts::when_false(cond));
+                let (o, ot) = self.expr(otherwise);
+                self.facts.truncate(depth);
+                let ty = self.unify(&tt, &ot, otherwise.span);
+                (ir(ir::ExprKind::If(Box::new(c), Box::new(t), Box::new(o)), span), ty)
+            }
+            ExprKind::List(items) => {
+                let mut ty = Type::Nothing;
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let (x, t) = self.expr(item);
+                    ty = self.unify(&ty, &t, item.span);
+                    out.push(x);
+                }
+                (ir(ir::ExprKind::List(out), span), Type::List(Box::new(ty)))
+            }
+            ExprKind::Call { func, args } => self.call(func, args, span),
+            ExprKind::Comprehension {
+                func,
+                map,
+                binder,
+                source,
+                filter,
+            } => self.comprehension(func, map.as_deref(), binder, source, filter.as_deref(), span),
+            ExprKind::Conditions { quantifier, items } => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let c = self.condition(&item.cond);
+                    let label = item
+                        .description
+                        .as_ref()
+                        .map(|d| d.node.clone())
+                        .unwrap_or_else(|| item.name.name.clone());
+                    out.push((Arc::from(label.as_str()), c));
+                }
+                (ir(ir::ExprKind::Conditions(*quantifier, out), span), Type::Bool)
+            }
+        }
+    }
+
+    fn literal(&mut self, lit: &Literal, span: Span) -> Typed {
+        let (value, ty) = match lit {
+            Literal::Bool(b) => (Value::Bool(*b), Type::Bool),
+            Literal::Int(i) => (Value::Int(*i), Type::Int),
+            Literal::Decimal(d) => (Value::Decimal(*d), Type::Decimal),
+            Literal::Percent(p) => (Value::Percent(*p), Type::Percent),
+            Literal::Money(amount, code) => match Currency::parse(code) {
+                Some(currency) => (
+                    Value::Money(Money {
+                        amount: *amount,
+                        currency,
+                    }),
+                    Type::Money(Some(currency)),
+                ),
+                None => {
+                    self.error(span, CheckErrorKind::InvalidCurrency { code: code.clone() });
+                    return poison(span);
+                }
+            },
+            Literal::Str(s) => (Value::str(s), Type::Str),
+            Literal::Date(d) => (Value::Date(*d), Type::Date),
+            Literal::Timestamp(t) => (Value::Timestamp(*t), Type::Timestamp),
+            Literal::Time(t) => (Value::Time(*t), Type::Time),
+            Literal::Duration(secs) => (Value::Duration(Duration(*secs)), Type::Duration),
+            Literal::Permanent => (Value::Duration(Duration::PERMANENT), Type::Duration),
+        };
+        (ir(ir::ExprKind::Const(value), span), ty)
+    }
+
+    /// The type of a read, narrowed when a fact proves the path present.
+    fn narrowed(&self, e: &ast::Expr, ty: Type, optional: bool) -> Type {
+        if !optional {
+            return ty;
+        }
+        match facts::path(e) {
+            Some(p) if self.facts.iter().any(|f| *f == p) => ty,
+            _ => ty.optional(),
+        }
+    }
+
+    fn name(&mut self, name: &str, e: &ast::Expr) -> Typed {
+        let span = e.span;
+        if let Some(i) = self.locals.iter().rposition(|(n, _)| n == name) {
+            let ty = self.locals.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+            let optional = matches!(ty, Type::Optional(_));
+            let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
+            return (ir(ir::ExprKind::Local(i as u32), span), ty);
+        }
+        if let Some(i) = self.lets.iter().position(|(n, _)| n == name) {
+            let ty = self.lets.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+            let optional = matches!(ty, Type::Optional(_));
+            let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
+            return (ir(ir::ExprKind::Let(i as u32), span), ty);
+        }
+        if let Some(i) = self.params.iter().position(|(n, _)| n == name) {
+            let ty = self.params.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+            let optional = matches!(ty, Type::Optional(_));
+            let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
+            return (ir(ir::ExprKind::Param(i as u32), span), ty);
+        }
+        let root = self.schema.record(self.root);
+        if let Some((slot, field)) = root.and_then(|r| r.slot(name).and_then(|s| r.fields.get(s).map(|f| (s, f)))) {
+            let ty = with_currency(field.ty.clone(), self.currency);
+            let ty = self.narrowed(e, ty, field.optional);
+            return (ir(ir::ExprKind::Subject(slot as u32), span), ty);
+        }
+        let mut candidates: Vec<&str> = Vec::new();
+        candidates.extend(self.locals.iter().map(|(n, _)| n.as_str()));
+        candidates.extend(self.lets.iter().map(|(n, _)| n.as_str()));
+        candidates.extend(self.params.iter().map(|(n, _)| n.as_str()));
+        if let Some(r) = root {
+            candidates.extend(r.fields.iter().map(|f| f.name.as_str()));
+        }
+        let kind_name = root.map(|r| r.name.clone()).unwrap_or_default();
+        let err = CheckError::new(
+            self.source,
+            span,
+            CheckErrorKind::UnknownField {
+                name: name.to_string(),
+                on: format!("`{kind_name}`"),
+            },
+        )
+        .with_label("not a field, parameter or definition");
+        let err = match did_you_mean(name, candidates) {
+            Some(h) => err.with_help(h),
+            None => err.with_help(format!("the fields of `{kind_name}` are declared in its `kind` under rules/")),
+        };
+        self.push(err);
+        poison(span)
+    }
+
+    fn field(&mut self, base: &ast::Expr, field: &ast::Ident, e: &ast::Expr) -> Typed {
+        let (b, bt) = self.expr(base);
+        let bt = self.present(base, bt);
+        let record = match bt {
+            Type::Record(r) => r,
+            Type::Error => return poison(e.span),
+            other => {
+                let found = self.show(&other);
+                self.error(
+                    field.span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: "a record".into(),
+                        found,
+                    },
+                );
+                return poison(e.span);
+            }
+        };
+        match self.lookup_field(record, field) {
+            Some((slot, ty, optional)) => {
+                let ty = self.narrowed(e, ty, optional);
+                (ir(ir::ExprKind::Field(Box::new(b), slot), e.span), ty)
+            }
+            None => poison(e.span),
+        }
+    }
+
+    fn lookup_field(&mut self, record: RecordId, field: &ast::Ident) -> Option<(u32, Type, bool)> {
+        let def = self.schema.record(record)?;
+        if let Some(slot) = def.slot(&field.name) {
+            let f = def.fields.get(slot)?;
+            return Some((slot as u32, with_currency(f.ty.clone(), self.currency), f.optional));
+        }
+        let err = CheckError::new(
+            self.source,
+            field.span,
+            CheckErrorKind::UnknownField {
+                name: field.name.clone(),
+                on: format!("`{}`", def.name),
+            },
+        )
+        .with_label("no such field");
+        let err = match did_you_mean(&field.name, def.fields.iter().map(|f| f.name.as_str())) {
+            Some(h) => err.with_help(h),
+            None => {
+                let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+                err.with_help(format!("its fields are: {}", names.join(", ")))
+            }
+        };
+        self.push(err);
+        None
+    }
+
+    /// The common type of two branches or list items.
+    pub(crate) fn unify(&mut self, a: &Type, b: &Type, span: Span) -> Type {
+        if a.fits(b) {
+            return if matches!(a, Type::Nothing) { b.clone() } else { wider(a, b) };
+        }
+        if b.fits(a) {
+            return wider(b, a);
+        }
+        match (a, b) {
+            (Type::Optional(x), y) | (y, Type::Optional(x)) if y.fits(x) || x.fits(y) => {
+                return wider(x, y).optional();
+            }
+            _ => {}
+        }
+        let kind = CheckErrorKind::TypeMismatch {
+            expected: self.show(a),
+            found: self.show(b),
+        };
+        self.error(span, kind);
+        Type::Error
+    }
+
+    fn binary(&mut self, op: BinaryOp, a: &ast::Expr, b: &ast::Expr, span: Span) -> Typed {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let l = self.condition(a);
+                let depth = self.facts.len();
+                let f = if op == BinaryOp::And { facts::when_true(a) } else { facts::when_false(a) };
+                self.facts.extend(f);
+                let r = self.condition(b);
+                self.facts.truncate(depth);
+                let kind = if op == BinaryOp::And {
+                    ir::ExprKind::And(Box::new(l), Box::new(r))
+                } else {
+                    ir::ExprKind::Or(Box::new(l), Box::new(r))
+                };
+                (ir(kind, span), Type::Bool)
+            }
+            BinaryOp::Coalesce => {
+                let (l, lt) = self.expr(a);
+                let (r, rt) = self.expr(b);
+                let inner = lt.strip_optional().clone();
+                let ty = self.unify(&inner, &rt, b.span);
+                (ir(ir::ExprKind::Coalesce(Box::new(l), Box::new(r)), span), ty)
+            }
+            BinaryOp::In => {
+                let (l, lt) = self.expr(a);
+                let lt = self.present(a, lt);
+                let (r, rt) = self.expr(b);
+                let rt = self.present(b, rt);
+                match &rt {
+                    Type::List(item) => {
+                        if !(lt.fits(item) || item.fits(&lt)) {
+                            self.operands(op, &lt, &rt, span);
+                        }
+                        if let ast::ExprKind::List(items) = &b.kind {
+                            for i in items {
+                                self.check_enum_literal(&lt, i);
+                            }
+                        }
+                    }
+                    Type::Error => {}
+                    _ => self.operands(op, &lt, &rt, span),
+                }
+                (ir(ir::ExprKind::In(Box::new(l), Box::new(r)), span), Type::Bool)
+            }
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let (l, lt) = self.expr(a);
+                let lt = self.present(a, lt);
+                let (r, rt) = self.expr(b);
+                let rt = self.present(b, rt);
+                let ordering = !matches!(op, BinaryOp::Eq | BinaryOp::Ne);
+                self.comparable(op, &lt, &rt, ordering, span);
+                self.check_enum_literal(&lt, b);
+                self.check_enum_literal(&rt, a);
+                let cmp = match op {
+                    BinaryOp::Eq => CmpOp::Eq,
+                    BinaryOp::Ne => CmpOp::Ne,
+                    BinaryOp::Lt => CmpOp::Lt,
+                    BinaryOp::Le => CmpOp::Le,
+                    BinaryOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                (ir(ir::ExprKind::Cmp(cmp, Box::new(l), Box::new(r)), span), Type::Bool)
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                let (l, lt) = self.expr(a);
+                let lt = self.present(a, lt);
+                let (r, rt) = self.expr(b);
+                let rt = self.present(b, rt);
+                let arith = match op {
+                    BinaryOp::Add => ArithOp::Add,
+                    BinaryOp::Sub => ArithOp::Sub,
+                    BinaryOp::Mul => ArithOp::Mul,
+                    _ => ArithOp::Div,
+                };
+                let ty = match arith_type(arith, &lt, &rt) {
+                    Ok(t) => t,
+                    Err(ArithTypeError::Currency(x, y)) => {
+                        self.currency_mismatch(x, y, span);
+                        Type::Error
+                    }
+                    Err(ArithTypeError::Operands) => {
+                        self.operands(op, &lt, &rt, span);
+                        Type::Error
+                    }
+                };
+                (ir(ir::ExprKind::Arith(arith, Box::new(l), Box::new(r)), span), ty)
+            }
+        }
+    }
+
+    fn operands(&mut self, op: BinaryOp, l: &Type, r: &Type, span: Span) {
+        let kind = CheckErrorKind::InvalidOperands {
+            op: op.symbol().to_string(),
+            left: self.show(l),
+            right: self.show(r),
+        };
+        let help = if l.is_number() && matches!(r, Type::Money(_)) || r.is_number() && matches!(l, Type::Money(_)) {
+            Some("money compares only with money: write the amount with its currency, such as `5000 CNY`")
+        } else if (l.is_string() && r.is_number()) || (r.is_string() && l.is_number()) {
+            Some("a count and a string never compare; check the field's type in the schema")
+        } else {
+            None
+        };
+        let err = CheckError::new(self.source, span, kind);
+        self.push(match help {
+            Some(h) => err.with_help(h),
+            None => err,
+        });
+    }
+
+    fn currency_mismatch(&mut self, x: Currency, y: Currency, span: Span) {
+        let err = CheckError::new(
+            self.source,
+            span,
+            CheckErrorKind::CurrencyMismatch {
+                left: x.to_string(),
+                right: y.to_string(),
+            },
+        )
+        .with_help("amounts in different currencies cannot be combined; write both in the policy's currency");
+        self.push(err);
+    }
+
+    fn comparable(&mut self, op: BinaryOp, l: &Type, r: &Type, ordering: bool, span: Span) {
+        if matches!(l, Type::Error) || matches!(r, Type::Error) {
+            return;
+        }
+        if let (Type::Money(Some(x)), Type::Money(Some(y))) = (l, r) {
+            if x != y {
+                self.currency_mismatch(*x, *y, span);
+            }
+            return;
+        }
+        let same = (l.is_number() && r.is_number())
+            || (l.is_string() && r.is_string())
+            || l.fits(r)
+            || r.fits(l);
+        let orderable = |t: &Type| {
+            matches!(
+                t,
+                Type::Int
+                    | Type::Decimal
+                    | Type::Money(_)
+                    | Type::Percent
+                    | Type::Str
+                    | Type::Enum(_)
+                    | Type::Date
+                    | Type::Timestamp
+                    | Type::Time
+                    | Type::Duration
+            )
+        };
+        if !same || (ordering && !(orderable(l) && orderable(r))) {
+            self.operands(op, l, r, span);
+        }
+    }
+
+    /// `store_type == "personl"`: a string literal compared with a fixed set must be one of it.
+    fn check_enum_literal(&mut self, ty: &Type, other: &ast::Expr) {
+        let Type::Enum(id) = ty else { return };
+        let ast::ExprKind::Literal(Literal::Str(s)) = &other.kind else { return };
+        let values = self.schema.enum_values(*id);
+        if values.iter().any(|v| v == s) {
+            return;
+        }
+        let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+        let what = quoted.join(" | ");
+        let help = did_you_mean(s, values.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("the values are {what}"));
+        let err = CheckError::new(
+            self.source,
+            other.span,
+            CheckErrorKind::UnknownEnumValue {
+                value: s.clone(),
+                what,
+            },
+        )
+        .with_help(help);
+        self.push(err);
+    }
+
+    /// Checks an effect's arguments against its declaration.
+    pub(crate) fn effect(&mut self, call: &ast::EffectCall) -> ir::EffectTemplate {
+        let schema = self.schema;
+        let Some((_, def)) = schema.effect(&call.name.name) else {
+            let err = CheckError::new(
+                self.source,
+                call.name.span,
+                CheckErrorKind::UnknownEffect {
+                    name: call.name.name.clone(),
+                },
+            );
+            let err = match did_you_mean(&call.name.name, schema.effect_names()) {
+                Some(h) => err.with_help(h),
+                None => err.with_help("effects are declared with `effect <name>(...)` under rules/"),
+            };
+            self.push(err);
+            return ir::EffectTemplate {
+                kind: Arc::from(call.name.name.as_str()),
+                args: Vec::new(),
+            };
+        };
+        let mut args = Vec::with_capacity(call.args.len());
+        for (name, value) in &call.args {
+            let (x, t) = self.expr(value);
+            if let Some(param) = def.params.iter().find(|p| p.name == name.name) {
+                let expected = with_currency(param.ty.clone(), self.currency);
+                let expected = if param.optional { expected.optional() } else { expected };
+                self.expect_fits(&t, &expected, value.span);
+                self.check_enum_literal(&param.ty, value);
+            }
+            args.push((Arc::from(name.name.as_str()), x));
+        }
+        for param in def.params.iter().filter(|p| !p.optional) {
+            if !call.args.iter().any(|(n, _)| n.name == param.name) {
+                self.error(
+                    call.span,
+                    CheckErrorKind::MissingArgument {
+                        effect: def.name.clone(),
+                        argument: param.name.clone(),
+                    },
+                );
+            }
+        }
+        ir::EffectTemplate {
+            kind: Arc::from(def.name.as_str()),
+            args,
+        }
+    }
+
+    fn comprehension(
+        &mut self,
+        func: &ast::Ident,
+        map: Option<&ast::Expr>,
+        binder: &ast::Ident,
+        source: &ast::Expr,
+        filter: Option<&ast::Expr>,
+        span: Span,
+    ) -> Typed {
+        let Some(op) = aggregate(&func.name) else {
+            let err = CheckError::new(self.source, func.span, CheckErrorKind::UnknownFunction { name: func.name.clone() })
+                .with_help("`for ... in` works with any, all, count, sum, min, max, filter, map and distinct");
+            self.push(err);
+            return poison(span);
+        };
+        let (src, st) = self.expr(source);
+        let st = self.present(source, st);
+        let item = match st {
+            Type::List(item) => *item,
+            Type::Error => Type::Error,
+            other => {
+                let found = self.show(&other);
+                self.error(
+                    source.span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: "a list".into(),
+                        found,
+                    },
+                );
+                Type::Error
+            }
+        };
+        let local = self.locals.len() as u32;
+        self.locals.push((binder.name.clone(), item.clone()));
+        let depth = self.facts.len();
+        let f = filter.map(|f| {
+            let x = self.condition(f);
+            self.facts.extend(facts::when_true(f));
+            x
+        });
+        let m = map.map(|m| self.expr(m));
+        self.facts.truncate(depth);
+        self.locals.pop();
+        let (m, mt) = match m {
+            Some((x, t)) => (Some(x), t),
+            None => (None, item.clone()),
+        };
+        self.finish_aggregate(op, local, src, f, m, mt, map.map(|m| m.span).unwrap_or(span), span)
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one call site per aggregate form; a struct adds nothing")]
+    fn finish_aggregate(
+        &mut self,
+        op: Aggregate,
+        local: u32,
+        source: ir::Expr,
+        filter: Option<ir::Expr>,
+        map: Option<ir::Expr>,
+        mt: Type,
+        map_span: Span,
+        span: Span,
+    ) -> Typed {
+        let mut zero = Value::Absent;
+        let ty = match op {
+            Aggregate::Any | Aggregate::All => {
+                if map.is_some() {
+                    self.expect_fits(&mt, &Type::Bool, map_span);
+                } else if filter.is_none() {
+                    self.expect_fits(&mt, &Type::Bool, map_span);
+                }
+                Type::Bool
+            }
+            Aggregate::Count => Type::Int,
+            Aggregate::Sum => {
+                let t = self.present_type(mt, map_span);
+                zero = match &t {
+                    Type::Int => Value::Int(0),
+                    Type::Decimal => Value::Decimal(Decimal::ZERO),
+                    Type::Percent => Value::Percent(Decimal::ZERO),
+                    Type::Duration => Value::Duration(Duration(0)),
+                    Type::Money(Some(c)) => Value::Money(Money {
+                        amount: Decimal::ZERO,
+                        currency: *c,
+                    }),
+                    Type::Error => Value::Absent,
+                    other => {
+                        let found = self.show(other);
+                        let expected = if matches!(other, Type::Money(None)) {
+                            "money in a known currency (declare the policy's `currency`)"
+                        } else {
+                            "numbers, money or durations"
+                        };
+                        self.error(
+                            map_span,
+                            CheckErrorKind::TypeMismatch {
+                                expected: expected.into(),
+                                found,
+                            },
+                        );
+                        Value::Absent
+                    }
+                };
+                t
+            }
+            Aggregate::Min | Aggregate::Max => self.present_type(mt, map_span).optional(),
+            Aggregate::Filter => Type::List(Box::new(mt)),
+            Aggregate::Map | Aggregate::Distinct => Type::List(Box::new(mt)),
+        };
+        let kind = ir::ExprKind::Aggregate {
+            op,
+            local,
+            source: Box::new(source),
+            filter: filter.map(Box::new),
+            map: map.map(Box::new),
+            zero,
+        };
+        (ir(kind, span), ty)
+    }
+
+    fn present_type(&mut self, t: Type, span: Span) -> Type {
+        match t {
+            Type::Optional(inner) => {
+                self.maybe_absent(span, None);
+                *inner
+            }
+            other => other,
+        }
+    }
+
+    /// Lowers an aggregate written as a plain call on a list (`count(xs)`, `sum(amounts)`).
+    pub(crate) fn aggregate_call(&mut self, op: Aggregate, arg: &ast::Expr, span: Span) -> Typed {
+        let (src, st) = self.expr(arg);
+        let st = self.present(arg, st);
+        let item = match st {
+            Type::List(item) => *item,
+            Type::Error => Type::Error,
+            other => {
+                let found = self.show(&other);
+                self.error(
+                    arg.span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: "a list".into(),
+                        found,
+                    },
+                );
+                Type::Error
+            }
+        };
+        let local = self.locals.len() as u32;
+        self.finish_aggregate(op, local, src, None, None, item, arg.span, span)
+    }
+}
+
+/// The aggregate a comprehension's name stands for.
+pub(crate) fn aggregate(name: &str) -> Option<Aggregate> {
+    Some(match name {
+        "any" => Aggregate::Any,
+        "all" => Aggregate::All,
+        "count" => Aggregate::Count,
+        "sum" => Aggregate::Sum,
+        "min" => Aggregate::Min,
+        "max" => Aggregate::Max,
+        "filter" => Aggregate::Filter,
+        "map" => Aggregate::Map,
+        "distinct" => Aggregate::Distinct,
+        _ => return None,
+    })
+}
+
+fn wider(a: &Type, b: &Type) -> Type {
+    match (a, b) {
+        (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int) => Type::Decimal,
+        (Type::Enum(_), Type::Str) | (Type::Str, Type::Enum(_)) => Type::Str,
+        (Type::Money(None), m @ Type::Money(Some(_))) | (m @ Type::Money(Some(_)), Type::Money(None)) => m.clone(),
+        (x, Type::Optional(_)) if !matches!(x, Type::Optional(_)) => b.clone(),
+        _ => a.clone(),
+    }
+}
+
+enum ArithTypeError {
+    Operands,
+    Currency(Currency, Currency),
+}
+
+/// The result type of arithmetic, or why the operands do not combine.
+fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
+    use Type::*;
+    if matches!(l, Error) || matches!(r, Error) {
+        return Ok(Error);
+    }
+    let money = |a: &Option<Currency>, b: &Option<Currency>| match (a, b) {
+        (Some(x), Some(y)) if x != y => Err(ArithTypeError::Currency(*x, *y)),
+        (Some(x), _) | (_, Some(x)) => Ok(Money(Some(*x))),
+        _ => Ok(Money(None)),
+    };
+    let t = match (op, l, r) {
+        (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, Int, Int) => Int,
+        (ArithOp::Div, Int, Int) => Decimal,
+        (_, a, b) if a.is_number() && b.is_number() => Decimal,
+        (ArithOp::Add | ArithOp::Sub, Money(a), Money(b)) => return money(a, b),
+        (ArithOp::Div, Money(a), Money(b)) => {
+            money(a, b)?;
+            Decimal
+        }
+        (ArithOp::Mul | ArithOp::Div, Money(c), n) if n.is_number() || matches!(n, Percent) => Money(*c),
+        (ArithOp::Mul, n, Money(c)) if n.is_number() || matches!(n, Percent) => Money(*c),
+        (ArithOp::Add | ArithOp::Sub, Percent, Percent) => Percent,
+        (ArithOp::Mul, Percent, Percent) => Percent,
+        (ArithOp::Mul, Percent, n) | (ArithOp::Mul, n, Percent) if n.is_number() => Decimal,
+        (ArithOp::Add | ArithOp::Sub, Timestamp, Duration) => Timestamp,
+        (ArithOp::Add, Duration, Timestamp) => Timestamp,
+        (ArithOp::Sub, Timestamp, Timestamp) => Duration,
+        (ArithOp::Add | ArithOp::Sub, Date, Duration) => Date,
+        (ArithOp::Sub, Date, Date) => Duration,
+        (ArithOp::Add | ArithOp::Sub, Duration, Duration) => Duration,
+        (ArithOp::Mul, Duration, Int) | (ArithOp::Mul, Int, Duration) | (ArithOp::Div, Duration, Int) => Duration,
+        (ArithOp::Div, Duration, Duration) => Decimal,
+        (ArithOp::Add, Str, Str) | (ArithOp::Add, Str, Enum(_)) | (ArithOp::Add, Enum(_), Str) => Str,
+        _ => return Err(ArithTypeError::Operands),
+    };
+    Ok(t)
+}

@@ -1,0 +1,64 @@
+//! Presence facts: which optional paths a condition proves present.
+//!
+//! `withdrawal_request is present and withdrawal_request.amount > 0` is
+//! accepted because the left side, when true, proves the path present for
+//! the right side. Paths are written forms (`trial`, `o.paid_at`).
+
+use guifan_syntax::ast::{BinaryOp, Expr, ExprKind, Quantifier, UnaryOp};
+
+/// The written path of a name or field chain (`deposit.balance`), if it is one.
+pub(crate) fn path(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => Some(n.clone()),
+        ExprKind::Field(base, field) => path(base).map(|b| format!("{b}.{}", field.name)),
+        _ => None,
+    }
+}
+
+/// Paths present whenever `e` is true.
+pub(crate) fn when_true(e: &Expr) -> Vec<String> {
+    match &e.kind {
+        ExprKind::Presence { expr, present: true } => prefixes(expr),
+        ExprKind::Binary(BinaryOp::And, a, b) => {
+            let mut f = when_true(a);
+            f.extend(when_true(b));
+            f
+        }
+        ExprKind::Unary(UnaryOp::Not, inner) => when_false(inner),
+        ExprKind::Conditions {
+            quantifier: Quantifier::All,
+            items,
+        } => items.iter().flat_map(|i| when_true(&i.cond)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Paths present whenever `e` is false.
+pub(crate) fn when_false(e: &Expr) -> Vec<String> {
+    match &e.kind {
+        ExprKind::Presence { expr, present: false } => prefixes(expr),
+        ExprKind::Binary(BinaryOp::Or, a, b) => {
+            let mut f = when_false(a);
+            f.extend(when_false(b));
+            f
+        }
+        ExprKind::Unary(UnaryOp::Not, inner) => when_true(inner),
+        _ => Vec::new(),
+    }
+}
+
+/// `a.b.c is present` also proves `a` and `a.b` present.
+fn prefixes(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = e;
+    loop {
+        if let Some(p) = path(cur) {
+            out.push(p);
+        }
+        match &cur.kind {
+            ExprKind::Field(base, _) => cur = base,
+            _ => break,
+        }
+    }
+    out
+}

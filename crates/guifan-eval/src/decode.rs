@@ -1,0 +1,591 @@
+//! Decoding JSON records straight into the schema's slot layout.
+//!
+//! A serde `DeserializeSeed` driven by the schema reads each field into its
+//! slot as it is met: no intermediate `serde_json::Value`, strings borrowed
+//! while parsing, and numbers for money and decimals taken from their JSON
+//! text (never through `f64`). Errors name the field path that failed.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::schema::{KindId, RecordId, Schema, ID_SLOT, KIND_SLOT};
+use crate::types::Type;
+use crate::value::{Currency, Duration, Money, Subject, Value};
+
+/// A record that does not fit the schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataError {
+    /// Where in the record (`deposit.balance`, `withdrawals[2].amount`); empty for the whole record
+    pub path: String,
+    /// What is wrong
+    pub message: String,
+    /// Column within the record's text, when the JSON parser knows it
+    pub column: Option<usize>,
+    /// Line within the record's text (1 for a one-line record)
+    pub line: Option<usize>,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "at `{}`: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Decodes one JSON object into a subject of the kind its `"kind"` names.
+pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError> {
+    let cx = Ctx::new(schema);
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let result = RootSeed { cx: &cx }.deserialize(&mut de).and_then(|s| de.end().map(|()| s));
+    result.map_err(|e| cx.error(&e))
+}
+
+/// Decodes one JSON value of a given type (parameter overrides, test fixtures).
+pub fn decode_value(schema: &Schema, ty: &Type, json: &str) -> Result<Value, DataError> {
+    let cx = Ctx::new(schema);
+    let (ty, optional) = match ty {
+        Type::Optional(inner) => (&**inner, true),
+        other => (other, false),
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let result = ValueSeed { cx: &cx, ty, optional }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    let mut value = result.map_err(|e| cx.error(&e))?;
+    if let Some(currency) = ty_currency(ty) {
+        fix_currency(&mut value, currency);
+    }
+    Ok(value)
+}
+
+fn ty_currency(ty: &Type) -> Option<Currency> {
+    match ty {
+        Type::Money(c) => *c,
+        Type::List(t) | Type::Optional(t) => ty_currency(t),
+        Type::Map(_, v) => ty_currency(v),
+        _ => None,
+    }
+}
+
+enum Seg {
+    Field(String),
+    Index(usize),
+}
+
+/// Decoding state: the schema, and the path to the value being read.
+struct Ctx<'s> {
+    schema: &'s Schema,
+    path: RefCell<Vec<Seg>>,
+}
+
+impl<'s> Ctx<'s> {
+    fn new(schema: &'s Schema) -> Self {
+        Ctx {
+            schema,
+            path: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn push(&self, seg: Seg) {
+        self.path.borrow_mut().push(seg);
+    }
+
+    fn pop(&self) {
+        self.path.borrow_mut().pop();
+    }
+
+    fn path_text(&self) -> String {
+        let mut out = String::new();
+        for seg in self.path.borrow().iter() {
+            match seg {
+                Seg::Field(f) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(f);
+                }
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+
+    /// The error with the path where decoding stopped (segments are popped only on success).
+    fn error(&self, e: &serde_json::Error) -> DataError {
+        let text = e.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+            None => text,
+        };
+        let known = e.line() > 0;
+        DataError {
+            path: self.path_text(),
+            message,
+            column: known.then(|| e.column()),
+            line: known.then(|| e.line()),
+        }
+    }
+}
+
+fn custom<E: de::Error>(msg: impl fmt::Display) -> E {
+    E::custom(msg)
+}
+
+/// Reads an object key, borrowed when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(StrVisitor)
+    }
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+struct RootSeed<'c, 's> {
+    cx: &'c Ctx<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for RootSeed<'_, '_> {
+    type Value = Subject;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Subject, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RootSeed<'_, '_> {
+    type Value = Subject;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object with \"kind\" and \"id\"")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Subject, A::Error> {
+        let cx = self.cx;
+        let schema = cx.schema;
+        let mut kind: Option<(KindId, RecordId)> = None;
+        let mut fields: Vec<Value> = Vec::new();
+        // Fields met before `"kind"`: kept as raw JSON text until the layout is known.
+        let mut pending: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match kind {
+                Some((_, record)) => {
+                    read_field(cx, record, &mut fields, &key, |seed| map.next_value_seed(seed))?;
+                }
+                None if key == "kind" => {
+                    cx.push(Seg::Field("kind".into()));
+                    let name = map.next_value_seed(KeySeed)?;
+                    let kid = schema.kind(&name).ok_or_else(|| {
+                        let known: Vec<&str> = schema.kind_names().collect();
+                        custom::<A::Error>(format!("unknown kind `{name}` (known kinds: {})", known.join(", ")))
+                    })?;
+                    cx.pop();
+                    let record = schema.kind_def(kid).map(|k| k.record).ok_or_else(|| custom::<A::Error>("kind without layout"))?;
+                    let width = schema.record(record).map(|r| r.fields.len()).unwrap_or(0);
+                    fields = vec![Value::Absent; width];
+                    if let Some(slot) = fields.get_mut(KIND_SLOT) {
+                        *slot = Value::str(&name);
+                    }
+                    kind = Some((kid, record));
+                    for (k, raw) in pending.drain(..) {
+                        read_field(cx, record, &mut fields, &k, |seed| {
+                            let mut de = serde_json::Deserializer::from_str(raw.get());
+                            seed.deserialize(&mut de).map_err(|e| {
+                                let text = e.to_string();
+                                let msg = text.rfind(" at line ").and_then(|i| text.get(..i)).unwrap_or(&text).to_string();
+                                custom::<A::Error>(msg)
+                            })
+                        })?;
+                    }
+                }
+                None => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    pending.push((key, raw));
+                }
+            }
+        }
+        let Some((kid, record)) = kind else {
+            return Err(custom("missing field `kind`"));
+        };
+        check_required(cx, record, &fields)?;
+        let id = match fields.get(ID_SLOT) {
+            Some(Value::Str(s)) => s.clone(),
+            _ => return Err(custom("missing field `id`")),
+        };
+        if let Some(def) = schema.kind_def(kid) {
+            if def.has_money {
+                let currency = record_currency(schema, def, &fields).map_err(custom::<A::Error>)?;
+                for f in fields.iter_mut() {
+                    fix_currency(f, currency);
+                }
+            }
+        }
+        Ok(Subject {
+            kind: kid,
+            id,
+            fields: fields.into_boxed_slice(),
+        })
+    }
+}
+
+/// The currency of a record's money: its `currency` field, else its platform's default.
+fn record_currency(schema: &Schema, def: &crate::schema::KindDef, fields: &[Value]) -> Result<Currency, String> {
+    if let Some(Value::Str(code)) = def.currency_slot.and_then(|s| fields.get(s)) {
+        return Currency::parse(code).ok_or_else(|| format!("invalid currency `{code}` (expected three capitals such as CNY)"));
+    }
+    let platform = match def.platform_slot.and_then(|s| fields.get(s)) {
+        Some(Value::Str(p)) => p.clone(),
+        _ => return Err("cannot tell the currency of this record's money: it has no `currency` and no `platform`".into()),
+    };
+    schema
+        .platform(&platform)
+        .and_then(|p| p.currency)
+        .ok_or_else(|| format!("cannot tell the currency of this record's money: no `currency` field, and platform `{platform}` declares no default"))
+}
+
+/// Gives money decoded before its record's currency was known that currency.
+fn fix_currency(v: &mut Value, currency: Currency) {
+    match v {
+        Value::Money(m) if m.currency == Currency::UNKNOWN => m.currency = currency,
+        Value::List(items) | Value::Record(items) => {
+            if let Some(items) = Arc::get_mut(items) {
+                items.iter_mut().for_each(|i| fix_currency(i, currency));
+            }
+        }
+        Value::Map(entries) => {
+            if let Some(entries) = Arc::get_mut(entries) {
+                for (k, v) in entries.iter_mut() {
+                    fix_currency(k, currency);
+                    fix_currency(v, currency);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads one field's value into its slot; unknown fields are skipped.
+fn read_field<'de, E: de::Error>(
+    cx: &Ctx<'_>,
+    record: RecordId,
+    fields: &mut [Value],
+    key: &str,
+    next: impl FnOnce(FieldSeed<'_, '_>) -> Result<Option<Value>, E>,
+) -> Result<(), E> {
+    let def = cx.schema.record(record);
+    let found = def.and_then(|r| r.slot(key).and_then(|s| r.fields.get(s).map(|f| (s, f))));
+    cx.push(Seg::Field(key.to_string()));
+    let seed = match found {
+        Some((_, f)) => FieldSeed::Value(ValueSeed {
+            cx,
+            ty: &f.ty,
+            optional: f.optional,
+        }),
+        None => FieldSeed::Skip,
+    };
+    let value = next(seed)?;
+    cx.pop();
+    if let (Some((slot, _)), Some(v)) = (found, value) {
+        if let Some(s) = fields.get_mut(slot) {
+            *s = v;
+        }
+    }
+    Ok(())
+}
+
+/// A field's seed: decode it into its type, or skip an undeclared field.
+enum FieldSeed<'c, 's> {
+    Value(ValueSeed<'c, 's>),
+    Skip,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
+    type Value = Option<Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        match self {
+            FieldSeed::Value(seed) => seed.deserialize(d).map(Some),
+            FieldSeed::Skip => IgnoredAny::deserialize(d).map(|_| None),
+        }
+    }
+}
+
+use serde::Deserialize;
+
+fn check_required<E: de::Error>(cx: &Ctx<'_>, record: RecordId, fields: &[Value]) -> Result<(), E> {
+    let Some(def) = cx.schema.record(record) else { return Ok(()) };
+    for (f, v) in def.fields.iter().zip(fields) {
+        if !f.optional && matches!(v, Value::Absent) {
+            return Err(custom(format!("missing field `{}`", f.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes one value of a schema type.
+#[derive(Clone, Copy)]
+struct ValueSeed<'c, 's> {
+    cx: &'c Ctx<'s>,
+    ty: &'s Type,
+    optional: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if self.optional {
+            return d.deserialize_option(OptionVisitor(ValueSeed { optional: false, ..self }));
+        }
+        let text = |d: D| -> Result<Cow<'de, str>, D::Error> { d.deserialize_str(StrVisitor) };
+        match self.ty {
+            Type::Bool => bool::deserialize(d).map(Value::Bool),
+            Type::Int => i64::deserialize(d).map(Value::Int),
+            Type::Decimal => decimal(d).map(Value::Decimal),
+            Type::Percent => {
+                let raw: &'de RawValue = Deserialize::deserialize(d)?;
+                percent(raw.get()).map(Value::Percent).map_err(custom)
+            }
+            Type::Money(c) => decimal(d).map(|amount| {
+                Value::Money(Money {
+                    amount,
+                    currency: c.unwrap_or(Currency::UNKNOWN),
+                })
+            }),
+            Type::Str => text(d).map(|s| Value::str(&s)),
+            Type::Enum(id) => {
+                let s = text(d)?;
+                let values = self.cx.schema.enum_values(*id);
+                if values.iter().any(|v| *v == *s) {
+                    Ok(Value::str(&s))
+                } else {
+                    let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                    Err(custom(format!("unknown value \"{s}\" (expected one of {})", quoted.join(", "))))
+                }
+            }
+            Type::Date => {
+                let s = text(d)?;
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map(Value::Date)
+                    .map_err(|e| custom(format!("invalid date \"{s}\": {e} (expected YYYY-MM-DD)")))
+            }
+            Type::Timestamp => {
+                let s = text(d)?;
+                guifan_syntax::parse_timestamp(&s)
+                    .map(Value::Timestamp)
+                    .map_err(|e| custom(format!("invalid timestamp \"{s}\": {e} (expected RFC 3339 with offset)")))
+            }
+            Type::Time => {
+                let s = text(d)?;
+                NaiveTime::parse_from_str(&s, "%H:%M:%S")
+                    .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M"))
+                    .map(Value::Time)
+                    .map_err(|e| custom(format!("invalid time of day \"{s}\": {e} (expected HH:MM)")))
+            }
+            Type::Duration => {
+                let s = text(d)?;
+                duration(&s).map(Value::Duration).ok_or_else(|| custom(format!("invalid duration \"{s}\" (expected 72h, 7d, 15min or permanent)")))
+            }
+            Type::List(item) => d.deserialize_seq(ListVisitor { cx: self.cx, item }),
+            Type::Map(k, v) => d.deserialize_map(MapVisitor { cx: self.cx, key: k, value: v }),
+            Type::Record(id) => d.deserialize_map(RecordVisitor { cx: self.cx, record: *id }),
+            Type::Optional(inner) => ValueSeed { ty: inner, optional: true, ..self }.deserialize(d),
+            Type::Nothing | Type::Error => Err(custom("this field's type is not decodable")),
+        }
+    }
+}
+
+struct OptionVisitor<'c, 's>(ValueSeed<'c, 's>);
+
+impl<'de> Visitor<'de> for OptionVisitor<'_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Absent)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Absent)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.0.deserialize(d)
+    }
+}
+
+/// Reads a decimal from its JSON text: a string (`"5230.40"`) or a number (`5230.40`), never via `f64`.
+fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let raw: &'de RawValue = Deserialize::deserialize(d)?;
+    parse_decimal_json(raw.get()).map_err(custom)
+}
+
+fn unquote(text: &str) -> Result<Cow<'_, str>, String> {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
+        Some(_) => serde_json::from_str::<String>(text).map(Cow::Owned).map_err(|e| e.to_string()),
+        None => Ok(Cow::Borrowed(text)),
+    }
+}
+
+fn parse_decimal_json(text: &str) -> Result<Decimal, String> {
+    let inner = unquote(text)?;
+    let s = inner.trim();
+    let parsed = if s.contains(['e', 'E']) {
+        Decimal::from_scientific(s)
+    } else {
+        Decimal::from_str_exact(s)
+    };
+    parsed.map_err(|_| {
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        if digits > 28 && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+            format!("amount {text} has more digits than exact arithmetic holds (28 at most)")
+        } else {
+            format!("invalid amount {text} (expected a decimal such as \"5230.40\")")
+        }
+    })
+}
+
+fn percent(text: &str) -> Result<Decimal, String> {
+    let inner = unquote(text)?;
+    match inner.trim().strip_suffix('%') {
+        Some(points) => Decimal::from_str_exact(points.trim())
+            .ok()
+            .and_then(|p| p.checked_div(Decimal::ONE_HUNDRED))
+            .ok_or_else(|| format!("invalid percentage {text}")),
+        None => parse_decimal_json(text),
+    }
+}
+
+/// Parses the language's duration literal (`72h`, `7d`, `15min`, `30s`, `2w`, `permanent`).
+pub fn duration(s: &str) -> Option<Duration> {
+    if s == "permanent" {
+        return Some(Duration::PERMANENT);
+    }
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = s.split_at(split);
+    let scale: i64 = match unit {
+        "s" => 1,
+        "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    number.parse::<i64>().ok()?.checked_mul(scale).map(Duration)
+}
+
+struct ListVisitor<'c, 's> {
+    cx: &'c Ctx<'s>,
+    item: &'s Type,
+}
+
+impl<'de> Visitor<'de> for ListVisitor<'_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let (ty, optional) = match self.item {
+            Type::Optional(inner) => (&**inner, true),
+            other => (other, false),
+        };
+        loop {
+            self.cx.push(Seg::Index(items.len()));
+            let next = seq.next_element_seed(ValueSeed { cx: self.cx, ty, optional })?;
+            self.cx.pop();
+            match next {
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::List(items.into()))
+    }
+}
+
+struct MapVisitor<'c, 's> {
+    cx: &'c Ctx<'s>,
+    key: &'s Type,
+    value: &'s Type,
+}
+
+impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(Value, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            self.cx.push(Seg::Field(k.to_string()));
+            let key = decode_key(self.cx.schema, self.key, &k).map_err(custom::<A::Error>)?;
+            let value = map.next_value_seed(ValueSeed {
+                cx: self.cx,
+                ty: self.value,
+                optional: false,
+            })?;
+            self.cx.pop();
+            entries.push((key, value));
+        }
+        entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(Value::Map(entries.into()))
+    }
+}
+
+/// Map keys are object keys (strings): decode them as their declared type.
+fn decode_key(schema: &Schema, ty: &Type, key: &str) -> Result<Value, String> {
+    let quoted = serde_json::to_string(key).map_err(|e| e.to_string())?;
+    decode_value(schema, ty, &quoted).map_err(|e| e.message)
+}
+
+struct RecordVisitor<'c, 's> {
+    cx: &'c Ctx<'s>,
+    record: RecordId,
+}
+
+impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let width = self.cx.schema.record(self.record).map(|r| r.fields.len()).unwrap_or(0);
+        let mut fields = vec![Value::Absent; width];
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            read_field(self.cx, self.record, &mut fields, &key, |seed| map.next_value_seed(seed))?;
+        }
+        check_required(self.cx, self.record, &fields)?;
+        Ok(Value::Record(fields.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,85 @@
+//! Decoding records against a schema.
+
+use guifan_syntax::{parse, SourceId};
+
+use crate::{check, decode_subject, Program, Value};
+
+fn program() -> Program {
+    let src = r#"
+        platform douyin { currency CNY }
+        kind merchant {
+          platform: string
+          currency: string?
+          listings_online: int
+          deposit: { balance: money, required: money }
+          tags: [string]
+          note: string?
+        }
+    "#;
+    check(&[parse(SourceId(0), src).unwrap()]).unwrap()
+}
+
+#[test]
+fn decodes_in_any_key_order() {
+    let p = program();
+    let s = decode_subject(
+        &p.schema,
+        br#"{"listings_online":3,"id":"m","deposit":{"balance":"-5.00","required":2000},"kind":"merchant","platform":"douyin","tags":[]}"#,
+    )
+    .unwrap();
+    assert_eq!(&*s.id, "m");
+    let Value::Record(deposit) = &s.fields[5] else { panic!("{:?}", s.fields) };
+    assert_eq!(deposit[0].to_string(), "-5.00 CNY");
+    assert_eq!(deposit[1].to_string(), "2000.00 CNY");
+}
+
+#[test]
+fn json_numbers_never_pass_through_floats() {
+    let p = program();
+    let s = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","currency":"RUB","listings_online":1,"deposit":{"balance":0.1,"required":1e3},"tags":[]}"#,
+    )
+    .unwrap();
+    let Value::Record(deposit) = &s.fields[5] else { panic!() };
+    assert_eq!(deposit[0].to_string(), "0.10 RUB");
+    assert_eq!(deposit[1].to_string(), "1000.00 RUB");
+    let s = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":123456789012345.987654321,"required":0},"tags":[]}"#,
+    )
+    .unwrap();
+    let Value::Record(deposit) = &s.fields[5] else { panic!() };
+    assert_eq!(deposit[0].to_string(), "123456789012345.987654321 CNY");
+    // More digits than exact arithmetic holds: refused, never rounded silently.
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":0.1000000000000000055511151231257827,"required":0},"tags":[]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "deposit.balance");
+}
+
+#[test]
+fn errors_name_the_field_path() {
+    let p = program();
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"abc","required":"1"},"tags":[]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "deposit.balance");
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":"many","deposit":{"balance":"1","required":"1"},"tags":[]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "listings_online");
+    let e = decode_subject(&p.schema, br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[1]}"#).unwrap_err();
+    assert_eq!(e.path, "tags[0]");
+    let e = decode_subject(&p.schema, br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[]}"#).unwrap_err();
+    assert!(e.message.contains("missing field `deposit`"), "{e}");
+    let e = decode_subject(&p.schema, br#"{"kind":"shopper","id":"m"}"#).unwrap_err();
+    assert!(e.message.contains("unknown kind `shopper`"), "{e}");
+    assert!(decode_subject(&p.schema, b"{not json").is_err());
+}

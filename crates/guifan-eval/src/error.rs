@@ -1,0 +1,322 @@
+//! Check errors (rule files against the schema) and evaluation errors (one
+//! rule on one record), each with a stable code and a span.
+
+use std::fmt;
+
+use guifan_syntax::{SourceId, Span};
+use miette::{Diagnostic, LabeledSpan, Severity};
+use thiserror::Error;
+
+/// What is wrong with a rule file, found before any data is seen.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum CheckErrorKind {
+    /// `listing_onlin > 1` where the subject has no such field
+    #[error("unknown field `{name}` on {on}")]
+    UnknownField {
+        /// The field as written
+        name: String,
+        /// The record type searched
+        on: String,
+    },
+    /// A name that is no field, parameter, definition or binding
+    #[error("unknown name `{name}`")]
+    UnknownName {
+        /// The name as written
+        name: String,
+    },
+    /// `subject shopper` where no `kind shopper` is declared
+    #[error("unknown subject kind `{name}`")]
+    UnknownKind {
+        /// The kind as written
+        name: String,
+    },
+    /// A type name that is neither built in nor a declared record
+    #[error("unknown type `{name}`")]
+    UnknownType {
+        /// The type as written
+        name: String,
+    },
+    /// `then restrictt(...)` where no such effect is declared
+    #[error("unknown effect `{name}`")]
+    UnknownEffect {
+        /// The effect as written
+        name: String,
+    },
+    /// A call to a function the language does not have
+    #[error("unknown function `{name}`")]
+    UnknownFunction {
+        /// The function as written
+        name: String,
+    },
+    /// An effect used without one of its required arguments
+    #[error("effect `{effect}` needs the argument `{argument}`")]
+    MissingArgument {
+        /// The effect
+        effect: String,
+        /// The missing argument
+        argument: String,
+    },
+    /// A value of the wrong type (`when listings_online` where a condition is wanted)
+    #[error("expected {expected}, found {found}")]
+    TypeMismatch {
+        /// The type wanted
+        expected: String,
+        /// The type given
+        found: String,
+    },
+    /// An operator applied to types it does not take (`listings_online + "a"`)
+    #[error("`{op}` cannot combine {left} and {right}")]
+    InvalidOperands {
+        /// The operator
+        op: String,
+        /// Left type
+        left: String,
+        /// Right type
+        right: String,
+    },
+    /// Money of two currencies in one expression (`price + 3 USD` in a CNY policy)
+    #[error("currency mismatch: {left} and {right}")]
+    CurrencyMismatch {
+        /// Left currency
+        left: String,
+        /// Right currency
+        right: String,
+    },
+    /// An optional value used as if it were always there
+    #[error("`{what}` may be absent")]
+    MaybeAbsent {
+        /// The expression as written
+        what: String,
+    },
+    /// `store_type == "personl"` where the field takes a fixed set of strings
+    #[error("`{value}` is not one of the values of {what}")]
+    UnknownEnumValue {
+        /// The string as written
+        value: String,
+        /// What it is compared with
+        what: String,
+    },
+    /// A function called with the wrong number of arguments
+    #[error("`{func}` takes {expected}, found {found}")]
+    WrongArity {
+        /// The function
+        func: String,
+        /// What it takes, in words
+        expected: String,
+        /// How many were given
+        found: usize,
+    },
+    /// A time zone name that is not in the IANA database
+    #[error("unknown time zone `{name}`")]
+    UnknownZone {
+        /// The zone as written
+        name: String,
+    },
+    /// A currency that is not three capitals
+    #[error("invalid currency `{code}`")]
+    InvalidCurrency {
+        /// The code as written
+        code: String,
+    },
+    /// A name declared twice (two rules `listing_cap`, two kinds `merchant`)
+    #[error("{what} `{name}` is declared more than once")]
+    Duplicate {
+        /// Rule, kind, parameter...
+        what: &'static str,
+        /// The name
+        name: String,
+    },
+    /// A policy without one of its required header entries
+    #[error("policy `{policy}` has no `{entry}`")]
+    MissingEntry {
+        /// The policy
+        policy: String,
+        /// The entry
+        entry: &'static str,
+    },
+    /// Two versions of one rule in force at the same time
+    #[error("versions `{first}` and `{second}` of rule `{rule}` overlap")]
+    VersionOverlap {
+        /// The rule
+        rule: String,
+        /// One version
+        first: String,
+        /// The other
+        second: String,
+    },
+    /// A value that must be known when the file is loaded (a parameter default, a pattern) is not a constant
+    #[error("{what} must be a constant")]
+    NotConstant {
+        /// What must be constant
+        what: &'static str,
+    },
+    /// An invalid regular expression
+    #[error("invalid regular expression: {reason}")]
+    InvalidRegex {
+        /// What the regex crate said
+        reason: String,
+    },
+    /// `held` outside a rule's effects or message
+    #[error("`held` is only available in a rule's effects and message")]
+    HeldOutsideRule,
+    /// A parameter or definition named like a field of the subject
+    #[error("`{name}` hides the subject's field of the same name")]
+    ShadowsField {
+        /// The name
+        name: String,
+    },
+}
+
+impl CheckErrorKind {
+    /// The stable diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CheckErrorKind::UnknownField { .. } => "guifan::check::unknown_field",
+            CheckErrorKind::UnknownName { .. } => "guifan::check::unknown_name",
+            CheckErrorKind::UnknownKind { .. } => "guifan::check::unknown_kind",
+            CheckErrorKind::UnknownType { .. } => "guifan::check::unknown_type",
+            CheckErrorKind::UnknownEffect { .. } => "guifan::check::unknown_effect",
+            CheckErrorKind::UnknownFunction { .. } => "guifan::check::unknown_function",
+            CheckErrorKind::MissingArgument { .. } => "guifan::check::missing_argument",
+            CheckErrorKind::TypeMismatch { .. } => "guifan::check::type_mismatch",
+            CheckErrorKind::InvalidOperands { .. } => "guifan::check::invalid_operands",
+            CheckErrorKind::CurrencyMismatch { .. } => "guifan::check::currency_mismatch",
+            CheckErrorKind::MaybeAbsent { .. } => "guifan::check::maybe_absent",
+            CheckErrorKind::UnknownEnumValue { .. } => "guifan::check::unknown_enum_value",
+            CheckErrorKind::WrongArity { .. } => "guifan::check::wrong_arity",
+            CheckErrorKind::UnknownZone { .. } => "guifan::check::unknown_zone",
+            CheckErrorKind::InvalidCurrency { .. } => "guifan::check::invalid_currency",
+            CheckErrorKind::Duplicate { .. } => "guifan::check::duplicate",
+            CheckErrorKind::MissingEntry { .. } => "guifan::check::missing_entry",
+            CheckErrorKind::VersionOverlap { .. } => "guifan::check::version_overlap",
+            CheckErrorKind::NotConstant { .. } => "guifan::check::not_constant",
+            CheckErrorKind::InvalidRegex { .. } => "guifan::check::invalid_regex",
+            CheckErrorKind::HeldOutsideRule => "guifan::check::held_outside_rule",
+            CheckErrorKind::ShadowsField { .. } => "guifan::check::shadows_field",
+        }
+    }
+}
+
+/// A check error: what, where, and advice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckError {
+    /// The file
+    pub source_id: SourceId,
+    /// The place
+    pub span: Span,
+    /// What is wrong
+    pub kind: CheckErrorKind,
+    /// Advice ("did you mean `listings_online`?")
+    pub help: Option<String>,
+    /// Text of the label under the span
+    pub label: Option<String>,
+}
+
+impl CheckError {
+    pub(crate) fn new(source_id: SourceId, span: Span, kind: CheckErrorKind) -> Self {
+        CheckError {
+            source_id,
+            span,
+            kind,
+            help: None,
+            label: None,
+        }
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+impl Diagnostic for CheckError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(Severity::Error)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = LabeledSpan::new_with_span(self.label.clone().or_else(|| Some("here".into())), self.span);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// Why one rule could not be evaluated on one record.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum EvalErrorKind {
+    /// A sum or product too large for exact arithmetic
+    #[error("arithmetic overflow")]
+    Overflow,
+    /// `x / 0`
+    #[error("division by zero")]
+    DivisionByZero,
+    /// Money of two currencies met at run time (a record in USD under a CNY policy)
+    #[error("currency mismatch: {left} and {right}")]
+    CurrencyMismatch {
+        /// Left currency
+        left: String,
+        /// Right currency
+        right: String,
+    },
+    /// A value of an unexpected kind: a bug in the checker, or data that slipped past the schema
+    #[error("expected {expected}, found {found}")]
+    Unexpected {
+        /// What was wanted
+        expected: &'static str,
+        /// What was there
+        found: &'static str,
+    },
+    /// A timestamp or date outside what the calendar can represent
+    #[error("time out of range")]
+    TimeOutOfRange,
+}
+
+impl EvalErrorKind {
+    /// The stable diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvalErrorKind::Overflow => "guifan::eval::overflow",
+            EvalErrorKind::DivisionByZero => "guifan::eval::division_by_zero",
+            EvalErrorKind::CurrencyMismatch { .. } => "guifan::eval::currency_mismatch",
+            EvalErrorKind::Unexpected { .. } => "guifan::eval::unexpected_value",
+            EvalErrorKind::TimeOutOfRange => "guifan::eval::time_out_of_range",
+        }
+    }
+}
+
+/// An evaluation error with the place in the rule file that raised it.
+#[derive(Clone, Debug, Error, PartialEq)]
+#[error("{kind}")]
+pub struct EvalError {
+    /// What went wrong
+    pub kind: EvalErrorKind,
+    /// The expression that raised it
+    pub span: Span,
+}
+
+impl EvalError {
+    #[cold]
+    pub(crate) fn new(kind: EvalErrorKind, span: Span) -> Self {
+        EvalError { kind, span }
+    }
+}

@@ -1,0 +1,529 @@
+//! Evaluation of a checked program against one subject: no name lookups, no
+//! parsing, exact arithmetic, and one rule's error never stops the others.
+
+mod ops;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use guifan_syntax::ast::Quantifier;
+use guifan_syntax::{SourceId, Span};
+
+use crate::error::{EvalError, EvalErrorKind};
+use crate::ir::{Aggregate, Builtin, Expr, ExprKind, Let, Param, Policy, Program, TemplatePart};
+use crate::value::{Subject, Value};
+
+/// One rule that fired on one subject.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// Full rule ID (`douyin.zero_deposit_trial.listing_cap`)
+    pub rule: Arc<str>,
+    /// The version that decided, for versioned rules
+    pub version: Option<Arc<str>>,
+    /// The effects, in written order
+    pub effects: Vec<Effect>,
+    /// The rendered message
+    pub message: Option<String>,
+}
+
+/// An effect with its argument values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Effect {
+    /// Its kind (`restrict`)
+    pub kind: Arc<str>,
+    /// Its arguments, in written order
+    pub args: Vec<(Arc<str>, Value)>,
+}
+
+impl Effect {
+    /// An argument's value by name.
+    pub fn arg(&self, name: &str) -> Option<&Value> {
+        self.args.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    }
+}
+
+/// A rule (or a policy's filter) that could not be evaluated on a subject.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleError {
+    /// The rule's full ID, or the policy's ID for filter and governing-time errors
+    pub rule: Arc<str>,
+    /// The file of the expression that failed
+    pub source_id: SourceId,
+    /// What failed, and where
+    pub error: EvalError,
+}
+
+/// Everything decided about one subject.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// Rules that fired, in policy and rule order
+    pub decisions: Vec<Decision>,
+    /// Rules that failed
+    pub errors: Vec<RuleError>,
+}
+
+/// Evaluates every policy that judges the subject's kind.
+pub fn evaluate(program: &Program, subject: &Subject, now: DateTime<FixedOffset>) -> Outcome {
+    let mut outcome = Outcome::default();
+    for policy in program.policies_for(subject.kind) {
+        evaluate_policy(policy, subject, now, &mut outcome);
+    }
+    outcome
+}
+
+fn evaluate_policy(policy: &Policy, subject: &Subject, now: DateTime<FixedOffset>, out: &mut Outcome) {
+    let mut frame = Frame::new(&policy.params, &policy.lets, policy.zone, &subject.fields, now);
+    let policy_error = |out: &mut Outcome, error: EvalError| {
+        out.errors.push(RuleError {
+            rule: policy.id.clone(),
+            source_id: policy.source_id,
+            error,
+        })
+    };
+    if let Some(filter) = &policy.filter {
+        match frame.eval_bool(filter) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => return policy_error(out, e),
+        }
+    }
+    let governing = match &policy.governed_by {
+        Some(g) => match frame.eval(g) {
+            Ok(Value::Timestamp(t)) => t,
+            Ok(other) => return policy_error(out, unexpected("timestamp", &other, g.span)),
+            Err(e) => return policy_error(out, e),
+        },
+        None => now,
+    };
+    if !policy.effective.contains(&governing) {
+        return;
+    }
+    for rule in &policy.rules {
+        let Some(version) = rule.versions.iter().find(|v| v.window.contains(&governing)) else {
+            continue;
+        };
+        frame.held.clear();
+        let fired = match frame.eval_bool(&version.when) {
+            Ok(b) => b,
+            Err(error) => {
+                out.errors.push(RuleError {
+                    rule: rule.id.clone(),
+                    source_id: policy.source_id,
+                    error,
+                });
+                continue;
+            }
+        };
+        if !fired {
+            continue;
+        }
+        match frame.decision(rule.id.clone(), version) {
+            Ok(d) => out.decisions.push(d),
+            Err(error) => out.errors.push(RuleError {
+                rule: rule.id.clone(),
+                source_id: policy.source_id,
+                error,
+            }),
+        }
+    }
+}
+
+/// Evaluates an expression that reads nothing but constants (parameter defaults).
+pub(crate) fn constant(e: &Expr) -> Result<Value, EvalError> {
+    let epoch = DateTime::from_timestamp(0, 0).map(|t| t.fixed_offset()).unwrap_or_default();
+    Frame::new(&[], &[], Tz::UTC, &[], epoch).eval(e)
+}
+
+#[cold]
+pub(crate) fn unexpected(expected: &'static str, found: &Value, span: Span) -> EvalError {
+    EvalError::new(
+        EvalErrorKind::Unexpected {
+            expected,
+            found: found.kind_name(),
+        },
+        span,
+    )
+}
+
+/// The state of evaluating one policy on one subject.
+struct Frame<'a> {
+    params: &'a [Param],
+    lets: &'a [Let],
+    zone: Tz,
+    subject: &'a [Value],
+    now: DateTime<FixedOffset>,
+    let_values: Vec<Option<Value>>,
+    locals: Vec<Value>,
+    held: Vec<Arc<str>>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(params: &'a [Param], lets: &'a [Let], zone: Tz, subject: &'a [Value], now: DateTime<FixedOffset>) -> Self {
+        Frame {
+            params,
+            lets,
+            zone,
+            subject,
+            now,
+            let_values: vec![None; lets.len()],
+            locals: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    fn decision(&mut self, rule: Arc<str>, version: &'a crate::ir::Version) -> Result<Decision, EvalError> {
+        let mut effects = Vec::with_capacity(version.effects.len());
+        for e in &version.effects {
+            let mut args = Vec::with_capacity(e.args.len());
+            for (name, expr) in &e.args {
+                args.push((name.clone(), self.eval(expr)?));
+            }
+            effects.push(Effect {
+                kind: e.kind.clone(),
+                args,
+            });
+        }
+        let message = match &version.message {
+            Some(parts) => {
+                let mut text = String::new();
+                for part in parts {
+                    match part {
+                        TemplatePart::Text(t) => text.push_str(t),
+                        TemplatePart::Expr(e) => {
+                            let v = self.eval(e)?;
+                            text.push_str(&v.to_string());
+                        }
+                    }
+                }
+                Some(text)
+            }
+            None => None,
+        };
+        Ok(Decision {
+            rule,
+            version: version.label.clone(),
+            effects,
+            message,
+        })
+    }
+
+    fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
+        match self.eval(e)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(unexpected("bool", &other, e.span)),
+        }
+    }
+
+    fn eval(&mut self, e: &'a Expr) -> Result<Value, EvalError> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Const(v) => Ok(v.clone()),
+            ExprKind::Subject(slot) => Ok(self.subject.get(*slot as usize).cloned().unwrap_or(Value::Absent)),
+            ExprKind::Field(base, slot) => match self.eval(base)? {
+                Value::Record(fields) => Ok(fields.get(*slot as usize).cloned().unwrap_or(Value::Absent)),
+                Value::Absent => Ok(Value::Absent),
+                other => Err(unexpected("record", &other, span)),
+            },
+            ExprKind::Local(i) => Ok(self.locals.get(*i as usize).cloned().unwrap_or(Value::Absent)),
+            ExprKind::Param(i) => Ok(self.params.get(*i as usize).map(|p| p.value.clone()).unwrap_or(Value::Absent)),
+            ExprKind::Let(i) => {
+                let i = *i as usize;
+                if let Some(Some(v)) = self.let_values.get(i) {
+                    return Ok(v.clone());
+                }
+                let Some(l) = self.lets.get(i) else { return Ok(Value::Absent) };
+                let v = self.eval(&l.expr)?;
+                if let Some(slot) = self.let_values.get_mut(i) {
+                    *slot = Some(v.clone());
+                }
+                Ok(v)
+            }
+            ExprKind::Now => Ok(Value::Timestamp(self.now)),
+            ExprKind::Held => Ok(Value::List(self.held.iter().map(|h| Value::Str(h.clone())).collect())),
+            ExprKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x)?)),
+            ExprKind::Neg(x) => {
+                let v = self.eval(x)?;
+                ops::negate(v, span)
+            }
+            ExprKind::And(a, b) => Ok(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
+            ExprKind::Or(a, b) => Ok(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
+            ExprKind::Cmp(op, a, b) => {
+                let l = self.eval(a)?;
+                let r = self.eval(b)?;
+                ops::compare(*op, &l, &r, span).map(Value::Bool)
+            }
+            ExprKind::Arith(op, a, b) => {
+                let l = self.eval(a)?;
+                let r = self.eval(b)?;
+                ops::arith(*op, l, r, span)
+            }
+            ExprKind::In(a, b) => {
+                let needle = self.eval(a)?;
+                match self.eval(b)? {
+                    Value::List(items) => Ok(Value::Bool(items.iter().any(|i| ops::equal(&needle, i)))),
+                    Value::Absent => Ok(Value::Bool(false)),
+                    other => Err(unexpected("list", &other, span)),
+                }
+            }
+            ExprKind::Coalesce(a, b) => match self.eval(a)? {
+                Value::Absent => self.eval(b),
+                v => Ok(v),
+            },
+            ExprKind::Presence(x, present) => {
+                let v = self.eval(x)?;
+                Ok(Value::Bool(matches!(v, Value::Absent) != *present))
+            }
+            ExprKind::If(c, t, o) => {
+                if self.eval_bool(c)? {
+                    self.eval(t)
+                } else {
+                    self.eval(o)
+                }
+            }
+            ExprKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.eval(i)?);
+                }
+                Ok(Value::List(out.into()))
+            }
+            ExprKind::Index(base, key) => {
+                let b = self.eval(base)?;
+                let k = self.eval(key)?;
+                ops::index(&b, &k, span)
+            }
+            ExprKind::Call(builtin, args) => self.call(builtin, args, span),
+            ExprKind::Aggregate {
+                op,
+                local,
+                source,
+                filter,
+                map,
+                zero,
+            } => self.aggregate(*op, *local, source, filter.as_deref(), map.as_deref(), zero, span),
+            ExprKind::Conditions(q, items) => {
+                let mut any = false;
+                let mut all = true;
+                for (label, cond) in items {
+                    if self.eval_bool(cond)? {
+                        any = true;
+                        self.held.push(label.clone());
+                    } else {
+                        all = false;
+                    }
+                }
+                Ok(Value::Bool(match q {
+                    Quantifier::Any => any,
+                    Quantifier::All => all,
+                }))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "mirrors the fields of ExprKind::Aggregate")]
+    fn aggregate(
+        &mut self,
+        op: Aggregate,
+        local: u32,
+        source: &'a Expr,
+        filter: Option<&'a Expr>,
+        map: Option<&'a Expr>,
+        zero: &Value,
+        span: Span,
+    ) -> Result<Value, EvalError> {
+        let items = match self.eval(source)? {
+            Value::List(items) => items,
+            Value::Absent => Arc::from(Vec::new()),
+            other => return Err(unexpected("list", &other, span)),
+        };
+        self.locals.truncate(local as usize);
+        let mut count: i64 = 0;
+        let mut acc: Option<Value> = None;
+        let mut kept: Vec<Value> = Vec::new();
+        for item in items.iter() {
+            self.locals.push(item.clone());
+            let step = self.aggregate_step(op, filter, map, item, span, &mut count, &mut acc, &mut kept);
+            self.locals.pop();
+            match step {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(match op {
+            Aggregate::Any => Value::Bool(acc.is_some()),
+            Aggregate::All => Value::Bool(acc.is_none()),
+            Aggregate::Count => Value::Int(count),
+            Aggregate::Sum => acc.unwrap_or_else(|| zero.clone()),
+            Aggregate::Min | Aggregate::Max => acc.unwrap_or(Value::Absent),
+            Aggregate::Filter | Aggregate::Map | Aggregate::Distinct => Value::List(kept.into()),
+        })
+    }
+
+    /// One item of an aggregate; `Ok(false)` stops early (`any` found one, `all` found a counterexample).
+    #[allow(clippy::too_many_arguments, reason = "the aggregate's running state")]
+    fn aggregate_step(
+        &mut self,
+        op: Aggregate,
+        filter: Option<&'a Expr>,
+        map: Option<&'a Expr>,
+        item: &Value,
+        span: Span,
+        count: &mut i64,
+        acc: &mut Option<Value>,
+        kept: &mut Vec<Value>,
+    ) -> Result<bool, EvalError> {
+        let selected = match filter {
+            Some(f) => self.eval_bool(f)?,
+            None => true,
+        };
+        match op {
+            Aggregate::Any | Aggregate::All => {
+                // The predicate: `map` over the selected items, else the `where` condition, else the item itself.
+                let pred = match (filter, map) {
+                    (_, Some(m)) if selected => Some(self.eval_bool(m)?),
+                    (_, Some(_)) => None,
+                    (Some(_), None) => Some(selected),
+                    (None, None) => Some(matches!(item, Value::Bool(true))),
+                };
+                match (op, pred) {
+                    (Aggregate::Any, Some(true)) | (Aggregate::All, Some(false)) => {
+                        *acc = Some(Value::Bool(op == Aggregate::Any));
+                        Ok(false)
+                    }
+                    _ => Ok(true),
+                }
+            }
+            _ if !selected => Ok(true),
+            Aggregate::Count => {
+                *count = count.checked_add(1).ok_or(EvalError::new(EvalErrorKind::Overflow, span))?;
+                Ok(true)
+            }
+            Aggregate::Filter => {
+                kept.push(item.clone());
+                Ok(true)
+            }
+            _ => {
+                let v = match map {
+                    Some(m) => self.eval(m)?,
+                    None => item.clone(),
+                };
+                match op {
+                    Aggregate::Sum => {
+                        *acc = Some(match acc.take() {
+                            Some(a) => ops::arith(crate::ir::ArithOp::Add, a, v, span)?,
+                            None => v,
+                        });
+                    }
+                    Aggregate::Min | Aggregate::Max => {
+                        let replace = match acc {
+                            Some(a) => {
+                                let o = ops::order(&v, a, span)?;
+                                (op == Aggregate::Min && o.is_lt()) || (op == Aggregate::Max && o.is_gt())
+                            }
+                            None => true,
+                        };
+                        if replace {
+                            *acc = Some(v);
+                        }
+                    }
+                    Aggregate::Distinct => {
+                        if !kept.iter().any(|k| ops::equal(k, &v)) {
+                            kept.push(v);
+                        }
+                    }
+                    _ => kept.push(v),
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    fn call(&mut self, builtin: &Builtin, args: &'a [Expr], span: Span) -> Result<Value, EvalError> {
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a)?);
+        }
+        let zone = self.zone;
+        let local_date = |v: &Value| -> Result<NaiveDate, EvalError> {
+            match v {
+                Value::Timestamp(t) => Ok(t.with_timezone(&zone).date_naive()),
+                Value::Date(d) => Ok(*d),
+                other => Err(unexpected("timestamp or date", other, span)),
+            }
+        };
+        let str_arg = |i: usize| -> Result<&str, EvalError> {
+            match values.get(i) {
+                Some(Value::Str(s)) => Ok(s),
+                Some(other) => Err(unexpected("string", other, span)),
+                None => Err(EvalError::new(
+                    EvalErrorKind::Unexpected {
+                        expected: "string",
+                        found: "nothing",
+                    },
+                    span,
+                )),
+            }
+        };
+        let first = values.first().cloned().unwrap_or(Value::Absent);
+        Ok(match builtin {
+            Builtin::Date => Value::Date(local_date(&first)?),
+            Builtin::Month => {
+                let d = local_date(&first)?;
+                Value::Date(d.with_day(1).ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?)
+            }
+            Builtin::Year => Value::Int(i64::from(local_date(&first)?.year())),
+            Builtin::Weekday => Value::Int(i64::from(local_date(&first)?.weekday().number_from_monday())),
+            Builtin::TimeOfDay => match &first {
+                Value::Timestamp(t) => Value::Time(t.with_timezone(&zone).time()),
+                other => return Err(unexpected("timestamp", other, span)),
+            },
+            Builtin::StartOfDay => {
+                let d = local_date(&first)?;
+                let midnight = d.and_hms_opt(0, 0, 0).ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
+                let t = zone
+                    .from_local_datetime(&midnight)
+                    .earliest()
+                    .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
+                Value::Timestamp(t.fixed_offset())
+            }
+            Builtin::StartsWith => Value::Bool(str_arg(0)?.starts_with(str_arg(1)?)),
+            Builtin::EndsWith => Value::Bool(str_arg(0)?.ends_with(str_arg(1)?)),
+            Builtin::Contains => match (&first, values.get(1)) {
+                (Value::List(items), Some(x)) => Value::Bool(items.iter().any(|i| ops::equal(i, x))),
+                _ => Value::Bool(str_arg(0)?.contains(str_arg(1)?)),
+            },
+            Builtin::Lower => Value::str(&str_arg(0)?.to_lowercase()),
+            Builtin::Upper => Value::str(&str_arg(0)?.to_uppercase()),
+            Builtin::Trim => Value::str(str_arg(0)?.trim()),
+            Builtin::Words => Value::Int(str_arg(0)?.split_whitespace().count() as i64),
+            Builtin::Len => match &first {
+                Value::List(items) => Value::Int(items.len() as i64),
+                Value::Map(entries) => Value::Int(entries.len() as i64),
+                Value::Str(s) => Value::Int(s.chars().count() as i64),
+                other => return Err(unexpected("string or list", other, span)),
+            },
+            Builtin::Abs => ops::abs(first, span)?,
+            Builtin::Max | Builtin::Min => {
+                let mut best: Option<Value> = None;
+                for v in values {
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            let o = ops::order(&v, &b, span)?;
+                            let take = if matches!(builtin, Builtin::Max) { o.is_gt() } else { o.is_lt() };
+                            if take {
+                                v
+                            } else {
+                                b
+                            }
+                        }
+                    });
+                }
+                best.unwrap_or(Value::Absent)
+            }
+            Builtin::Matches(re) => Value::Bool(re.is_match(str_arg(0)?)),
+        })
+    }
+}

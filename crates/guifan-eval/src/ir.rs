@@ -1,0 +1,321 @@
+//! The checked, resolved program: names are slots and ids, types are known,
+//! spans are kept so runtime errors point at the rule file.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use guifan_syntax::ast::Quantifier;
+use guifan_syntax::{SourceId, Span};
+use regex::Regex;
+
+use crate::schema::{KindId, Schema};
+use crate::types::Type;
+use crate::value::{Currency, Value};
+
+/// A checked rule set: immutable, `Send + Sync`, shared across threads.
+#[derive(Debug)]
+pub struct Program {
+    /// The data schema
+    pub schema: Schema,
+    /// The policies, in load order
+    pub policies: Vec<Policy>,
+    /// For each kind, the policies that judge it
+    pub(crate) by_kind: Vec<Vec<usize>>,
+}
+
+impl Program {
+    /// The policies that judge subjects of `kind`.
+    pub fn policies_for(&self, kind: KindId) -> impl Iterator<Item = &Policy> {
+        self.by_kind
+            .get(kind.0 as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.policies.get(*i))
+    }
+
+    /// Looks a policy up by ID.
+    pub fn policy(&self, id: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| &*p.id == id)
+    }
+}
+
+/// A checked policy.
+#[derive(Debug)]
+pub struct Policy {
+    /// Stable ID (`douyin.zero_deposit_trial`)
+    pub id: Arc<str>,
+    /// Human title
+    pub title: Option<String>,
+    /// The file it came from
+    pub source_id: SourceId,
+    /// The kind of subject judged
+    pub kind: KindId,
+    /// Which subjects of that kind it applies to
+    pub filter: Option<Expr>,
+    /// Its time zone
+    pub zone: Tz,
+    /// Its currency
+    pub currency: Option<Currency>,
+    /// When it is in force (judged at the governing time)
+    pub effective: Window,
+    /// The time that picks versions and the effective window; `now` when `None`
+    pub governed_by: Option<Expr>,
+    /// Parameters, with their current values
+    pub params: Vec<Param>,
+    /// Definitions, evaluated at most once per subject
+    pub lets: Vec<Let>,
+    /// Rules, in order
+    pub rules: Vec<Rule>,
+}
+
+/// A parameter and its value.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Its name
+    pub name: String,
+    /// Its type
+    pub ty: Type,
+    /// Its value: the default, or what a deployment set; `Absent` when neither
+    pub value: Value,
+}
+
+/// A definition.
+#[derive(Debug)]
+pub struct Let {
+    /// Its name
+    pub name: String,
+    /// Its value
+    pub expr: Expr,
+}
+
+/// A half-open window of instants, `[from, until)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Window {
+    /// Inclusive start
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Exclusive end
+    pub until: Option<DateTime<FixedOffset>>,
+}
+
+impl Window {
+    /// Whether `t` lies in the window.
+    pub fn contains(&self, t: &DateTime<FixedOffset>) -> bool {
+        self.from.is_none_or(|f| *t >= f) && self.until.is_none_or(|u| *t < u)
+    }
+}
+
+/// A checked rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Full ID (`douyin.zero_deposit_trial.listing_cap`)
+    pub id: Arc<str>,
+    /// Name within the policy (`listing_cap`)
+    pub name: String,
+    /// Human title
+    pub title: Option<String>,
+    /// One version (unlabelled, always in force) or several effective-dated ones
+    pub versions: Vec<Version>,
+    /// Where it was declared
+    pub span: Span,
+}
+
+/// One body of a rule.
+#[derive(Debug)]
+pub struct Version {
+    /// Its label, for versioned rules
+    pub label: Option<Arc<str>>,
+    /// When it is in force
+    pub window: Window,
+    /// The condition
+    pub when: Expr,
+    /// The effects
+    pub effects: Vec<EffectTemplate>,
+    /// The message
+    pub message: Option<Vec<TemplatePart>>,
+}
+
+/// An effect with argument expressions.
+#[derive(Debug)]
+pub struct EffectTemplate {
+    /// Its kind
+    pub kind: Arc<str>,
+    /// Its arguments, in written order
+    pub args: Vec<(Arc<str>, Expr)>,
+}
+
+/// A piece of a message.
+#[derive(Debug)]
+pub enum TemplatePart {
+    /// Plain text
+    Text(String),
+    /// An interpolated value
+    Expr(Expr),
+}
+
+/// A checked expression.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    /// What it computes
+    pub kind: ExprKind,
+    /// Where it was written
+    pub span: Span,
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+/// Aggregates over a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// `any(x in xs where c)`: some item satisfies
+    Any,
+    /// `all(x in xs where c)`: every item satisfies
+    All,
+    /// `count(x in xs where c)`
+    Count,
+    /// `sum(e for x in xs where c)`
+    Sum,
+    /// `min(e for x in xs)`; absent when empty
+    Min,
+    /// `max(e for x in xs)`; absent when empty
+    Max,
+    /// `filter(x in xs where c)`
+    Filter,
+    /// `map(e for x in xs where c)`
+    Map,
+    /// `distinct(e for x in xs)`: values without repeats, in first-seen order
+    Distinct,
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone)]
+pub enum Builtin {
+    /// `date(t)`: local date of a timestamp in the policy's zone
+    Date,
+    /// `month(t)`: first day of the local calendar month of a timestamp or date
+    Month,
+    /// `year(t)`: local calendar year
+    Year,
+    /// `time(t)`: local time of day
+    TimeOfDay,
+    /// `weekday(t)`: 1 (Monday) to 7 (Sunday)
+    Weekday,
+    /// `start_of_day(d)`: the instant a local date begins
+    StartOfDay,
+    /// `starts_with(s, prefix)`
+    StartsWith,
+    /// `ends_with(s, suffix)`
+    EndsWith,
+    /// `contains(s, part)` or `contains(list, item)`
+    Contains,
+    /// `lower(s)`
+    Lower,
+    /// `upper(s)`
+    Upper,
+    /// `trim(s)`
+    Trim,
+    /// `len(s)` (characters) or `len(list)`
+    Len,
+    /// `words(s)`: the number of words
+    Words,
+    /// `abs(x)`
+    Abs,
+    /// `max(a, b, ...)`
+    Max,
+    /// `min(a, b, ...)`
+    Min,
+    /// `matches(s, "regex")`, compiled once at load
+    Matches(Arc<Regex>),
+}
+
+/// The forms of a checked expression.
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    /// A constant
+    Const(Value),
+    /// A field of the subject, by slot
+    Subject(u32),
+    /// A field of a record value, by slot
+    Field(Box<Expr>, u32),
+    /// A binding of an enclosing comprehension, by depth
+    Local(u32),
+    /// A parameter of the policy, by index
+    Param(u32),
+    /// A definition of the policy, by index
+    Let(u32),
+    /// The evaluation time
+    Now,
+    /// Labels of the named conditions that held in the rule's `when`
+    Held,
+    /// `not x`
+    Not(Box<Expr>),
+    /// `-x`
+    Neg(Box<Expr>),
+    /// `a and b` (short-circuit)
+    And(Box<Expr>, Box<Expr>),
+    /// `a or b` (short-circuit)
+    Or(Box<Expr>, Box<Expr>),
+    /// `a < b`, ...
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// `a + b`, ...
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `x in list`
+    In(Box<Expr>, Box<Expr>),
+    /// `a ?? b`
+    Coalesce(Box<Expr>, Box<Expr>),
+    /// `x is present` / `x is absent`
+    Presence(Box<Expr>, bool),
+    /// `if c then a else b`
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `[a, b]`
+    List(Vec<Expr>),
+    /// `m[k]` on a map (absent when missing) or `l[i]` on a list
+    Index(Box<Expr>, Box<Expr>),
+    /// A built-in call
+    Call(Builtin, Vec<Expr>),
+    /// An aggregate over a collection
+    Aggregate {
+        /// Which aggregate
+        op: Aggregate,
+        /// The binding's depth
+        local: u32,
+        /// The collection
+        source: Box<Expr>,
+        /// Which items count
+        filter: Option<Box<Expr>>,
+        /// The value per item (the item itself when `None`)
+        map: Option<Box<Expr>>,
+        /// The result for an empty `sum`
+        zero: Value,
+    },
+    /// `any { a: c1, b: c2 }` / `all { ... }`: every item evaluated, labels of those that held recorded
+    Conditions(Quantifier, Vec<(Arc<str>, Expr)>),
+}

@@ -1,0 +1,481 @@
+//! The data schema, declared in the language: subject kinds, record types,
+//! effects and platforms, resolved into slot-indexed layouts.
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+use guifan_syntax::ast::{FieldDecl, Item, RecordDecl, RuleFile, TypeExpr, TypeExprKind};
+use guifan_syntax::{SourceId, Span};
+
+use crate::error::{CheckError, CheckErrorKind};
+use crate::suggest::did_you_mean;
+use crate::types::Type;
+use crate::value::Currency;
+
+/// Index of a record layout in [`Schema::records`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecordId(pub u32);
+
+/// Index of a subject kind in [`Schema::kinds`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KindId(pub u32);
+
+/// Index of a fixed string set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EnumId(pub u32);
+
+/// Index of an effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EffectId(pub u32);
+
+/// Slot of the implicit `kind` field in every subject record.
+pub const KIND_SLOT: usize = 0;
+/// Slot of the implicit `id` field in every subject record.
+pub const ID_SLOT: usize = 1;
+
+/// All declared kinds, records, effects and platforms.
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    /// Subject kinds
+    pub kinds: Vec<KindDef>,
+    /// Record layouts: kinds' roots, named records and inline records
+    pub records: Vec<RecordDef>,
+    /// Fixed string sets
+    pub enums: Vec<Vec<String>>,
+    /// Effects
+    pub effects: Vec<EffectDef>,
+    /// Platforms and their defaults
+    pub platforms: Vec<PlatformDef>,
+    kind_index: HashMap<String, KindId>,
+    effect_index: HashMap<String, EffectId>,
+}
+
+/// A subject kind (`merchant`).
+#[derive(Clone, Debug)]
+pub struct KindDef {
+    /// Its name
+    pub name: String,
+    /// Its root record layout
+    pub record: RecordId,
+    /// Slot of its `currency` field, when declared
+    pub currency_slot: Option<usize>,
+    /// Slot of its `platform` field, when declared
+    pub platform_slot: Option<usize>,
+    /// Whether any field (however deep) holds money
+    pub has_money: bool,
+}
+
+/// A record layout: fields in slot order.
+#[derive(Clone, Debug)]
+pub struct RecordDef {
+    /// Its name (kinds and named records) or a path for inline records (`merchant.trial`)
+    pub name: String,
+    /// Fields in slot order
+    pub fields: Vec<FieldDef>,
+    index: HashMap<String, usize>,
+}
+
+impl RecordDef {
+    /// The slot of a field.
+    pub fn slot(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+}
+
+/// A field of a record.
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    /// Its name
+    pub name: String,
+    /// Its type (never `Optional`: see `optional`)
+    pub ty: Type,
+    /// May be missing or null
+    pub optional: bool,
+    /// Where it was declared
+    pub source_id: SourceId,
+    /// Where it was declared
+    pub span: Span,
+}
+
+/// An effect and its arguments.
+#[derive(Clone, Debug)]
+pub struct EffectDef {
+    /// Its kind (`restrict`)
+    pub name: String,
+    /// Declared arguments; optional ones may be left out
+    pub params: Vec<FieldDef>,
+}
+
+/// A platform's defaults.
+#[derive(Clone, Debug)]
+pub struct PlatformDef {
+    /// The value of records' `platform` field
+    pub name: String,
+    /// The currency of money in records without a `currency` field
+    pub currency: Option<Currency>,
+    /// The platform's time zone
+    pub zone: Option<Tz>,
+}
+
+impl Schema {
+    /// Looks a kind up by name.
+    pub fn kind(&self, name: &str) -> Option<KindId> {
+        self.kind_index.get(name).copied()
+    }
+
+    /// A kind's definition.
+    pub fn kind_def(&self, id: KindId) -> Option<&KindDef> {
+        self.kinds.get(id.0 as usize)
+    }
+
+    /// A record layout.
+    pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
+        self.records.get(id.0 as usize)
+    }
+
+    /// The strings of a fixed set.
+    pub fn enum_values(&self, id: EnumId) -> &[String] {
+        self.enums.get(id.0 as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Looks an effect up by name.
+    pub fn effect(&self, name: &str) -> Option<(EffectId, &EffectDef)> {
+        let id = *self.effect_index.get(name)?;
+        self.effects.get(id.0 as usize).map(|d| (id, d))
+    }
+
+    /// Looks a platform up by name.
+    pub fn platform(&self, name: &str) -> Option<&PlatformDef> {
+        self.platforms.iter().find(|p| p.name == name)
+    }
+
+    /// Names of all effects (for suggestions).
+    pub fn effect_names(&self) -> impl Iterator<Item = &str> {
+        self.effects.iter().map(|e| e.name.as_str())
+    }
+
+    /// Names of all kinds (for suggestions).
+    pub fn kind_names(&self) -> impl Iterator<Item = &str> {
+        self.kinds.iter().map(|k| k.name.as_str())
+    }
+
+    fn record_has_money(&self, id: RecordId, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        self.record(id)
+            .map(|r| r.fields.iter().any(|f| self.type_has_money(&f.ty, depth + 1)))
+            .unwrap_or(false)
+    }
+
+    fn type_has_money(&self, ty: &Type, depth: usize) -> bool {
+        match ty {
+            Type::Money(_) => true,
+            Type::List(t) | Type::Optional(t) => self.type_has_money(t, depth),
+            Type::Map(k, v) => self.type_has_money(k, depth) || self.type_has_money(v, depth),
+            Type::Record(r) => self.record_has_money(*r, depth),
+            _ => false,
+        }
+    }
+}
+
+/// Builds the schema from every file's declarations.
+pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema {
+    let mut b = Builder {
+        schema: Schema::default(),
+        named_records: HashMap::new(),
+        errors,
+    };
+    // Named records first, so that kinds and other records can refer to them in any order.
+    for file in files {
+        for item in &file.items {
+            if let Item::Record(decl) = item {
+                b.declare_named_record(file.source, decl);
+            }
+        }
+    }
+    for file in files {
+        for item in &file.items {
+            if let Item::Record(decl) = item {
+                if let Some(id) = b.named_records.get(&decl.name.name).copied() {
+                    b.fill_record(file.source, id, &decl.fields, &decl.name.name);
+                }
+            }
+        }
+    }
+    for file in files {
+        for item in &file.items {
+            match item {
+                Item::Kind(decl) => b.declare_kind(file.source, decl),
+                Item::Effect(decl) => {
+                    if b.schema.effect_index.contains_key(&decl.name.name) {
+                        b.error(file.source, decl.name.span, duplicate("effect", &decl.name.name));
+                        continue;
+                    }
+                    let params = decl
+                        .params
+                        .iter()
+                        .map(|p| b.field(file.source, p, &decl.name.name))
+                        .collect();
+                    let id = EffectId(b.schema.effects.len() as u32);
+                    b.schema.effect_index.insert(decl.name.name.clone(), id);
+                    b.schema.effects.push(EffectDef {
+                        name: decl.name.name.clone(),
+                        params,
+                    });
+                }
+                Item::Platform(decl) => {
+                    let currency = decl.currency.as_ref().and_then(|c| b.currency(file.source, &c.node, c.span));
+                    let zone = decl.zone.as_ref().and_then(|z| b.zone(file.source, &z.node, z.span));
+                    if b.schema.platform(&decl.name.name).is_some() {
+                        b.error(file.source, decl.name.span, duplicate("platform", &decl.name.name));
+                    }
+                    b.schema.platforms.push(PlatformDef {
+                        name: decl.name.name.clone(),
+                        currency,
+                        zone,
+                    });
+                }
+                Item::Record(_) | Item::Policy(_) => {}
+            }
+        }
+    }
+    for i in 0..b.schema.kinds.len() {
+        let record = b.schema.kinds.get(i).map(|k| k.record);
+        if let Some(record) = record {
+            let has_money = b.schema.record_has_money(record, 0);
+            if let Some(kind) = b.schema.kinds.get_mut(i) {
+                kind.has_money = has_money;
+            }
+        }
+    }
+    b.schema
+}
+
+fn duplicate(what: &'static str, name: &str) -> CheckErrorKind {
+    CheckErrorKind::Duplicate {
+        what,
+        name: name.to_string(),
+    }
+}
+
+struct Builder<'e> {
+    schema: Schema,
+    named_records: HashMap<String, RecordId>,
+    errors: &'e mut Vec<CheckError>,
+}
+
+impl Builder<'_> {
+    fn error(&mut self, source: SourceId, span: Span, kind: CheckErrorKind) {
+        self.errors.push(CheckError::new(source, span, kind));
+    }
+
+    pub(crate) fn currency(&mut self, source: SourceId, code: &str, span: Span) -> Option<Currency> {
+        let c = Currency::parse(code);
+        if c.is_none() {
+            self.error(source, span, CheckErrorKind::InvalidCurrency { code: code.to_string() });
+        }
+        c
+    }
+
+    fn zone(&mut self, source: SourceId, name: &str, span: Span) -> Option<Tz> {
+        match parse_zone(name) {
+            Some(z) => Some(z),
+            None => {
+                self.error(source, span, CheckErrorKind::UnknownZone { name: name.to_string() });
+                None
+            }
+        }
+    }
+
+    fn new_record(&mut self, name: &str) -> RecordId {
+        let id = RecordId(self.schema.records.len() as u32);
+        self.schema.records.push(RecordDef {
+            name: name.to_string(),
+            fields: Vec::new(),
+            index: HashMap::new(),
+        });
+        id
+    }
+
+    fn declare_named_record(&mut self, source: SourceId, decl: &RecordDecl) {
+        if self.named_records.contains_key(&decl.name.name) || is_builtin_type(&decl.name.name) {
+            self.error(source, decl.name.span, duplicate("record", &decl.name.name));
+            return;
+        }
+        let id = self.new_record(&decl.name.name);
+        self.named_records.insert(decl.name.name.clone(), id);
+    }
+
+    fn declare_kind(&mut self, source: SourceId, decl: &RecordDecl) {
+        if self.schema.kind_index.contains_key(&decl.name.name) {
+            self.error(source, decl.name.span, duplicate("kind", &decl.name.name));
+            return;
+        }
+        let record = self.new_record(&decl.name.name);
+        let implicit = [("kind", KIND_SLOT), ("id", ID_SLOT)];
+        for (name, _) in implicit {
+            self.push_field(
+                record,
+                FieldDef {
+                    name: name.to_string(),
+                    ty: Type::Str,
+                    optional: false,
+                    source_id: source,
+                    span: decl.name.span,
+                },
+            );
+        }
+        let fields: Vec<FieldDecl> = decl
+            .fields
+            .iter()
+            .filter(|f| {
+                let implicit = f.name.name == "kind" || f.name.name == "id";
+                !implicit
+            })
+            .cloned()
+            .collect();
+        self.fill_record(source, record, &fields, &decl.name.name);
+        let (currency_slot, platform_slot) = match self.schema.record(record) {
+            Some(r) => (r.slot("currency"), r.slot("platform")),
+            None => (None, None),
+        };
+        let id = KindId(self.schema.kinds.len() as u32);
+        self.schema.kind_index.insert(decl.name.name.clone(), id);
+        self.schema.kinds.push(KindDef {
+            name: decl.name.name.clone(),
+            record,
+            currency_slot,
+            platform_slot,
+            has_money: false,
+        });
+    }
+
+    fn fill_record(&mut self, source: SourceId, record: RecordId, fields: &[FieldDecl], path: &str) {
+        for f in fields {
+            let exists = self.schema.record(record).and_then(|r| r.slot(&f.name.name)).is_some();
+            if exists {
+                self.error(source, f.name.span, duplicate("field", &f.name.name));
+                continue;
+            }
+            let def = self.field(source, f, path);
+            self.push_field(record, def);
+        }
+    }
+
+    fn push_field(&mut self, record: RecordId, def: FieldDef) {
+        if let Some(r) = self.schema.records.get_mut(record.0 as usize) {
+            r.index.insert(def.name.clone(), r.fields.len());
+            r.fields.push(def);
+        }
+    }
+
+    fn field(&mut self, source: SourceId, f: &FieldDecl, path: &str) -> FieldDef {
+        let inner_path = format!("{path}.{}", f.name.name);
+        FieldDef {
+            name: f.name.name.clone(),
+            ty: self.resolve_type(source, &f.ty, &inner_path),
+            optional: f.ty.optional,
+            source_id: source,
+            span: f.name.span,
+        }
+    }
+
+    fn resolve_type(&mut self, source: SourceId, ty: &TypeExpr, path: &str) -> Type {
+        match &ty.kind {
+            TypeExprKind::Named(name) => match builtin_type(&name.name) {
+                Some(t) => t,
+                None => match self.named_records.get(&name.name) {
+                    Some(id) => Type::Record(*id),
+                    None => {
+                        let mut known: Vec<&str> = BUILTIN_TYPES.to_vec();
+                        known.extend(self.named_records.keys().map(String::as_str));
+                        let err = CheckError::new(source, name.span, CheckErrorKind::UnknownType { name: name.name.clone() });
+                        let err = match did_you_mean(&name.name, known.iter().copied()) {
+                            Some(h) => err.with_help(h),
+                            None => err.with_help(format!("the built-in types are {}", BUILTIN_TYPES.join(", "))),
+                        };
+                        self.errors.push(err);
+                        Type::Error
+                    }
+                },
+            },
+            TypeExprKind::List(inner) => Type::List(Box::new(self.resolve_type(source, inner, path))),
+            TypeExprKind::Map(k, v) => Type::Map(
+                Box::new(self.resolve_type(source, k, path)),
+                Box::new(self.resolve_type(source, v, path)),
+            ),
+            TypeExprKind::Enum(values) => {
+                let values: Vec<String> = values.iter().map(|v| v.node.clone()).collect();
+                let id = match self.schema.enums.iter().position(|e| *e == values) {
+                    Some(i) => EnumId(i as u32),
+                    None => {
+                        self.schema.enums.push(values);
+                        EnumId(self.schema.enums.len() as u32 - 1)
+                    }
+                };
+                Type::Enum(id)
+            }
+            TypeExprKind::Record(fields) => {
+                let id = self.new_record(path);
+                self.fill_record(source, id, fields, path);
+                Type::Record(id)
+            }
+        }
+    }
+}
+
+const BUILTIN_TYPES: [&str; 11] = [
+    "bool", "int", "decimal", "money", "percent", "string", "date", "timestamp", "time", "duration", "text",
+];
+
+fn is_builtin_type(name: &str) -> bool {
+    builtin_type(name).is_some()
+}
+
+/// The built-in type of a name (`money`), if it is one.
+pub(crate) fn builtin_type(name: &str) -> Option<Type> {
+    Some(match name {
+        "bool" => Type::Bool,
+        "int" => Type::Int,
+        "decimal" => Type::Decimal,
+        "money" => Type::Money(None),
+        "percent" => Type::Percent,
+        "string" | "text" => Type::Str,
+        "date" => Type::Date,
+        "timestamp" => Type::Timestamp,
+        "time" => Type::Time,
+        "duration" => Type::Duration,
+        _ => return None,
+    })
+}
+
+/// Parses an IANA zone name.
+pub(crate) fn parse_zone(name: &str) -> Option<Tz> {
+    name.parse::<Tz>().ok()
+}
+
+/// Resolves a parameter's declared type in the context of a schema (named records allowed).
+pub(crate) fn resolve_param_type(
+    schema: &mut Schema,
+    source: SourceId,
+    ty: &TypeExpr,
+    path: &str,
+    errors: &mut Vec<CheckError>,
+) -> Type {
+    let named_records: HashMap<String, RecordId> = schema
+        .records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.name.contains('.'))
+        .map(|(i, r)| (r.name.clone(), RecordId(i as u32)))
+        .collect();
+    let mut b = Builder {
+        schema: std::mem::take(schema),
+        named_records,
+        errors,
+    };
+    let t = b.resolve_type(source, ty, path);
+    *schema = b.schema;
+    t
+}

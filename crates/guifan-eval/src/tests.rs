@@ -1,0 +1,173 @@
+//! Checker and evaluator tests over small inline policies.
+
+use guifan_syntax::{parse, SourceId};
+
+use crate::{check, decode_subject, evaluate, CheckError, Program};
+
+const SCHEMA: &str = r#"
+    platform douyin { currency CNY zone Asia/Shanghai }
+    kind merchant {
+      platform: string
+      currency: string?
+      store_type: "personal" | "individual" | "enterprise"
+      listings_online: int
+      goods_balance: money
+      trial: { active: bool, ended_at: timestamp? }?
+      withdrawals: [{ at: timestamp, amount: money }]
+      withdrawal_request: { at: timestamp, amount: money }?
+    }
+    effect violation(code: string)
+    effect reject(action: string)
+    effect restrict(target: "withdrawal" | "listing")
+"#;
+
+fn program(policy: &str) -> Result<Program, Vec<CheckError>> {
+    let schema = parse(SourceId(0), SCHEMA).expect("schema parses");
+    let file = parse(SourceId(1), policy).expect("policy parses");
+    check(&[schema, file])
+}
+
+fn codes(policy: &str) -> Vec<&'static str> {
+    match program(policy) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.iter().map(|e| e.kind.code()).collect(),
+    }
+}
+
+fn wrap(body: &str) -> String {
+    format!("policy t.p {{ subject merchant where platform == \"douyin\" zone Asia/Shanghai currency CNY {body} }}")
+}
+
+const RECORD: &str = r#"{"kind":"merchant","id":"m","platform":"douyin","store_type":"personal","listings_online":101,
+  "goods_balance":"1000.00","trial":{"active":true,"ended_at":null},
+  "withdrawals":[{"at":"2023-03-02T10:00:00+08:00","amount":"300.00"}],
+  "withdrawal_request":{"at":"2023-03-15T09:00:00+08:00","amount":500.10}}"#;
+
+fn fired(body: &str, record: &str) -> Vec<String> {
+    let program = program(&wrap(body)).unwrap_or_else(|e| panic!("{e:?}"));
+    let subject = decode_subject(&program.schema, record.as_bytes()).expect("decodes");
+    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let outcome = evaluate(&program, &subject, now);
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    outcome
+        .decisions
+        .iter()
+        .map(|d| match &d.message {
+            Some(m) => format!("{}: {m}", d.rule),
+            None => d.rule.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn unknown_fields_are_rejected_with_a_suggestion() {
+    let errors = program(&wrap("rule r { when listing_online > 1 then violation(code: \"x\") }")).unwrap_err();
+    assert_eq!(errors[0].kind.code(), "guifan::check::unknown_field");
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `listings_online`?"));
+}
+
+#[test]
+fn optional_fields_must_be_handled() {
+    assert_eq!(
+        codes(&wrap("rule r { when withdrawal_request.amount > 1 CNY then violation(code: \"x\") }")),
+        ["guifan::check::maybe_absent"]
+    );
+    assert!(codes(&wrap(
+        "rule r { when withdrawal_request is present and withdrawal_request.amount > 1 CNY then reject(action: \"withdrawal\") message \"{withdrawal_request.amount}\" }"
+    ))
+    .is_empty());
+    assert!(codes(&wrap("rule r { when not (withdrawal_request is absent) and withdrawal_request.amount > 1 CNY then violation(code: \"x\") }")).is_empty());
+}
+
+#[test]
+fn types_and_currencies_do_not_mix() {
+    assert_eq!(
+        codes(&wrap("rule r { when listings_online > 5 CNY then violation(code: \"x\") }")),
+        ["guifan::check::invalid_operands"]
+    );
+    assert_eq!(
+        codes(&wrap("rule r { when goods_balance > 5 USD then violation(code: \"x\") }")),
+        ["guifan::check::currency_mismatch"]
+    );
+    assert_eq!(
+        codes(&wrap("rule r { when listings_online then violation(code: \"x\") }")),
+        ["guifan::check::type_mismatch"]
+    );
+}
+
+#[test]
+fn enum_strings_are_checked() {
+    let errors = program(&wrap("rule r { when store_type == \"personl\" then violation(code: \"x\") }")).unwrap_err();
+    assert_eq!(errors[0].kind.code(), "guifan::check::unknown_enum_value");
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `personal`?"));
+    assert_eq!(
+        codes(&wrap("rule r { when true then restrict(target: \"listng\") }")),
+        ["guifan::check::unknown_enum_value"]
+    );
+}
+
+#[test]
+fn effects_are_checked() {
+    assert_eq!(codes(&wrap("rule r { when true then restrictt(target: \"listing\") }")), ["guifan::check::unknown_effect"]);
+    assert_eq!(codes(&wrap("rule r { when true then restrict }")), ["guifan::check::missing_argument"]);
+    assert_eq!(codes(&wrap("rule r { when true then reject(action: 5) }")), ["guifan::check::type_mismatch"]);
+}
+
+#[test]
+fn rules_fire_with_messages() {
+    let body = r#"
+        param cap: int = 100
+        let over = listings_online - cap
+        rule listing_cap { when listings_online > cap then violation(code: "x") message "超出 {over} 件" }
+        rule quiet { when listings_online > 200 then violation(code: "y") }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.listing_cap: 超出 1 件"]);
+}
+
+#[test]
+fn aggregates_and_calendar_months() {
+    let body = r#"
+        rule same_month {
+          when withdrawal_request is present
+           and any(w in withdrawals where month(w.at) == month(withdrawal_request.at))
+          then reject(action: "withdrawal")
+          message "{count(withdrawals)} 次, 共 {sum(w.amount for w in withdrawals)}, 最大 {max(w.amount for w in withdrawals) ?? 0 CNY}"
+        }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.same_month: 1 次, 共 300.00 CNY, 最大 300.00 CNY"]);
+}
+
+#[test]
+fn named_conditions_report_what_held() {
+    let body = r#"
+        rule exit {
+          when any { many "商品过多": listings_online > 100, rich "余额高": goods_balance > 5000 CNY, big: listings_online > 50 }
+          then violation(code: "x")
+          message "{held}"
+        }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.exit: 商品过多、big"]);
+}
+
+#[test]
+fn json_numbers_are_exact_money() {
+    let body = r#"rule r { when withdrawal_request is present and withdrawal_request.amount == 500.10 CNY then violation(code: "x") message "{withdrawal_request.amount * 50%}" }"#;
+    assert_eq!(fired(body, RECORD), ["t.p.r: 250.05 CNY"]);
+}
+
+#[test]
+fn parameters_can_be_overridden() {
+    let mut program = program(&wrap("param cap: int = 100 rule r { when listings_online > cap then violation(code: \"x\") }")).unwrap();
+    program.set_param("t.p", "cap", "200").unwrap();
+    let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
+    let outcome = evaluate(&program, &subject, "2023-03-20T12:00:00+08:00".parse().unwrap());
+    assert!(outcome.decisions.is_empty());
+    assert!(program.set_param("t.p", "cap", "\"many\"").is_err());
+    assert!(program.set_param("t.p", "capp", "1").is_err());
+}
+
+#[test]
+fn the_program_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Program>();
+}

@@ -1,0 +1,129 @@
+//! Static types of the language, as the checker sees them.
+
+use std::fmt;
+
+use crate::schema::{EnumId, RecordId, Schema};
+use crate::value::Currency;
+
+/// A type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `decimal`
+    Decimal,
+    /// `money`; `None` in the schema, where each record carries its currency
+    Money(Option<Currency>),
+    /// `percent`
+    Percent,
+    /// `string`
+    Str,
+    /// A string from a fixed set (`"personal" | "enterprise"`)
+    Enum(EnumId),
+    /// `date`
+    Date,
+    /// `timestamp`
+    Timestamp,
+    /// `time`
+    Time,
+    /// `duration`
+    Duration,
+    /// `[T]`
+    List(Box<Type>),
+    /// `map<K, V>`
+    Map(Box<Type>, Box<Type>),
+    /// A record type
+    Record(RecordId),
+    /// `T?`: may be absent
+    Optional(Box<Type>),
+    /// The element type of an empty list literal: fits any type
+    Nothing,
+    /// The type of an expression that already failed to check: fits anything, reports nothing more
+    Error,
+}
+
+impl Type {
+    /// Wraps in `Optional` unless already optional.
+    pub fn optional(self) -> Type {
+        match self {
+            Type::Optional(_) | Type::Error => self,
+            other => Type::Optional(Box::new(other)),
+        }
+    }
+
+    /// The type without its `Optional`.
+    pub fn strip_optional(&self) -> &Type {
+        match self {
+            Type::Optional(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// Whether the type is numeric (`int` or `decimal`).
+    pub fn is_number(&self) -> bool {
+        matches!(self, Type::Int | Type::Decimal)
+    }
+
+    /// Whether it is a string (free text or from a fixed set).
+    pub fn is_string(&self) -> bool {
+        matches!(self, Type::Str | Type::Enum(_))
+    }
+
+    /// A value of type `self` can stand where `expected` is wanted.
+    pub fn fits(&self, expected: &Type) -> bool {
+        match (self, expected) {
+            (Type::Error, _) | (_, Type::Error) | (Type::Nothing, _) => true,
+            (Type::Int, Type::Decimal) => true,
+            (Type::Enum(_), Type::Str) | (Type::Str, Type::Enum(_)) => true,
+            (Type::Enum(a), Type::Enum(b)) => a == b,
+            (Type::Money(a), Type::Money(b)) => a.is_none() || b.is_none() || a == b,
+            (Type::List(a), Type::List(b)) => a.fits(b),
+            (Type::Map(ak, av), Type::Map(bk, bv)) => ak.fits(bk) && av.fits(bv),
+            (Type::Optional(a), Type::Optional(b)) => a.fits(b),
+            (a, Type::Optional(b)) => a.fits(b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// Displays the type with record and enum names resolved.
+    pub fn display<'a>(&'a self, schema: &'a Schema) -> TypeDisplay<'a> {
+        TypeDisplay { ty: self, schema }
+    }
+}
+
+/// A type with the schema at hand to name records and enums.
+pub struct TypeDisplay<'a> {
+    ty: &'a Type,
+    schema: &'a Schema,
+}
+
+impl fmt::Display for TypeDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.ty {
+            Type::Bool => f.write_str("bool"),
+            Type::Int => f.write_str("int"),
+            Type::Decimal => f.write_str("decimal"),
+            Type::Money(None) => f.write_str("money"),
+            Type::Money(Some(c)) => write!(f, "money ({c})"),
+            Type::Percent => f.write_str("percent"),
+            Type::Str => f.write_str("string"),
+            Type::Enum(id) => {
+                let values = self.schema.enum_values(*id);
+                let shown: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                f.write_str(&shown.join(" | "))
+            }
+            Type::Date => f.write_str("date"),
+            Type::Timestamp => f.write_str("timestamp"),
+            Type::Time => f.write_str("time"),
+            Type::Duration => f.write_str("duration"),
+            Type::List(t) => write!(f, "[{}]", t.display(self.schema)),
+            Type::Map(k, v) => write!(f, "map<{}, {}>", k.display(self.schema), v.display(self.schema)),
+            Type::Record(id) => f.write_str(self.schema.record(*id).map(|r| r.name.as_str()).unwrap_or("record")),
+            Type::Optional(t) => write!(f, "{}?", t.display(self.schema)),
+            Type::Nothing => f.write_str("nothing"),
+            Type::Error => f.write_str("unknown"),
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Runtime values: exact numbers and money, times, strings, lists and records.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
+use rust_decimal::Decimal;
+
+/// An ISO 4217 currency code, three ASCII capitals (`CNY`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// The placeholder for money decoded before its record's currency is known.
+    pub(crate) const UNKNOWN: Currency = Currency(*b"???");
+
+    /// Parses `CNY`; `None` unless three ASCII capitals.
+    pub fn parse(code: &str) -> Option<Currency> {
+        let bytes: [u8; 3] = code.as_bytes().try_into().ok()?;
+        bytes.iter().all(u8::is_ascii_uppercase).then_some(Currency(bytes))
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exact amount in one currency (`5000.00 CNY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Money {
+    /// The amount, exact
+    pub amount: Decimal,
+    /// Its currency
+    pub currency: Currency,
+}
+
+impl fmt::Display for Money {
+    /// `1500.00 CNY`: at least two decimals, more only when the amount needs them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut amount = self.amount.normalize();
+        if amount.scale() < 2 {
+            amount.rescale(2);
+        }
+        write!(f, "{} {}", amount, self.currency)
+    }
+}
+
+/// A decoded subject record: its kind, its ID and its fields in schema order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subject {
+    /// Its kind
+    pub kind: crate::schema::KindId,
+    /// Its `id`
+    pub id: Arc<str>,
+    /// Its fields, by slot (`kind` and `id` included)
+    pub fields: Box<[Value]>,
+}
+
+/// A length of time in whole seconds; [`Duration::PERMANENT`] has no end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration(pub i64);
+
+impl Duration {
+    /// `permanent`: longer than any finite duration
+    pub const PERMANENT: Duration = Duration(i64::MAX);
+
+    /// Whether this is `permanent`.
+    pub fn is_permanent(self) -> bool {
+        self == Duration::PERMANENT
+    }
+}
+
+impl fmt::Display for Duration {
+    /// The language's literal form: `72h`, `7d`, `15min`, `permanent`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_permanent() {
+            return f.write_str("permanent");
+        }
+        let secs = self.0;
+        let (sign, secs) = if secs < 0 { ("-", secs.unsigned_abs()) } else { ("", secs.unsigned_abs()) };
+        if secs == 0 {
+            return f.write_str("0s");
+        }
+        for (unit, size) in [("d", 86_400u64), ("h", 3_600), ("min", 60)] {
+            if secs % size == 0 {
+                return write!(f, "{sign}{}{unit}", secs / size);
+            }
+        }
+        write!(f, "{sign}{secs}s")
+    }
+}
+
+/// A value during evaluation. Cheap to clone: strings, lists and records are shared.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// An optional value that is not there (missing or `null` in data)
+    Absent,
+    /// `true`, `false`
+    Bool(bool),
+    /// A whole number
+    Int(i64),
+    /// An exact decimal
+    Decimal(Decimal),
+    /// Money with its currency
+    Money(Money),
+    /// A percentage, held as its fraction (`50%` is `0.5`)
+    Percent(Decimal),
+    /// Text
+    Str(Arc<str>),
+    /// A calendar date
+    Date(NaiveDate),
+    /// An instant with the offset it was written with
+    Timestamp(DateTime<FixedOffset>),
+    /// A time of day
+    Time(NaiveTime),
+    /// A length of time
+    Duration(Duration),
+    /// A list
+    List(Arc<[Value]>),
+    /// A map, sorted by key
+    Map(Arc<[(Value, Value)]>),
+    /// A record: its fields in schema order
+    Record(Arc<[Value]>),
+}
+
+impl Value {
+    /// Text value from a `&str`.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Arc::from(s))
+    }
+
+    /// The kind of value, in words, for error messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Absent => "absent",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Decimal(_) => "decimal",
+            Value::Money(_) => "money",
+            Value::Percent(_) => "percent",
+            Value::Str(_) => "string",
+            Value::Date(_) => "date",
+            Value::Timestamp(_) => "timestamp",
+            Value::Time(_) => "time",
+            Value::Duration(_) => "duration",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Record(_) => "record",
+        }
+    }
+
+    /// A total order used to sort map keys and compare like values; values of
+    /// different kinds order by kind.
+    pub fn total_cmp(&self, other: &Value) -> Ordering {
+        use Value::*;
+        match (self, other) {
+            (Bool(a), Bool(b)) => a.cmp(b),
+            (Int(a), Int(b)) => a.cmp(b),
+            (Int(a), Decimal(b)) => rust_decimal::Decimal::from(*a).cmp(b),
+            (Decimal(a), Int(b)) => a.cmp(&rust_decimal::Decimal::from(*b)),
+            (Decimal(a), Decimal(b)) | (Percent(a), Percent(b)) => a.cmp(b),
+            (Money(a), Money(b)) => (a.currency, a.amount).cmp(&(b.currency, b.amount)),
+            (Str(a), Str(b)) => a.cmp(b),
+            (Date(a), Date(b)) => a.cmp(b),
+            (Timestamp(a), Timestamp(b)) => a.cmp(b),
+            (Time(a), Time(b)) => a.cmp(b),
+            (Duration(a), Duration(b)) => a.cmp(b),
+            (List(a), List(b)) => cmp_slices(a, b),
+            (Record(a), Record(b)) => cmp_slices(a, b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Absent => 0,
+            Value::Bool(_) => 1,
+            Value::Int(_) | Value::Decimal(_) => 2,
+            Value::Money(_) => 3,
+            Value::Percent(_) => 4,
+            Value::Str(_) => 5,
+            Value::Date(_) => 6,
+            Value::Timestamp(_) => 7,
+            Value::Time(_) => 8,
+            Value::Duration(_) => 9,
+            Value::List(_) => 10,
+            Value::Map(_) => 11,
+            Value::Record(_) => 12,
+        }
+    }
+}
+
+fn cmp_slices(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().zip(b.iter()) {
+        let o = x.total_cmp(y);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Formats a percentage fraction as written (`0.5` → `50%`).
+pub(crate) fn percent_text(fraction: Decimal) -> String {
+    let points = fraction.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(fraction).normalize();
+    format!("{points}%")
+}
+
+/// Formats a timestamp as RFC 3339 with its own offset, seconds always shown.
+pub fn timestamp_text(t: &DateTime<FixedOffset>) -> String {
+    if t.nanosecond() == 0 {
+        t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    } else {
+        t.to_rfc3339()
+    }
+}
+
+impl fmt::Display for Value {
+    /// The text used in messages: money as `5000.00 CNY`, lists joined with `、`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Absent => f.write_str("(absent)"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Decimal(d) => write!(f, "{d}"),
+            Value::Money(m) => write!(f, "{m}"),
+            Value::Percent(p) => f.write_str(&percent_text(*p)),
+            Value::Str(s) => f.write_str(s),
+            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::Timestamp(t) => f.write_str(&timestamp_text(t)),
+            Value::Time(t) => {
+                if t.second() == 0 {
+                    write!(f, "{}", t.format("%H:%M"))
+                } else {
+                    write!(f, "{}", t.format("%H:%M:%S"))
+                }
+            }
+            Value::Duration(d) => write!(f, "{d}"),
+            Value::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("、")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                Ok(())
+            }
+            Value::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Record(_) => f.write_str("{record}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_in_their_largest_whole_unit() {
+        assert_eq!(Duration(72 * 3600).to_string(), "3d");
+        assert_eq!(Duration(3600 * 5).to_string(), "5h");
+        assert_eq!(Duration(900).to_string(), "15min");
+        assert_eq!(Duration(61).to_string(), "61s");
+        assert_eq!(Duration::PERMANENT.to_string(), "permanent");
+    }
+
+    #[test]
+    fn currency_codes_are_three_capitals() {
+        assert_eq!(Currency::parse("CNY").map(|c| c.to_string()), Some("CNY".into()));
+        assert!(Currency::parse("cny").is_none());
+        assert!(Currency::parse("CNYX").is_none());
+    }
+
+    #[test]
+    fn percent_text_round_trips() {
+        assert_eq!(percent_text(Decimal::new(5, 1)), "50%");
+        assert_eq!(percent_text(Decimal::new(125, 3)), "12.5%");
+    }
+}
