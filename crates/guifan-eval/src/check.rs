@@ -211,7 +211,8 @@ fn check_policy(
 
     let filter = subject.filter.as_ref().map(|f| cx.condition(f));
     if let Some(f) = &subject.filter {
-        let facts = facts::when_true(f);
+        let mut facts = facts::when_true(f);
+        facts.extend(facts::variant_fields(f, root_def));
         cx.facts.extend(facts);
     }
 

@@ -343,8 +343,19 @@ use serde::Deserialize;
 fn check_required<E: de::Error>(cx: &Ctx<'_>, record: RecordId, fields: &[Value]) -> Result<(), E> {
     let Some(def) = cx.schema.record(record) else { return Ok(()) };
     for (f, v) in def.fields.iter().zip(fields) {
-        if !f.optional && matches!(v, Value::Absent) {
+        if !matches!(v, Value::Absent) {
+            continue;
+        }
+        if !f.optional {
             return Err(custom(format!("missing field `{}`", f.name)));
+        }
+        if let Some((slot, value)) = &f.required_when {
+            if let Some(Value::Str(s)) = fields.get(*slot) {
+                if **s == **value {
+                    let on = def.fields.get(*slot).map(|d| d.name.as_str()).unwrap_or("?");
+                    return Err(custom(format!("missing field `{}` (required when `{on}` is \"{value}\")", f.name)));
+                }
+            }
         }
     }
     Ok(())
@@ -418,7 +429,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
             Type::Map(k, v) => d.deserialize_map(MapVisitor { cx: self.cx, key: k, value: v }),
             Type::Record(id) => d.deserialize_map(RecordVisitor { cx: self.cx, record: *id }),
             Type::Optional(inner) => ValueSeed { ty: inner, optional: true, ..self }.deserialize(d),
-            Type::Nothing | Type::Error => Err(custom("this field's type is not decodable")),
+            Type::Any | Type::Nothing | Type::Error => Err(custom("this field's type is not decodable")),
         }
     }
 }

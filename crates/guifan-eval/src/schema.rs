@@ -91,6 +91,8 @@ pub struct FieldDef {
     pub ty: Type,
     /// May be missing or null
     pub optional: bool,
+    /// Required only when the field in this slot has this value (`platform == "douyin"`)
+    pub required_when: Option<(usize, String)>,
     /// Where it was declared
     pub source_id: SourceId,
     /// Where it was declared
@@ -321,6 +323,7 @@ impl Builder<'_> {
                     name: name.to_string(),
                     ty: Type::Str,
                     optional: false,
+                    required_when: None,
                     source_id: source,
                     span: decl.name.span,
                 },
@@ -336,6 +339,32 @@ impl Builder<'_> {
             .cloned()
             .collect();
         self.fill_record(source, record, &fields, &decl.name.name);
+        for variant in &decl.variants {
+            let Some(slot) = self.schema.record(record).and_then(|r| r.slot(&variant.field.name)) else {
+                self.error(
+                    source,
+                    variant.field.span,
+                    CheckErrorKind::UnknownField {
+                        name: variant.field.name.clone(),
+                        on: format!("`{}`", decl.name.name),
+                    },
+                );
+                continue;
+            };
+            for f in &variant.fields {
+                let exists = self.schema.record(record).and_then(|r| r.slot(&f.name.name)).is_some();
+                if exists {
+                    self.error(source, f.name.span, duplicate("field", &f.name.name));
+                    continue;
+                }
+                let mut def = self.field(source, f, &decl.name.name);
+                if !def.optional {
+                    def.optional = true;
+                    def.required_when = Some((slot, variant.value.node.clone()));
+                }
+                self.push_field(record, def);
+            }
+        }
         let (currency_slot, platform_slot) = match self.schema.record(record) {
             Some(r) => (r.slot("currency"), r.slot("platform")),
             None => (None, None),
@@ -376,6 +405,7 @@ impl Builder<'_> {
             name: f.name.name.clone(),
             ty: self.resolve_type(source, &f.ty, &inner_path),
             optional: f.ty.optional,
+            required_when: None,
             source_id: source,
             span: f.name.span,
         }
@@ -425,8 +455,8 @@ impl Builder<'_> {
     }
 }
 
-const BUILTIN_TYPES: [&str; 11] = [
-    "bool", "int", "decimal", "money", "percent", "string", "date", "timestamp", "time", "duration", "text",
+const BUILTIN_TYPES: [&str; 12] = [
+    "bool", "int", "decimal", "money", "percent", "string", "date", "timestamp", "time", "duration", "text", "any",
 ];
 
 fn is_builtin_type(name: &str) -> bool {
@@ -446,6 +476,7 @@ pub(crate) fn builtin_type(name: &str) -> Option<Type> {
         "timestamp" => Type::Timestamp,
         "time" => Type::Time,
         "duration" => Type::Duration,
+        "any" => Type::Any,
         _ => return None,
     })
 }

@@ -38,6 +38,8 @@ pub enum Type {
     Record(RecordId),
     /// `T?`: may be absent
     Optional(Box<Type>),
+    /// `any`: an effect argument that takes a value of any type (`metric(value: ...)`)
+    Any,
     /// The element type of an empty list literal: fits any type
     Nothing,
     /// The type of an expression that already failed to check: fits anything, reports nothing more
@@ -74,7 +76,7 @@ impl Type {
     /// A value of type `self` can stand where `expected` is wanted.
     pub fn fits(&self, expected: &Type) -> bool {
         match (self, expected) {
-            (Type::Error, _) | (_, Type::Error) | (Type::Nothing, _) => true,
+            (Type::Error, _) | (_, Type::Error) | (Type::Nothing, _) | (_, Type::Any) => true,
             (Type::Int, Type::Decimal) => true,
             (Type::Enum(_), Type::Str) | (Type::Str, Type::Enum(_)) => true,
             (Type::Enum(a), Type::Enum(b)) => a == b,
@@ -122,6 +124,7 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Map(k, v) => write!(f, "map<{}, {}>", k.display(self.schema), v.display(self.schema)),
             Type::Record(id) => f.write_str(self.schema.record(*id).map(|r| r.name.as_str()).unwrap_or("record")),
             Type::Optional(t) => write!(f, "{}?", t.display(self.schema)),
+            Type::Any => f.write_str("any"),
             Type::Nothing => f.write_str("nothing"),
             Type::Error => f.write_str("unknown"),
         }

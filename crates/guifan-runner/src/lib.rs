@@ -1,1 +1,45 @@
-//! placeholder
+//! The `guifan` runner: loads rule directories and data files, evaluates
+//! policies over every record in parallel, and renders decisions and
+//! diagnostics. The binary (`src/main.rs`) is a thin layer over this library.
+//!
+//! ```no_run
+//! use guifan_runner::{data, load_rules, run, OutputFormat};
+//!
+//! let rules = load_rules("rules".as_ref()).expect("rules check");
+//! let bytes = std::fs::read("examples/douyin_zero_deposit_trial.jsonl").expect("readable");
+//! let records = data::records(&bytes, data::InputFormat::Jsonl).expect("records");
+//! let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
+//! let summary = run(&rules, &records, now, OutputFormat::Jsonl, &mut std::io::stdout()).expect("written");
+//! eprintln!("{} decisions", summary.decisions);
+//! ```
+//!
+//! Data flow: rule dir ─[`load_rules`]→ [`RuleSet`]; data file ─[`data::records`]→
+//! records ─[`run`]→ decision records (in input order) + [`Summary`].
+
+pub mod data;
+mod load;
+mod params;
+pub mod render;
+mod run;
+mod sources;
+pub mod testing;
+mod toml_json;
+
+pub use load::{load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, RULE_EXTENSIONS};
+pub use params::{apply_params, apply_params_file};
+pub use render::OutputFormat;
+pub use run::{run, FailedRule, RecordError, Summary};
+pub use sources::SourceMap;
+
+/// Exit statuses of the `guifan` command, stable for CI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything succeeded
+    Ok = 0,
+    /// Some records or rules failed (the rest were decided), or some tests failed
+    Failures = 1,
+    /// Bad usage, or a file that cannot be read or written
+    Usage = 2,
+    /// Rule files do not parse or check
+    CheckFailed = 3,
+}

@@ -48,7 +48,23 @@ pub struct RecordDecl {
     pub name: Ident,
     /// Its fields, in order
     pub fields: Vec<FieldDecl>,
+    /// Fields present only for some values of a discriminating field (kinds only)
+    pub variants: Vec<VariantDecl>,
     /// The whole declaration
+    pub span: Span,
+}
+
+/// `when platform == "douyin" { deposit: Deposit ... }`: fields that records
+/// with that value must have, and that others may lack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantDecl {
+    /// The discriminating field (`platform`)
+    pub field: Ident,
+    /// Its value (`"douyin"`)
+    pub value: Spanned<String>,
+    /// The fields
+    pub fields: Vec<FieldDecl>,
+    /// The whole block
     pub span: Span,
 }
 

@@ -197,9 +197,37 @@ impl<'s> Lower<'s> {
         let mut inner = self.children(pair);
         let name = self.ident(self.next(&mut inner, span, "name")?);
         let body = self.next(&mut inner, span, "record body")?;
+        if body.as_rule() == Rule::record_body {
+            return Ok(RecordDecl {
+                name,
+                fields: self.record_body(body)?,
+                variants: Vec::new(),
+                span,
+            });
+        }
+        let mut fields = Vec::new();
+        let mut variants = Vec::new();
+        for p in self.children(body) {
+            if p.as_rule() == Rule::field_decl {
+                fields.push(self.field_decl(p)?);
+                continue;
+            }
+            let vspan = span_of(&p);
+            let mut i = self.children(p);
+            let field = self.ident(self.next(&mut i, vspan, "discriminating field")?);
+            let value = self.string(self.next(&mut i, vspan, "value")?)?;
+            let vfields = i.map(|f| self.field_decl(f)).collect::<Result<Vec<_>>>()?;
+            variants.push(VariantDecl {
+                field,
+                value,
+                fields: vfields,
+                span: vspan,
+            });
+        }
         Ok(RecordDecl {
             name,
-            fields: self.record_body(body)?,
+            fields,
+            variants,
             span,
         })
     }

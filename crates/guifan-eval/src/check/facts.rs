@@ -47,6 +47,40 @@ pub(crate) fn when_false(e: &Expr) -> Vec<String> {
     }
 }
 
+/// Fields of a kind's `when platform == "douyin" { ... }` block, present
+/// whenever a condition like the policy's filter (`platform == "douyin" and ...`) holds.
+pub(crate) fn variant_fields(e: &Expr, root: &crate::schema::RecordDef) -> Vec<String> {
+    let mut equalities = Vec::new();
+    collect_equalities(e, &mut equalities);
+    root.fields
+        .iter()
+        .filter(|f| match &f.required_when {
+            Some((slot, value)) => equalities.iter().any(|(field, v)| {
+                root.slot(field) == Some(*slot) && v == value
+            }),
+            None => false,
+        })
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+fn collect_equalities(e: &Expr, out: &mut Vec<(String, String)>) {
+    use guifan_syntax::ast::Literal;
+    match &e.kind {
+        ExprKind::Binary(BinaryOp::And, a, b) => {
+            collect_equalities(a, out);
+            collect_equalities(b, out);
+        }
+        ExprKind::Binary(BinaryOp::Eq, a, b) => match (&a.kind, &b.kind) {
+            (ExprKind::Name(n), ExprKind::Literal(Literal::Str(v))) | (ExprKind::Literal(Literal::Str(v)), ExprKind::Name(n)) => {
+                out.push((n.clone(), v.clone()));
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
 /// `a.b.c is present` also proves `a` and `a.b` present.
 fn prefixes(e: &Expr) -> Vec<String> {
     let mut out = Vec::new();

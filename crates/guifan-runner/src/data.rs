@@ -1,0 +1,185 @@
+//! Reading data files: JSON Lines, JSON (an array or one object) and TOML
+//! (`[[records]]`), split into records that remember their line.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use serde_json::value::RawValue;
+use thiserror::Error;
+
+use crate::toml_json;
+
+/// The format of a data file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// One JSON object per line
+    Jsonl,
+    /// A JSON array of objects, or one object
+    Json,
+    /// A TOML document with `[[records]]` tables
+    Toml,
+}
+
+impl InputFormat {
+    /// The format a path's extension names, if any.
+    pub fn from_path(path: &Path) -> Option<InputFormat> {
+        match path.extension()?.to_str()? {
+            "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+            "json" => Some(InputFormat::Json),
+            "toml" => Some(InputFormat::Toml),
+            _ => None,
+        }
+    }
+
+    /// Guesses from the content: a leading `[` is a JSON array, otherwise JSON Lines.
+    pub fn sniff(bytes: &[u8]) -> InputFormat {
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => InputFormat::Json,
+            _ => InputFormat::Jsonl,
+        }
+    }
+}
+
+/// One record's JSON text and where it starts in the file.
+#[derive(Debug, Clone)]
+pub struct RecordText<'a> {
+    /// 1-based line of the record's first character
+    pub line: usize,
+    /// The record as JSON
+    pub json: Cow<'a, [u8]>,
+}
+
+/// A data file that cannot be split into records at all.
+#[derive(Debug, Error)]
+#[error("line {line}: {message}")]
+pub struct InputError {
+    /// Where the file stops making sense
+    pub line: usize,
+    /// What is wrong
+    pub message: String,
+}
+
+/// Splits a data file into records.
+pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>, InputError> {
+    match format {
+        InputFormat::Jsonl => Ok(jsonl(bytes)),
+        InputFormat::Json => json(bytes),
+        InputFormat::Toml => toml(bytes),
+    }
+}
+
+fn jsonl(bytes: &[u8]) -> Vec<RecordText<'_>> {
+    let mut out = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_bytes = line.strip_suffix(b"\r").unwrap_or(line);
+        if line_bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.push(RecordText {
+            line: i + 1,
+            json: Cow::Borrowed(line_bytes),
+        });
+    }
+    out
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes.get(..offset).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0) + 1
+}
+
+fn json(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
+    let whole_error = |e: serde_json::Error| InputError {
+        line: e.line(),
+        message: format!("not valid JSON: {e}"),
+    };
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(whole_error)?;
+            let base = bytes.as_ptr() as usize;
+            Ok(items
+                .into_iter()
+                .map(|raw| {
+                    let text = raw.get();
+                    let offset = (text.as_ptr() as usize).saturating_sub(base);
+                    RecordText {
+                        line: line_of(bytes, offset),
+                        json: Cow::Borrowed(text.as_bytes()),
+                    }
+                })
+                .collect())
+        }
+        _ => {
+            let raw: &RawValue = serde_json::from_slice(bytes).map_err(whole_error)?;
+            let text = raw.get();
+            let offset = (text.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+            Ok(vec![RecordText {
+                line: line_of(bytes, offset),
+                json: Cow::Borrowed(text.as_bytes()),
+            }])
+        }
+    }
+}
+
+fn toml(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
+    let src = std::str::from_utf8(bytes).map_err(|e| InputError {
+        line: line_of(bytes, e.valid_up_to()),
+        message: "not UTF-8".into(),
+    })?;
+    let doc = toml_edit::ImDocument::parse(src).map_err(|e| InputError {
+        line: e.span().map(|s| line_of(bytes, s.start)).unwrap_or(1),
+        message: format!("not valid TOML: {}", e.message()),
+    })?;
+    let Some(records) = doc.as_table().get("records") else {
+        return Err(InputError {
+            line: 1,
+            message: "a TOML data file holds its records as `[[records]]` tables".into(),
+        });
+    };
+    let tables: Vec<&toml_edit::Table> = match records {
+        toml_edit::Item::ArrayOfTables(a) => a.iter().collect(),
+        _ => {
+            return Err(InputError {
+                line: 1,
+                message: "`records` must be an array of tables (`[[records]]`)".into(),
+            })
+        }
+    };
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let line = t.span().map(|s| line_of(bytes, s.start)).unwrap_or(1);
+        let json = toml_json::table_to_json(t, src).map_err(|message| InputError { line, message })?;
+        out.push(RecordText {
+            line,
+            json: Cow::Owned(json.into_bytes()),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonl_keeps_line_numbers_and_skips_blank_lines() {
+        let recs = records(b"{\"a\":1}\n\n{\"b\":2}\r\n", InputFormat::Jsonl).unwrap();
+        assert_eq!(recs.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(&*recs[1].json, b"{\"b\":2}");
+    }
+
+    #[test]
+    fn json_arrays_give_each_element_its_line() {
+        let recs = records(b"[\n {\"a\":1},\n {\"b\":2}\n]", InputFormat::Json).unwrap();
+        assert_eq!(recs.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+        assert!(records(b"[{\"a\":1},", InputFormat::Json).is_err());
+    }
+
+    #[test]
+    fn toml_records_become_exact_json() {
+        let src = b"[[records]]\nkind = \"claim\"\nprice = 120.50\n\n[[records]]\nkind = \"claim\"\n";
+        let recs = records(src, InputFormat::Toml).unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(std::str::from_utf8(&recs[0].json).unwrap(), r#"{"kind":"claim","price":120.50}"#);
+        assert_eq!(recs[1].line, 5);
+    }
+}

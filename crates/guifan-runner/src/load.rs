@@ -1,0 +1,159 @@
+//! Loading a rule directory: find the files, parse them, check them together.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use guifan_eval::{CheckError, Program};
+use guifan_syntax::{ParseError, SourceId, Span};
+use thiserror::Error;
+
+use crate::sources::SourceMap;
+
+/// File extensions read from a rule directory.
+pub const RULE_EXTENSIONS: [&str; 2] = ["policy", "schema"];
+
+/// A problem in a rule file: a parse or a check error.
+#[derive(Debug, Clone)]
+pub enum Problem {
+    /// The file does not parse
+    Parse(ParseError),
+    /// The file parses but does not check
+    Check(CheckError),
+}
+
+impl Problem {
+    /// The file the problem is in.
+    pub fn source_id(&self) -> SourceId {
+        match self {
+            Problem::Parse(e) => e.source_id(),
+            Problem::Check(e) => e.source_id,
+        }
+    }
+
+    /// Where in the file.
+    pub fn span(&self) -> Span {
+        match self {
+            Problem::Parse(e) => e.span(),
+            Problem::Check(e) => e.span,
+        }
+    }
+
+    /// The problem as a miette diagnostic, without source text.
+    pub fn diagnostic(&self) -> &(dyn miette::Diagnostic + Send + Sync + 'static) {
+        match self {
+            Problem::Parse(e) => e,
+            Problem::Check(e) => e,
+        }
+    }
+}
+
+/// Why a rule directory could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// A file or directory could not be read
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path
+        path: PathBuf,
+        /// What the system said
+        source: std::io::Error,
+    },
+    /// The directory holds no rule files
+    #[error("no rule files (*.policy, *.schema) under `{path}`")]
+    Empty {
+        /// The directory
+        path: PathBuf,
+    },
+    /// Rule files that do not parse or check
+    #[error("{} problem(s) in rule files", problems.len())]
+    Invalid {
+        /// The files, to show the problems' lines
+        sources: SourceMap,
+        /// Every problem found
+        problems: Vec<Problem>,
+    },
+}
+
+/// A checked rule set with its sources, ready to evaluate from many threads.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    /// The compiled program
+    pub program: Arc<Program>,
+    /// The files it came from
+    pub sources: SourceMap,
+}
+
+/// Finds every rule file under `dir` (or `dir` itself, if it is a file), sorted by path.
+pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    if dir.is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
+            let entry = entry.map_err(io(&d))?;
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| RULE_EXTENSIONS.contains(&e))
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Loads, parses and checks every rule file under `dir`.
+pub fn load_rules(dir: &Path) -> Result<RuleSet, LoadError> {
+    let paths = rule_files(dir)?;
+    if paths.is_empty() {
+        return Err(LoadError::Empty { path: dir.to_path_buf() });
+    }
+    let mut texts = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        texts.push((path, text));
+    }
+    load_texts(texts)
+}
+
+/// Parses and checks rule files given as (path, text) pairs.
+pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
+    let mut sources = SourceMap::default();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for (path, text) in texts {
+        let text: Arc<str> = Arc::from(text);
+        let id = sources.add(path, text.clone());
+        match guifan_syntax::parse(id, &text) {
+            Ok(file) => files.push(file),
+            Err(errors) => problems.extend(errors.into_iter().map(Problem::Parse)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(LoadError::Invalid { sources, problems });
+    }
+    match guifan_eval::check(&files) {
+        Ok(program) => Ok(RuleSet {
+            program: Arc::new(program),
+            sources,
+        }),
+        Err(errors) => Err(LoadError::Invalid {
+            sources,
+            problems: errors.into_iter().map(Problem::Check).collect(),
+        }),
+    }
+}

@@ -1,0 +1,272 @@
+//! Rendering: decision records (JSON Lines, JSON, table) and rule-file diagnostics.
+
+use guifan_eval::{Decision, Effect, Outcome, Value};
+use miette::{GraphicalReportHandler, GraphicalTheme, Report};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::load::Problem;
+use crate::sources::SourceMap;
+
+/// How decisions are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One decision record per line
+    Jsonl,
+    /// One JSON array of decision records
+    Json,
+    /// A table for people
+    Table,
+}
+
+/// The decisions about one subject, as written out.
+pub struct SubjectRecord<'a> {
+    /// The subject's `id`
+    pub id: &'a str,
+    /// Its kind
+    pub kind: &'a str,
+    /// What was decided
+    pub outcome: &'a Outcome,
+    /// Where rule errors point
+    pub sources: &'a SourceMap,
+}
+
+impl Serialize for SubjectRecord<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let with_errors = !self.outcome.errors.is_empty();
+        let mut map = s.serialize_map(Some(if with_errors { 4 } else { 3 }))?;
+        map.serialize_entry("subject", self.id)?;
+        map.serialize_entry("kind", self.kind)?;
+        map.serialize_entry("decisions", &Decisions(&self.outcome.decisions))?;
+        if with_errors {
+            let errors: Vec<RuleErrorOut<'_>> = self
+                .outcome
+                .errors
+                .iter()
+                .map(|e| {
+                    let (line, column) = self.sources.line_col(e.source_id, e.error.span.start as usize);
+                    RuleErrorOut {
+                        rule: &e.rule,
+                        code: e.error.kind.code(),
+                        message: e.error.kind.to_string(),
+                        file: self.sources.path(e.source_id).map(|p| p.display().to_string()).unwrap_or_default(),
+                        line,
+                        column,
+                    }
+                })
+                .collect();
+            map.serialize_entry("errors", &errors)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct RuleErrorOut<'a> {
+    rule: &'a str,
+    code: &'a str,
+    message: String,
+    file: String,
+    line: usize,
+    column: usize,
+}
+
+struct Decisions<'a>(&'a [Decision]);
+
+impl Serialize for Decisions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&DecisionOut(d))?;
+        }
+        seq.end()
+    }
+}
+
+struct DecisionOut<'a>(&'a Decision);
+
+impl Serialize for DecisionOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("rule", &*d.rule)?;
+        if let Some(v) = &d.version {
+            map.serialize_entry("version", &**v)?;
+        }
+        let effects: Vec<EffectOut<'_>> = d.effects.iter().map(EffectOut).collect();
+        map.serialize_entry("effects", &effects)?;
+        if let Some(m) = &d.message {
+            map.serialize_entry("message", m)?;
+        }
+        map.end()
+    }
+}
+
+struct EffectOut<'a>(&'a Effect);
+
+impl Serialize for EffectOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("kind", &*self.0.kind)?;
+        for (name, value) in &self.0.args {
+            if !matches!(value, Value::Absent) {
+                map.serialize_entry(&**name, &JsonValue(value))?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// A value as JSON: money `"1500.00 CNY"`, durations `"72h"`, decimals as exact numbers.
+pub struct JsonValue<'a>(pub &'a Value);
+
+impl Serialize for JsonValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Absent => s.serialize_none(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Decimal(d) => match serde_json::value::RawValue::from_string(d.normalize().to_string()) {
+                Ok(raw) => raw.serialize(s),
+                Err(_) => s.serialize_str(&d.to_string()),
+            },
+            Value::Str(text) => s.serialize_str(text),
+            Value::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for i in items.iter() {
+                    seq.serialize_element(&JsonValue(i))?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries.iter() {
+                    map.serialize_entry(&k.to_string(), &JsonValue(v))?;
+                }
+                map.end()
+            }
+            other => s.serialize_str(&other.to_string()),
+        }
+    }
+}
+
+/// One subject's decisions as a JSON Lines line (with its newline).
+pub fn jsonl_line(record: &SubjectRecord<'_>, out: &mut Vec<u8>) {
+    if serde_json::to_writer(&mut *out, record).is_ok() {
+        out.push(b'\n');
+    }
+}
+
+/// One subject's decisions as pretty JSON (an element of the `--format json` array).
+pub fn json_element(record: &SubjectRecord<'_>, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer_pretty(&mut *out, record);
+}
+
+/// One subject's rows of the `--format table` output: subject, rule, effects, message.
+pub fn table_rows(record: &SubjectRecord<'_>) -> Vec<[String; 4]> {
+    let mut rows: Vec<[String; 4]> = record
+        .outcome
+        .decisions
+        .iter()
+        .map(|d| {
+            let effects: Vec<String> = d.effects.iter().map(effect_text).collect();
+            let rule = match &d.version {
+                Some(v) => format!("{} [{v}]", d.rule),
+                None => d.rule.to_string(),
+            };
+            [record.id.to_string(), rule, effects.join("\n"), d.message.clone().unwrap_or_default()]
+        })
+        .collect();
+    for e in &record.outcome.errors {
+        rows.push([record.id.to_string(), e.rule.to_string(), "error".into(), e.error.kind.to_string()]);
+    }
+    if rows.is_empty() {
+        rows.push([record.id.to_string(), "-".into(), String::new(), String::new()]);
+    }
+    rows
+}
+
+fn effect_text(e: &Effect) -> String {
+    let args: Vec<String> = e
+        .args
+        .iter()
+        .filter(|(_, v)| !matches!(v, Value::Absent))
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    if args.is_empty() {
+        e.kind.to_string()
+    } else {
+        format!("{}({})", e.kind, args.join(", "))
+    }
+}
+
+/// Lays rows out as a table.
+pub fn table(rows: Vec<[String; 4]>) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(["subject", "rule", "effects", "message"]);
+    for r in rows {
+        t.add_row(r);
+    }
+    format!("{t}\n")
+}
+
+/// A problem as a miette report with its file attached.
+pub fn report(problem: &Problem, sources: &SourceMap) -> Report {
+    let named = sources.named(problem.source_id());
+    match problem {
+        Problem::Parse(e) => Report::new(e.clone()).with_source_code(named),
+        Problem::Check(e) => Report::new(e.clone()).with_source_code(named),
+    }
+}
+
+/// Renders a problem as text with the source line and a caret, without colour.
+pub fn problem_text(problem: &Problem, sources: &SourceMap, width: usize) -> String {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(width);
+    let report = report(problem, sources);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        out = format!("{report}");
+    }
+    out
+}
+
+/// A problem as a JSON object for CI: file, line, column, code, message, help.
+#[derive(Serialize)]
+pub struct ProblemJson {
+    /// The file
+    pub file: String,
+    /// 1-based line
+    pub line: usize,
+    /// 1-based column
+    pub column: usize,
+    /// Stable code (`guifan::check::unknown_field`)
+    pub code: String,
+    /// `error` or `warning`
+    pub severity: &'static str,
+    /// What is wrong
+    pub message: String,
+    /// Advice
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// Problems as JSON objects.
+pub fn problems_json(problems: &[Problem], sources: &SourceMap) -> Vec<ProblemJson> {
+    problems
+        .iter()
+        .map(|p| {
+            let d = p.diagnostic();
+            let (line, column) = sources.line_col(p.source_id(), p.span().start as usize);
+            ProblemJson {
+                file: sources.path(p.source_id()).map(|x| x.display().to_string()).unwrap_or_default(),
+                line,
+                column,
+                code: d.code().map(|c| c.to_string()).unwrap_or_default(),
+                severity: "error",
+                message: d.to_string(),
+                help: d.help().map(|h| h.to_string()),
+            }
+        })
+        .collect()
+}

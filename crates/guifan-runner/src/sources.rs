@@ -1,0 +1,58 @@
+//! The loaded source files: paths and text by `SourceId`, for diagnostics.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use guifan_syntax::SourceId;
+use miette::NamedSource;
+
+/// Every rule file loaded, so that diagnostics can show their lines.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<(PathBuf, Arc<str>)>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> SourceId {
+        self.files.push((path, text));
+        SourceId((self.files.len() - 1) as u32)
+    }
+
+    /// The path of a file.
+    pub fn path(&self, id: SourceId) -> Option<&Path> {
+        self.files.get(id.0 as usize).map(|(p, _)| p.as_path())
+    }
+
+    /// The text of a file.
+    pub fn text(&self, id: SourceId) -> Option<&Arc<str>> {
+        self.files.get(id.0 as usize).map(|(_, t)| t)
+    }
+
+    /// The file as a miette source, named by its path.
+    pub fn named(&self, id: SourceId) -> NamedSource<Arc<str>> {
+        match self.files.get(id.0 as usize) {
+            Some((path, text)) => NamedSource::new(path.display().to_string(), text.clone()),
+            None => NamedSource::new("<unknown>", Arc::from("")),
+        }
+    }
+
+    /// 1-based line and column of a byte offset in a file.
+    pub fn line_col(&self, id: SourceId, offset: usize) -> (usize, usize) {
+        let text = self.text(id).map(|t| &**t).unwrap_or("");
+        let before = text.get(..offset.min(text.len())).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        (line, col)
+    }
+
+    /// How many files are loaded.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether no file is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}

@@ -1,0 +1,400 @@
+//! Policy tests: `*.test.toml` files beside the policies (`guifan test`), and
+//! the catalogue's example files (`at`, `records`, `expect`, `args`).
+//!
+//! A test file:
+//!
+//! ```toml
+//! policy = "douyin.zero_deposit_trial"   # rule names below are relative to it
+//! at = "2023-04-20T12:00:00+08:00"      # evaluation time, unless a case gives its own
+//!
+//! [base]                                 # the record every case starts from
+//! kind = "merchant"
+//! id = "m-1"
+//! listings_online = 40
+//!
+//! [[case]]
+//! name = "101 listings exceed a personal store's cap"
+//! record = { listings_online = 101 }     # merged over `base` (tables merge, values replace)
+//! expect = { listing_cap = 1 }           # decisions per rule; 0 means must not fire
+//! exact = false                          # true: rules not named must not fire
+//! message = { listing_cap = "101 件" }   # the message must contain this text
+//! args = [{ rule = "listing_cap", effect = "restrict", arg = "target", equals = "listing" }]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use guifan_eval::{decode_subject, evaluate, parse_duration, Outcome, Value};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml_edit::{Item, Table};
+
+use crate::load::RuleSet;
+use crate::toml_json;
+
+/// One failed expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The case or subject
+    pub case: String,
+    /// What did not hold
+    pub message: String,
+}
+
+/// The result of a test file or example.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases that passed
+    pub passed: usize,
+    /// What failed
+    pub failures: Vec<Failure>,
+}
+
+/// An expectation on one effect argument.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgExpect {
+    /// The subject (examples only)
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The rule (full ID, or relative to the test file's policy)
+    pub rule: String,
+    /// The effect kind
+    pub effect: String,
+    /// The argument
+    pub arg: String,
+    /// Its expected value, compared as a value (`"500 CNY"` equals `"500.00 CNY"`)
+    pub equals: serde_json::Value,
+}
+
+/// Whether a value equals its expected text: money, durations, numbers and times by value.
+pub fn value_matches(actual: &Value, expected: &serde_json::Value) -> bool {
+    let text = match expected {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match actual {
+        Value::Money(m) => {
+            let mut parts = text.split_whitespace();
+            let amount = parts.next().and_then(|a| a.parse::<Decimal>().ok());
+            let currency = parts.next();
+            amount == Some(m.amount) && currency == Some(m.currency.as_str())
+        }
+        Value::Duration(d) => parse_duration(&text) == Some(*d),
+        Value::Int(i) => text.parse::<Decimal>().ok() == Some(Decimal::from(*i)),
+        Value::Decimal(d) => text.parse::<Decimal>().ok() == Some(*d),
+        Value::Timestamp(t) => guifan_syntax::parse_timestamp(&text).ok() == Some(*t),
+        Value::Bool(b) => text == b.to_string(),
+        Value::List(_) => serde_json::to_value(crate::render::JsonValue(actual)).ok().as_ref() == Some(expected),
+        other => other.to_string() == text,
+    }
+}
+
+fn count_by_rule(outcome: &Outcome) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for d in &outcome.decisions {
+        *counts.entry(d.rule.to_string()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Checks one outcome against expected decision counts, messages and arguments.
+fn expectations(
+    outcome: &Outcome,
+    expect: &BTreeMap<String, usize>,
+    exact: bool,
+    messages: &BTreeMap<String, String>,
+    args: &[ArgExpect],
+    full: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for e in &outcome.errors {
+        problems.push(format!("rule `{}` failed: {}", e.rule, e.error.kind));
+    }
+    let counts = count_by_rule(outcome);
+    for (rule, want) in expect {
+        let id = full(rule);
+        let got = counts.get(&id).copied().unwrap_or(0);
+        if got != *want {
+            problems.push(format!("`{id}`: expected {want} decision(s), got {got}"));
+        }
+    }
+    if exact {
+        for (id, got) in &counts {
+            if !expect.keys().any(|r| full(r) == *id) {
+                problems.push(format!("`{id}`: expected no decision, got {got}"));
+            }
+        }
+    }
+    for (rule, text) in messages {
+        let id = full(rule);
+        let found = outcome
+            .decisions
+            .iter()
+            .filter(|d| *d.rule == *id)
+            .filter_map(|d| d.message.as_deref())
+            .any(|m| m.contains(text.as_str()));
+        if !found {
+            let got: Vec<&str> = outcome
+                .decisions
+                .iter()
+                .filter(|d| *d.rule == *id)
+                .filter_map(|d| d.message.as_deref())
+                .collect();
+            problems.push(format!("`{id}`: no message containing {text:?} (messages: {got:?})"));
+        }
+    }
+    for a in args {
+        let id = full(&a.rule);
+        let values: Vec<&Value> = outcome
+            .decisions
+            .iter()
+            .filter(|d| *d.rule == *id)
+            .flat_map(|d| d.effects.iter())
+            .filter(|e| *e.kind == *a.effect)
+            .filter_map(|e| e.arg(&a.arg))
+            .collect();
+        if !values.iter().any(|v| value_matches(v, &a.equals)) {
+            let got: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            problems.push(format!("`{id}` {}.{}: expected {}, got {got:?}", a.effect, a.arg, a.equals));
+        }
+    }
+    if !problems.is_empty() {
+        let fired: Vec<String> = counts.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
+        problems.push(format!("fired: [{}]", fired.join(", ")));
+    }
+    problems
+}
+
+/// A catalogue example: records, the evaluation time, and what must come out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// Evaluation time
+    pub at: String,
+    /// Input records
+    pub records: Vec<Box<serde_json::value::RawValue>>,
+    /// Per subject: decisions per rule ID (all others must not fire)
+    pub expect: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Argument checks
+    #[serde(default)]
+    pub args: Vec<ArgExpect>,
+}
+
+impl Example {
+    /// Parses an example file's text.
+    pub fn parse(text: &str) -> Result<Example, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The rule IDs the example expects, for telling whether its policies are loaded.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.expect.values().flat_map(|m| m.keys().map(String::as_str))
+    }
+
+    /// Runs the example: every subject's decisions must match `expect` exactly.
+    pub fn run(&self, rules: &RuleSet) -> Report {
+        let mut report = Report::default();
+        let now = match guifan_syntax::parse_timestamp(&self.at) {
+            Ok(t) => t,
+            Err(e) => {
+                report.failures.push(Failure {
+                    case: "at".into(),
+                    message: e,
+                });
+                return report;
+            }
+        };
+        let mut seen = Vec::new();
+        for raw in &self.records {
+            let subject = match decode_subject(&rules.program.schema, raw.get().as_bytes()) {
+                Ok(s) => s,
+                Err(e) => {
+                    report.failures.push(Failure {
+                        case: raw.get().chars().take(60).collect(),
+                        message: format!("record does not decode: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let id = subject.id.to_string();
+            seen.push(id.clone());
+            let outcome = evaluate(&rules.program, &subject, now);
+            let empty = BTreeMap::new();
+            let expect = self.expect.get(&id).unwrap_or(&empty);
+            let args: Vec<ArgExpect> = self.args.iter().filter(|a| a.subject.as_deref() == Some(&id)).cloned().collect();
+            let problems = expectations(&outcome, expect, true, &BTreeMap::new(), &args, &|r| r.to_string());
+            if problems.is_empty() {
+                report.passed += 1;
+            } else {
+                report.failures.push(Failure {
+                    case: id,
+                    message: problems.join("; "),
+                });
+            }
+        }
+        for id in self.expect.keys().filter(|id| !seen.contains(id)) {
+            report.failures.push(Failure {
+                case: id.clone(),
+                message: "expected subject is not among the records".into(),
+            });
+        }
+        report
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    policy: Option<String>,
+    at: Option<String>,
+    /// Read exactly (through `toml_edit`) below; here only accepted.
+    #[serde(default)]
+    #[expect(dead_code, reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it")]
+    base: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "case")]
+    cases: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    at: Option<String>,
+    /// Read exactly (through `toml_edit`) below; here only accepted.
+    #[serde(default)]
+    #[expect(dead_code, reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it")]
+    record: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    expect: BTreeMap<String, usize>,
+    #[serde(default)]
+    exact: bool,
+    #[serde(default)]
+    message: BTreeMap<String, String>,
+    #[serde(default)]
+    args: Vec<ArgExpect>,
+}
+
+/// Finds every `*.test.toml` under a directory, sorted.
+pub fn test_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".test.toml")) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs a test file's cases against a rule set.
+pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
+    let file: TestFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let doc = toml_edit::ImDocument::parse(text).map_err(|e| e.to_string())?;
+    let base = doc.as_table().get("base").and_then(Item::as_table).cloned().unwrap_or_default();
+    let case_tables: Vec<&Table> = match doc.as_table().get("case") {
+        Some(Item::ArrayOfTables(a)) => a.iter().collect(),
+        _ => Vec::new(),
+    };
+    let prefix = file.policy.clone();
+    let full = |rule: &str| -> String {
+        match &prefix {
+            Some(p) if !rule.starts_with(&format!("{p}.")) => format!("{p}.{rule}"),
+            _ => rule.to_string(),
+        }
+    };
+    let mut report = Report::default();
+    for (case, table) in file.cases.iter().zip(case_tables) {
+        let fail = |message: String| Failure {
+            case: case.name.clone(),
+            message,
+        };
+        let at = match case.at.as_ref().or(file.at.as_ref()) {
+            Some(at) => at,
+            None => {
+                report.failures.push(fail("no `at`: give the evaluation time in the file or the case".into()));
+                continue;
+            }
+        };
+        let now: DateTime<FixedOffset> = match guifan_syntax::parse_timestamp(at) {
+            Ok(t) => t,
+            Err(e) => {
+                report.failures.push(fail(format!("invalid `at`: {e}")));
+                continue;
+            }
+        };
+        let mut record = base.clone();
+        if let Some(over) = table.get("record").and_then(Item::as_table_like) {
+            merge(&mut record, over);
+        }
+        let json = match toml_json::table_to_json(&record, text) {
+            Ok(j) => j,
+            Err(e) => {
+                report.failures.push(fail(e));
+                continue;
+            }
+        };
+        let subject = match decode_subject(&rules.program.schema, json.as_bytes()) {
+            Ok(s) => s,
+            Err(e) => {
+                report.failures.push(fail(format!("record does not decode: {e}")));
+                continue;
+            }
+        };
+        let outcome = evaluate(&rules.program, &subject, now);
+        let problems = expectations(&outcome, &case.expect, case.exact, &case.message, &case.args, &full);
+        if problems.is_empty() {
+            report.passed += 1;
+        } else {
+            report.failures.push(fail(problems.join("\n    ")));
+        }
+    }
+    Ok(report)
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut Table, over: &dyn toml_edit::TableLike) {
+    for (key, item) in over.iter() {
+        let nested = item.as_table_like();
+        match (base.get_mut(key), nested) {
+            (Some(existing), Some(over_table)) if existing.is_table_like() => {
+                if let Some(inline) = existing.as_inline_table().cloned() {
+                    *existing = Item::Table(inline.into_table());
+                }
+                if let Some(t) = existing.as_table_mut() {
+                    merge(t, over_table);
+                }
+            }
+            _ => {
+                base.insert(key, item.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_match_by_value() {
+        let money = Value::Money(guifan_eval::Money {
+            amount: "500.00".parse().unwrap(),
+            currency: guifan_eval::Currency::parse("CNY").unwrap(),
+        });
+        assert!(value_matches(&money, &serde_json::json!("500 CNY")));
+        assert!(!value_matches(&money, &serde_json::json!("500 USD")));
+        assert!(!value_matches(&money, &serde_json::json!("500.01 CNY")));
+        let d = Value::Duration(guifan_eval::Duration(72 * 3600));
+        assert!(value_matches(&d, &serde_json::json!("3d")));
+        assert!(value_matches(&d, &serde_json::json!("72h")));
+    }
+}
