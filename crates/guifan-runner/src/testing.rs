@@ -17,6 +17,7 @@
 //! record = { listings_online = 101 }     # merged over `base` (tables merge, values replace)
 //! expect = { listing_cap = 1 }           # decisions per rule; 0 means must not fire
 //! exact = false                          # true: rules not named must not fire
+//! without = ["trial"]                    # fields (dotted paths) removed from the record
 //! message = { listing_cap = "101 件" }   # the message must contain this text
 //! args = [{ rule = "listing_cap", effect = "restrict", arg = "target", equals = "listing" }]
 //! ```
@@ -271,6 +272,8 @@ struct Case {
     #[serde(default)]
     exact: bool,
     #[serde(default)]
+    without: Vec<String>,
+    #[serde(default)]
     message: BTreeMap<String, String>,
     #[serde(default)]
     args: Vec<ArgExpect>,
@@ -335,6 +338,9 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
         if let Some(over) = table.get("record").and_then(Item::as_table_like) {
             merge(&mut record, over);
         }
+        for path in &case.without {
+            remove(&mut record, path);
+        }
         let json = match toml_json::table_to_json(&record, text) {
             Ok(j) => j,
             Err(e) => {
@@ -358,6 +364,25 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
         }
     }
     Ok(report)
+}
+
+/// Removes a dotted path (`trial`, `deposit.balance`) from a table.
+fn remove(table: &mut Table, path: &str) {
+    match path.split_once('.') {
+        None => {
+            table.remove(path);
+        }
+        Some((head, rest)) => {
+            if let Some(item) = table.get_mut(head) {
+                if let Some(inline) = item.as_inline_table().cloned() {
+                    *item = Item::Table(inline.into_table());
+                }
+                if let Some(t) = item.as_table_mut() {
+                    remove(t, rest);
+                }
+            }
+        }
+    }
 }
 
 /// Deep-merges `over` into `base`: tables merge key by key, anything else replaces.

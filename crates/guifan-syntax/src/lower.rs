@@ -710,6 +710,9 @@ fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
     } else {
         None
     };
+    if positives.contains(&Rule::op_neg) || positives.contains(&Rule::op_not) {
+        return ("an operand".to_string(), help);
+    }
     let expected = match words.len() {
         0 => "something else".to_string(),
         1 => words.concat(),

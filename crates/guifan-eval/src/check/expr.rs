@@ -458,7 +458,8 @@ impl Cx<'_> {
         } else {
             None
         };
-        let err = CheckError::new(self.source, span, kind);
+        let label = format!("{} {} {}", self.show(l), op.symbol(), self.show(r));
+        let err = CheckError::new(self.source, span, kind).with_label(label);
         self.push(match help {
             Some(h) => err.with_help(h),
             None => err,
@@ -474,6 +475,7 @@ impl Cx<'_> {
                 right: y.to_string(),
             },
         )
+        .with_label(format!("{x} against {y}"))
         .with_help("amounts in different currencies cannot be combined; write both in the policy's currency");
         self.push(err);
     }
@@ -532,6 +534,7 @@ impl Cx<'_> {
                 what,
             },
         )
+        .with_label("not one of the declared values")
         .with_help(help);
         self.push(err);
     }

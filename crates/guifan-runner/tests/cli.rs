@@ -1,0 +1,170 @@
+//! The `guifan` command end to end: exit codes, bad records, output files.
+
+mod common;
+
+use common::{guifan, guifan_stdin, stderr, stdout};
+
+const AT: &str = "2023-04-20T12:00:00+08:00";
+
+fn merchant(id: &str, listings: u32) -> String {
+    format!(
+        r#"{{"kind":"merchant","id":"{id}","platform":"douyin","currency":"CNY","store_type":"personal","trial":{{"active":true,"ended_at":null}},"deposit":{{"balance":"0.00","required":"2000.00"}},"goods_balance":"3000.00","listings_online":{listings},"selling_channels":["shelf"],"marketing":{{"platform_campaigns":[],"affiliate_alliance":false,"platform_subsidy":false}},"paid_orders":{{"count":20,"total":"900.00"}},"violations":{{"general":0,"severe":0,"orders":0}},"creator_deductions":[],"withdrawals":[]}}"#
+    )
+}
+
+#[test]
+fn a_line_that_is_not_json_fails_alone() {
+    let input = format!("{}\n{{\"kind\": \"merchant\", oops\n{}\n", merchant("m-1", 40), merchant("m-3", 101));
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
+    assert_eq!(out.status.code(), Some(1), "some records failed");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("\"subject\":\"m-1\""));
+    assert!(lines[1].contains("\"subject\":\"m-3\"") && lines[1].contains("listing_cap"));
+    let err = stderr(&out);
+    assert!(err.contains("<stdin>:2"), "{err}");
+    assert!(err.contains("2 decided"), "{err}");
+}
+
+#[test]
+fn a_wrong_field_type_names_the_line_and_field_path() {
+    let bad = merchant("m-2", 40).replace(r#""balance":"0.00""#, r#""balance":"lots""#);
+    let input = format!("{}\n{}\n", merchant("m-1", 40), bad);
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("<stdin>:2 (record `m-2`): at `deposit.balance`"), "{err}");
+    assert_eq!(stdout(&out).lines().count(), 1);
+}
+
+#[test]
+fn a_missing_required_field_is_named() {
+    let bad = merchant("m-2", 40).replace(r#""goods_balance":"3000.00","#, "");
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing field `goods_balance` (required when `platform` is \"douyin\")"), "{}", stderr(&out));
+}
+
+#[test]
+fn clean_runs_exit_zero_and_keep_input_order() {
+    let input: String = (0..50).map(|i| merchant(&format!("m-{i}"), 95 + i % 10) + "\n").collect();
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["subject"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (0..50).map(|i| format!("m-{i}")).collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn json_and_toml_data_decide_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("data.json");
+    std::fs::write(&json_path, format!("[\n{},\n{}\n]", merchant("m-1", 40), merchant("m-2", 101))).unwrap();
+    let toml_path = dir.path().join("data.toml");
+    std::fs::write(
+        &toml_path,
+        r#"
+[[records]]
+kind = "claim"
+id = "c-1"
+platform = "douyin"
+order_at = 2023-03-05T10:00:00+08:00
+price = 100.10
+finding = "counterfeit"
+"#,
+    )
+    .unwrap();
+    let out = guifan(&["run", "--data", json_path.to_str().unwrap(), "--at", AT, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let out = guifan(&["run", "--data", toml_path.to_str().unwrap(), "--at", AT]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(r#""compensation":"400.40 CNY""#), "{}", stdout(&out));
+}
+
+#[test]
+fn output_files_are_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("decisions.jsonl");
+    let out = guifan(&[
+        "run",
+        "--data",
+        "examples/douyin_zero_deposit_trial.jsonl",
+        "--at",
+        AT,
+        "--output",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&out_path).unwrap().lines().count(), 4);
+    // Only the output file is left behind: no temporary files.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // An unwritable destination fails before anything is published.
+    let out = guifan(&[
+        "run",
+        "--data",
+        "examples/douyin_zero_deposit_trial.jsonl",
+        "--at",
+        AT,
+        "--output",
+        "/nonexistent-dir/decisions.jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_exit_codes() {
+    let out = guifan(&["check", "rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::root().join("rules/schema/kinds.schema"), dir.path().join("kinds.schema")).unwrap();
+    std::fs::write(
+        dir.path().join("bad.policy"),
+        "policy t.bad {\n  subject merchant\n  zone Asia/Shanghai\n  rule r { when listing_online > 1 then end_trial }\n}\n",
+    )
+    .unwrap();
+    let out = guifan(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let problems: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let codes: Vec<&str> = problems.as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"guifan::check::unknown_field"), "{codes:?}");
+    assert!(codes.contains(&"guifan::check::unknown_effect"), "{codes:?}");
+    assert_eq!(problems[0]["line"], 4);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let out = guifan(&["run", "--data", "no-such-file.jsonl", "--at", AT]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = guifan(&["run", "--data", "examples/douyin_zero_deposit_trial.jsonl", "--at", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--at `yesterday`"));
+}
+
+#[test]
+fn parameters_override_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("params.toml");
+    std::fs::write(&params, "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = 200\n").unwrap();
+    let input = merchant("m-1", 150);
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
+    assert!(stdout(&out).contains("listing_cap"));
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT, "--params", params.to_str().unwrap()], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("listing_cap"), "{}", stdout(&out));
+    std::fs::write(&params, "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = \"many\"\n").unwrap();
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT, "--params", params.to_str().unwrap()], &input);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn guifan_test_runs_the_policy_tests() {
+    let out = guifan(&["test", "rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains(" 0 failed"));
+}

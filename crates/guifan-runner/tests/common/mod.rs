@@ -1,0 +1,44 @@
+//! Helpers shared by the runner's integration tests.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the `guifan` binary from the workspace root.
+pub fn guifan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("guifan runs")
+}
+
+/// Runs `guifan` with standard input.
+pub fn guifan_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(args)
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("guifan starts");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("written");
+    child.wait_with_output().expect("guifan runs")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

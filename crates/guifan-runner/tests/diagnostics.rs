@@ -1,0 +1,70 @@
+//! Snapshots of rule-file diagnostics as authors see them: file, line,
+//! column, the source line with a caret, and a help line.
+
+mod common;
+
+use std::path::PathBuf;
+
+use guifan_runner::render::problem_text;
+use guifan_runner::{load_texts, LoadError};
+
+/// The bundled schema plus one policy file; returns every rendered problem.
+fn diagnose(policy: &str) -> String {
+    let mut texts = Vec::new();
+    for name in ["kinds.schema", "effects.schema", "platforms.schema"] {
+        let path = common::root().join("rules/schema").join(name);
+        texts.push((PathBuf::from(format!("rules/schema/{name}")), std::fs::read_to_string(path).expect("schema")));
+    }
+    texts.push((PathBuf::from("rules/demo/bad.policy"), policy.to_string()));
+    match load_texts(texts) {
+        Ok(_) => panic!("the policy was expected to fail"),
+        Err(LoadError::Invalid { sources, problems }) => problems
+            .iter()
+            .map(|p| problem_text(p, &sources, 100))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+const HEADER: &str = r#"policy demo.trial {
+  subject merchant where platform == "douyin" and trial is present
+  zone Asia/Shanghai
+  currency CNY
+"#;
+
+#[test]
+fn a_misspelt_field() {
+    let src = format!("{HEADER}  rule listing_cap {{\n    when listing_online > 100\n    then end_trial\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}
+
+#[test]
+fn a_type_error() {
+    let src = format!("{HEADER}  rule listing_cap {{\n    when listings_online > 5000 CNY\n    then end_trial\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}
+
+#[test]
+fn a_syntax_error() {
+    let src = format!("{HEADER}  rule listing_cap {{\n    when listings_online >\n    then end_trial\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}
+
+#[test]
+fn an_optional_field_used_without_a_check() {
+    let src = format!("{HEADER}  rule big_request {{\n    when withdrawal_request.amount > 100 CNY\n    then reject(action: \"withdrawal\")\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}
+
+#[test]
+fn mixed_currencies() {
+    let src = format!("{HEADER}  rule rich {{\n    when goods_balance > 100 USD\n    then end_trial\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}
+
+#[test]
+fn a_value_outside_a_fixed_set() {
+    let src = format!("{HEADER}  rule personal {{\n    when store_type == \"persnal\"\n    then restrict(target: \"listings\")\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}
