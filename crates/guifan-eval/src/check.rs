@@ -425,7 +425,9 @@ fn is_constant(e: &ir::Expr) -> bool {
     use ir::ExprKind::*;
     match &e.kind {
         Const(_) => true,
-        Subject(_) | Local(_) | Param(_) | Let(_) | Now | Held | Aggregate { .. } | Conditions(..) => false,
+        Subject(_) | SubjectPath(_) | LocalPath(..) | Local(_) | Param(_) | Let(_) | Now | Held | Aggregate { .. } | Conditions(..) => {
+            false
+        }
         Field(b, _) | Not(b) | Neg(b) | Presence(b, _) => is_constant(b),
         And(a, b) | Or(a, b) | Cmp(_, a, b) | Arith(_, a, b) | In(a, b) | Coalesce(a, b) | Index(a, b) => {
             is_constant(a) && is_constant(b)

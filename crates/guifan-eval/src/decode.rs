@@ -79,8 +79,14 @@ fn ty_currency(ty: &Type) -> Option<Currency> {
     }
 }
 
+/// A step of the path to the value being decoded; field names are looked up
+/// only when an error is reported, so the happy path allocates nothing.
 enum Seg {
-    Field(String),
+    /// A field of a record, by layout and slot
+    Slot(RecordId, usize),
+    /// A key of a map
+    Key(String),
+    /// An item of a list
     Index(usize),
 }
 
@@ -109,14 +115,24 @@ impl<'s> Ctx<'s> {
     fn path_text(&self) -> String {
         let mut out = String::new();
         for seg in self.path.borrow().iter() {
-            match seg {
-                Seg::Field(f) => {
+            let name = match seg {
+                Seg::Slot(record, slot) => self
+                    .schema
+                    .record(*record)
+                    .and_then(|r| r.fields.get(*slot))
+                    .map(|f| f.name.clone()),
+                Seg::Key(k) => Some(k.clone()),
+                Seg::Index(_) => None,
+            };
+            match (seg, name) {
+                (_, Some(f)) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    out.push_str(f);
+                    out.push_str(&f);
                 }
-                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+                (Seg::Index(i), None) => out.push_str(&format!("[{i}]")),
+                (_, None) => {}
             }
         }
         out
@@ -202,7 +218,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                     read_field(cx, record, &mut fields, &key, |seed| map.next_value_seed(seed))?;
                 }
                 None if key == "kind" => {
-                    cx.push(Seg::Field("kind".into()));
+                    cx.push(Seg::Key("kind".into()));
                     let name = map.next_value_seed(KeySeed)?;
                     let kid = schema.kind(&name).ok_or_else(|| {
                         let known: Vec<&str> = schema.kind_names().collect();
@@ -303,17 +319,21 @@ fn read_field<'de, E: de::Error>(
 ) -> Result<(), E> {
     let def = cx.schema.record(record);
     let found = def.and_then(|r| r.slot(key).and_then(|s| r.fields.get(s).map(|f| (s, f))));
-    cx.push(Seg::Field(key.to_string()));
     let seed = match found {
-        Some((_, f)) => FieldSeed::Value(ValueSeed {
-            cx,
-            ty: &f.ty,
-            optional: f.optional,
-        }),
+        Some((slot, f)) => {
+            cx.push(Seg::Slot(record, slot));
+            FieldSeed::Value(ValueSeed {
+                cx,
+                ty: &f.ty,
+                optional: f.optional,
+            })
+        }
         None => FieldSeed::Skip,
     };
     let value = next(seed)?;
-    cx.pop();
+    if found.is_some() {
+        cx.pop();
+    }
     if let (Some((slot, _)), Some(v)) = (found, value) {
         if let Some(s) = fields.get_mut(slot) {
             *s = v;
@@ -556,7 +576,7 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries: Vec<(Value, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
         while let Some(k) = map.next_key_seed(KeySeed)? {
-            self.cx.push(Seg::Field(k.to_string()));
+            self.cx.push(Seg::Key(k.to_string()));
             let key = decode_key(self.cx.schema, self.key, &k).map_err(custom::<A::Error>)?;
             let value = map.next_value_seed(ValueSeed {
                 cx: self.cx,

@@ -146,6 +146,26 @@ pub(crate) fn unexpected(expected: &'static str, found: &Value, span: Span) -> E
     )
 }
 
+static ABSENT: Value = Value::Absent;
+
+/// Follows field slots through nested records by reference; absent when any step is.
+fn walk<'v>(start: Option<&'v Value>, path: &[u32]) -> &'v Value {
+    let mut cur = match start {
+        Some(v) => v,
+        None => return &ABSENT,
+    };
+    for slot in path {
+        cur = match cur {
+            Value::Record(fields) => match fields.get(*slot as usize) {
+                Some(v) => v,
+                None => return &ABSENT,
+            },
+            _ => return &ABSENT,
+        };
+    }
+    cur
+}
+
 /// The state of evaluating one policy on one subject.
 struct Frame<'a> {
     params: &'a [Param],
@@ -225,6 +245,11 @@ impl<'a> Frame<'a> {
                 Value::Absent => Ok(Value::Absent),
                 other => Err(unexpected("record", &other, span)),
             },
+            ExprKind::SubjectPath(path) => {
+                let (first, rest) = path.split_first().map(|(f, r)| (*f, r)).unwrap_or((u32::MAX, &[]));
+                Ok(walk(self.subject.get(first as usize), rest).clone())
+            }
+            ExprKind::LocalPath(i, path) => Ok(walk(self.locals.get(*i as usize), path).clone()),
             ExprKind::Local(i) => Ok(self.locals.get(*i as usize).cloned().unwrap_or(Value::Absent)),
             ExprKind::Param(i) => Ok(self.params.get(*i as usize).map(|p| p.value.clone()).unwrap_or(Value::Absent)),
             ExprKind::Let(i) => {

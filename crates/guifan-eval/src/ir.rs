@@ -265,6 +265,10 @@ pub enum ExprKind {
     Subject(u32),
     /// A field of a record value, by slot
     Field(Box<Expr>, u32),
+    /// A chain of fields from the subject (`deposit.balance`), read without copying the records on the way
+    SubjectPath(Box<[u32]>),
+    /// A chain of fields from a binding (`w.at`), read without copying the records on the way
+    LocalPath(u32, Box<[u32]>),
     /// A binding of an enclosing comprehension, by depth
     Local(u32),
     /// A parameter of the policy, by index

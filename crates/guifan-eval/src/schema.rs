@@ -72,7 +72,7 @@ pub struct RecordDef {
     pub name: String,
     /// Fields in slot order
     pub fields: Vec<FieldDef>,
-    index: HashMap<String, usize>,
+    index: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl RecordDef {
@@ -295,7 +295,7 @@ impl Builder<'_> {
         self.schema.records.push(RecordDef {
             name: name.to_string(),
             fields: Vec::new(),
-            index: HashMap::new(),
+            index: rustc_hash::FxHashMap::default(),
         });
         id
     }

@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use guifan_runner::data::{self, InputFormat};
 use guifan_runner::{apply_params_file, load_rules, render, testing, Exit, LoadError, OutputFormat, RuleSet, Summary};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Guifan (规范): declarative e-commerce platform policies, checked and run.
 #[derive(Parser)]
 #[command(name = "guifan", version, about, long_about = None)]

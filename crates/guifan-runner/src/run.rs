@@ -13,9 +13,9 @@ use crate::load::RuleSet;
 use crate::render::{self, OutputFormat, SubjectRecord};
 
 /// Records decided per parallel task.
-const CHUNK: usize = 1024;
+const CHUNK: usize = 512;
 /// Records held in memory between writes.
-const BATCH: usize = 64 * CHUNK;
+const BATCH: usize = 8 * CHUNK;
 
 /// A record that could not be decoded.
 #[derive(Debug, Clone)]

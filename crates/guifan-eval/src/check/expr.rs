@@ -301,7 +301,7 @@ impl Cx<'_> {
         match self.lookup_field(record, field) {
             Some((slot, ty, optional)) => {
                 let ty = self.narrowed(e, ty, optional);
-                (ir(ir::ExprKind::Field(Box::new(b), slot), e.span), ty)
+                (ir(field_path(b, slot), e.span), ty)
             }
             None => poison(e.span),
         }
@@ -738,6 +738,17 @@ impl Cx<'_> {
         };
         let local = self.locals.len() as u32;
         self.finish_aggregate(op, local, src, None, None, item, arg.span, span)
+    }
+}
+
+/// A field read, folded into a path when its base is the subject or a binding.
+fn field_path(base: ir::Expr, slot: u32) -> ir::ExprKind {
+    match base.kind {
+        ir::ExprKind::Subject(s) => ir::ExprKind::SubjectPath(Box::new([s, slot])),
+        ir::ExprKind::SubjectPath(p) => ir::ExprKind::SubjectPath(p.iter().copied().chain([slot]).collect()),
+        ir::ExprKind::Local(i) => ir::ExprKind::LocalPath(i, Box::new([slot])),
+        ir::ExprKind::LocalPath(i, p) => ir::ExprKind::LocalPath(i, p.iter().copied().chain([slot]).collect()),
+        kind => ir::ExprKind::Field(Box::new(ir::Expr { kind, span: base.span }), slot),
     }
 }
 
