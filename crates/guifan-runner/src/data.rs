@@ -69,15 +69,19 @@ pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>,
 }
 
 fn jsonl(bytes: &[u8]) -> Vec<RecordText<'_>> {
-    let mut out = Vec::new();
-    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line_bytes = line.strip_suffix(b"\r").unwrap_or(line);
-        if line_bytes.iter().all(u8::is_ascii_whitespace) {
+    let mut out = Vec::with_capacity(bytes.len() / 512);
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    for (i, end) in ends.enumerate() {
+        let line = bytes.get(start..end).unwrap_or_default();
+        start = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         out.push(RecordText {
             line: i + 1,
-            json: Cow::Borrowed(line_bytes),
+            json: Cow::Borrowed(line),
         });
     }
     out

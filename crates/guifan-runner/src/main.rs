@@ -218,8 +218,7 @@ fn run(args: RunArgs) -> Exit {
     let summary = match &args.output {
         Some(path) => write_atomically(path, |out| guifan_runner::run(&rules, &records, now, args.format, out)),
         None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+            let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
             guifan_runner::run(&rules, &records, now, args.format, &mut out)
         }
     };
@@ -271,7 +270,7 @@ fn report_problems(summary: &Summary, name: &str, rules: &RuleSet) {
 /// Writes through a temporary file in the same directory, renamed into place only when complete.
 fn write_atomically<T>(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;

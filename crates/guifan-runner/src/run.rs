@@ -1,11 +1,13 @@
 //! Evaluating a data file: records decoded and judged in parallel, written in
-//! input order; a bad record is reported and the others go on.
+//! input order by a writer thread while the next batch is judged; a bad
+//! record is reported and the others go on.
 
 use std::io::Write;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use guifan_eval::{decode_subject, evaluate, DataError, Outcome, RuleError};
+use guifan_eval::{decode_subject, evaluate, DataError, RuleError};
 use rayon::prelude::*;
 
 use crate::data::RecordText;
@@ -14,8 +16,8 @@ use crate::render::{self, OutputFormat, SubjectRecord};
 
 /// Records decided per parallel task.
 const CHUNK: usize = 512;
-/// Records held in memory between writes.
-const BATCH: usize = 8 * CHUNK;
+/// Records judged between hand-overs to the writer.
+const BATCH: usize = 16 * CHUNK;
 
 /// A record that could not be decoded.
 #[derive(Debug, Clone)]
@@ -63,10 +65,17 @@ impl Summary {
     }
 }
 
-/// The result of one record.
-enum Judged {
-    Done { bytes: Vec<u8>, rows: Vec<[String; 4]>, decisions: usize, failed: Vec<FailedRule> },
-    Bad(RecordError),
+/// What one chunk of records came to.
+#[derive(Default)]
+struct Judged {
+    /// Rendered decision records (JSON Lines, or JSON elements each led by `,\n`)
+    bytes: Vec<u8>,
+    /// Table rows
+    rows: Vec<[String; 4]>,
+    decided: usize,
+    decisions: usize,
+    bad: Vec<RecordError>,
+    failed: Vec<FailedRule>,
 }
 
 /// Decides every record and writes the decisions to `out` in input order.
@@ -75,7 +84,7 @@ pub fn run(
     records: &[RecordText<'_>],
     now: DateTime<FixedOffset>,
     format: OutputFormat,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> std::io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary {
@@ -83,92 +92,95 @@ pub fn run(
         ..Summary::default()
     };
     let mut table_rows = Vec::new();
-    let mut first = true;
-    if format == OutputFormat::Json {
-        out.write_all(b"[")?;
-    }
-    for batch in records.chunks(BATCH) {
-        let judged: Vec<Vec<Judged>> = batch
-            .par_chunks(CHUNK)
-            .map(|chunk| chunk.iter().map(|r| judge(rules, r, now, format)).collect())
-            .collect();
-        for j in judged.into_iter().flatten() {
-            match j {
-                Judged::Done {
-                    bytes,
-                    rows,
-                    decisions,
-                    failed,
-                } => {
-                    summary.decided += 1;
-                    summary.decisions += decisions;
-                    summary.rule_errors.extend(failed);
-                    match format {
-                        OutputFormat::Jsonl => out.write_all(&bytes)?,
-                        OutputFormat::Json => {
-                            out.write_all(if first { b"\n" } else { b",\n" })?;
-                            out.write_all(&bytes)?;
-                        }
-                        OutputFormat::Table => table_rows.extend(rows),
-                    }
-                    first = false;
+    std::thread::scope(|scope| -> std::io::Result<()> {
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut first = true;
+            if format == OutputFormat::Json {
+                out.write_all(b"[")?;
+            }
+            for buf in rx {
+                // JSON elements each come led by `,\n`; the very first one drops its comma.
+                let skip = usize::from(format == OutputFormat::Json && first && !buf.is_empty());
+                out.write_all(buf.get(skip..).unwrap_or_default())?;
+                first &= buf.is_empty();
+            }
+            if format == OutputFormat::Json {
+                out.write_all(b"\n]\n")?;
+            }
+            out.flush()
+        });
+        for batch in records.chunks(BATCH) {
+            let judged: Vec<Judged> = batch
+                .par_chunks(CHUNK)
+                .map(|chunk| judge_chunk(rules, chunk, now, format))
+                .collect();
+            for j in judged {
+                summary.decided += j.decided;
+                summary.decisions += j.decisions;
+                summary.record_errors.extend(j.bad);
+                summary.rule_errors.extend(j.failed);
+                table_rows.extend(j.rows);
+                if tx.send(j.bytes).is_err() {
+                    break; // the writer failed; its error is returned below
                 }
-                Judged::Bad(e) => summary.record_errors.push(e),
             }
         }
-    }
-    match format {
-        OutputFormat::Json => out.write_all(b"\n]\n")?,
-        OutputFormat::Table => out.write_all(render::table(table_rows).as_bytes())?,
-        OutputFormat::Jsonl => {}
-    }
-    out.flush()?;
+        if format == OutputFormat::Table {
+            let _ = tx.send(render::table(std::mem::take(&mut table_rows)).into_bytes());
+        }
+        drop(tx);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread stopped")))
+    })?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
 
-fn judge(rules: &RuleSet, record: &RecordText<'_>, now: DateTime<FixedOffset>, format: OutputFormat) -> Judged {
+fn judge_chunk(rules: &RuleSet, chunk: &[RecordText<'_>], now: DateTime<FixedOffset>, format: OutputFormat) -> Judged {
     let program = &rules.program;
-    let subject = match decode_subject(&program.schema, &record.json) {
-        Ok(s) => s,
-        Err(error) => {
-            return Judged::Bad(RecordError {
-                line: record.line + error.line.map(|l| l.saturating_sub(1)).unwrap_or(0),
-                id: record_id(&record.json),
-                error,
-            })
+    let mut out = Judged {
+        bytes: Vec::with_capacity(if format == OutputFormat::Table { 0 } else { chunk.len() * 1024 }),
+        ..Judged::default()
+    };
+    for record in chunk {
+        let subject = match decode_subject(&program.schema, &record.json) {
+            Ok(s) => s,
+            Err(error) => {
+                out.bad.push(RecordError {
+                    line: record.line + error.line.map(|l| l.saturating_sub(1)).unwrap_or(0),
+                    id: record_id(&record.json),
+                    error,
+                });
+                continue;
+            }
+        };
+        let outcome = evaluate(program, &subject, now);
+        let kind = program.schema.kind_def(subject.kind).map(|k| k.name.as_str()).unwrap_or("?");
+        let view = SubjectRecord {
+            id: &subject.id,
+            kind,
+            outcome: &outcome,
+            sources: &rules.sources,
+        };
+        match format {
+            OutputFormat::Jsonl => render::jsonl_line(&view, &mut out.bytes),
+            OutputFormat::Json => {
+                out.bytes.extend_from_slice(b",\n");
+                render::json_element(&view, &mut out.bytes);
+            }
+            OutputFormat::Table => out.rows.extend(render::table_rows(&view)),
         }
-    };
-    let outcome: Outcome = evaluate(program, &subject, now);
-    let kind = program.schema.kind_def(subject.kind).map(|k| k.name.as_str()).unwrap_or("?");
-    let view = SubjectRecord {
-        id: &subject.id,
-        kind,
-        outcome: &outcome,
-        sources: &rules.sources,
-    };
-    let mut bytes = Vec::new();
-    let mut rows = Vec::new();
-    match format {
-        OutputFormat::Jsonl => render::jsonl_line(&view, &mut bytes),
-        OutputFormat::Json => render::json_element(&view, &mut bytes),
-        OutputFormat::Table => rows = render::table_rows(&view),
-    }
-    let failed = outcome
-        .errors
-        .iter()
-        .map(|e| FailedRule {
+        out.decided += 1;
+        out.decisions += outcome.decisions.len();
+        out.failed.extend(outcome.errors.into_iter().map(|error| FailedRule {
             line: record.line,
             id: subject.id.to_string(),
-            error: e.clone(),
-        })
-        .collect();
-    Judged::Done {
-        bytes,
-        rows,
-        decisions: outcome.decisions.len(),
-        failed,
+            error,
+        }));
     }
+    out
 }
 
 /// The `id` of a record that failed to decode, if a lenient read finds one.
