@@ -1,6 +1,13 @@
 //! Throughput of decoding and deciding Douyin trial merchants with the bundled rules.
 //!
 //! `cargo bench -p guifan-bench` (figures per record; see README "Performance").
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "criterion macros generate undocumented items; benchmarks fail loudly"
+)]
 
 use std::path::PathBuf;
 
@@ -32,7 +39,10 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    let subjects: Vec<_> = lines.iter().filter_map(|r| decode_subject(&program.schema, &r.json).ok()).collect();
+    let subjects: Vec<_> = lines
+        .iter()
+        .filter_map(|r| decode_subject(&program.schema, &r.json).ok())
+        .collect();
     group.bench_function("evaluate", |b| {
         b.iter(|| {
             for s in &subjects {
@@ -41,11 +51,32 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("end_to_end_one_thread", |b| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
-        b.iter(|| pool.install(|| run(&rules, &lines, now, OutputFormat::Jsonl, &mut std::io::sink())))
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        b.iter(|| {
+            pool.install(|| {
+                run(
+                    &rules,
+                    &lines,
+                    now,
+                    OutputFormat::Jsonl,
+                    &mut std::io::sink(),
+                )
+            })
+        })
     });
     group.bench_function("end_to_end_all_cores", |b| {
-        b.iter(|| run(&rules, &lines, now, OutputFormat::Jsonl, &mut std::io::sink()))
+        b.iter(|| {
+            run(
+                &rules,
+                &lines,
+                now,
+                OutputFormat::Jsonl,
+                &mut std::io::sink(),
+            )
+        })
     });
     group.finish();
 }

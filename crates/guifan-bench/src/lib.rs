@@ -25,11 +25,28 @@ fn timestamp(rng: &mut StdRng, month: u32) -> String {
 pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
     let store = ["personal", "individual", "enterprise"][rng.gen_range(0..3)];
     let active = rng.gen_bool(0.9);
-    let ended = if active { "null".to_string() } else { format!("\"{}\"", timestamp(rng, 3)) };
+    let ended = if active {
+        "null".to_string()
+    } else {
+        format!("\"{}\"", timestamp(rng, 3))
+    };
     let balance_fen: i64 = rng.gen_range(-20_000..=250_000);
-    let balance = format!("{}{}.{:02}", if balance_fen < 0 { "-" } else { "" }, balance_fen.abs() / 100, balance_fen.abs() % 100);
-    let channels = if rng.gen_bool(0.1) { r#"["shelf","live"]"# } else { r#"["shelf"]"# };
-    let campaigns = if rng.gen_bool(0.05) { r#"["618"]"# } else { "[]" };
+    let balance = format!(
+        "{}{}.{:02}",
+        if balance_fen < 0 { "-" } else { "" },
+        balance_fen.abs() / 100,
+        balance_fen.abs() % 100
+    );
+    let channels = if rng.gen_bool(0.1) {
+        r#"["shelf","live"]"#
+    } else {
+        r#"["shelf"]"#
+    };
+    let campaigns = if rng.gen_bool(0.05) {
+        r#"["618"]"#
+    } else {
+        "[]"
+    };
     let mut deductions = String::from("[");
     for k in 0..rng.gen_range(0..4) {
         if k > 0 {
@@ -37,7 +54,11 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
         }
         let month = rng.gen_range(3..=4);
         let at = timestamp(rng, month);
-        let _ = write!(deductions, r#"{{"at":"{at}","points":{}}}"#, rng.gen_range(1..=3));
+        let _ = write!(
+            deductions,
+            r#"{{"at":"{at}","points":{}}}"#,
+            rng.gen_range(1..=3)
+        );
     }
     deductions.push(']');
     let mut withdrawals = String::from("[");
@@ -47,11 +68,19 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
         }
         let month = rng.gen_range(2..=4);
         let at = timestamp(rng, month);
-        let _ = write!(withdrawals, r#"{{"at":"{at}","amount":"{}"}}"#, money(rng, 300_000));
+        let _ = write!(
+            withdrawals,
+            r#"{{"at":"{at}","amount":"{}"}}"#,
+            money(rng, 300_000)
+        );
     }
     withdrawals.push(']');
     let request = if rng.gen_bool(0.6) {
-        format!(r#","withdrawal_request":{{"at":"{}","amount":"{}"}}"#, timestamp(rng, 4), money(rng, 600_000))
+        format!(
+            r#","withdrawal_request":{{"at":"{}","amount":"{}"}}"#,
+            timestamp(rng, 4),
+            money(rng, 600_000)
+        )
     } else {
         String::new()
     };

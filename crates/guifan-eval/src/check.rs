@@ -120,7 +120,9 @@ fn check_policy(
         )
     };
     let Some(subject) = &decl.subject else {
-        errors.push(missing("subject").with_help("add `subject <kind>`, for example `subject merchant`"));
+        errors.push(
+            missing("subject").with_help("add `subject <kind>`, for example `subject merchant`"),
+        );
         return None;
     };
     let Some(kind) = schema.kind(&subject.kind.name) else {
@@ -141,14 +143,23 @@ fn check_policy(
             Some(tz) => tz,
             None => {
                 errors.push(
-                    CheckError::new(source, z.span, CheckErrorKind::UnknownZone { name: z.node.clone() })
-                        .with_help("use an IANA name such as `Asia/Shanghai` or `Europe/Moscow`"),
+                    CheckError::new(
+                        source,
+                        z.span,
+                        CheckErrorKind::UnknownZone {
+                            name: z.node.clone(),
+                        },
+                    )
+                    .with_help("use an IANA name such as `Asia/Shanghai` or `Europe/Moscow`"),
                 );
                 return None;
             }
         },
         None => {
-            errors.push(missing("zone").with_help("add `zone Asia/Shanghai` (calendar words are computed in it)"));
+            errors.push(
+                missing("zone")
+                    .with_help("add `zone Asia/Shanghai` (calendar words are computed in it)"),
+            );
             return None;
         }
     };
@@ -156,7 +167,13 @@ fn check_policy(
         Some(c) => match Currency::parse(&c.node) {
             Some(cur) => Some(cur),
             None => {
-                errors.push(CheckError::new(source, c.span, CheckErrorKind::InvalidCurrency { code: c.node.clone() }));
+                errors.push(CheckError::new(
+                    source,
+                    c.span,
+                    CheckErrorKind::InvalidCurrency {
+                        code: c.node.clone(),
+                    },
+                ));
                 None
             }
         },
@@ -170,7 +187,11 @@ fn check_policy(
         let path = format!("{}.{}", decl.id.node, p.name.name);
         let ty = schema::resolve_param_type(schema, source, &p.ty, &path, errors);
         let ty = with_currency(ty, currency);
-        let ty = if p.ty.optional || p.default.is_none() { ty.optional() } else { ty };
+        let ty = if p.ty.optional || p.default.is_none() {
+            ty.optional()
+        } else {
+            ty
+        };
         param_types.push(ty);
     }
     let schema: &Schema = schema;
@@ -254,7 +275,9 @@ fn check_policy(
         }
         let id: Arc<str> = Arc::from(format!("{}.{}", decl.id.node, r.name.name));
         let versions = match &r.body {
-            RuleBody::Single(clauses) => vec![version(&mut cx, None, ir::Window::default(), clauses)],
+            RuleBody::Single(clauses) => {
+                vec![version(&mut cx, None, ir::Window::default(), clauses)]
+            }
             RuleBody::Versions(vs) => {
                 let mut out: Vec<ir::Version> = Vec::new();
                 let mut spans: Vec<(Span, String)> = Vec::new();
@@ -323,8 +346,14 @@ fn check_new_name<'n>(
             },
         );
     } else if root.slot(&name.name).is_some() {
-        let err = CheckError::new(cx.source, name.span, CheckErrorKind::ShadowsField { name: name.name.clone() })
-            .with_help("choose another name, so that rules can still read the field");
+        let err = CheckError::new(
+            cx.source,
+            name.span,
+            CheckErrorKind::ShadowsField {
+                name: name.name.clone(),
+            },
+        )
+        .with_help("choose another name, so that rules can still read the field");
         cx.push(err);
     }
 }
@@ -343,7 +372,12 @@ pub(crate) fn with_currency(ty: Type, currency: Option<Currency>) -> Type {
     }
 }
 
-fn version(cx: &mut Cx<'_>, label: Option<&Spanned<String>>, window: ir::Window, clauses: &ast::Clauses) -> ir::Version {
+fn version(
+    cx: &mut Cx<'_>,
+    label: Option<&Spanned<String>>,
+    window: ir::Window,
+    clauses: &ast::Clauses,
+) -> ir::Version {
     let when = cx.condition(&clauses.when);
     let facts = facts::when_true(&clauses.when);
     let depth = cx.facts.len();
@@ -375,7 +409,12 @@ fn window(cx: &mut Cx<'_>, w: &ast::Window, zone: Tz) -> ir::Window {
         p.as_ref().and_then(|p| match instant(p.node, zone) {
             Some(t) => Some(t),
             None => {
-                cx.error(p.span, CheckErrorKind::NotConstant { what: "a window bound" });
+                cx.error(
+                    p.span,
+                    CheckErrorKind::NotConstant {
+                        what: "a window bound",
+                    },
+                );
                 None
             }
         })
@@ -392,7 +431,9 @@ pub(crate) fn instant(p: TimePoint, zone: Tz) -> Option<DateTime<FixedOffset>> {
         TimePoint::Timestamp(t) => Some(t),
         TimePoint::Date(d) => {
             let midnight = d.and_hms_opt(0, 0, 0)?;
-            zone.from_local_datetime(&midnight).earliest().map(|t| t.fixed_offset())
+            zone.from_local_datetime(&midnight)
+                .earliest()
+                .map(|t| t.fixed_offset())
         }
     }
 }
@@ -425,13 +466,24 @@ fn is_constant(e: &ir::Expr) -> bool {
     use ir::ExprKind::*;
     match &e.kind {
         Const(_) => true,
-        Subject(_) | SubjectPath(_) | LocalPath(..) | Local(_) | Param(_) | Let(_) | Now | Held | Aggregate { .. } | Conditions(..) => {
-            false
-        }
+        Subject(_)
+        | SubjectPath(_)
+        | LocalPath(..)
+        | Local(_)
+        | Param(_)
+        | Let(_)
+        | Now
+        | Held
+        | Aggregate { .. }
+        | Conditions(..) => false,
         Field(b, _) | Not(b) | Neg(b) | Presence(b, _) => is_constant(b),
-        And(a, b) | Or(a, b) | Cmp(_, a, b) | Arith(_, a, b) | In(a, b) | Coalesce(a, b) | Index(a, b) => {
-            is_constant(a) && is_constant(b)
-        }
+        And(a, b)
+        | Or(a, b)
+        | Cmp(_, a, b)
+        | Arith(_, a, b)
+        | In(a, b)
+        | Coalesce(a, b)
+        | Index(a, b) => is_constant(a) && is_constant(b),
         If(a, b, c) => is_constant(a) && is_constant(b) && is_constant(c),
         List(items) | Call(_, items) => items.iter().all(is_constant),
     }

@@ -48,7 +48,9 @@ impl std::error::Error for DataError {}
 pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError> {
     let cx = Ctx::new(schema);
     let mut de = serde_json::Deserializer::from_slice(json);
-    let result = RootSeed { cx: &cx }.deserialize(&mut de).and_then(|s| de.end().map(|()| s));
+    let result = RootSeed { cx: &cx }
+        .deserialize(&mut de)
+        .and_then(|s| de.end().map(|()| s));
     result.map_err(|e| cx.error(&e))
 }
 
@@ -60,9 +62,13 @@ pub fn decode_value(schema: &Schema, ty: &Type, json: &str) -> Result<Value, Dat
         other => (other, false),
     };
     let mut de = serde_json::Deserializer::from_str(json);
-    let result = ValueSeed { cx: &cx, ty, optional }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v));
+    let result = ValueSeed {
+        cx: &cx,
+        ty,
+        optional,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
     let mut value = result.map_err(|e| cx.error(&e))?;
     if let Some(currency) = ty_currency(ty) {
         fix_currency(&mut value, currency);
@@ -215,17 +221,25 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match kind {
                 Some((_, record)) => {
-                    read_field(cx, record, &mut fields, &key, |seed| map.next_value_seed(seed))?;
+                    read_field(cx, record, &mut fields, &key, |seed| {
+                        map.next_value_seed(seed)
+                    })?;
                 }
                 None if key == "kind" => {
                     cx.push(Seg::Key("kind".into()));
                     let name = map.next_value_seed(KeySeed)?;
                     let kid = schema.kind(&name).ok_or_else(|| {
                         let known: Vec<&str> = schema.kind_names().collect();
-                        custom::<A::Error>(format!("unknown kind `{name}` (known kinds: {})", known.join(", ")))
+                        custom::<A::Error>(format!(
+                            "unknown kind `{name}` (known kinds: {})",
+                            known.join(", ")
+                        ))
                     })?;
                     cx.pop();
-                    let record = schema.kind_def(kid).map(|k| k.record).ok_or_else(|| custom::<A::Error>("kind without layout"))?;
+                    let record = schema
+                        .kind_def(kid)
+                        .map(|k| k.record)
+                        .ok_or_else(|| custom::<A::Error>("kind without layout"))?;
                     let width = schema.record(record).map(|r| r.fields.len()).unwrap_or(0);
                     fields = vec![Value::Absent; width];
                     if let Some(slot) = fields.get_mut(KIND_SLOT) {
@@ -237,7 +251,11 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                             let mut de = serde_json::Deserializer::from_str(raw.get());
                             seed.deserialize(&mut de).map_err(|e| {
                                 let text = e.to_string();
-                                let msg = text.rfind(" at line ").and_then(|i| text.get(..i)).unwrap_or(&text).to_string();
+                                let msg = text
+                                    .rfind(" at line ")
+                                    .and_then(|i| text.get(..i))
+                                    .unwrap_or(&text)
+                                    .to_string();
                                 custom::<A::Error>(msg)
                             })
                         })?;
@@ -274,9 +292,15 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
 }
 
 /// The currency of a record's money: its `currency` field, else its platform's default.
-fn record_currency(schema: &Schema, def: &crate::schema::KindDef, fields: &[Value]) -> Result<Currency, String> {
+fn record_currency(
+    schema: &Schema,
+    def: &crate::schema::KindDef,
+    fields: &[Value],
+) -> Result<Currency, String> {
     if let Some(Value::Str(code)) = def.currency_slot.and_then(|s| fields.get(s)) {
-        return Currency::parse(code).ok_or_else(|| format!("invalid currency `{code}` (expected three capitals such as CNY)"));
+        return Currency::parse(code).ok_or_else(|| {
+            format!("invalid currency `{code}` (expected three capitals such as CNY)")
+        });
     }
     let platform = match def.platform_slot.and_then(|s| fields.get(s)) {
         Some(Value::Str(p)) => p.clone(),
@@ -310,7 +334,7 @@ fn fix_currency(v: &mut Value, currency: Currency) {
 }
 
 /// Reads one field's value into its slot; unknown fields are skipped.
-fn read_field<'de, E: de::Error>(
+fn read_field<E: de::Error>(
     cx: &Ctx<'_>,
     record: RecordId,
     fields: &mut [Value],
@@ -361,7 +385,9 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
 use serde::Deserialize;
 
 fn check_required<E: de::Error>(cx: &Ctx<'_>, record: RecordId, fields: &[Value]) -> Result<(), E> {
-    let Some(def) = cx.schema.record(record) else { return Ok(()) };
+    let Some(def) = cx.schema.record(record) else {
+        return Ok(());
+    };
     for (f, v) in def.fields.iter().zip(fields) {
         if !matches!(v, Value::Absent) {
             continue;
@@ -372,8 +398,15 @@ fn check_required<E: de::Error>(cx: &Ctx<'_>, record: RecordId, fields: &[Value]
         if let Some((slot, value)) = &f.required_when {
             if let Some(Value::Str(s)) = fields.get(*slot) {
                 if **s == **value {
-                    let on = def.fields.get(*slot).map(|d| d.name.as_str()).unwrap_or("?");
-                    return Err(custom(format!("missing field `{}` (required when `{on}` is \"{value}\")", f.name)));
+                    let on = def
+                        .fields
+                        .get(*slot)
+                        .map(|d| d.name.as_str())
+                        .unwrap_or("?");
+                    return Err(custom(format!(
+                        "missing field `{}` (required when `{on}` is \"{value}\")",
+                        f.name
+                    )));
                 }
             }
         }
@@ -394,7 +427,10 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         if self.optional {
-            return d.deserialize_option(OptionVisitor(ValueSeed { optional: false, ..self }));
+            return d.deserialize_option(OptionVisitor(ValueSeed {
+                optional: false,
+                ..self
+            }));
         }
         let text = |d: D| -> Result<Cow<'de, str>, D::Error> { d.deserialize_str(StrVisitor) };
         match self.ty {
@@ -419,7 +455,10 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
                     Ok(Value::str(&s))
                 } else {
                     let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
-                    Err(custom(format!("unknown value \"{s}\" (expected one of {})", quoted.join(", "))))
+                    Err(custom(format!(
+                        "unknown value \"{s}\" (expected one of {})",
+                        quoted.join(", ")
+                    )))
                 }
             }
             Type::Date => {
@@ -432,24 +471,48 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
                 let s = text(d)?;
                 guifan_syntax::parse_timestamp(&s)
                     .map(Value::Timestamp)
-                    .map_err(|e| custom(format!("invalid timestamp \"{s}\": {e} (expected RFC 3339 with offset)")))
+                    .map_err(|e| {
+                        custom(format!(
+                            "invalid timestamp \"{s}\": {e} (expected RFC 3339 with offset)"
+                        ))
+                    })
             }
             Type::Time => {
                 let s = text(d)?;
                 NaiveTime::parse_from_str(&s, "%H:%M:%S")
                     .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M"))
                     .map(Value::Time)
-                    .map_err(|e| custom(format!("invalid time of day \"{s}\": {e} (expected HH:MM)")))
+                    .map_err(|e| {
+                        custom(format!("invalid time of day \"{s}\": {e} (expected HH:MM)"))
+                    })
             }
             Type::Duration => {
                 let s = text(d)?;
-                duration(&s).map(Value::Duration).ok_or_else(|| custom(format!("invalid duration \"{s}\" (expected 72h, 7d, 15min or permanent)")))
+                duration(&s).map(Value::Duration).ok_or_else(|| {
+                    custom(format!(
+                        "invalid duration \"{s}\" (expected 72h, 7d, 15min or permanent)"
+                    ))
+                })
             }
             Type::List(item) => d.deserialize_seq(ListVisitor { cx: self.cx, item }),
-            Type::Map(k, v) => d.deserialize_map(MapVisitor { cx: self.cx, key: k, value: v }),
-            Type::Record(id) => d.deserialize_map(RecordVisitor { cx: self.cx, record: *id }),
-            Type::Optional(inner) => ValueSeed { ty: inner, optional: true, ..self }.deserialize(d),
-            Type::Any | Type::Nothing | Type::Error => Err(custom("this field's type is not decodable")),
+            Type::Map(k, v) => d.deserialize_map(MapVisitor {
+                cx: self.cx,
+                key: k,
+                value: v,
+            }),
+            Type::Record(id) => d.deserialize_map(RecordVisitor {
+                cx: self.cx,
+                record: *id,
+            }),
+            Type::Optional(inner) => ValueSeed {
+                ty: inner,
+                optional: true,
+                ..self
+            }
+            .deserialize(d),
+            Type::Any | Type::Nothing | Type::Error => {
+                Err(custom("this field's type is not decodable"))
+            }
         }
     }
 }
@@ -481,7 +544,9 @@ fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
 fn unquote(text: &str) -> Result<Cow<'_, str>, String> {
     match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
         Some(inner) if !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
-        Some(_) => serde_json::from_str::<String>(text).map(Cow::Owned).map_err(|e| e.to_string()),
+        Some(_) => serde_json::from_str::<String>(text)
+            .map(Cow::Owned)
+            .map_err(|e| e.to_string()),
         None => Ok(Cow::Borrowed(text)),
     }
 }
@@ -496,7 +561,10 @@ fn parse_decimal_json(text: &str) -> Result<Decimal, String> {
     };
     parsed.map_err(|_| {
         let digits = s.chars().filter(char::is_ascii_digit).count();
-        if digits > 28 && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+        if digits > 28
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        {
             format!("amount {text} has more digits than exact arithmetic holds (28 at most)")
         } else {
             format!("invalid amount {text} (expected a decimal such as \"5230.40\")")
@@ -551,7 +619,11 @@ impl<'de> Visitor<'de> for ListVisitor<'_, '_> {
         };
         loop {
             self.cx.push(Seg::Index(items.len()));
-            let next = seq.next_element_seed(ValueSeed { cx: self.cx, ty, optional })?;
+            let next = seq.next_element_seed(ValueSeed {
+                cx: self.cx,
+                ty,
+                optional,
+            })?;
             self.cx.pop();
             match next {
                 Some(v) => items.push(v),
@@ -608,10 +680,17 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
         f.write_str("an object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let width = self.cx.schema.record(self.record).map(|r| r.fields.len()).unwrap_or(0);
+        let width = self
+            .cx
+            .schema
+            .record(self.record)
+            .map(|r| r.fields.len())
+            .unwrap_or(0);
         let mut fields = vec![Value::Absent; width];
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            read_field(self.cx, self.record, &mut fields, &key, |seed| map.next_value_seed(seed))?;
+            read_field(self.cx, self.record, &mut fields, &key, |seed| {
+                map.next_value_seed(seed)
+            })?;
         }
         check_required(self.cx, self.record, &fields)?;
         Ok(Value::Record(fields.into()))

@@ -252,11 +252,16 @@ impl Diagnostic for CheckError {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = LabeledSpan::new_with_span(self.label.clone().or_else(|| Some("here".into())), self.span);
+        let label = LabeledSpan::new_with_span(
+            self.label.clone().or_else(|| Some("here".into())),
+            self.span,
+        );
         Some(Box::new(std::iter::once(label)))
     }
 }

@@ -72,8 +72,19 @@ pub fn evaluate(program: &Program, subject: &Subject, now: DateTime<FixedOffset>
     outcome
 }
 
-fn evaluate_policy(policy: &Policy, subject: &Subject, now: DateTime<FixedOffset>, out: &mut Outcome) {
-    let mut frame = Frame::new(&policy.params, &policy.lets, policy.zone, &subject.fields, now);
+fn evaluate_policy(
+    policy: &Policy,
+    subject: &Subject,
+    now: DateTime<FixedOffset>,
+    out: &mut Outcome,
+) {
+    let mut frame = Frame::new(
+        &policy.params,
+        &policy.lets,
+        policy.zone,
+        &subject.fields,
+        now,
+    );
     let policy_error = |out: &mut Outcome, error: EvalError| {
         out.errors.push(RuleError {
             rule: policy.id.clone(),
@@ -131,7 +142,9 @@ fn evaluate_policy(policy: &Policy, subject: &Subject, now: DateTime<FixedOffset
 
 /// Evaluates an expression that reads nothing but constants (parameter defaults).
 pub(crate) fn constant(e: &Expr) -> Result<Value, EvalError> {
-    let epoch = DateTime::from_timestamp(0, 0).map(|t| t.fixed_offset()).unwrap_or_default();
+    let epoch = DateTime::from_timestamp(0, 0)
+        .map(|t| t.fixed_offset())
+        .unwrap_or_default();
     Frame::new(&[], &[], Tz::UTC, &[], epoch).eval(e)
 }
 
@@ -179,7 +192,13 @@ struct Frame<'a> {
 }
 
 impl<'a> Frame<'a> {
-    fn new(params: &'a [Param], lets: &'a [Let], zone: Tz, subject: &'a [Value], now: DateTime<FixedOffset>) -> Self {
+    fn new(
+        params: &'a [Param],
+        lets: &'a [Let],
+        zone: Tz,
+        subject: &'a [Value],
+        now: DateTime<FixedOffset>,
+    ) -> Self {
         Frame {
             params,
             lets,
@@ -192,7 +211,11 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn decision(&mut self, rule: Arc<str>, version: &'a crate::ir::Version) -> Result<Decision, EvalError> {
+    fn decision(
+        &mut self,
+        rule: Arc<str>,
+        version: &'a crate::ir::Version,
+    ) -> Result<Decision, EvalError> {
         let mut effects = Vec::with_capacity(version.effects.len());
         for e in &version.effects {
             let mut args = Vec::with_capacity(e.args.len());
@@ -239,25 +262,44 @@ impl<'a> Frame<'a> {
         let span = e.span;
         match &e.kind {
             ExprKind::Const(v) => Ok(v.clone()),
-            ExprKind::Subject(slot) => Ok(self.subject.get(*slot as usize).cloned().unwrap_or(Value::Absent)),
+            ExprKind::Subject(slot) => Ok(self
+                .subject
+                .get(*slot as usize)
+                .cloned()
+                .unwrap_or(Value::Absent)),
             ExprKind::Field(base, slot) => match self.eval(base)? {
-                Value::Record(fields) => Ok(fields.get(*slot as usize).cloned().unwrap_or(Value::Absent)),
+                Value::Record(fields) => {
+                    Ok(fields.get(*slot as usize).cloned().unwrap_or(Value::Absent))
+                }
                 Value::Absent => Ok(Value::Absent),
                 other => Err(unexpected("record", &other, span)),
             },
             ExprKind::SubjectPath(path) => {
-                let (first, rest) = path.split_first().map(|(f, r)| (*f, r)).unwrap_or((u32::MAX, &[]));
+                let (first, rest) = path
+                    .split_first()
+                    .map(|(f, r)| (*f, r))
+                    .unwrap_or((u32::MAX, &[]));
                 Ok(walk(self.subject.get(first as usize), rest).clone())
             }
             ExprKind::LocalPath(i, path) => Ok(walk(self.locals.get(*i as usize), path).clone()),
-            ExprKind::Local(i) => Ok(self.locals.get(*i as usize).cloned().unwrap_or(Value::Absent)),
-            ExprKind::Param(i) => Ok(self.params.get(*i as usize).map(|p| p.value.clone()).unwrap_or(Value::Absent)),
+            ExprKind::Local(i) => Ok(self
+                .locals
+                .get(*i as usize)
+                .cloned()
+                .unwrap_or(Value::Absent)),
+            ExprKind::Param(i) => Ok(self
+                .params
+                .get(*i as usize)
+                .map(|p| p.value.clone())
+                .unwrap_or(Value::Absent)),
             ExprKind::Let(i) => {
                 let i = *i as usize;
                 if let Some(Some(v)) = self.let_values.get(i) {
                     return Ok(v.clone());
                 }
-                let Some(l) = self.lets.get(i) else { return Ok(Value::Absent) };
+                let Some(l) = self.lets.get(i) else {
+                    return Ok(Value::Absent);
+                };
                 let v = self.eval(&l.expr)?;
                 if let Some(slot) = self.let_values.get_mut(i) {
                     *slot = Some(v.clone());
@@ -265,7 +307,9 @@ impl<'a> Frame<'a> {
                 Ok(v)
             }
             ExprKind::Now => Ok(Value::Timestamp(self.now)),
-            ExprKind::Held => Ok(Value::List(self.held.iter().map(|h| Value::Str(h.clone())).collect())),
+            ExprKind::Held => Ok(Value::List(
+                self.held.iter().map(|h| Value::Str(h.clone())).collect(),
+            )),
             ExprKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x)?)),
             ExprKind::Neg(x) => {
                 let v = self.eval(x)?;
@@ -286,7 +330,9 @@ impl<'a> Frame<'a> {
             ExprKind::In(a, b) => {
                 let needle = self.eval(a)?;
                 match self.eval(b)? {
-                    Value::List(items) => Ok(Value::Bool(items.iter().any(|i| ops::equal(&needle, i)))),
+                    Value::List(items) => {
+                        Ok(Value::Bool(items.iter().any(|i| ops::equal(&needle, i))))
+                    }
                     Value::Absent => Ok(Value::Bool(false)),
                     other => Err(unexpected("list", &other, span)),
                 }
@@ -326,7 +372,15 @@ impl<'a> Frame<'a> {
                 filter,
                 map,
                 zero,
-            } => self.aggregate(*op, *local, source, filter.as_deref(), map.as_deref(), zero, span),
+            } => self.aggregate(
+                *op,
+                *local,
+                source,
+                filter.as_deref(),
+                map.as_deref(),
+                zero,
+                span,
+            ),
             ExprKind::Conditions(q, items) => {
                 let mut any = false;
                 let mut all = true;
@@ -346,7 +400,10 @@ impl<'a> Frame<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments, reason = "mirrors the fields of ExprKind::Aggregate")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the fields of ExprKind::Aggregate"
+    )]
     fn aggregate(
         &mut self,
         op: Aggregate,
@@ -368,7 +425,8 @@ impl<'a> Frame<'a> {
         let mut kept: Vec<Value> = Vec::new();
         for item in items.iter() {
             self.locals.push(item.clone());
-            let step = self.aggregate_step(op, filter, map, item, span, &mut count, &mut acc, &mut kept);
+            let step =
+                self.aggregate_step(op, filter, map, item, span, &mut count, &mut acc, &mut kept);
             self.locals.pop();
             match step {
                 Ok(true) => {}
@@ -422,7 +480,9 @@ impl<'a> Frame<'a> {
             }
             _ if !selected => Ok(true),
             Aggregate::Count => {
-                *count = count.checked_add(1).ok_or(EvalError::new(EvalErrorKind::Overflow, span))?;
+                *count = count
+                    .checked_add(1)
+                    .ok_or(EvalError::new(EvalErrorKind::Overflow, span))?;
                 Ok(true)
             }
             Aggregate::Filter => {
@@ -445,7 +505,8 @@ impl<'a> Frame<'a> {
                         let replace = match acc {
                             Some(a) => {
                                 let o = ops::order(&v, a, span)?;
-                                (op == Aggregate::Min && o.is_lt()) || (op == Aggregate::Max && o.is_gt())
+                                (op == Aggregate::Min && o.is_lt())
+                                    || (op == Aggregate::Max && o.is_gt())
                             }
                             None => true,
                         };
@@ -465,7 +526,12 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn call(&mut self, builtin: &Builtin, args: &'a [Expr], span: Span) -> Result<Value, EvalError> {
+    fn call(
+        &mut self,
+        builtin: &Builtin,
+        args: &'a [Expr],
+        span: Span,
+    ) -> Result<Value, EvalError> {
         let mut values = Vec::with_capacity(args.len());
         for a in args {
             values.push(self.eval(a)?);
@@ -496,17 +562,24 @@ impl<'a> Frame<'a> {
             Builtin::Date => Value::Date(local_date(&first)?),
             Builtin::Month => {
                 let d = local_date(&first)?;
-                Value::Date(d.with_day(1).ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?)
+                Value::Date(
+                    d.with_day(1)
+                        .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?,
+                )
             }
             Builtin::Year => Value::Int(i64::from(local_date(&first)?.year())),
-            Builtin::Weekday => Value::Int(i64::from(local_date(&first)?.weekday().number_from_monday())),
+            Builtin::Weekday => Value::Int(i64::from(
+                local_date(&first)?.weekday().number_from_monday(),
+            )),
             Builtin::TimeOfDay => match &first {
                 Value::Timestamp(t) => Value::Time(t.with_timezone(&zone).time()),
                 other => return Err(unexpected("timestamp", other, span)),
             },
             Builtin::StartOfDay => {
                 let d = local_date(&first)?;
-                let midnight = d.and_hms_opt(0, 0, 0).ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
+                let midnight = d
+                    .and_hms_opt(0, 0, 0)
+                    .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
                 let t = zone
                     .from_local_datetime(&midnight)
                     .earliest()
@@ -516,7 +589,9 @@ impl<'a> Frame<'a> {
             Builtin::StartsWith => Value::Bool(str_arg(0)?.starts_with(str_arg(1)?)),
             Builtin::EndsWith => Value::Bool(str_arg(0)?.ends_with(str_arg(1)?)),
             Builtin::Contains => match (&first, values.get(1)) {
-                (Value::List(items), Some(x)) => Value::Bool(items.iter().any(|i| ops::equal(i, x))),
+                (Value::List(items), Some(x)) => {
+                    Value::Bool(items.iter().any(|i| ops::equal(i, x)))
+                }
                 _ => Value::Bool(str_arg(0)?.contains(str_arg(1)?)),
             },
             Builtin::Lower => Value::str(&str_arg(0)?.to_lowercase()),
@@ -537,7 +612,11 @@ impl<'a> Frame<'a> {
                         None => v,
                         Some(b) => {
                             let o = ops::order(&v, &b, span)?;
-                            let take = if matches!(builtin, Builtin::Max) { o.is_gt() } else { o.is_lt() };
+                            let take = if matches!(builtin, Builtin::Max) {
+                                o.is_gt()
+                            } else {
+                                o.is_lt()
+                            };
                             if take {
                                 v
                             } else {

@@ -67,9 +67,13 @@ impl Program {
         };
         let Some(param) = p.params.iter_mut().find(|x| x.name == name) else {
             let names: Vec<&str> = p.params.iter().map(|x| x.name.as_str()).collect();
-            return Err(format!("policy `{policy}` has no parameter `{name}` (its parameters: {})", names.join(", ")));
+            return Err(format!(
+                "policy `{policy}` has no parameter `{name}` (its parameters: {})",
+                names.join(", ")
+            ));
         };
-        let value = decode_value(schema, &param.ty, json).map_err(|e| format!("parameter `{policy}.{name}`: {e}"))?;
+        let value = decode_value(schema, &param.ty, json)
+            .map_err(|e| format!("parameter `{policy}.{name}`: {e}"))?;
         param.value = value;
         Ok(())
     }

@@ -137,7 +137,10 @@ impl Schema {
 
     /// The strings of a fixed set.
     pub fn enum_values(&self, id: EnumId) -> &[String] {
-        self.enums.get(id.0 as usize).map(Vec::as_slice).unwrap_or(&[])
+        self.enums
+            .get(id.0 as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Looks an effect up by name.
@@ -166,7 +169,11 @@ impl Schema {
             return false;
         }
         self.record(id)
-            .map(|r| r.fields.iter().any(|f| self.type_has_money(&f.ty, depth + 1)))
+            .map(|r| {
+                r.fields
+                    .iter()
+                    .any(|f| self.type_has_money(&f.ty, depth + 1))
+            })
             .unwrap_or(false)
     }
 
@@ -211,7 +218,11 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
                 Item::Kind(decl) => b.declare_kind(file.source, decl),
                 Item::Effect(decl) => {
                     if b.schema.effect_index.contains_key(&decl.name.name) {
-                        b.error(file.source, decl.name.span, duplicate("effect", &decl.name.name));
+                        b.error(
+                            file.source,
+                            decl.name.span,
+                            duplicate("effect", &decl.name.name),
+                        );
                         continue;
                     }
                     let params = decl
@@ -227,10 +238,20 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
                     });
                 }
                 Item::Platform(decl) => {
-                    let currency = decl.currency.as_ref().and_then(|c| b.currency(file.source, &c.node, c.span));
-                    let zone = decl.zone.as_ref().and_then(|z| b.zone(file.source, &z.node, z.span));
+                    let currency = decl
+                        .currency
+                        .as_ref()
+                        .and_then(|c| b.currency(file.source, &c.node, c.span));
+                    let zone = decl
+                        .zone
+                        .as_ref()
+                        .and_then(|z| b.zone(file.source, &z.node, z.span));
                     if b.schema.platform(&decl.name.name).is_some() {
-                        b.error(file.source, decl.name.span, duplicate("platform", &decl.name.name));
+                        b.error(
+                            file.source,
+                            decl.name.span,
+                            duplicate("platform", &decl.name.name),
+                        );
                     }
                     b.schema.platforms.push(PlatformDef {
                         name: decl.name.name.clone(),
@@ -272,10 +293,21 @@ impl Builder<'_> {
         self.errors.push(CheckError::new(source, span, kind));
     }
 
-    pub(crate) fn currency(&mut self, source: SourceId, code: &str, span: Span) -> Option<Currency> {
+    pub(crate) fn currency(
+        &mut self,
+        source: SourceId,
+        code: &str,
+        span: Span,
+    ) -> Option<Currency> {
         let c = Currency::parse(code);
         if c.is_none() {
-            self.error(source, span, CheckErrorKind::InvalidCurrency { code: code.to_string() });
+            self.error(
+                source,
+                span,
+                CheckErrorKind::InvalidCurrency {
+                    code: code.to_string(),
+                },
+            );
         }
         c
     }
@@ -284,7 +316,13 @@ impl Builder<'_> {
         match parse_zone(name) {
             Some(z) => Some(z),
             None => {
-                self.error(source, span, CheckErrorKind::UnknownZone { name: name.to_string() });
+                self.error(
+                    source,
+                    span,
+                    CheckErrorKind::UnknownZone {
+                        name: name.to_string(),
+                    },
+                );
                 None
             }
         }
@@ -340,7 +378,11 @@ impl Builder<'_> {
             .collect();
         self.fill_record(source, record, &fields, &decl.name.name);
         for variant in &decl.variants {
-            let Some(slot) = self.schema.record(record).and_then(|r| r.slot(&variant.field.name)) else {
+            let Some(slot) = self
+                .schema
+                .record(record)
+                .and_then(|r| r.slot(&variant.field.name))
+            else {
                 self.error(
                     source,
                     variant.field.span,
@@ -352,7 +394,11 @@ impl Builder<'_> {
                 continue;
             };
             for f in &variant.fields {
-                let exists = self.schema.record(record).and_then(|r| r.slot(&f.name.name)).is_some();
+                let exists = self
+                    .schema
+                    .record(record)
+                    .and_then(|r| r.slot(&f.name.name))
+                    .is_some();
                 if exists {
                     self.error(source, f.name.span, duplicate("field", &f.name.name));
                     continue;
@@ -380,9 +426,19 @@ impl Builder<'_> {
         });
     }
 
-    fn fill_record(&mut self, source: SourceId, record: RecordId, fields: &[FieldDecl], path: &str) {
+    fn fill_record(
+        &mut self,
+        source: SourceId,
+        record: RecordId,
+        fields: &[FieldDecl],
+        path: &str,
+    ) {
         for f in fields {
-            let exists = self.schema.record(record).and_then(|r| r.slot(&f.name.name)).is_some();
+            let exists = self
+                .schema
+                .record(record)
+                .and_then(|r| r.slot(&f.name.name))
+                .is_some();
             if exists {
                 self.error(source, f.name.span, duplicate("field", &f.name.name));
                 continue;
@@ -420,17 +476,28 @@ impl Builder<'_> {
                     None => {
                         let mut known: Vec<&str> = BUILTIN_TYPES.to_vec();
                         known.extend(self.named_records.keys().map(String::as_str));
-                        let err = CheckError::new(source, name.span, CheckErrorKind::UnknownType { name: name.name.clone() });
+                        let err = CheckError::new(
+                            source,
+                            name.span,
+                            CheckErrorKind::UnknownType {
+                                name: name.name.clone(),
+                            },
+                        );
                         let err = match did_you_mean(&name.name, known.iter().copied()) {
                             Some(h) => err.with_help(h),
-                            None => err.with_help(format!("the built-in types are {}", BUILTIN_TYPES.join(", "))),
+                            None => err.with_help(format!(
+                                "the built-in types are {}",
+                                BUILTIN_TYPES.join(", ")
+                            )),
                         };
                         self.errors.push(err);
                         Type::Error
                     }
                 },
             },
-            TypeExprKind::List(inner) => Type::List(Box::new(self.resolve_type(source, inner, path))),
+            TypeExprKind::List(inner) => {
+                Type::List(Box::new(self.resolve_type(source, inner, path)))
+            }
             TypeExprKind::Map(k, v) => Type::Map(
                 Box::new(self.resolve_type(source, k, path)),
                 Box::new(self.resolve_type(source, v, path)),
@@ -456,7 +523,18 @@ impl Builder<'_> {
 }
 
 const BUILTIN_TYPES: [&str; 12] = [
-    "bool", "int", "decimal", "money", "percent", "string", "date", "timestamp", "time", "duration", "text", "any",
+    "bool",
+    "int",
+    "decimal",
+    "money",
+    "percent",
+    "string",
+    "date",
+    "timestamp",
+    "time",
+    "duration",
+    "text",
+    "any",
 ];
 
 fn is_builtin_type(name: &str) -> bool {

@@ -1,12 +1,18 @@
 //! "Did you mean" suggestions for misspelt names.
 
 /// The closest candidate to `name`, phrased as help, when one is close enough.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 /// The candidate with the smallest edit distance, if it is within a third of the name's length.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()
@@ -22,7 +28,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(closest("listing_onlin", ["listings_online", "store_type"]), Some("listings_online"));
+        assert_eq!(
+            closest("listing_onlin", ["listings_online", "store_type"]),
+            Some("listings_online")
+        );
         assert_eq!(closest("xyz", ["listings_online"]), None);
     }
 }

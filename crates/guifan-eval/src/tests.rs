@@ -61,15 +61,23 @@ fn fired(body: &str, record: &str) -> Vec<String> {
 
 #[test]
 fn unknown_fields_are_rejected_with_a_suggestion() {
-    let errors = program(&wrap("rule r { when listing_online > 1 then violation(code: \"x\") }")).unwrap_err();
+    let errors = program(&wrap(
+        "rule r { when listing_online > 1 then violation(code: \"x\") }",
+    ))
+    .unwrap_err();
     assert_eq!(errors[0].kind.code(), "guifan::check::unknown_field");
-    assert_eq!(errors[0].help.as_deref(), Some("did you mean `listings_online`?"));
+    assert_eq!(
+        errors[0].help.as_deref(),
+        Some("did you mean `listings_online`?")
+    );
 }
 
 #[test]
 fn optional_fields_must_be_handled() {
     assert_eq!(
-        codes(&wrap("rule r { when withdrawal_request.amount > 1 CNY then violation(code: \"x\") }")),
+        codes(&wrap(
+            "rule r { when withdrawal_request.amount > 1 CNY then violation(code: \"x\") }"
+        )),
         ["guifan::check::maybe_absent"]
     );
     assert!(codes(&wrap(
@@ -82,35 +90,57 @@ fn optional_fields_must_be_handled() {
 #[test]
 fn types_and_currencies_do_not_mix() {
     assert_eq!(
-        codes(&wrap("rule r { when listings_online > 5 CNY then violation(code: \"x\") }")),
+        codes(&wrap(
+            "rule r { when listings_online > 5 CNY then violation(code: \"x\") }"
+        )),
         ["guifan::check::invalid_operands"]
     );
     assert_eq!(
-        codes(&wrap("rule r { when goods_balance > 5 USD then violation(code: \"x\") }")),
+        codes(&wrap(
+            "rule r { when goods_balance > 5 USD then violation(code: \"x\") }"
+        )),
         ["guifan::check::currency_mismatch"]
     );
     assert_eq!(
-        codes(&wrap("rule r { when listings_online then violation(code: \"x\") }")),
+        codes(&wrap(
+            "rule r { when listings_online then violation(code: \"x\") }"
+        )),
         ["guifan::check::type_mismatch"]
     );
 }
 
 #[test]
 fn enum_strings_are_checked() {
-    let errors = program(&wrap("rule r { when store_type == \"personl\" then violation(code: \"x\") }")).unwrap_err();
+    let errors = program(&wrap(
+        "rule r { when store_type == \"personl\" then violation(code: \"x\") }",
+    ))
+    .unwrap_err();
     assert_eq!(errors[0].kind.code(), "guifan::check::unknown_enum_value");
     assert_eq!(errors[0].help.as_deref(), Some("did you mean `personal`?"));
     assert_eq!(
-        codes(&wrap("rule r { when true then restrict(target: \"listng\") }")),
+        codes(&wrap(
+            "rule r { when true then restrict(target: \"listng\") }"
+        )),
         ["guifan::check::unknown_enum_value"]
     );
 }
 
 #[test]
 fn effects_are_checked() {
-    assert_eq!(codes(&wrap("rule r { when true then restrictt(target: \"listing\") }")), ["guifan::check::unknown_effect"]);
-    assert_eq!(codes(&wrap("rule r { when true then restrict }")), ["guifan::check::missing_argument"]);
-    assert_eq!(codes(&wrap("rule r { when true then reject(action: 5) }")), ["guifan::check::type_mismatch"]);
+    assert_eq!(
+        codes(&wrap(
+            "rule r { when true then restrictt(target: \"listing\") }"
+        )),
+        ["guifan::check::unknown_effect"]
+    );
+    assert_eq!(
+        codes(&wrap("rule r { when true then restrict }")),
+        ["guifan::check::missing_argument"]
+    );
+    assert_eq!(
+        codes(&wrap("rule r { when true then reject(action: 5) }")),
+        ["guifan::check::type_mismatch"]
+    );
 }
 
 #[test]
@@ -134,7 +164,10 @@ fn aggregates_and_calendar_months() {
           message "{count(withdrawals)} 次, 共 {sum(w.amount for w in withdrawals)}, 最大 {max(w.amount for w in withdrawals) ?? 0 CNY}"
         }
     "#;
-    assert_eq!(fired(body, RECORD), ["t.p.same_month: 1 次, 共 300.00 CNY, 最大 300.00 CNY"]);
+    assert_eq!(
+        fired(body, RECORD),
+        ["t.p.same_month: 1 次, 共 300.00 CNY, 最大 300.00 CNY"]
+    );
 }
 
 #[test]
@@ -157,10 +190,17 @@ fn json_numbers_are_exact_money() {
 
 #[test]
 fn parameters_can_be_overridden() {
-    let mut program = program(&wrap("param cap: int = 100 rule r { when listings_online > cap then violation(code: \"x\") }")).unwrap();
+    let mut program = program(&wrap(
+        "param cap: int = 100 rule r { when listings_online > cap then violation(code: \"x\") }",
+    ))
+    .unwrap();
     program.set_param("t.p", "cap", "200").unwrap();
     let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
-    let outcome = evaluate(&program, &subject, "2023-03-20T12:00:00+08:00".parse().unwrap());
+    let outcome = evaluate(
+        &program,
+        &subject,
+        "2023-03-20T12:00:00+08:00".parse().unwrap(),
+    );
     assert!(outcome.decisions.is_empty());
     assert!(program.set_param("t.p", "cap", "\"many\"").is_err());
     assert!(program.set_param("t.p", "capp", "1").is_err());

@@ -121,8 +121,18 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Time => f.write_str("time"),
             Type::Duration => f.write_str("duration"),
             Type::List(t) => write!(f, "[{}]", t.display(self.schema)),
-            Type::Map(k, v) => write!(f, "map<{}, {}>", k.display(self.schema), v.display(self.schema)),
-            Type::Record(id) => f.write_str(self.schema.record(*id).map(|r| r.name.as_str()).unwrap_or("record")),
+            Type::Map(k, v) => write!(
+                f,
+                "map<{}, {}>",
+                k.display(self.schema),
+                v.display(self.schema)
+            ),
+            Type::Record(id) => f.write_str(
+                self.schema
+                    .record(*id)
+                    .map(|r| r.name.as_str())
+                    .unwrap_or("record"),
+            ),
             Type::Optional(t) => write!(f, "{}?", t.display(self.schema)),
             Type::Any => f.write_str("any"),
             Type::Nothing => f.write_str("nothing"),

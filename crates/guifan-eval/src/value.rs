@@ -18,7 +18,10 @@ impl Currency {
     /// Parses `CNY`; `None` unless three ASCII capitals.
     pub fn parse(code: &str) -> Option<Currency> {
         let bytes: [u8; 3] = code.as_bytes().try_into().ok()?;
-        bytes.iter().all(u8::is_ascii_uppercase).then_some(Currency(bytes))
+        bytes
+            .iter()
+            .all(u8::is_ascii_uppercase)
+            .then_some(Currency(bytes))
     }
 
     /// The code as text.
@@ -91,7 +94,11 @@ impl fmt::Display for Duration {
             return f.write_str("permanent");
         }
         let secs = self.0;
-        let (sign, secs) = if secs < 0 { ("-", secs.unsigned_abs()) } else { ("", secs.unsigned_abs()) };
+        let (sign, secs) = if secs < 0 {
+            ("-", secs.unsigned_abs())
+        } else {
+            ("", secs.unsigned_abs())
+        };
         if secs == 0 {
             return f.write_str("0s");
         }
@@ -216,7 +223,10 @@ fn cmp_slices(a: &[Value], b: &[Value]) -> Ordering {
 
 /// Formats a percentage fraction as written (`0.5` → `50%`).
 pub(crate) fn percent_text(fraction: Decimal) -> String {
-    let points = fraction.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(fraction).normalize();
+    let points = fraction
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .unwrap_or(fraction)
+        .normalize();
     format!("{points}%")
 }
 
@@ -289,7 +299,10 @@ mod tests {
 
     #[test]
     fn currency_codes_are_three_capitals() {
-        assert_eq!(Currency::parse("CNY").map(|c| c.to_string()), Some("CNY".into()));
+        assert_eq!(
+            Currency::parse("CNY").map(|c| c.to_string()),
+            Some("CNY".into())
+        );
         assert!(Currency::parse("cny").is_none());
         assert!(Currency::parse("CNYX").is_none());
     }

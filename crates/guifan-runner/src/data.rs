@@ -88,7 +88,11 @@ fn jsonl(bytes: &[u8]) -> Vec<RecordText<'_>> {
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes.get(..offset).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0) + 1
+    bytes
+        .get(..offset)
+        .map(|b| b.iter().filter(|c| **c == b'\n').count())
+        .unwrap_or(0)
+        + 1
 }
 
 fn json(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
@@ -151,7 +155,8 @@ fn toml(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
     let mut out = Vec::with_capacity(tables.len());
     for t in tables {
         let line = t.span().map(|s| line_of(bytes, s.start)).unwrap_or(1);
-        let json = toml_json::table_to_json(t, src).map_err(|message| InputError { line, message })?;
+        let json =
+            toml_json::table_to_json(t, src).map_err(|message| InputError { line, message })?;
         out.push(RecordText {
             line,
             json: Cow::Owned(json.into_bytes()),
@@ -180,10 +185,14 @@ mod tests {
 
     #[test]
     fn toml_records_become_exact_json() {
-        let src = b"[[records]]\nkind = \"claim\"\nprice = 120.50\n\n[[records]]\nkind = \"claim\"\n";
+        let src =
+            b"[[records]]\nkind = \"claim\"\nprice = 120.50\n\n[[records]]\nkind = \"claim\"\n";
         let recs = records(src, InputFormat::Toml).unwrap();
         assert_eq!(recs.len(), 2);
-        assert_eq!(std::str::from_utf8(&recs[0].json).unwrap(), r#"{"kind":"claim","price":120.50}"#);
+        assert_eq!(
+            std::str::from_utf8(&recs[0].json).unwrap(),
+            r#"{"kind":"claim","price":120.50}"#
+        );
         assert_eq!(recs[1].line, 5);
     }
 }

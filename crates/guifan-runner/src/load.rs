@@ -117,7 +117,9 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 pub fn load_rules(dir: &Path) -> Result<RuleSet, LoadError> {
     let paths = rule_files(dir)?;
     if paths.is_empty() {
-        return Err(LoadError::Empty { path: dir.to_path_buf() });
+        return Err(LoadError::Empty {
+            path: dir.to_path_buf(),
+        });
     }
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {

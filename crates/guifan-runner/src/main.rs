@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use guifan_runner::data::{self, InputFormat};
-use guifan_runner::{apply_params_file, load_rules, render, testing, Exit, LoadError, OutputFormat, RuleSet, Summary};
+use guifan_runner::{
+    apply_params_file, load_rules, render, testing, Exit, LoadError, OutputFormat, RuleSet, Summary,
+};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -83,7 +85,11 @@ enum ReportFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
-        Command::Check { dir, format, params } => check(&dir, format, params.as_deref()),
+        Command::Check {
+            dir,
+            format,
+            params,
+        } => check(&dir, format, params.as_deref()),
         Command::Run {
             rules,
             data,
@@ -125,10 +131,16 @@ fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleS
                     for p in &problems {
                         eprintln!("{:?}", render::report(p, &sources));
                     }
-                    eprintln!("error: {} problem(s) in rule files under `{}`", problems.len(), dir.display());
+                    eprintln!(
+                        "error: {} problem(s) in rule files under `{}`",
+                        problems.len(),
+                        dir.display()
+                    );
                 }
                 ReportFormat::Json => {
-                    let json = serde_json::to_string_pretty(&render::problems_json(&problems, &sources)).unwrap_or_default();
+                    let json =
+                        serde_json::to_string_pretty(&render::problems_json(&problems, &sources))
+                            .unwrap_or_default();
                     println!("{json}");
                 }
             }
@@ -180,7 +192,10 @@ struct RunArgs {
 
 fn run(args: RunArgs) -> Exit {
     if let Some(jobs) = args.jobs {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global() {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+        {
             return error(format!("cannot start {jobs} worker threads: {e}"));
         }
     }
@@ -209,14 +224,20 @@ fn run(args: RunArgs) -> Exit {
     };
     let format = args
         .input_format
-        .or_else(|| (args.data != "-").then(|| InputFormat::from_path(Path::new(&args.data))).flatten())
+        .or_else(|| {
+            (args.data != "-")
+                .then(|| InputFormat::from_path(Path::new(&args.data)))
+                .flatten()
+        })
         .unwrap_or_else(|| InputFormat::sniff(&bytes));
     let records = match data::records(&bytes, format) {
         Ok(r) => r,
         Err(e) => return error(format!("{name}:{}: {}", e.line, e.message)),
     };
     let summary = match &args.output {
-        Some(path) => write_atomically(path, |out| guifan_runner::run(&rules, &records, now, args.format, out)),
+        Some(path) => write_atomically(path, |out| {
+            guifan_runner::run(&rules, &records, now, args.format, out)
+        }),
         None => {
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
             guifan_runner::run(&rules, &records, now, args.format, &mut out)
@@ -229,7 +250,11 @@ fn run(args: RunArgs) -> Exit {
     report_problems(&summary, &name, &rules);
     if !args.quiet {
         let secs = summary.elapsed.as_secs_f64();
-        let rate = if secs > 0.0 { summary.records as f64 / secs } else { 0.0 };
+        let rate = if secs > 0.0 {
+            summary.records as f64 / secs
+        } else {
+            0.0
+        };
         eprintln!(
             "guifan: {} records, {} decided, {} decisions, {} record errors, {} rule errors in {:.3} s ({:.0} records/s)",
             summary.records,
@@ -250,12 +275,21 @@ fn run(args: RunArgs) -> Exit {
 
 fn report_problems(summary: &Summary, name: &str, rules: &RuleSet) {
     for e in &summary.record_errors {
-        let id = e.id.as_deref().map(|i| format!(" (record `{i}`)")).unwrap_or_default();
+        let id =
+            e.id.as_deref()
+                .map(|i| format!(" (record `{i}`)"))
+                .unwrap_or_default();
         eprintln!("error: {name}:{}{id}: {}", e.line, e.error);
     }
     for f in &summary.rule_errors {
-        let (line, col) = rules.sources.line_col(f.error.source_id, f.error.error.span.start as usize);
-        let file = rules.sources.path(f.error.source_id).map(|p| p.display().to_string()).unwrap_or_default();
+        let (line, col) = rules
+            .sources
+            .line_col(f.error.source_id, f.error.error.span.start as usize);
+        let file = rules
+            .sources
+            .path(f.error.source_id)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         eprintln!(
             "error: {name}:{} (record `{}`): rule `{}` failed: {} [{}] at {file}:{line}:{col}",
             f.line,
@@ -272,8 +306,19 @@ fn write_atomically<T>(
     path: &Path,
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".guifan-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The published file gets ordinary permissions, not the temporary file's private ones.
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     let result = {
         let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
         let r = write(&mut out)?;
@@ -302,7 +347,12 @@ fn test(dir: &Path) -> Exit {
         };
         match testing::run_test_file(&rules, &text) {
             Ok(report) => {
-                println!("{}: {} passed, {} failed", path.display(), report.passed, report.failures.len());
+                println!(
+                    "{}: {} passed, {} failed",
+                    path.display(),
+                    report.passed,
+                    report.failures.len()
+                );
                 for f in &report.failures {
                     println!("  FAILED {}\n    {}", f.case, f.message);
                 }

@@ -44,12 +44,18 @@ impl Serialize for SubjectRecord<'_> {
                 .errors
                 .iter()
                 .map(|e| {
-                    let (line, column) = self.sources.line_col(e.source_id, e.error.span.start as usize);
+                    let (line, column) = self
+                        .sources
+                        .line_col(e.source_id, e.error.span.start as usize);
                     RuleErrorOut {
                         rule: &e.rule,
                         code: e.error.kind.code(),
                         message: e.error.kind.to_string(),
-                        file: self.sources.path(e.source_id).map(|p| p.display().to_string()).unwrap_or_default(),
+                        file: self
+                            .sources
+                            .path(e.source_id)
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
                         line,
                         column,
                     }
@@ -126,10 +132,12 @@ impl Serialize for JsonValue<'_> {
             Value::Absent => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Int(i) => s.serialize_i64(*i),
-            Value::Decimal(d) => match serde_json::value::RawValue::from_string(d.normalize().to_string()) {
-                Ok(raw) => raw.serialize(s),
-                Err(_) => s.serialize_str(&d.to_string()),
-            },
+            Value::Decimal(d) => {
+                match serde_json::value::RawValue::from_string(d.normalize().to_string()) {
+                    Ok(raw) => raw.serialize(s),
+                    Err(_) => s.serialize_str(&d.to_string()),
+                }
+            }
             Value::Str(text) => s.serialize_str(text),
             Value::List(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
@@ -174,14 +182,29 @@ pub fn table_rows(record: &SubjectRecord<'_>) -> Vec<[String; 4]> {
                 Some(v) => format!("{} [{v}]", d.rule),
                 None => d.rule.to_string(),
             };
-            [record.id.to_string(), rule, effects.join("\n"), d.message.clone().unwrap_or_default()]
+            [
+                record.id.to_string(),
+                rule,
+                effects.join("\n"),
+                d.message.clone().unwrap_or_default(),
+            ]
         })
         .collect();
     for e in &record.outcome.errors {
-        rows.push([record.id.to_string(), e.rule.to_string(), "error".into(), e.error.kind.to_string()]);
+        rows.push([
+            record.id.to_string(),
+            e.rule.to_string(),
+            "error".into(),
+            e.error.kind.to_string(),
+        ]);
     }
     if rows.is_empty() {
-        rows.push([record.id.to_string(), "-".into(), String::new(), String::new()]);
+        rows.push([
+            record.id.to_string(),
+            "-".into(),
+            String::new(),
+            String::new(),
+        ]);
     }
     rows
 }
@@ -222,7 +245,8 @@ pub fn report(problem: &Problem, sources: &SourceMap) -> Report {
 
 /// Renders a problem as text with the source line and a caret, without colour.
 pub fn problem_text(problem: &Problem, sources: &SourceMap, width: usize) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(width);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(width);
     let report = report(problem, sources);
     let mut out = String::new();
     if handler.render_report(&mut out, report.as_ref()).is_err() {
@@ -259,7 +283,10 @@ pub fn problems_json(problems: &[Problem], sources: &SourceMap) -> Vec<ProblemJs
             let d = p.diagnostic();
             let (line, column) = sources.line_col(p.source_id(), p.span().start as usize);
             ProblemJson {
-                file: sources.path(p.source_id()).map(|x| x.display().to_string()).unwrap_or_default(),
+                file: sources
+                    .path(p.source_id())
+                    .map(|x| x.display().to_string())
+                    .unwrap_or_default(),
                 line,
                 column,
                 code: d.code().map(|c| c.to_string()).unwrap_or_default(),

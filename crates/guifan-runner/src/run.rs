@@ -138,10 +138,19 @@ pub fn run(
     Ok(summary)
 }
 
-fn judge_chunk(rules: &RuleSet, chunk: &[RecordText<'_>], now: DateTime<FixedOffset>, format: OutputFormat) -> Judged {
+fn judge_chunk(
+    rules: &RuleSet,
+    chunk: &[RecordText<'_>],
+    now: DateTime<FixedOffset>,
+    format: OutputFormat,
+) -> Judged {
     let program = &rules.program;
     let mut out = Judged {
-        bytes: Vec::with_capacity(if format == OutputFormat::Table { 0 } else { chunk.len() * 1024 }),
+        bytes: Vec::with_capacity(if format == OutputFormat::Table {
+            0
+        } else {
+            chunk.len() * 1024
+        }),
         ..Judged::default()
     };
     for record in chunk {
@@ -157,7 +166,11 @@ fn judge_chunk(rules: &RuleSet, chunk: &[RecordText<'_>], now: DateTime<FixedOff
             }
         };
         let outcome = evaluate(program, &subject, now);
-        let kind = program.schema.kind_def(subject.kind).map(|k| k.name.as_str()).unwrap_or("?");
+        let kind = program
+            .schema
+            .kind_def(subject.kind)
+            .map(|k| k.name.as_str())
+            .unwrap_or("?");
         let view = SubjectRecord {
             id: &subject.id,
             kind,
@@ -174,11 +187,12 @@ fn judge_chunk(rules: &RuleSet, chunk: &[RecordText<'_>], now: DateTime<FixedOff
         }
         out.decided += 1;
         out.decisions += outcome.decisions.len();
-        out.failed.extend(outcome.errors.into_iter().map(|error| FailedRule {
-            line: record.line,
-            id: subject.id.to_string(),
-            error,
-        }));
+        out.failed
+            .extend(outcome.errors.into_iter().map(|error| FailedRule {
+                line: record.line,
+                id: subject.id.to_string(),
+                error,
+            }));
     }
     out
 }
@@ -189,5 +203,7 @@ fn record_id(json: &[u8]) -> Option<String> {
     struct IdOnly {
         id: Option<String>,
     }
-    serde_json::from_slice::<IdOnly>(json).ok().and_then(|r| r.id)
+    serde_json::from_slice::<IdOnly>(json)
+        .ok()
+        .and_then(|r| r.id)
 }

@@ -42,7 +42,12 @@ impl SourceMap {
         let text = self.text(id).map(|t| &**t).unwrap_or("");
         let before = text.get(..offset.min(text.len())).unwrap_or("");
         let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line, col)
     }
 

@@ -87,7 +87,12 @@ pub fn value_matches(actual: &Value, expected: &serde_json::Value) -> bool {
         Value::Decimal(d) => text.parse::<Decimal>().ok() == Some(*d),
         Value::Timestamp(t) => guifan_syntax::parse_timestamp(&text).ok() == Some(*t),
         Value::Bool(b) => text == b.to_string(),
-        Value::List(_) => serde_json::to_value(crate::render::JsonValue(actual)).ok().as_ref() == Some(expected),
+        Value::List(_) => {
+            serde_json::to_value(crate::render::JsonValue(actual))
+                .ok()
+                .as_ref()
+                == Some(expected)
+        }
         other => other.to_string() == text,
     }
 }
@@ -143,7 +148,9 @@ fn expectations(
                 .filter(|d| *d.rule == *id)
                 .filter_map(|d| d.message.as_deref())
                 .collect();
-            problems.push(format!("`{id}`: no message containing {text:?} (messages: {got:?})"));
+            problems.push(format!(
+                "`{id}`: no message containing {text:?} (messages: {got:?})"
+            ));
         }
     }
     for a in args {
@@ -158,7 +165,10 @@ fn expectations(
             .collect();
         if !values.iter().any(|v| value_matches(v, &a.equals)) {
             let got: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-            problems.push(format!("`{id}` {}.{}: expected {}, got {got:?}", a.effect, a.arg, a.equals));
+            problems.push(format!(
+                "`{id}` {}.{}: expected {}, got {got:?}",
+                a.effect, a.arg, a.equals
+            ));
         }
     }
     if !problems.is_empty() {
@@ -191,7 +201,9 @@ impl Example {
 
     /// The rule IDs the example expects, for telling whether its policies are loaded.
     pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
-        self.expect.values().flat_map(|m| m.keys().map(String::as_str))
+        self.expect
+            .values()
+            .flat_map(|m| m.keys().map(String::as_str))
     }
 
     /// Runs the example: every subject's decisions must match `expect` exactly.
@@ -224,8 +236,15 @@ impl Example {
             let outcome = evaluate(&rules.program, &subject, now);
             let empty = BTreeMap::new();
             let expect = self.expect.get(&id).unwrap_or(&empty);
-            let args: Vec<ArgExpect> = self.args.iter().filter(|a| a.subject.as_deref() == Some(&id)).cloned().collect();
-            let problems = expectations(&outcome, expect, true, &BTreeMap::new(), &args, &|r| r.to_string());
+            let args: Vec<ArgExpect> = self
+                .args
+                .iter()
+                .filter(|a| a.subject.as_deref() == Some(&id))
+                .cloned()
+                .collect();
+            let problems = expectations(&outcome, expect, true, &BTreeMap::new(), &args, &|r| {
+                r.to_string()
+            });
             if problems.is_empty() {
                 report.passed += 1;
             } else {
@@ -252,7 +271,10 @@ struct TestFile {
     at: Option<String>,
     /// Read exactly (through `toml_edit`) below; here only accepted.
     #[serde(default)]
-    #[expect(dead_code, reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it")]
+    #[expect(
+        dead_code,
+        reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it"
+    )]
     base: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "case")]
     cases: Vec<Case>,
@@ -265,7 +287,10 @@ struct Case {
     at: Option<String>,
     /// Read exactly (through `toml_edit`) below; here only accepted.
     #[serde(default)]
-    #[expect(dead_code, reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it")]
+    #[expect(
+        dead_code,
+        reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it"
+    )]
     record: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     expect: BTreeMap<String, usize>,
@@ -284,12 +309,18 @@ pub fn test_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".test.toml")) {
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".test.toml"))
+            {
                 out.push(path);
             }
         }
@@ -302,7 +333,12 @@ pub fn test_files(dir: &Path) -> Vec<PathBuf> {
 pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
     let file: TestFile = toml::from_str(text).map_err(|e| e.to_string())?;
     let doc = toml_edit::ImDocument::parse(text).map_err(|e| e.to_string())?;
-    let base = doc.as_table().get("base").and_then(Item::as_table).cloned().unwrap_or_default();
+    let base = doc
+        .as_table()
+        .get("base")
+        .and_then(Item::as_table)
+        .cloned()
+        .unwrap_or_default();
     let case_tables: Vec<&Table> = match doc.as_table().get("case") {
         Some(Item::ArrayOfTables(a)) => a.iter().collect(),
         _ => Vec::new(),
@@ -323,7 +359,9 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
         let at = match case.at.as_ref().or(file.at.as_ref()) {
             Some(at) => at,
             None => {
-                report.failures.push(fail("no `at`: give the evaluation time in the file or the case".into()));
+                report.failures.push(fail(
+                    "no `at`: give the evaluation time in the file or the case".into(),
+                ));
                 continue;
             }
         };
@@ -351,12 +389,21 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
         let subject = match decode_subject(&rules.program.schema, json.as_bytes()) {
             Ok(s) => s,
             Err(e) => {
-                report.failures.push(fail(format!("record does not decode: {e}")));
+                report
+                    .failures
+                    .push(fail(format!("record does not decode: {e}")));
                 continue;
             }
         };
         let outcome = evaluate(&rules.program, &subject, now);
-        let problems = expectations(&outcome, &case.expect, case.exact, &case.message, &case.args, &full);
+        let problems = expectations(
+            &outcome,
+            &case.expect,
+            case.exact,
+            &case.message,
+            &case.args,
+            &full,
+        );
         if problems.is_empty() {
             report.passed += 1;
         } else {

@@ -6,7 +6,7 @@ use toml_edit::{Item, Table, Value};
 /// Writes a TOML table as a JSON object. `src` is the document text the table was parsed from.
 pub fn table_to_json(table: &Table, src: &str) -> Result<String, String> {
     let mut out = String::new();
-    write_table(table.iter().map(|(k, v)| (k, v)), src, &mut out)?;
+    write_table(table.iter(), src, &mut out)?;
     Ok(out)
 }
 
@@ -17,7 +17,11 @@ pub fn item_to_json(item: &Item, src: &str) -> Result<String, String> {
     Ok(out)
 }
 
-fn write_table<'a>(entries: impl Iterator<Item = (&'a str, &'a Item)>, src: &str, out: &mut String) -> Result<(), String> {
+fn write_table<'a>(
+    entries: impl Iterator<Item = (&'a str, &'a Item)>,
+    src: &str,
+    out: &mut String,
+) -> Result<(), String> {
     out.push('{');
     let mut first = true;
     for (key, item) in entries {
@@ -65,7 +69,11 @@ fn write_value(v: &Value, src: &str, out: &mut String) -> Result<(), String> {
                 .span()
                 .and_then(|s| src.get(s))
                 .map(|t| t.trim().replace('_', ""))
-                .or_else(|| f.as_repr().and_then(|r| r.as_raw().as_str()).map(|t| t.trim().replace('_', "")))
+                .or_else(|| {
+                    f.as_repr()
+                        .and_then(|r| r.as_raw().as_str())
+                        .map(|t| t.trim().replace('_', ""))
+                })
                 .ok_or_else(|| "a float whose text is unknown".to_string())?;
             if raw.contains("inf") || raw.contains("nan") {
                 return Err(format!("`{raw}` is not a number"));
@@ -114,6 +122,9 @@ mod tests {
         let src = "a = 5230.40\nb = { c = 0.1, d = [1, 2.50] }\nt = 2023-03-01T09:30:00+08:00\n";
         let doc = toml_edit::ImDocument::parse(src).unwrap();
         let json = table_to_json(doc.as_table(), src).unwrap();
-        assert_eq!(json, r#"{"a":5230.40,"b":{"c":0.1,"d":[1,2.50]},"t":"2023-03-01T09:30:00+08:00"}"#);
+        assert_eq!(
+            json,
+            r#"{"a":5230.40,"b":{"c":0.1,"d":[1,2.50]},"t":"2023-03-01T09:30:00+08:00"}"#
+        );
     }
 }

@@ -1,4 +1,10 @@
 //! The `guifan` command end to end: exit codes, bad records, output files.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benchmarks fail loudly"
+)]
 
 mod common;
 
@@ -14,7 +20,11 @@ fn merchant(id: &str, listings: u32) -> String {
 
 #[test]
 fn a_line_that_is_not_json_fails_alone() {
-    let input = format!("{}\n{{\"kind\": \"merchant\", oops\n{}\n", merchant("m-1", 40), merchant("m-3", 101));
+    let input = format!(
+        "{}\n{{\"kind\": \"merchant\", oops\n{}\n",
+        merchant("m-1", 40),
+        merchant("m-3", 101)
+    );
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
     assert_eq!(out.status.code(), Some(1), "some records failed");
     let text = stdout(&out);
@@ -34,7 +44,10 @@ fn a_wrong_field_type_names_the_line_and_field_path() {
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("<stdin>:2 (record `m-2`): at `deposit.balance`"), "{err}");
+    assert!(
+        err.contains("<stdin>:2 (record `m-2`): at `deposit.balance`"),
+        "{err}"
+    );
     assert_eq!(stdout(&out).lines().count(), 1);
 }
 
@@ -43,17 +56,29 @@ fn a_missing_required_field_is_named() {
     let bad = merchant("m-2", 40).replace(r#""goods_balance":"3000.00","#, "");
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &bad);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("missing field `goods_balance` (required when `platform` is \"douyin\")"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("missing field `goods_balance` (required when `platform` is \"douyin\")"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn clean_runs_exit_zero_and_keep_input_order() {
-    let input: String = (0..50).map(|i| merchant(&format!("m-{i}"), 95 + i % 10) + "\n").collect();
+    let input: String = (0..50)
+        .map(|i| merchant(&format!("m-{i}"), 95 + i % 10) + "\n")
+        .collect();
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ids: Vec<String> = stdout(&out)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["subject"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["subject"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let expected: Vec<String> = (0..50).map(|i| format!("m-{i}")).collect();
     assert_eq!(ids, expected);
@@ -63,7 +88,11 @@ fn clean_runs_exit_zero_and_keep_input_order() {
 fn json_and_toml_data_decide_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join("data.json");
-    std::fs::write(&json_path, format!("[\n{},\n{}\n]", merchant("m-1", 40), merchant("m-2", 101))).unwrap();
+    std::fs::write(
+        &json_path,
+        format!("[\n{},\n{}\n]", merchant("m-1", 40), merchant("m-2", 101)),
+    )
+    .unwrap();
     let toml_path = dir.path().join("data.toml");
     std::fs::write(
         &toml_path,
@@ -78,13 +107,25 @@ finding = "counterfeit"
 "#,
     )
     .unwrap();
-    let out = guifan(&["run", "--data", json_path.to_str().unwrap(), "--at", AT, "--format", "json"]);
+    let out = guifan(&[
+        "run",
+        "--data",
+        json_path.to_str().unwrap(),
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2);
     let out = guifan(&["run", "--data", toml_path.to_str().unwrap(), "--at", AT]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains(r#""compensation":"400.40 CNY""#), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(r#""compensation":"400.40 CNY""#),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -101,7 +142,10 @@ fn output_files_are_written_whole() {
         out_path.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(&out_path).unwrap().lines().count(), 4);
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap().lines().count(),
+        4
+    );
     // Only the output file is left behind: no temporary files.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     // An unwritable destination fails before anything is published.
@@ -122,7 +166,11 @@ fn check_exit_codes() {
     let out = guifan(&["check", "rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(common::root().join("rules/schema/kinds.schema"), dir.path().join("kinds.schema")).unwrap();
+    std::fs::copy(
+        common::root().join("rules/schema/kinds.schema"),
+        dir.path().join("kinds.schema"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("bad.policy"),
         "policy t.bad {\n  subject merchant\n  zone Asia/Shanghai\n  rule r { when listing_online > 1 then end_trial }\n}\n",
@@ -131,9 +179,17 @@ fn check_exit_codes() {
     let out = guifan(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(3));
     let problems: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let codes: Vec<&str> = problems.as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"guifan::check::unknown_field"), "{codes:?}");
-    assert!(codes.contains(&"guifan::check::unknown_effect"), "{codes:?}");
+    assert!(
+        codes.contains(&"guifan::check::unknown_effect"),
+        "{codes:?}"
+    );
     assert_eq!(problems[0]["line"], 4);
 }
 
@@ -141,7 +197,13 @@ fn check_exit_codes() {
 fn usage_errors_exit_two() {
     let out = guifan(&["run", "--data", "no-such-file.jsonl", "--at", AT]);
     assert_eq!(out.status.code(), Some(2));
-    let out = guifan(&["run", "--data", "examples/douyin_zero_deposit_trial.jsonl", "--at", "yesterday"]);
+    let out = guifan(&[
+        "run",
+        "--data",
+        "examples/douyin_zero_deposit_trial.jsonl",
+        "--at",
+        "yesterday",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--at `yesterday`"));
 }
@@ -150,15 +212,45 @@ fn usage_errors_exit_two() {
 fn parameters_override_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let params = dir.path().join("params.toml");
-    std::fs::write(&params, "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = 200\n").unwrap();
+    std::fs::write(
+        &params,
+        "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = 200\n",
+    )
+    .unwrap();
     let input = merchant("m-1", 150);
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
     assert!(stdout(&out).contains("listing_cap"));
-    let out = guifan_stdin(&["run", "--data", "-", "--at", AT, "--params", params.to_str().unwrap()], &input);
+    let out = guifan_stdin(
+        &[
+            "run",
+            "--data",
+            "-",
+            "--at",
+            AT,
+            "--params",
+            params.to_str().unwrap(),
+        ],
+        &input,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stdout(&out).contains("listing_cap"), "{}", stdout(&out));
-    std::fs::write(&params, "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = \"many\"\n").unwrap();
-    let out = guifan_stdin(&["run", "--data", "-", "--at", AT, "--params", params.to_str().unwrap()], &input);
+    std::fs::write(
+        &params,
+        "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = \"many\"\n",
+    )
+    .unwrap();
+    let out = guifan_stdin(
+        &[
+            "run",
+            "--data",
+            "-",
+            "--at",
+            AT,
+            "--params",
+            params.to_str().unwrap(),
+        ],
+        &input,
+    );
     assert_eq!(out.status.code(), Some(3));
 }
 

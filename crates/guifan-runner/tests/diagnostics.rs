@@ -1,5 +1,11 @@
 //! Snapshots of rule-file diagnostics as authors see them: file, line,
 //! column, the source line with a caret, and a help line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benchmarks fail loudly"
+)]
 
 mod common;
 
@@ -13,7 +19,10 @@ fn diagnose(policy: &str) -> String {
     let mut texts = Vec::new();
     for name in ["kinds.schema", "effects.schema", "platforms.schema"] {
         let path = common::root().join("rules/schema").join(name);
-        texts.push((PathBuf::from(format!("rules/schema/{name}")), std::fs::read_to_string(path).expect("schema")));
+        texts.push((
+            PathBuf::from(format!("rules/schema/{name}")),
+            std::fs::read_to_string(path).expect("schema"),
+        ));
     }
     texts.push((PathBuf::from("rules/demo/bad.policy"), policy.to_string()));
     match load_texts(texts) {
@@ -47,7 +56,9 @@ fn a_type_error() {
 
 #[test]
 fn a_syntax_error() {
-    let src = format!("{HEADER}  rule listing_cap {{\n    when listings_online >\n    then end_trial\n  }}\n}}\n");
+    let src = format!(
+        "{HEADER}  rule listing_cap {{\n    when listings_online >\n    then end_trial\n  }}\n}}\n"
+    );
     insta::assert_snapshot!(diagnose(&src));
 }
 
@@ -59,7 +70,9 @@ fn an_optional_field_used_without_a_check() {
 
 #[test]
 fn mixed_currencies() {
-    let src = format!("{HEADER}  rule rich {{\n    when goods_balance > 100 USD\n    then end_trial\n  }}\n}}\n");
+    let src = format!(
+        "{HEADER}  rule rich {{\n    when goods_balance > 100 USD\n    then end_trial\n  }}\n}}\n"
+    );
     insta::assert_snapshot!(diagnose(&src));
 }
 

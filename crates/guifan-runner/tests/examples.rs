@@ -1,5 +1,11 @@
 //! Golden tests: the catalogue's examples (`tests/examples/*.json`) decide as
 //! expected, and every policy's `*.test.toml` passes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benchmarks fail loudly"
+)]
 
 mod common;
 
@@ -33,18 +39,42 @@ fn catalogue_examples_decide_as_expected() {
                 continue;
             }
         };
-        let loaded = example.rule_ids().all(|id| rules.program.policies.iter().any(|p| id.starts_with(&format!("{}.", p.id))));
+        let loaded = example.rule_ids().all(|id| {
+            rules
+                .program
+                .policies
+                .iter()
+                .any(|p| id.starts_with(&format!("{}.", p.id)))
+        });
         if !loaded {
-            eprintln!("skipping {}: its policies are not written yet", path.display());
+            eprintln!(
+                "skipping {}: its policies are not written yet",
+                path.display()
+            );
             continue;
         }
         let report = example.run(&rules);
-        assert!(report.failures.is_empty(), "{}: {:#?}", path.display(), report.failures);
+        assert!(
+            report.failures.is_empty(),
+            "{}: {:#?}",
+            path.display(),
+            report.failures
+        );
         assert!(report.passed > 0, "{}: no subject checked", path.display());
-        ran.push(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        ran.push(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
     }
-    assert!(ran.contains(&"douyin_zero_deposit_trial.json".to_string()), "{ran:?}");
-    assert!(ran.contains(&"douyin_authenticity_guarantee.json".to_string()), "{ran:?}");
+    assert!(
+        ran.contains(&"douyin_zero_deposit_trial.json".to_string()),
+        "{ran:?}"
+    );
+    assert!(
+        ran.contains(&"douyin_authenticity_guarantee.json".to_string()),
+        "{ran:?}"
+    );
 }
 
 #[test]
@@ -54,8 +84,14 @@ fn policy_test_files_pass() {
     assert!(files.len() >= 2, "{files:?}");
     for path in files {
         let text = std::fs::read_to_string(&path).expect("readable");
-        let report = run_test_file(&rules, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(report.failures.is_empty(), "{}: {:#?}", path.display(), report.failures);
+        let report =
+            run_test_file(&rules, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            report.failures.is_empty(),
+            "{}: {:#?}",
+            path.display(),
+            report.failures
+        );
         assert!(report.passed > 0);
     }
 }
@@ -63,8 +99,14 @@ fn policy_test_files_pass() {
 #[test]
 fn example_outputs_match_their_snapshots() {
     for (data, at) in [
-        ("examples/douyin_zero_deposit_trial.jsonl", "2023-04-20T12:00:00+08:00"),
-        ("examples/douyin_authenticity_guarantee.jsonl", "2023-05-01T12:00:00+08:00"),
+        (
+            "examples/douyin_zero_deposit_trial.jsonl",
+            "2023-04-20T12:00:00+08:00",
+        ),
+        (
+            "examples/douyin_authenticity_guarantee.jsonl",
+            "2023-05-01T12:00:00+08:00",
+        ),
     ] {
         let out = common::guifan(&["run", "--data", data, "--at", at, "--quiet"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));

@@ -29,7 +29,7 @@ pub enum Item {
     /// `platform douyin { currency CNY }`
     Platform(PlatformDecl),
     /// `policy douyin.zero_deposit_trial { ... }`
-    Policy(PolicyDecl),
+    Policy(Box<PolicyDecl>),
 }
 
 /// A name as written.

@@ -68,7 +68,10 @@ pub enum ParseError {
     },
     /// The parser met a shape its lowering did not expect: a bug in Guifan, not in the file
     #[error("internal parser error: {detail}")]
-    #[diagnostic(code(guifan::parse::internal), help("please report this with the rule file"))]
+    #[diagnostic(
+        code(guifan::parse::internal),
+        help("please report this with the rule file")
+    )]
     Internal {
         /// The file
         source_id: SourceId,

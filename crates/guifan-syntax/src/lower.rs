@@ -75,7 +75,9 @@ pub(crate) fn expression(source: SourceId, text: &str, offset: usize) -> Result<
         let err = lower.syntax_error(e);
         shift_error(err, offset)
     })?;
-    let top = pairs.next().ok_or_else(|| lower.internal(Span::new(0, 0), "empty expression"))?;
+    let top = pairs
+        .next()
+        .ok_or_else(|| lower.internal(Span::new(0, 0), "empty expression"))?;
     let expr_pair = top
         .into_inner()
         .find(|p| p.as_rule() == Rule::expr)
@@ -87,7 +89,11 @@ pub(crate) fn expression(source: SourceId, text: &str, offset: usize) -> Result<
 fn is_item(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::kind_decl | Rule::record_decl | Rule::effect_decl | Rule::platform_decl | Rule::policy_decl
+        Rule::kind_decl
+            | Rule::record_decl
+            | Rule::effect_decl
+            | Rule::platform_decl
+            | Rule::policy_decl
     )
 }
 
@@ -111,7 +117,9 @@ impl<'s> Lower<'s> {
             pest::error::InputLocation::Span((s, _)) => s,
         };
         let (expected, help) = match &err.variant {
-            pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+            pest::error::ErrorVariant::ParsingError { positives, .. } => {
+                describe_expected(positives)
+            }
             pest::error::ErrorVariant::CustomError { message } => (message.clone(), None),
         };
         let rest = self.text.get(pos..).unwrap_or("");
@@ -149,7 +157,12 @@ impl<'s> Lower<'s> {
         }
     }
 
-    fn next(&self, pairs: &mut Pairs<'s, Rule>, parent: Span, what: &str) -> Result<Pair<'s, Rule>> {
+    fn next(
+        &self,
+        pairs: &mut Pairs<'s, Rule>,
+        parent: Span,
+        what: &str,
+    ) -> Result<Pair<'s, Rule>> {
         pairs
             .next()
             .ok_or_else(|| self.internal(parent, &format!("missing {what}")))
@@ -187,7 +200,7 @@ impl<'s> Lower<'s> {
                 }
                 Ok(Item::Platform(decl))
             }
-            Rule::policy_decl => Ok(Item::Policy(self.policy(pair)?)),
+            Rule::policy_decl => Ok(Item::Policy(Box::new(self.policy(pair)?))),
             _ => Err(self.internal(span, "unexpected declaration")),
         }
     }
@@ -257,7 +270,11 @@ impl<'s> Lower<'s> {
             }
             Rule::list_type => {
                 let mut i = self.children(atom);
-                TypeExprKind::List(Box::new(self.type_expr(self.next(&mut i, atom_span, "element type")?)?))
+                TypeExprKind::List(Box::new(self.type_expr(self.next(
+                    &mut i,
+                    atom_span,
+                    "element type",
+                )?)?))
             }
             Rule::map_type => {
                 let mut i = self.children(atom);
@@ -273,7 +290,11 @@ impl<'s> Lower<'s> {
             Rule::record_body => TypeExprKind::Record(self.record_body(atom)?),
             _ => return Err(self.internal(atom_span, "unexpected type")),
         };
-        Ok(TypeExpr { kind, optional, span })
+        Ok(TypeExpr {
+            kind,
+            optional,
+            span,
+        })
     }
 
     /// The single value of a `title "..."`, `zone X` or `currency X` entry.
@@ -391,10 +412,16 @@ impl<'s> Lower<'s> {
     fn rule_decl(&self, pair: Pair<'s, Rule>) -> Result<RuleDecl> {
         let span = span_of(&pair);
         let mut inner = self.children(pair).peekable();
-        let name = self.ident(inner.next().ok_or_else(|| self.internal(span, "missing rule name"))?);
+        let name = self.ident(
+            inner
+                .next()
+                .ok_or_else(|| self.internal(span, "missing rule name"))?,
+        );
         let title = match inner.peek() {
             Some(p) if p.as_rule() == Rule::string_lit => {
-                let p = inner.next().ok_or_else(|| self.internal(span, "missing title"))?;
+                let p = inner
+                    .next()
+                    .ok_or_else(|| self.internal(span, "missing title"))?;
                 Some(self.string(p)?)
             }
             _ => None,
@@ -418,9 +445,11 @@ impl<'s> Lower<'s> {
                         }
                     }
                     versions.push(VersionDecl {
-                        label: label.ok_or_else(|| self.internal(vspan, "version without label"))?,
+                        label: label
+                            .ok_or_else(|| self.internal(vspan, "version without label"))?,
                         window,
-                        clauses: clauses.ok_or_else(|| self.internal(vspan, "version without body"))?,
+                        clauses: clauses
+                            .ok_or_else(|| self.internal(vspan, "version without body"))?,
                         span: vspan,
                     });
                 }
@@ -431,7 +460,12 @@ impl<'s> Lower<'s> {
             Some(c) => RuleBody::Single(c),
             None => RuleBody::Versions(versions),
         };
-        Ok(RuleDecl { name, title, body, span })
+        Ok(RuleDecl {
+            name,
+            title,
+            body,
+            span,
+        })
     }
 
     fn clauses(&self, pair: Pair<'s, Rule>) -> Result<Clauses> {
@@ -439,7 +473,8 @@ impl<'s> Lower<'s> {
         let mut inner = self.children(pair);
         let when_pair = self.next(&mut inner, span, "when")?;
         let when_span = span_of(&when_pair);
-        let when = self.expr(self.next(&mut self.children(when_pair), when_span, "condition")?)?;
+        let when =
+            self.expr(self.next(&mut self.children(when_pair), when_span, "condition")?)?;
         let then_pair = self.next(&mut inner, span, "then")?;
         let effects = self
             .children(then_pair)
@@ -453,7 +488,11 @@ impl<'s> Lower<'s> {
             }
             None => None,
         };
-        Ok(Clauses { when, effects, message })
+        Ok(Clauses {
+            when,
+            effects,
+            message,
+        })
     }
 
     fn effect_call(&self, pair: Pair<'s, Rule>) -> Result<EffectCall> {
@@ -537,7 +576,11 @@ impl<'s> Lower<'s> {
             .map_prefix(|op, rhs| {
                 let rhs = rhs?;
                 let span = span_of(&op).to(rhs.span);
-                let op = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+                let op = if op.as_rule() == Rule::op_not {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
                 Ok(Expr {
                     kind: ExprKind::Unary(op, Box::new(rhs)),
                     span,
@@ -613,7 +656,11 @@ impl<'s> Lower<'s> {
                     otherwise: Box::new(otherwise),
                 }
             }
-            Rule::list_lit => ExprKind::List(self.children(pair).map(|p| self.expr(p)).collect::<Result<_>>()?),
+            Rule::list_lit => ExprKind::List(
+                self.children(pair)
+                    .map(|p| self.expr(p))
+                    .collect::<Result<_>>()?,
+            ),
             Rule::call => {
                 let mut i = self.children(pair);
                 let func = self.ident(self.next(&mut i, span, "function name")?);
@@ -650,7 +697,11 @@ impl<'s> Lower<'s> {
             Rule::conditions => {
                 let mut i = self.children(pair);
                 let q = self.next(&mut i, span, "quantifier")?;
-                let quantifier = if q.as_str() == "all" { Quantifier::All } else { Quantifier::Any };
+                let quantifier = if q.as_str() == "all" {
+                    Quantifier::All
+                } else {
+                    Quantifier::Any
+                };
                 let mut items = Vec::new();
                 for c in i {
                     let cspan = span_of(&c);
@@ -706,7 +757,10 @@ fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
     } else if positives.contains(&Rule::when_clause) {
         Some("a rule body starts with `when <condition>`".to_string())
     } else if positives.contains(&Rule::expr) || positives.contains(&Rule::ident) {
-        Some("an operand is a name, a literal such as `100`, `5000.00 CNY` or `\"text\"`, or a call".to_string())
+        Some(
+            "an operand is a name, a literal such as `100`, `5000.00 CNY` or `\"text\"`, or a call"
+                .to_string(),
+        )
     } else {
         None
     };
@@ -717,7 +771,10 @@ fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
         0 => "something else".to_string(),
         1 => words.concat(),
         _ => {
-            let (last, first) = words.split_last().map(|(l, f)| (*l, f.to_vec())).unwrap_or(("", Vec::new()));
+            let (last, first) = words
+                .split_last()
+                .map(|(l, f)| (*l, f.to_vec()))
+                .unwrap_or(("", Vec::new()));
             format!("{} or {}", first.join(", "), last)
         }
     };
@@ -727,14 +784,18 @@ fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
 fn rule_words(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
-        Rule::kind_decl | Rule::record_decl | Rule::effect_decl | Rule::platform_decl | Rule::policy_decl => {
-            "a declaration (`policy`, `kind`, `record`, `effect`, `platform`)"
-        }
+        Rule::kind_decl
+        | Rule::record_decl
+        | Rule::effect_decl
+        | Rule::platform_decl
+        | Rule::policy_decl => "a declaration (`policy`, `kind`, `record`, `effect`, `platform`)",
         Rule::ident | Rule::member => "a name",
         Rule::policy_id => "a dotted policy ID such as `douyin.zero_deposit_trial`",
         Rule::zone_name => "a time zone such as `Asia/Shanghai`",
         Rule::currency_code => "a currency code such as `CNY`",
-        Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::enum_type => "a type",
+        Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::enum_type => {
+            "a type"
+        }
         Rule::record_body => "`{`",
         Rule::field_decl => "a field (`name: type`)",
         Rule::title_decl
@@ -746,7 +807,9 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::governed_decl
         | Rule::param_decl
         | Rule::let_decl
-        | Rule::rule_decl => "a policy entry (`title`, `subject`, `zone`, `param`, `let`, `rule`, ...)",
+        | Rule::rule_decl => {
+            "a policy entry (`title`, `subject`, `zone`, `param`, `let`, `rule`, ...)"
+        }
         Rule::window | Rule::from_bound | Rule::until_bound => "`from` or `until`",
         Rule::time_point => "a date or timestamp",
         Rule::version_decl => "`version`",
@@ -771,7 +834,9 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::op_mul
         | Rule::op_div => "an operator",
         Rule::op_not | Rule::op_neg => "an operand",
-        Rule::field_access | Rule::index_access | Rule::is_present | Rule::is_absent => "an operator",
+        Rule::field_access | Rule::index_access | Rule::is_present | Rule::is_absent => {
+            "an operator"
+        }
         Rule::named_condition => "a named condition (`name: condition`)",
         Rule::string_lit | Rule::string_inner => "a string",
         _ => "a value",
@@ -829,7 +894,11 @@ fn shift_in_place(e: &mut Expr, by: usize) {
             shift_in_place(b, by);
         }
         ExprKind::Unary(_, a) | ExprKind::Presence { expr: a, .. } => shift_in_place(a, by),
-        ExprKind::If { cond, then, otherwise } => {
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
             shift_in_place(cond, by);
             shift_in_place(then, by);
             shift_in_place(otherwise, by);

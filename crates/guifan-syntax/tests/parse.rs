@@ -1,4 +1,10 @@
 //! Parsing whole files and expressions into the AST.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benchmarks fail loudly"
+)]
 
 use guifan_syntax::ast::{BinaryOp, ExprKind, Item, Literal, RuleBody, TemplatePart};
 use guifan_syntax::{parse, parse_expr, ParseError, SourceId};
@@ -36,39 +42,72 @@ fn parses_a_policy_with_versions_params_and_lets() {
     "#;
     let file = parse(SourceId(1), src).expect("parses");
     assert_eq!(file.items.len(), 3);
-    let Item::Policy(policy) = &file.items[2] else { panic!("not a policy") };
+    let Item::Policy(policy) = &file.items[2] else {
+        panic!("not a policy")
+    };
     assert_eq!(policy.id.node, "douyin.authenticity_guarantee");
     assert_eq!(policy.params.len(), 1);
     assert_eq!(policy.lets.len(), 1);
-    let RuleBody::Versions(versions) = &policy.rules[0].body else { panic!("no versions") };
+    let RuleBody::Versions(versions) = &policy.rules[0].body else {
+        panic!("no versions")
+    };
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1].label.node, "假一赔四");
     let message = versions[0].clauses.message.as_ref().expect("message");
     assert!(matches!(&message.parts[0], TemplatePart::Text(t) if t == "赔付 "));
-    assert!(matches!(&message.parts[1], TemplatePart::Expr(e) if matches!(e.kind, ExprKind::Call { .. })));
+    assert!(
+        matches!(&message.parts[1], TemplatePart::Expr(e) if matches!(e.kind, ExprKind::Call { .. }))
+    );
 }
 
 #[test]
 fn literals() {
-    assert_eq!(expr("5000.00 CNY"), ExprKind::Literal(Literal::Money("5000.00".parse().unwrap(), "CNY".into())));
-    assert_eq!(expr("50%"), ExprKind::Literal(Literal::Percent("0.5".parse().unwrap())));
-    assert_eq!(expr("30d"), ExprKind::Literal(Literal::Duration(30 * 86_400)));
+    assert_eq!(
+        expr("5000.00 CNY"),
+        ExprKind::Literal(Literal::Money("5000.00".parse().unwrap(), "CNY".into()))
+    );
+    assert_eq!(
+        expr("50%"),
+        ExprKind::Literal(Literal::Percent("0.5".parse().unwrap()))
+    );
+    assert_eq!(
+        expr("30d"),
+        ExprKind::Literal(Literal::Duration(30 * 86_400))
+    );
     assert_eq!(expr("15min"), ExprKind::Literal(Literal::Duration(900)));
     assert!(matches!(expr("09:00"), ExprKind::Literal(Literal::Time(_))));
-    assert!(matches!(expr("2023-02-28"), ExprKind::Literal(Literal::Date(_))));
-    assert!(matches!(expr("2023-02-24T00:00+08:00"), ExprKind::Literal(Literal::Timestamp(_))));
-    assert_eq!(expr("\"a\\\"b\""), ExprKind::Literal(Literal::Str("a\"b".into())));
+    assert!(matches!(
+        expr("2023-02-28"),
+        ExprKind::Literal(Literal::Date(_))
+    ));
+    assert!(matches!(
+        expr("2023-02-24T00:00+08:00"),
+        ExprKind::Literal(Literal::Timestamp(_))
+    ));
+    assert_eq!(
+        expr("\"a\\\"b\""),
+        ExprKind::Literal(Literal::Str("a\"b".into()))
+    );
 }
 
 #[test]
 fn precedence() {
     // `and` binds tighter than `or`; comparison tighter than `and`; `*` tighter than `+`.
-    let ExprKind::Binary(BinaryOp::Or, _, rhs) = expr("a or b and c > 1 + 2 * 3") else { panic!() };
-    let ExprKind::Binary(BinaryOp::And, _, cmp) = rhs.kind else { panic!() };
-    let ExprKind::Binary(BinaryOp::Gt, _, sum) = cmp.kind else { panic!() };
+    let ExprKind::Binary(BinaryOp::Or, _, rhs) = expr("a or b and c > 1 + 2 * 3") else {
+        panic!()
+    };
+    let ExprKind::Binary(BinaryOp::And, _, cmp) = rhs.kind else {
+        panic!()
+    };
+    let ExprKind::Binary(BinaryOp::Gt, _, sum) = cmp.kind else {
+        panic!()
+    };
     assert!(matches!(sum.kind, ExprKind::Binary(BinaryOp::Add, _, _)));
     // `??` binds tighter than comparison.
-    assert!(matches!(expr("a ?? 0 > 5"), ExprKind::Binary(BinaryOp::Gt, _, _)));
+    assert!(matches!(
+        expr("a ?? 0 > 5"),
+        ExprKind::Binary(BinaryOp::Gt, _, _)
+    ));
     // `not` applies to the whole comparison.
     assert!(matches!(expr("not a == b"), ExprKind::Unary(..)));
 }
@@ -77,26 +116,47 @@ fn precedence() {
 fn comprehensions_and_named_conditions() {
     assert!(matches!(
         expr("sum(d.points for d in creator_deductions where d.at > now - 30d)"),
-        ExprKind::Comprehension { map: Some(_), filter: Some(_), .. }
+        ExprKind::Comprehension {
+            map: Some(_),
+            filter: Some(_),
+            ..
+        }
     ));
-    assert!(matches!(expr("any(w in withdrawals)"), ExprKind::Comprehension { map: None, filter: None, .. }));
+    assert!(matches!(
+        expr("any(w in withdrawals)"),
+        ExprKind::Comprehension {
+            map: None,
+            filter: None,
+            ..
+        }
+    ));
     assert!(matches!(expr("max(a, b)"), ExprKind::Call { .. }));
-    let ExprKind::Conditions { items, .. } = expr("any { a \"甲\": x > 1\n b: y }") else { panic!() };
+    let ExprKind::Conditions { items, .. } = expr("any { a \"甲\": x > 1\n b: y }") else {
+        panic!()
+    };
     assert_eq!(items.len(), 2);
     assert!(matches!(expr("m.from"), ExprKind::Field(..)));
-    assert!(matches!(expr("trial is present"), ExprKind::Presence { present: true, .. }));
+    assert!(matches!(
+        expr("trial is present"),
+        ExprKind::Presence { present: true, .. }
+    ));
 }
 
 #[test]
 fn syntax_errors_are_located() {
     let src = "policy a.b {\n  rule r {\n    when x >\n  }\n}\n";
     let errors = parse(SourceId(0), src).unwrap_err();
-    let ParseError::Syntax { span, .. } = &errors[0] else { panic!("{errors:?}") };
+    let ParseError::Syntax { span, .. } = &errors[0] else {
+        panic!("{errors:?}")
+    };
     assert_eq!(&src[span.start as usize..span.start as usize + 1], "}");
 }
 
 #[test]
 fn invalid_dates_are_reported() {
     let errors = parse(SourceId(0), "policy a.b { effective from 2023-02-30 }").unwrap_err();
-    assert!(matches!(errors[0], ParseError::InvalidLiteral { what: "date", .. }));
+    assert!(matches!(
+        errors[0],
+        ParseError::InvalidLiteral { what: "date", .. }
+    ));
 }

@@ -43,7 +43,12 @@ const FUNCTIONS: [&str; 25] = [
 
 impl Cx<'_> {
     /// Types a call `func(args...)`.
-    pub(crate) fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> (ir::Expr, crate::types::Type) {
+    pub(crate) fn call(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> (ir::Expr, crate::types::Type) {
         let name = func.name.as_str();
         // `count(xs)`, `sum(xs)`, `max(xs)`: an aggregate over a whole list.
         if let Some(op) = aggregate(name) {
@@ -61,7 +66,12 @@ impl Cx<'_> {
             let t = if matches!(name, "max" | "min") || name == "len" || name == "contains" {
                 match t {
                     Type::Optional(inner) => {
-                        self.error(a.span, CheckErrorKind::MaybeAbsent { what: "this argument".into() });
+                        self.error(
+                            a.span,
+                            CheckErrorKind::MaybeAbsent {
+                                what: "this argument".into(),
+                            },
+                        );
                         *inner
                     }
                     other => other,
@@ -73,19 +83,43 @@ impl Cx<'_> {
             types.push(t);
         }
         let (builtin, ty) = match name {
-            "date" => (Builtin::Date, self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Date)),
+            "date" => (
+                Builtin::Date,
+                self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Date),
+            ),
             "month" => (
                 Builtin::Month,
-                self.signature(func, args, &types, &[&[Type::Timestamp], &[Type::Date]], Type::Date),
+                self.signature(
+                    func,
+                    args,
+                    &types,
+                    &[&[Type::Timestamp], &[Type::Date]],
+                    Type::Date,
+                ),
             ),
             "year" => (
                 Builtin::Year,
-                self.signature(func, args, &types, &[&[Type::Timestamp], &[Type::Date]], Type::Int),
+                self.signature(
+                    func,
+                    args,
+                    &types,
+                    &[&[Type::Timestamp], &[Type::Date]],
+                    Type::Int,
+                ),
             ),
-            "time" => (Builtin::TimeOfDay, self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Time)),
+            "time" => (
+                Builtin::TimeOfDay,
+                self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Time),
+            ),
             "weekday" => (
                 Builtin::Weekday,
-                self.signature(func, args, &types, &[&[Type::Timestamp], &[Type::Date]], Type::Int),
+                self.signature(
+                    func,
+                    args,
+                    &types,
+                    &[&[Type::Timestamp], &[Type::Date]],
+                    Type::Int,
+                ),
             ),
             "start_of_day" => (
                 Builtin::StartOfDay,
@@ -99,10 +133,22 @@ impl Cx<'_> {
                 Builtin::EndsWith,
                 self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool),
             ),
-            "lower" => (Builtin::Lower, self.signature(func, args, &types, &[&[Type::Str]], Type::Str)),
-            "upper" => (Builtin::Upper, self.signature(func, args, &types, &[&[Type::Str]], Type::Str)),
-            "trim" => (Builtin::Trim, self.signature(func, args, &types, &[&[Type::Str]], Type::Str)),
-            "words" => (Builtin::Words, self.signature(func, args, &types, &[&[Type::Str]], Type::Int)),
+            "lower" => (
+                Builtin::Lower,
+                self.signature(func, args, &types, &[&[Type::Str]], Type::Str),
+            ),
+            "upper" => (
+                Builtin::Upper,
+                self.signature(func, args, &types, &[&[Type::Str]], Type::Str),
+            ),
+            "trim" => (
+                Builtin::Trim,
+                self.signature(func, args, &types, &[&[Type::Str]], Type::Str),
+            ),
+            "words" => (
+                Builtin::Words,
+                self.signature(func, args, &types, &[&[Type::Str]], Type::Int),
+            ),
             "contains" => {
                 let ty = match types.as_slice() {
                     [Type::List(item), x] => {
@@ -124,7 +170,12 @@ impl Cx<'_> {
             }
             "abs" => {
                 let ty = match types.as_slice() {
-                    [t @ (Type::Int | Type::Decimal | Type::Money(_) | Type::Percent | Type::Duration | Type::Error)] => t.clone(),
+                    [t @ (Type::Int
+                    | Type::Decimal
+                    | Type::Money(_)
+                    | Type::Percent
+                    | Type::Duration
+                    | Type::Error)] => t.clone(),
                     _ => self.signature(func, args, &types, &[&[Type::Decimal]], Type::Decimal),
                 };
                 (Builtin::Abs, ty)
@@ -137,7 +188,11 @@ impl Cx<'_> {
                 if types.len() < 2 {
                     return self.arity(func, "two or more values, or one list", types.len(), span);
                 }
-                let builtin = if name == "max" { Builtin::Max } else { Builtin::Min };
+                let builtin = if name == "max" {
+                    Builtin::Max
+                } else {
+                    Builtin::Min
+                };
                 (builtin, ty)
             }
             "matches" => {
@@ -154,25 +209,59 @@ impl Cx<'_> {
                         }
                         Err(e) => {
                             let at = args.get(1).map(|a| a.span).unwrap_or(span);
-                            self.error(at, CheckErrorKind::InvalidRegex { reason: e.to_string() });
-                            return (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error);
+                            self.error(
+                                at,
+                                CheckErrorKind::InvalidRegex {
+                                    reason: e.to_string(),
+                                },
+                            );
+                            return (
+                                ir::Expr {
+                                    kind: ir::ExprKind::Const(crate::value::Value::Absent),
+                                    span,
+                                },
+                                Type::Error,
+                            );
                         }
                     },
                     None => {
                         let at = args.get(1).map(|a| a.span).unwrap_or(span);
-                        self.error(at, CheckErrorKind::NotConstant { what: "a regular expression" });
-                        return (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error);
+                        self.error(
+                            at,
+                            CheckErrorKind::NotConstant {
+                                what: "a regular expression",
+                            },
+                        );
+                        return (
+                            ir::Expr {
+                                kind: ir::ExprKind::Const(crate::value::Value::Absent),
+                                span,
+                            },
+                            Type::Error,
+                        );
                     }
                 }
             }
             _ => {
-                let err = CheckError::new(self.source, func.span, CheckErrorKind::UnknownFunction { name: name.to_string() });
+                let err = CheckError::new(
+                    self.source,
+                    func.span,
+                    CheckErrorKind::UnknownFunction {
+                        name: name.to_string(),
+                    },
+                );
                 let err = match did_you_mean(name, FUNCTIONS) {
                     Some(h) => err.with_help(h),
                     None => err.with_help(format!("the functions are {}", FUNCTIONS.join(", "))),
                 };
                 self.push(err);
-                return (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error);
+                return (
+                    ir::Expr {
+                        kind: ir::ExprKind::Const(crate::value::Value::Absent),
+                        span,
+                    },
+                    Type::Error,
+                );
             }
         };
         (
@@ -192,7 +281,13 @@ impl Cx<'_> {
         self.error(span, kind);
     }
 
-    fn arity(&mut self, func: &ast::Ident, expected: &str, found: usize, span: Span) -> (ir::Expr, Type) {
+    fn arity(
+        &mut self,
+        func: &ast::Ident,
+        expected: &str,
+        found: usize,
+        span: Span,
+    ) -> (ir::Expr, Type) {
         self.error(
             func.span,
             CheckErrorKind::WrongArity {
@@ -201,11 +296,24 @@ impl Cx<'_> {
                 found,
             },
         );
-        (ir::Expr { kind: ir::ExprKind::Const(crate::value::Value::Absent), span }, Type::Error)
+        (
+            ir::Expr {
+                kind: ir::ExprKind::Const(crate::value::Value::Absent),
+                span,
+            },
+            Type::Error,
+        )
     }
 
     /// Checks arguments against one of several accepted signatures.
-    fn signature(&mut self, func: &ast::Ident, args: &[ast::Expr], types: &[Type], accepted: &[&[Type]], result: Type) -> Type {
+    fn signature(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        types: &[Type],
+        accepted: &[&[Type]],
+        result: Type,
+    ) -> Type {
         let arity = accepted.first().map(|s| s.len()).unwrap_or(0);
         if types.len() != arity {
             let words = match arity {
@@ -215,7 +323,10 @@ impl Cx<'_> {
             self.arity(func, &words, types.len(), func.span);
             return Type::Error;
         }
-        if accepted.iter().any(|sig| types.iter().zip(sig.iter()).all(|(t, s)| t.fits(s))) {
+        if accepted
+            .iter()
+            .any(|sig| types.iter().zip(sig.iter()).all(|(t, s)| t.fits(s)))
+        {
             return result;
         }
         // Report against the first signature, at the first argument that does not fit.

@@ -51,7 +51,9 @@ impl Cx<'_> {
     }
 
     fn maybe_absent(&mut self, span: Span, what: Option<&ast::Expr>) {
-        let text = what.and_then(facts::path).unwrap_or_else(|| "this value".into());
+        let text = what
+            .and_then(facts::path)
+            .unwrap_or_else(|| "this value".into());
         let err = CheckError::new(self.source, span, CheckErrorKind::MaybeAbsent { what: text.clone() })
             .with_label("may be absent")
             .with_help(format!(
@@ -81,7 +83,10 @@ impl Cx<'_> {
                 if !self.held_allowed {
                     self.error(span, CheckErrorKind::HeldOutsideRule);
                 }
-                (ir(ir::ExprKind::Held, span), Type::List(Box::new(Type::Str)))
+                (
+                    ir(ir::ExprKind::Held, span),
+                    Type::List(Box::new(Type::Str)),
+                )
             }
             ExprKind::Name(name) => self.name(name, e),
             ExprKind::Field(base, field) => self.field(base, field, e),
@@ -123,7 +128,15 @@ impl Cx<'_> {
                         (ir(ir::ExprKind::Not(Box::new(x)), span), Type::Bool)
                     }
                     UnaryOp::Neg => {
-                        let ok = matches!(t, Type::Int | Type::Decimal | Type::Money(_) | Type::Percent | Type::Duration | Type::Error);
+                        let ok = matches!(
+                            t,
+                            Type::Int
+                                | Type::Decimal
+                                | Type::Money(_)
+                                | Type::Percent
+                                | Type::Duration
+                                | Type::Error
+                        );
                         if !ok {
                             let found = self.show(&t);
                             self.error(
@@ -141,9 +154,16 @@ impl Cx<'_> {
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
             ExprKind::Presence { expr, present } => {
                 let (x, _) = self.expr(expr);
-                (ir(ir::ExprKind::Presence(Box::new(x), *present), span), Type::Bool)
+                (
+                    ir(ir::ExprKind::Presence(Box::new(x), *present), span),
+                    Type::Bool,
+                )
             }
-            ExprKind::If { cond, then, otherwise } => {
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = self.condition(cond);
                 let depth = self.facts.len();
                 self.facts.extend(facts::when_true(cond));
@@ -153,7 +173,13 @@ impl Cx<'_> {
                 let (o, ot) = self.expr(otherwise);
                 self.facts.truncate(depth);
                 let ty = self.unify(&tt, &ot, otherwise.span);
-                (ir(ir::ExprKind::If(Box::new(c), Box::new(t), Box::new(o)), span), ty)
+                (
+                    ir(
+                        ir::ExprKind::If(Box::new(c), Box::new(t), Box::new(o)),
+                        span,
+                    ),
+                    ty,
+                )
             }
             ExprKind::List(items) => {
                 let mut ty = Type::Nothing;
@@ -172,7 +198,14 @@ impl Cx<'_> {
                 binder,
                 source,
                 filter,
-            } => self.comprehension(func, map.as_deref(), binder, source, filter.as_deref(), span),
+            } => self.comprehension(
+                func,
+                map.as_deref(),
+                binder,
+                source,
+                filter.as_deref(),
+                span,
+            ),
             ExprKind::Conditions { quantifier, items } => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
@@ -184,7 +217,10 @@ impl Cx<'_> {
                         .unwrap_or_else(|| item.name.name.clone());
                     out.push((Arc::from(label.as_str()), c));
                 }
-                (ir(ir::ExprKind::Conditions(*quantifier, out), span), Type::Bool)
+                (
+                    ir(ir::ExprKind::Conditions(*quantifier, out), span),
+                    Type::Bool,
+                )
             }
         }
     }
@@ -224,7 +260,7 @@ impl Cx<'_> {
             return ty;
         }
         match facts::path(e) {
-            Some(p) if self.facts.iter().any(|f| *f == p) => ty,
+            Some(p) if self.facts.contains(&p) => ty,
             _ => ty.optional(),
         }
     }
@@ -232,25 +268,39 @@ impl Cx<'_> {
     fn name(&mut self, name: &str, e: &ast::Expr) -> Typed {
         let span = e.span;
         if let Some(i) = self.locals.iter().rposition(|(n, _)| n == name) {
-            let ty = self.locals.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+            let ty = self
+                .locals
+                .get(i)
+                .map(|(_, t)| t.clone())
+                .unwrap_or(Type::Error);
             let optional = matches!(ty, Type::Optional(_));
             let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
             return (ir(ir::ExprKind::Local(i as u32), span), ty);
         }
         if let Some(i) = self.lets.iter().position(|(n, _)| n == name) {
-            let ty = self.lets.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+            let ty = self
+                .lets
+                .get(i)
+                .map(|(_, t)| t.clone())
+                .unwrap_or(Type::Error);
             let optional = matches!(ty, Type::Optional(_));
             let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
             return (ir(ir::ExprKind::Let(i as u32), span), ty);
         }
         if let Some(i) = self.params.iter().position(|(n, _)| n == name) {
-            let ty = self.params.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+            let ty = self
+                .params
+                .get(i)
+                .map(|(_, t)| t.clone())
+                .unwrap_or(Type::Error);
             let optional = matches!(ty, Type::Optional(_));
             let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
             return (ir(ir::ExprKind::Param(i as u32), span), ty);
         }
         let root = self.schema.record(self.root);
-        if let Some((slot, field)) = root.and_then(|r| r.slot(name).and_then(|s| r.fields.get(s).map(|f| (s, f)))) {
+        if let Some((slot, field)) =
+            root.and_then(|r| r.slot(name).and_then(|s| r.fields.get(s).map(|f| (s, f))))
+        {
             let ty = with_currency(field.ty.clone(), self.currency);
             let ty = self.narrowed(e, ty, field.optional);
             return (ir(ir::ExprKind::Subject(slot as u32), span), ty);
@@ -274,7 +324,9 @@ impl Cx<'_> {
         .with_label("not a field, parameter or definition");
         let err = match did_you_mean(name, candidates) {
             Some(h) => err.with_help(h),
-            None => err.with_help(format!("the fields of `{kind_name}` are declared in its `kind` under rules/")),
+            None => err.with_help(format!(
+                "the fields of `{kind_name}` are declared in its `kind` under rules/"
+            )),
         };
         self.push(err);
         poison(span)
@@ -311,7 +363,11 @@ impl Cx<'_> {
         let def = self.schema.record(record)?;
         if let Some(slot) = def.slot(&field.name) {
             let f = def.fields.get(slot)?;
-            return Some((slot as u32, with_currency(f.ty.clone(), self.currency), f.optional));
+            return Some((
+                slot as u32,
+                with_currency(f.ty.clone(), self.currency),
+                f.optional,
+            ));
         }
         let err = CheckError::new(
             self.source,
@@ -336,7 +392,11 @@ impl Cx<'_> {
     /// The common type of two branches or list items.
     pub(crate) fn unify(&mut self, a: &Type, b: &Type, span: Span) -> Type {
         if a.fits(b) {
-            return if matches!(a, Type::Nothing) { b.clone() } else { wider(a, b) };
+            return if matches!(a, Type::Nothing) {
+                b.clone()
+            } else {
+                wider(a, b)
+            };
         }
         if b.fits(a) {
             return wider(b, a);
@@ -360,7 +420,11 @@ impl Cx<'_> {
             BinaryOp::And | BinaryOp::Or => {
                 let l = self.condition(a);
                 let depth = self.facts.len();
-                let f = if op == BinaryOp::And { facts::when_true(a) } else { facts::when_false(a) };
+                let f = if op == BinaryOp::And {
+                    facts::when_true(a)
+                } else {
+                    facts::when_false(a)
+                };
                 self.facts.extend(f);
                 let r = self.condition(b);
                 self.facts.truncate(depth);
@@ -376,7 +440,10 @@ impl Cx<'_> {
                 let (r, rt) = self.expr(b);
                 let inner = lt.strip_optional().clone();
                 let ty = self.unify(&inner, &rt, b.span);
-                (ir(ir::ExprKind::Coalesce(Box::new(l), Box::new(r)), span), ty)
+                (
+                    ir(ir::ExprKind::Coalesce(Box::new(l), Box::new(r)), span),
+                    ty,
+                )
             }
             BinaryOp::In => {
                 let (l, lt) = self.expr(a);
@@ -397,9 +464,17 @@ impl Cx<'_> {
                     Type::Error => {}
                     _ => self.operands(op, &lt, &rt, span),
                 }
-                (ir(ir::ExprKind::In(Box::new(l), Box::new(r)), span), Type::Bool)
+                (
+                    ir(ir::ExprKind::In(Box::new(l), Box::new(r)), span),
+                    Type::Bool,
+                )
             }
-            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => {
                 let (l, lt) = self.expr(a);
                 let lt = self.present(a, lt);
                 let (r, rt) = self.expr(b);
@@ -416,7 +491,10 @@ impl Cx<'_> {
                     BinaryOp::Gt => CmpOp::Gt,
                     _ => CmpOp::Ge,
                 };
-                (ir(ir::ExprKind::Cmp(cmp, Box::new(l), Box::new(r)), span), Type::Bool)
+                (
+                    ir(ir::ExprKind::Cmp(cmp, Box::new(l), Box::new(r)), span),
+                    Type::Bool,
+                )
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
                 let (l, lt) = self.expr(a);
@@ -440,7 +518,10 @@ impl Cx<'_> {
                         Type::Error
                     }
                 };
-                (ir(ir::ExprKind::Arith(arith, Box::new(l), Box::new(r)), span), ty)
+                (
+                    ir(ir::ExprKind::Arith(arith, Box::new(l), Box::new(r)), span),
+                    ty,
+                )
             }
         }
     }
@@ -451,7 +532,9 @@ impl Cx<'_> {
             left: self.show(l),
             right: self.show(r),
         };
-        let help = if l.is_number() && matches!(r, Type::Money(_)) || r.is_number() && matches!(l, Type::Money(_)) {
+        let help = if l.is_number() && matches!(r, Type::Money(_))
+            || r.is_number() && matches!(l, Type::Money(_))
+        {
             Some("money compares only with money: write the amount with its currency, such as `5000 CNY`")
         } else if (l.is_string() && r.is_number()) || (r.is_string() && l.is_number()) {
             Some("a count and a string never compare; check the field's type in the schema")
@@ -517,7 +600,9 @@ impl Cx<'_> {
     /// `store_type == "personl"`: a string literal compared with a fixed set must be one of it.
     fn check_enum_literal(&mut self, ty: &Type, other: &ast::Expr) {
         let Type::Enum(id) = ty else { return };
-        let ast::ExprKind::Literal(Literal::Str(s)) = &other.kind else { return };
+        let ast::ExprKind::Literal(Literal::Str(s)) = &other.kind else {
+            return;
+        };
         let values = self.schema.enum_values(*id);
         if values.iter().any(|v| v == s) {
             return;
@@ -552,7 +637,9 @@ impl Cx<'_> {
             );
             let err = match did_you_mean(&call.name.name, schema.effect_names()) {
                 Some(h) => err.with_help(h),
-                None => err.with_help("effects are declared with `effect <name>(...)` under rules/"),
+                None => {
+                    err.with_help("effects are declared with `effect <name>(...)` under rules/")
+                }
             };
             self.push(err);
             return ir::EffectTemplate {
@@ -565,7 +652,11 @@ impl Cx<'_> {
             let (x, t) = self.expr(value);
             if let Some(param) = def.params.iter().find(|p| p.name == name.name) {
                 let expected = with_currency(param.ty.clone(), self.currency);
-                let expected = if param.optional { expected.optional() } else { expected };
+                let expected = if param.optional {
+                    expected.optional()
+                } else {
+                    expected
+                };
                 self.expect_fits(&t, &expected, value.span);
                 self.check_enum_literal(&param.ty, value);
             }
@@ -598,8 +689,16 @@ impl Cx<'_> {
         span: Span,
     ) -> Typed {
         let Some(op) = aggregate(&func.name) else {
-            let err = CheckError::new(self.source, func.span, CheckErrorKind::UnknownFunction { name: func.name.clone() })
-                .with_help("`for ... in` works with any, all, count, sum, min, max, filter, map and distinct");
+            let err = CheckError::new(
+                self.source,
+                func.span,
+                CheckErrorKind::UnknownFunction {
+                    name: func.name.clone(),
+                },
+            )
+            .with_help(
+                "`for ... in` works with any, all, count, sum, min, max, filter, map and distinct",
+            );
             self.push(err);
             return poison(span);
         };
@@ -635,10 +734,22 @@ impl Cx<'_> {
             Some((x, t)) => (Some(x), t),
             None => (None, item.clone()),
         };
-        self.finish_aggregate(op, local, src, f, m, mt, map.map(|m| m.span).unwrap_or(span), span)
+        self.finish_aggregate(
+            op,
+            local,
+            src,
+            f,
+            m,
+            mt,
+            map.map(|m| m.span).unwrap_or(span),
+            span,
+        )
     }
 
-    #[allow(clippy::too_many_arguments, reason = "one call site per aggregate form; a struct adds nothing")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site per aggregate form; a struct adds nothing"
+    )]
     fn finish_aggregate(
         &mut self,
         op: Aggregate,
@@ -653,9 +764,8 @@ impl Cx<'_> {
         let mut zero = Value::Absent;
         let ty = match op {
             Aggregate::Any | Aggregate::All => {
-                if map.is_some() {
-                    self.expect_fits(&mt, &Type::Bool, map_span);
-                } else if filter.is_none() {
+                // The predicate is `map` when given, else `where`, else the items themselves.
+                if map.is_some() || filter.is_none() {
                     self.expect_fits(&mt, &Type::Bool, map_span);
                 }
                 Type::Bool
@@ -745,10 +855,20 @@ impl Cx<'_> {
 fn field_path(base: ir::Expr, slot: u32) -> ir::ExprKind {
     match base.kind {
         ir::ExprKind::Subject(s) => ir::ExprKind::SubjectPath(Box::new([s, slot])),
-        ir::ExprKind::SubjectPath(p) => ir::ExprKind::SubjectPath(p.iter().copied().chain([slot]).collect()),
+        ir::ExprKind::SubjectPath(p) => {
+            ir::ExprKind::SubjectPath(p.iter().copied().chain([slot]).collect())
+        }
         ir::ExprKind::Local(i) => ir::ExprKind::LocalPath(i, Box::new([slot])),
-        ir::ExprKind::LocalPath(i, p) => ir::ExprKind::LocalPath(i, p.iter().copied().chain([slot]).collect()),
-        kind => ir::ExprKind::Field(Box::new(ir::Expr { kind, span: base.span }), slot),
+        ir::ExprKind::LocalPath(i, p) => {
+            ir::ExprKind::LocalPath(i, p.iter().copied().chain([slot]).collect())
+        }
+        kind => ir::ExprKind::Field(
+            Box::new(ir::Expr {
+                kind,
+                span: base.span,
+            }),
+            slot,
+        ),
     }
 }
 
@@ -772,7 +892,8 @@ fn wider(a: &Type, b: &Type) -> Type {
     match (a, b) {
         (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int) => Type::Decimal,
         (Type::Enum(_), Type::Str) | (Type::Str, Type::Enum(_)) => Type::Str,
-        (Type::Money(None), m @ Type::Money(Some(_))) | (m @ Type::Money(Some(_)), Type::Money(None)) => m.clone(),
+        (Type::Money(None), m @ Type::Money(Some(_)))
+        | (m @ Type::Money(Some(_)), Type::Money(None)) => m.clone(),
         (x, Type::Optional(_)) if !matches!(x, Type::Optional(_)) => b.clone(),
         _ => a.clone(),
     }
@@ -803,7 +924,9 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
             money(a, b)?;
             Decimal
         }
-        (ArithOp::Mul | ArithOp::Div, Money(c), n) if n.is_number() || matches!(n, Percent) => Money(*c),
+        (ArithOp::Mul | ArithOp::Div, Money(c), n) if n.is_number() || matches!(n, Percent) => {
+            Money(*c)
+        }
         (ArithOp::Mul, n, Money(c)) if n.is_number() || matches!(n, Percent) => Money(*c),
         (ArithOp::Add | ArithOp::Sub, Percent, Percent) => Percent,
         (ArithOp::Mul, Percent, Percent) => Percent,
@@ -814,9 +937,13 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
         (ArithOp::Add | ArithOp::Sub, Date, Duration) => Date,
         (ArithOp::Sub, Date, Date) => Duration,
         (ArithOp::Add | ArithOp::Sub, Duration, Duration) => Duration,
-        (ArithOp::Mul, Duration, Int) | (ArithOp::Mul, Int, Duration) | (ArithOp::Div, Duration, Int) => Duration,
+        (ArithOp::Mul, Duration, Int)
+        | (ArithOp::Mul, Int, Duration)
+        | (ArithOp::Div, Duration, Int) => Duration,
         (ArithOp::Div, Duration, Duration) => Decimal,
-        (ArithOp::Add, Str, Str) | (ArithOp::Add, Str, Enum(_)) | (ArithOp::Add, Enum(_), Str) => Str,
+        (ArithOp::Add, Str, Str) | (ArithOp::Add, Str, Enum(_)) | (ArithOp::Add, Enum(_), Str) => {
+            Str
+        }
         _ => return Err(ArithTypeError::Operands),
     };
     Ok(t)

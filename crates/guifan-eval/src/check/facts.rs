@@ -18,7 +18,10 @@ pub(crate) fn path(e: &Expr) -> Option<String> {
 /// Paths present whenever `e` is true.
 pub(crate) fn when_true(e: &Expr) -> Vec<String> {
     match &e.kind {
-        ExprKind::Presence { expr, present: true } => prefixes(expr),
+        ExprKind::Presence {
+            expr,
+            present: true,
+        } => prefixes(expr),
         ExprKind::Binary(BinaryOp::And, a, b) => {
             let mut f = when_true(a);
             f.extend(when_true(b));
@@ -36,7 +39,10 @@ pub(crate) fn when_true(e: &Expr) -> Vec<String> {
 /// Paths present whenever `e` is false.
 pub(crate) fn when_false(e: &Expr) -> Vec<String> {
     match &e.kind {
-        ExprKind::Presence { expr, present: false } => prefixes(expr),
+        ExprKind::Presence {
+            expr,
+            present: false,
+        } => prefixes(expr),
         ExprKind::Binary(BinaryOp::Or, a, b) => {
             let mut f = when_false(a);
             f.extend(when_false(b));
@@ -55,9 +61,9 @@ pub(crate) fn variant_fields(e: &Expr, root: &crate::schema::RecordDef) -> Vec<S
     root.fields
         .iter()
         .filter(|f| match &f.required_when {
-            Some((slot, value)) => equalities.iter().any(|(field, v)| {
-                root.slot(field) == Some(*slot) && v == value
-            }),
+            Some((slot, value)) => equalities
+                .iter()
+                .any(|(field, v)| root.slot(field) == Some(*slot) && v == value),
             None => false,
         })
         .map(|f| f.name.clone())
@@ -72,7 +78,8 @@ fn collect_equalities(e: &Expr, out: &mut Vec<(String, String)>) {
             collect_equalities(b, out);
         }
         ExprKind::Binary(BinaryOp::Eq, a, b) => match (&a.kind, &b.kind) {
-            (ExprKind::Name(n), ExprKind::Literal(Literal::Str(v))) | (ExprKind::Literal(Literal::Str(v)), ExprKind::Name(n)) => {
+            (ExprKind::Name(n), ExprKind::Literal(Literal::Str(v)))
+            | (ExprKind::Literal(Literal::Str(v)), ExprKind::Name(n)) => {
                 out.push((n.clone(), v.clone()));
             }
             _ => {}

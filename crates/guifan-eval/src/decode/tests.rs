@@ -28,7 +28,9 @@ fn decodes_in_any_key_order() {
     )
     .unwrap();
     assert_eq!(&*s.id, "m");
-    let Value::Record(deposit) = &s.fields[5] else { panic!("{:?}", s.fields) };
+    let Value::Record(deposit) = &s.fields[5] else {
+        panic!("{:?}", s.fields)
+    };
     assert_eq!(deposit[0].to_string(), "-5.00 CNY");
     assert_eq!(deposit[1].to_string(), "2000.00 CNY");
 }
@@ -41,7 +43,9 @@ fn json_numbers_never_pass_through_floats() {
         br#"{"kind":"merchant","id":"m","platform":"douyin","currency":"RUB","listings_online":1,"deposit":{"balance":0.1,"required":1e3},"tags":[]}"#,
     )
     .unwrap();
-    let Value::Record(deposit) = &s.fields[5] else { panic!() };
+    let Value::Record(deposit) = &s.fields[5] else {
+        panic!()
+    };
     assert_eq!(deposit[0].to_string(), "0.10 RUB");
     assert_eq!(deposit[1].to_string(), "1000.00 RUB");
     let s = decode_subject(
@@ -49,7 +53,9 @@ fn json_numbers_never_pass_through_floats() {
         br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":123456789012345.987654321,"required":0},"tags":[]}"#,
     )
     .unwrap();
-    let Value::Record(deposit) = &s.fields[5] else { panic!() };
+    let Value::Record(deposit) = &s.fields[5] else {
+        panic!()
+    };
     assert_eq!(deposit[0].to_string(), "123456789012345.987654321 CNY");
     // More digits than exact arithmetic holds: refused, never rounded silently.
     let e = decode_subject(
@@ -75,9 +81,17 @@ fn errors_name_the_field_path() {
     )
     .unwrap_err();
     assert_eq!(e.path, "listings_online");
-    let e = decode_subject(&p.schema, br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[1]}"#).unwrap_err();
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[1]}"#,
+    )
+    .unwrap_err();
     assert_eq!(e.path, "tags[0]");
-    let e = decode_subject(&p.schema, br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[]}"#).unwrap_err();
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[]}"#,
+    )
+    .unwrap_err();
     assert!(e.message.contains("missing field `deposit`"), "{e}");
     let e = decode_subject(&p.schema, br#"{"kind":"shopper","id":"m"}"#).unwrap_err();
     assert!(e.message.contains("unknown kind `shopper`"), "{e}");

@@ -57,8 +57,10 @@ pub(crate) fn order(a: &Value, b: &Value, span: Span) -> Result<Ordering, EvalEr
 
 /// Equality: exact for numbers (`500` equals `500.00`), structural otherwise.
 pub(crate) fn equal(a: &Value, b: &Value) -> bool {
-    let numbers = matches!(a, Value::Int(_) | Value::Decimal(_)) && matches!(b, Value::Int(_) | Value::Decimal(_));
-    (numbers || std::mem::discriminant(a) == std::mem::discriminant(b)) && a.total_cmp(b) == Ordering::Equal
+    let numbers = matches!(a, Value::Int(_) | Value::Decimal(_))
+        && matches!(b, Value::Int(_) | Value::Decimal(_));
+    (numbers || std::mem::discriminant(a) == std::mem::discriminant(b))
+        && a.total_cmp(b) == Ordering::Equal
 }
 
 /// `a <op> b`.
@@ -93,7 +95,9 @@ pub(crate) fn negate(v: Value, span: Span) -> Result<Value, EvalError> {
             amount: -m.amount,
             currency: m.currency,
         }),
-        Value::Duration(d) if !d.is_permanent() => Value::Duration(Duration(d.0.checked_neg().ok_or_else(|| overflow(span))?)),
+        Value::Duration(d) if !d.is_permanent() => {
+            Value::Duration(Duration(d.0.checked_neg().ok_or_else(|| overflow(span))?))
+        }
         other => return Err(unexpected("a number", &other, span)),
     })
 }
@@ -108,7 +112,9 @@ pub(crate) fn abs(v: Value, span: Span) -> Result<Value, EvalError> {
             amount: m.amount.abs(),
             currency: m.currency,
         }),
-        Value::Duration(d) => Value::Duration(Duration(d.0.checked_abs().ok_or_else(|| overflow(span))?)),
+        Value::Duration(d) => {
+            Value::Duration(Duration(d.0.checked_abs().ok_or_else(|| overflow(span))?))
+        }
         other => return Err(unexpected("a number", &other, span)),
     })
 }
@@ -152,7 +158,10 @@ pub(crate) fn arith(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value
         (ArithOp::Sub, Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(|| overflow(span))?),
         (ArithOp::Mul, Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(|| overflow(span))?),
         (_, Int(_) | Decimal(_), Int(_) | Decimal(_)) => {
-            let (x, y) = (number(&a).unwrap_or_default(), number(&b).unwrap_or_default());
+            let (x, y) = (
+                number(&a).unwrap_or_default(),
+                number(&b).unwrap_or_default(),
+            );
             Decimal(decimal_op(op, x, y, span)?)
         }
         (ArithOp::Add | ArithOp::Sub, Money(x), Money(y)) => {
@@ -177,40 +186,69 @@ pub(crate) fn arith(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value
             })
         }
         (ArithOp::Mul, Int(_) | Decimal(_) | Percent(_), Money(_)) => return arith(op, b, a, span),
-        (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, Percent(x), Percent(y)) => Percent(decimal_op(op, *x, *y, span)?),
-        (ArithOp::Mul, Percent(p), Int(_) | Decimal(_)) => Decimal(decimal_op(op, *p, number(&b).unwrap_or_default(), span)?),
-        (ArithOp::Mul, Int(_) | Decimal(_), Percent(p)) => Decimal(decimal_op(op, number(&a).unwrap_or_default(), *p, span)?),
-        (ArithOp::Add, Timestamp(t), Duration(d)) | (ArithOp::Add, Duration(d), Timestamp(t)) => {
-            Timestamp(t.checked_add_signed(seconds(*d, span)?).ok_or_else(out_of_range)?)
+        (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, Percent(x), Percent(y)) => {
+            Percent(decimal_op(op, *x, *y, span)?)
         }
-        (ArithOp::Sub, Timestamp(t), Duration(d)) => Timestamp(t.checked_sub_signed(seconds(*d, span)?).ok_or_else(out_of_range)?),
-        (ArithOp::Sub, Timestamp(x), Timestamp(y)) => Duration(crate::value::Duration(x.signed_duration_since(*y).num_seconds())),
+        (ArithOp::Mul, Percent(p), Int(_) | Decimal(_)) => {
+            Decimal(decimal_op(op, *p, number(&b).unwrap_or_default(), span)?)
+        }
+        (ArithOp::Mul, Int(_) | Decimal(_), Percent(p)) => {
+            Decimal(decimal_op(op, number(&a).unwrap_or_default(), *p, span)?)
+        }
+        (ArithOp::Add, Timestamp(t), Duration(d)) | (ArithOp::Add, Duration(d), Timestamp(t)) => {
+            Timestamp(
+                t.checked_add_signed(seconds(*d, span)?)
+                    .ok_or_else(out_of_range)?,
+            )
+        }
+        (ArithOp::Sub, Timestamp(t), Duration(d)) => Timestamp(
+            t.checked_sub_signed(seconds(*d, span)?)
+                .ok_or_else(out_of_range)?,
+        ),
+        (ArithOp::Sub, Timestamp(x), Timestamp(y)) => Duration(crate::value::Duration(
+            x.signed_duration_since(*y).num_seconds(),
+        )),
         (ArithOp::Add | ArithOp::Sub, Date(day), Duration(d)) => {
             let days = TimeDelta::try_days(d.0.div_euclid(86_400)).ok_or_else(out_of_range)?;
-            let moved = if op == ArithOp::Add { day.checked_add_signed(days) } else { day.checked_sub_signed(days) };
+            let moved = if op == ArithOp::Add {
+                day.checked_add_signed(days)
+            } else {
+                day.checked_sub_signed(days)
+            };
             Date(moved.ok_or_else(out_of_range)?)
         }
         (ArithOp::Sub, Date(x), Date(y)) => Duration(crate::value::Duration(
-            x.signed_duration_since(*y).num_days().checked_mul(86_400).ok_or_else(|| overflow(span))?,
+            x.signed_duration_since(*y)
+                .num_days()
+                .checked_mul(86_400)
+                .ok_or_else(|| overflow(span))?,
         )),
         (ArithOp::Add | ArithOp::Sub, Duration(x), Duration(y)) => {
             if x.is_permanent() || y.is_permanent() {
                 Duration(crate::value::Duration::PERMANENT)
             } else {
-                let v = if op == ArithOp::Add { x.0.checked_add(y.0) } else { x.0.checked_sub(y.0) };
+                let v = if op == ArithOp::Add {
+                    x.0.checked_add(y.0)
+                } else {
+                    x.0.checked_sub(y.0)
+                };
                 Duration(crate::value::Duration(v.ok_or_else(|| overflow(span))?))
             }
         }
-        (ArithOp::Mul, Duration(d), Int(n)) | (ArithOp::Mul, Int(n), Duration(d)) => {
-            Duration(crate::value::Duration(d.0.checked_mul(*n).ok_or_else(|| overflow(span))?))
-        }
+        (ArithOp::Mul, Duration(d), Int(n)) | (ArithOp::Mul, Int(n), Duration(d)) => Duration(
+            crate::value::Duration(d.0.checked_mul(*n).ok_or_else(|| overflow(span))?),
+        ),
         (ArithOp::Div, Duration(d), Int(n)) => {
             if *n == 0 {
                 return Err(err(EvalErrorKind::DivisionByZero, span));
             }
-            Duration(crate::value::Duration(d.0.checked_div(*n).ok_or_else(|| overflow(span))?))
+            Duration(crate::value::Duration(
+                d.0.checked_div(*n).ok_or_else(|| overflow(span))?,
+            ))
         }
-        (ArithOp::Div, Duration(x), Duration(y)) => Decimal(decimal_op(op, x.0.into(), y.0.into(), span)?),
+        (ArithOp::Div, Duration(x), Duration(y)) => {
+            Decimal(decimal_op(op, x.0.into(), y.0.into(), span)?)
+        }
         (ArithOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
         _ => return Err(unexpected("operands of matching kinds", &a, span)),
     })
@@ -253,7 +291,13 @@ mod tests {
     fn money_is_exact() {
         let sum = arith(ArithOp::Add, money("0.10"), money("0.20"), Span::default()).unwrap();
         assert!(equal(&sum, &money("0.3")));
-        let half = arith(ArithOp::Mul, money("8800.00"), Value::Percent("0.5".parse().unwrap()), Span::default()).unwrap();
+        let half = arith(
+            ArithOp::Mul,
+            money("8800.00"),
+            Value::Percent("0.5".parse().unwrap()),
+            Span::default(),
+        )
+        .unwrap();
         assert!(equal(&half, &money("4400")));
     }
 
@@ -262,7 +306,13 @@ mod tests {
         let big = Value::Decimal(Decimal::MAX);
         let e = arith(ArithOp::Add, big.clone(), big, Span::default()).unwrap_err();
         assert_eq!(e.kind, EvalErrorKind::Overflow);
-        let e = arith(ArithOp::Mul, Value::Int(i64::MAX), Value::Int(2), Span::default()).unwrap_err();
+        let e = arith(
+            ArithOp::Mul,
+            Value::Int(i64::MAX),
+            Value::Int(2),
+            Span::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, EvalErrorKind::Overflow);
     }
 
@@ -284,7 +334,19 @@ mod tests {
 
     #[test]
     fn ints_and_decimals_compare_exactly() {
-        assert!(compare(CmpOp::Eq, &Value::Int(500), &Value::Decimal("500.00".parse().unwrap()), Span::default()).unwrap());
-        assert!(compare(CmpOp::Gt, &money("5000.01"), &money("5000.00"), Span::default()).unwrap());
+        assert!(compare(
+            CmpOp::Eq,
+            &Value::Int(500),
+            &Value::Decimal("500.00".parse().unwrap()),
+            Span::default()
+        )
+        .unwrap());
+        assert!(compare(
+            CmpOp::Gt,
+            &money("5000.01"),
+            &money("5000.00"),
+            Span::default()
+        )
+        .unwrap());
     }
 }

@@ -1,5 +1,11 @@
 //! Helpers shared by the runner's integration tests.
-#![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers: each test binary uses a subset, and failures are loud"
+)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -29,7 +35,12 @@ pub fn guifan_stdin(args: &[&str], input: &str) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("guifan starts");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("written");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("written");
     child.wait_with_output().expect("guifan runs")
 }
 

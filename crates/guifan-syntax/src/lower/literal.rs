@@ -46,7 +46,9 @@ impl Lower<'_> {
                     .ok_or_else(|| invalid("amount", "too many digits".into()))
             }
             Rule::duration_lit => {
-                let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+                let split = text
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(text.len());
                 let (number, unit) = text.split_at(split);
                 let scale: i64 = match unit {
                     "s" => 1,
@@ -86,7 +88,9 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
 }
 
 /// Parses `2023-02-24T00:00+08:00` (seconds optional) or RFC 3339.
-pub(crate) fn parse_timestamp(text: &str) -> std::result::Result<DateTime<chrono::FixedOffset>, String> {
+pub(crate) fn parse_timestamp(
+    text: &str,
+) -> std::result::Result<DateTime<chrono::FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text)
         .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z"))
         .or_else(|_| DateTime::parse_from_str(&text.replace('Z', "+00:00"), "%Y-%m-%dT%H:%M%:z"))
