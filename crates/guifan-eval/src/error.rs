@@ -18,12 +18,6 @@ pub enum CheckErrorKind {
         /// The record type searched
         on: String,
     },
-    /// A name that is no field, parameter, definition or binding
-    #[error("unknown name `{name}`")]
-    UnknownName {
-        /// The name as written
-        name: String,
-    },
     /// `subject shopper` where no `kind shopper` is declared
     #[error("unknown subject kind `{name}`")]
     UnknownKind {
@@ -172,7 +166,6 @@ impl CheckErrorKind {
     pub fn code(&self) -> &'static str {
         match self {
             CheckErrorKind::UnknownField { .. } => "guifan::check::unknown_field",
-            CheckErrorKind::UnknownName { .. } => "guifan::check::unknown_name",
             CheckErrorKind::UnknownKind { .. } => "guifan::check::unknown_kind",
             CheckErrorKind::UnknownType { .. } => "guifan::check::unknown_type",
             CheckErrorKind::UnknownEffect { .. } => "guifan::check::unknown_effect",
