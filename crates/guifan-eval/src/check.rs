@@ -385,13 +385,19 @@ fn version(
     cx.held_allowed = true;
     let effects = clauses.effects.iter().map(|e| cx.effect(e)).collect();
     let message = clauses.message.as_ref().map(|m| {
-        m.parts
+        let parts: Vec<ir::TemplatePart> = m
+            .parts
             .iter()
             .map(|p| match p {
                 ast::TemplatePart::Text(t) => ir::TemplatePart::Text(t.clone()),
                 ast::TemplatePart::Expr(e) => ir::TemplatePart::Expr(cx.expr(e).0),
             })
-            .collect()
+            .collect();
+        match parts.as_slice() {
+            [] => ir::Message::Constant(Arc::from("")),
+            [ir::TemplatePart::Text(t)] => ir::Message::Constant(Arc::from(t.as_str())),
+            _ => ir::Message::Template(parts),
+        }
     });
     cx.held_allowed = false;
     cx.facts.truncate(depth);

@@ -6,7 +6,7 @@
 //! text (never through `f64`). Errors name the field path that failed.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::Arc;
 
@@ -96,10 +96,15 @@ enum Seg {
     Index(usize),
 }
 
-/// Decoding state: the schema, and the path to the value being read.
+/// Decoding state: the schema, the path to the value being read, and the
+/// record's currency once known.
 struct Ctx<'s> {
     schema: &'s Schema,
     path: RefCell<Vec<Seg>>,
+    /// The record's currency, once its `currency` field (or its platform's default) is read
+    currency: Cell<Option<Currency>>,
+    /// Whether money was read before the currency was known (fixed up at the end)
+    unresolved_money: Cell<bool>,
 }
 
 impl<'s> Ctx<'s> {
@@ -107,6 +112,8 @@ impl<'s> Ctx<'s> {
         Ctx {
             schema,
             path: RefCell::new(Vec::new()),
+            currency: Cell::new(None),
+            unresolved_money: Cell::new(false),
         }
     }
 
@@ -216,14 +223,18 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
         let schema = cx.schema;
         let mut kind: Option<(KindId, RecordId)> = None;
         let mut fields: Vec<Value> = Vec::new();
+        let mut hint = 0usize;
+        let mut currency_slot = None;
+        let mut platform_slot = None;
         // Fields met before `"kind"`: kept as raw JSON text until the layout is known.
         let mut pending: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match kind {
                 Some((_, record)) => {
-                    read_field(cx, record, &mut fields, &key, |seed| {
+                    let slot = read_field(cx, record, &mut fields, &key, &mut hint, |seed| {
                         map.next_value_seed(seed)
                     })?;
+                    note_currency(cx, &fields, slot, currency_slot, platform_slot);
                 }
                 None if key == "kind" => {
                     cx.push(Seg::Key("kind".into()));
@@ -243,11 +254,20 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                     let width = schema.record(record).map(|r| r.fields.len()).unwrap_or(0);
                     fields = vec![Value::Absent; width];
                     if let Some(slot) = fields.get_mut(KIND_SLOT) {
-                        *slot = Value::str(&name);
+                        *slot = match schema.interned_kind(kid) {
+                            Some(n) => Value::Str(n.clone()),
+                            None => Value::str(&name),
+                        };
                     }
                     kind = Some((kid, record));
+                    if let Some(def) = schema.kind_def(kid) {
+                        currency_slot = def.currency_slot;
+                        platform_slot = def.platform_slot;
+                    }
+                    hint = ID_SLOT;
                     for (k, raw) in pending.drain(..) {
-                        read_field(cx, record, &mut fields, &k, |seed| {
+                        let mut no_hint = usize::MAX;
+                        let slot = read_field(cx, record, &mut fields, &k, &mut no_hint, |seed| {
                             let mut de = serde_json::Deserializer::from_str(raw.get());
                             seed.deserialize(&mut de).map_err(|e| {
                                 let text = e.to_string();
@@ -259,6 +279,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                                 custom::<A::Error>(msg)
                             })
                         })?;
+                        note_currency(cx, &fields, slot, currency_slot, platform_slot);
                     }
                 }
                 None => {
@@ -276,7 +297,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
             _ => return Err(custom("missing field `id`")),
         };
         if let Some(def) = schema.kind_def(kid) {
-            if def.has_money {
+            if def.has_money && cx.unresolved_money.get() {
                 let currency = record_currency(schema, def, &fields).map_err(custom::<A::Error>)?;
                 for f in fields.iter_mut() {
                     fix_currency(f, currency);
@@ -288,6 +309,27 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
             id,
             fields: fields.into_boxed_slice(),
         })
+    }
+}
+
+/// After a root field is read: when it settles the record's currency, later money takes it directly.
+fn note_currency(
+    cx: &Ctx<'_>,
+    fields: &[Value],
+    slot: Option<usize>,
+    currency_slot: Option<usize>,
+    platform_slot: Option<usize>,
+) {
+    let Some(slot) = slot else { return };
+    if Some(slot) == currency_slot {
+        if let Some(Value::Str(code)) = fields.get(slot) {
+            cx.currency.set(Currency::parse(code));
+        }
+    } else if Some(slot) == platform_slot && currency_slot.is_none() {
+        if let Some(Value::Str(p)) = fields.get(slot) {
+            cx.currency
+                .set(cx.schema.platform(p).and_then(|p| p.currency));
+        }
     }
 }
 
@@ -334,15 +376,28 @@ fn fix_currency(v: &mut Value, currency: Currency) {
 }
 
 /// Reads one field's value into its slot; unknown fields are skipped.
+///
+/// `hint` is the slot expected next: records usually list fields in schema
+/// order, so a name comparison often saves the hash lookup. Returns the slot read.
 fn read_field<E: de::Error>(
     cx: &Ctx<'_>,
     record: RecordId,
     fields: &mut [Value],
     key: &str,
+    hint: &mut usize,
     next: impl FnOnce(FieldSeed<'_, '_>) -> Result<Option<Value>, E>,
-) -> Result<(), E> {
+) -> Result<Option<usize>, E> {
     let def = cx.schema.record(record);
-    let found = def.and_then(|r| r.slot(key).and_then(|s| r.fields.get(s).map(|f| (s, f))));
+    let found = def.and_then(|r| {
+        let slot = match r.fields.get(*hint) {
+            Some(f) if f.name == key => Some(*hint),
+            _ => r.slot(key),
+        };
+        slot.and_then(|s| r.fields.get(s).map(|f| (s, f)))
+    });
+    if let Some((slot, _)) = found {
+        *hint = slot + 1;
+    }
     let seed = match found {
         Some((slot, f)) => {
             cx.push(Seg::Slot(record, slot));
@@ -363,7 +418,7 @@ fn read_field<E: de::Error>(
             *s = v;
         }
     }
-    Ok(())
+    Ok(found.map(|(slot, _)| slot))
 }
 
 /// A field's seed: decode it into its type, or skip an undeclared field.
@@ -442,18 +497,19 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
                 percent(raw.get()).map(Value::Percent).map_err(custom)
             }
             Type::Money(c) => decimal(d).map(|amount| {
-                Value::Money(Money {
-                    amount,
-                    currency: c.unwrap_or(Currency::UNKNOWN),
-                })
+                let currency = c.or_else(|| self.cx.currency.get()).unwrap_or_else(|| {
+                    self.cx.unresolved_money.set(true);
+                    Currency::UNKNOWN
+                });
+                Value::Money(Money { amount, currency })
             }),
             Type::Str => text(d).map(|s| Value::str(&s)),
             Type::Enum(id) => {
                 let s = text(d)?;
-                let values = self.cx.schema.enum_values(*id);
-                if values.iter().any(|v| *v == *s) {
-                    Ok(Value::str(&s))
+                if let Some(shared) = self.cx.schema.interned_enum(*id, &s) {
+                    Ok(Value::Str(shared.clone()))
                 } else {
+                    let values = self.cx.schema.enum_values(*id);
                     let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
                     Err(custom(format!(
                         "unknown value \"{s}\" (expected one of {})",
@@ -687,8 +743,9 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
             .map(|r| r.fields.len())
             .unwrap_or(0);
         let mut fields = vec![Value::Absent; width];
+        let mut hint = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            read_field(self.cx, self.record, &mut fields, &key, |seed| {
+            read_field(self.cx, self.record, &mut fields, &key, &mut hint, |seed| {
                 map.next_value_seed(seed)
             })?;
         }

@@ -11,7 +11,9 @@ use guifan_syntax::ast::Quantifier;
 use guifan_syntax::{SourceId, Span};
 
 use crate::error::{EvalError, EvalErrorKind};
-use crate::ir::{Aggregate, Builtin, Expr, ExprKind, Let, Param, Policy, Program, TemplatePart};
+use crate::ir::{
+    Aggregate, Builtin, Expr, ExprKind, Let, Message, Param, Policy, Program, TemplatePart,
+};
 use crate::value::{Subject, Value};
 
 /// One rule that fired on one subject.
@@ -24,7 +26,7 @@ pub struct Decision {
     /// The effects, in written order
     pub effects: Vec<Effect>,
     /// The rendered message
-    pub message: Option<String>,
+    pub message: Option<Arc<str>>,
 }
 
 /// An effect with its argument values.
@@ -33,7 +35,7 @@ pub struct Effect {
     /// Its kind (`restrict`)
     pub kind: Arc<str>,
     /// Its arguments, in written order
-    pub args: Vec<(Arc<str>, Value)>,
+    pub args: Arc<[(Arc<str>, Value)]>,
 }
 
 impl Effect {
@@ -218,28 +220,36 @@ impl<'a> Frame<'a> {
     ) -> Result<Decision, EvalError> {
         let mut effects = Vec::with_capacity(version.effects.len());
         for e in &version.effects {
-            let mut args = Vec::with_capacity(e.args.len());
-            for (name, expr) in &e.args {
-                args.push((name.clone(), self.eval(expr)?));
-            }
+            let args = match &e.constant {
+                Some(shared) => shared.clone(),
+                None => {
+                    let mut args = Vec::with_capacity(e.args.len());
+                    for (name, expr) in &e.args {
+                        args.push((name.clone(), self.eval(expr)?));
+                    }
+                    Arc::from(args)
+                }
+            };
             effects.push(Effect {
                 kind: e.kind.clone(),
                 args,
             });
         }
         let message = match &version.message {
-            Some(parts) => {
+            Some(Message::Constant(text)) => Some(text.clone()),
+            Some(Message::Template(parts)) => {
                 let mut text = String::new();
                 for part in parts {
                     match part {
                         TemplatePart::Text(t) => text.push_str(t),
                         TemplatePart::Expr(e) => {
+                            use std::fmt::Write;
                             let v = self.eval(e)?;
-                            text.push_str(&v.to_string());
+                            let _ = write!(text, "{v}");
                         }
                     }
                 }
-                Some(text)
+                Some(Arc::from(text))
             }
             None => None,
         };

@@ -132,7 +132,7 @@ pub struct Version {
     /// The effects
     pub effects: Vec<EffectTemplate>,
     /// The message
-    pub message: Option<Vec<TemplatePart>>,
+    pub message: Option<Message>,
 }
 
 /// An effect with argument expressions.
@@ -142,6 +142,17 @@ pub struct EffectTemplate {
     pub kind: Arc<str>,
     /// Its arguments, in written order
     pub args: Vec<(Arc<str>, Expr)>,
+    /// The argument values, when every one is a constant: shared by every decision, never recomputed
+    pub constant: Option<Arc<[(Arc<str>, Value)]>>,
+}
+
+/// A rule's message.
+#[derive(Debug)]
+pub enum Message {
+    /// Text without interpolations, shared by every decision
+    Constant(Arc<str>),
+    /// Text with `{expr}` interpolations
+    Template(Vec<TemplatePart>),
 }
 
 /// A piece of a message.

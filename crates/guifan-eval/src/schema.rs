@@ -48,6 +48,10 @@ pub struct Schema {
     pub platforms: Vec<PlatformDef>,
     kind_index: HashMap<String, KindId>,
     effect_index: HashMap<String, EffectId>,
+    /// Shared copies of the fixed strings, so decoding them allocates nothing
+    interned_enums: Vec<Vec<std::sync::Arc<str>>>,
+    /// Shared copies of the kind names
+    interned_kinds: Vec<std::sync::Arc<str>>,
 }
 
 /// A subject kind (`merchant`).
@@ -141,6 +145,19 @@ impl Schema {
             .get(id.0 as usize)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The shared copy of a fixed-set string, if it is one of the set.
+    pub(crate) fn interned_enum(&self, id: EnumId, value: &str) -> Option<&std::sync::Arc<str>> {
+        self.interned_enums
+            .get(id.0 as usize)?
+            .iter()
+            .find(|v| &***v == value)
+    }
+
+    /// The shared copy of a kind's name.
+    pub(crate) fn interned_kind(&self, id: KindId) -> Option<&std::sync::Arc<str>> {
+        self.interned_kinds.get(id.0 as usize)
     }
 
     /// Looks an effect up by name.
@@ -263,6 +280,23 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
             }
         }
     }
+    b.schema.interned_enums = b
+        .schema
+        .enums
+        .iter()
+        .map(|values| {
+            values
+                .iter()
+                .map(|v| std::sync::Arc::from(v.as_str()))
+                .collect()
+        })
+        .collect();
+    b.schema.interned_kinds = b
+        .schema
+        .kinds
+        .iter()
+        .map(|k| std::sync::Arc::from(k.name.as_str()))
+        .collect();
     for i in 0..b.schema.kinds.len() {
         let record = b.schema.kinds.get(i).map(|k| k.record);
         if let Some(record) = record {

@@ -102,7 +102,7 @@ impl Serialize for DecisionOut<'_> {
         let effects: Vec<EffectOut<'_>> = d.effects.iter().map(EffectOut).collect();
         map.serialize_entry("effects", &effects)?;
         if let Some(m) = &d.message {
-            map.serialize_entry("message", m)?;
+            map.serialize_entry("message", &**m)?;
         }
         map.end()
     }
@@ -114,7 +114,7 @@ impl Serialize for EffectOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("kind", &*self.0.kind)?;
-        for (name, value) in &self.0.args {
+        for (name, value) in self.0.args.iter() {
             if !matches!(value, Value::Absent) {
                 map.serialize_entry(&**name, &JsonValue(value))?;
             }
@@ -186,7 +186,7 @@ pub fn table_rows(record: &SubjectRecord<'_>) -> Vec<[String; 4]> {
                 record.id.to_string(),
                 rule,
                 effects.join("\n"),
-                d.message.clone().unwrap_or_default(),
+                d.message.as_deref().unwrap_or("").to_string(),
             ]
         })
         .collect();

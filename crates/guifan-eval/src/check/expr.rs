@@ -645,6 +645,7 @@ impl Cx<'_> {
             return ir::EffectTemplate {
                 kind: Arc::from(call.name.name.as_str()),
                 args: Vec::new(),
+                constant: None,
             };
         };
         let mut args = Vec::with_capacity(call.args.len());
@@ -673,9 +674,18 @@ impl Cx<'_> {
                 );
             }
         }
+        let constant = args
+            .iter()
+            .map(|(name, e): &(Arc<str>, ir::Expr)| match &e.kind {
+                ir::ExprKind::Const(v) => Some((name.clone(), v.clone())),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Arc::from);
         ir::EffectTemplate {
             kind: Arc::from(def.name.as_str()),
             args,
+            constant,
         }
     }
 
