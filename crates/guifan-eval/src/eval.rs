@@ -35,7 +35,7 @@ pub struct Effect {
     /// Its kind (`restrict`)
     pub kind: Arc<str>,
     /// Its arguments, in written order
-    pub args: Arc<[(Arc<str>, Value)]>,
+    pub args: EffectArgs,
 }
 
 impl Effect {

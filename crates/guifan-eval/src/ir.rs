@@ -143,8 +143,11 @@ pub struct EffectTemplate {
     /// Its arguments, in written order
     pub args: Vec<(Arc<str>, Expr)>,
     /// The argument values, when every one is a constant: shared by every decision, never recomputed
-    pub constant: Option<Arc<[(Arc<str>, Value)]>>,
+    pub constant: Option<EffectArgs>,
 }
+
+/// An effect's argument values by name, shared between decisions.
+pub type EffectArgs = Arc<[(Arc<str>, Value)]>;
 
 /// A rule's message.
 #[derive(Debug)]

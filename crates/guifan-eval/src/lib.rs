@@ -52,7 +52,7 @@ pub use check::check;
 pub use decode::{decode_subject, decode_value, duration as parse_duration, DataError};
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
 pub use eval::{evaluate, Decision, Effect, Outcome, RuleError};
-pub use ir::{Message, Param, Policy, Program, Rule, Version, Window};
+pub use ir::{EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use types::Type;
 pub use value::{timestamp_text, Currency, Duration, Money, Subject, Value};
