@@ -12,7 +12,8 @@ use guifan_syntax::{SourceId, Span};
 
 use crate::error::{EvalError, EvalErrorKind};
 use crate::ir::{
-    Aggregate, Builtin, Expr, ExprKind, Let, Message, Param, Policy, Program, TemplatePart,
+    Aggregate, Builtin, EffectArgs, Expr, ExprKind, Let, Message, Param, Policy, Program,
+    TemplatePart,
 };
 use crate::value::{Subject, Value};
 
