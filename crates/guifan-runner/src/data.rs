@@ -40,6 +40,98 @@ impl InputFormat {
     }
 }
 
+/// A block of whole JSON Lines read from a stream, and the line it starts at.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// 1-based line number of the block's first line in the stream
+    pub first_line: usize,
+    /// Whole lines (the last one may lack its newline at the end of the stream)
+    pub bytes: Vec<u8>,
+}
+
+impl Block {
+    /// The block's records, numbered by their line in the whole stream.
+    pub fn records(&self) -> Vec<RecordText<'_>> {
+        let mut records = jsonl(&self.bytes);
+        for r in &mut records {
+            r.line += self.first_line - 1;
+        }
+        records
+    }
+}
+
+/// Reads a JSON Lines stream in blocks of about `size` bytes, each ending at a line end,
+/// so that a file of any size is decided in bounded memory.
+pub struct Blocks<R> {
+    reader: R,
+    size: usize,
+    carry: Vec<u8>,
+    next_line: usize,
+    done: bool,
+}
+
+impl<R: std::io::Read> Blocks<R> {
+    /// Blocks of about `size` bytes from `reader`.
+    pub fn new(reader: R, size: usize) -> Self {
+        Blocks {
+            reader,
+            size: size.max(1),
+            carry: Vec::new(),
+            next_line: 1,
+            done: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> Iterator for Blocks<R> {
+    type Item = std::io::Result<Block>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        buf.reserve(self.size);
+        // Fill up to `size`, then cut after the last newline; the rest is carried over.
+        while buf.len() < self.size {
+            let start = buf.len();
+            buf.resize(start + (self.size - start).max(1 << 16), 0);
+            match self.reader.read(buf.get_mut(start..).unwrap_or_default()) {
+                Ok(0) => {
+                    buf.truncate(start);
+                    self.done = true;
+                    break;
+                }
+                Ok(n) => buf.truncate(start + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        if !self.done {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(cut) => self.carry = buf.split_off(cut + 1),
+                // One line longer than a block: keep reading until it ends.
+                None => {
+                    self.carry = buf;
+                    return self.next();
+                }
+            }
+        }
+        if buf.is_empty() && self.done {
+            return None;
+        }
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &buf).count();
+        Some(Ok(Block {
+            first_line,
+            bytes: buf,
+        }))
+    }
+}
+
 /// One record's JSON text and where it starts in the file.
 #[derive(Debug, Clone)]
 pub struct RecordText<'a> {
@@ -174,6 +266,37 @@ mod tests {
         let recs = records(b"{\"a\":1}\n\n{\"b\":2}\r\n", InputFormat::Jsonl).unwrap();
         assert_eq!(recs.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(&*recs[1].json, b"{\"b\":2}");
+    }
+
+    #[test]
+    fn blocks_cut_at_line_ends_and_keep_line_numbers() {
+        let text: String = (1..=100).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+        for size in [1, 7, 64, 10_000] {
+            let blocks: Vec<Block> = Blocks::new(text.as_bytes(), size)
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let mut lines = Vec::new();
+            for b in &blocks {
+                assert!(b.bytes.ends_with(b"\n"));
+                for r in b.records() {
+                    assert_eq!(
+                        std::str::from_utf8(&r.json).unwrap(),
+                        format!("{{\"n\":{}}}", r.line)
+                    );
+                    lines.push(r.line);
+                }
+            }
+            assert_eq!(lines, (1..=100).collect::<Vec<_>>(), "block size {size}");
+        }
+        let no_final_newline: Vec<Block> = Blocks::new(&b"{}\n{}"[..], 2)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let lines: Vec<usize> = no_final_newline
+            .iter()
+            .flat_map(|b| b.records())
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [1, 2]);
     }
 
     #[test]

@@ -28,7 +28,7 @@ mod toml_json;
 pub use load::{load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, RULE_EXTENSIONS};
 pub use params::{apply_params, apply_params_file};
 pub use render::OutputFormat;
-pub use run::{run, FailedRule, RecordError, Summary};
+pub use run::{run, run_batches, Batch, FailedRule, RecordError, Summary};
 pub use sources::SourceMap;
 
 /// Exit statuses of the `guifan` command, stable for CI.

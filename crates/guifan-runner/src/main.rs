@@ -1,6 +1,6 @@
 //! The `guifan` command: `check`, `run` and `test` over a rule directory.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -8,8 +8,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use guifan_runner::data::{self, InputFormat};
 use guifan_runner::{
-    apply_params_file, load_rules, render, testing, Exit, LoadError, OutputFormat, RuleSet, Summary,
+    apply_params_file, load_rules, render, testing, Batch, Exit, LoadError, OutputFormat, RuleSet,
+    Summary,
 };
+
+/// Bytes of JSON Lines decided per block while streaming.
+const BLOCK_BYTES: usize = 2 << 20;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -210,42 +214,73 @@ fn run(args: RunArgs) -> Exit {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let (bytes, name) = if args.data == "-" {
-        let mut buf = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-            return error(format!("cannot read standard input: {e}"));
-        }
-        (buf, "<stdin>".to_string())
+    let name = if args.data == "-" {
+        "<stdin>".to_string()
     } else {
-        match std::fs::read(&args.data) {
-            Ok(b) => (b, args.data.clone()),
+        args.data.clone()
+    };
+    let source: Box<dyn Read + Send> = if args.data == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match std::fs::File::open(&args.data) {
+            Ok(f) => Box::new(f),
             Err(e) => return error(format!("cannot read `{}`: {e}", args.data)),
         }
     };
-    let format = args
-        .input_format
-        .or_else(|| {
-            (args.data != "-")
-                .then(|| InputFormat::from_path(Path::new(&args.data)))
-                .flatten()
-        })
-        .unwrap_or_else(|| InputFormat::sniff(&bytes));
-    let records = match data::records(&bytes, format) {
-        Ok(r) => r,
-        Err(e) => return error(format!("{name}:{}: {}", e.line, e.message)),
+    let mut source = std::io::BufReader::with_capacity(1 << 16, source);
+    let format = match args.input_format.or_else(|| {
+        (args.data != "-")
+            .then(|| InputFormat::from_path(Path::new(&args.data)))
+            .flatten()
+    }) {
+        Some(f) => f,
+        None => match source.fill_buf() {
+            Ok(head) => InputFormat::sniff(head),
+            Err(e) => return error(format!("cannot read {name}: {e}")),
+        },
+    };
+    let decide = |out: &mut (dyn Write + Send)| -> std::io::Result<Summary> {
+        if format == InputFormat::Jsonl {
+            // Streamed: a reader thread cuts blocks of whole lines while earlier ones are decided.
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            let reader = std::thread::spawn(move || {
+                for block in data::Blocks::new(source, BLOCK_BYTES) {
+                    if tx.send(block).is_err() {
+                        break;
+                    }
+                }
+            });
+            let batches = rx.into_iter().map(|b| {
+                b.map(Batch::Block)
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))
+            });
+            let summary = guifan_runner::run_batches(&rules, batches, now, args.format, out);
+            let _ = reader.join();
+            summary
+        } else {
+            let mut bytes = Vec::new();
+            source
+                .read_to_end(&mut bytes)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
+            let records = data::records(&bytes, format).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{name}:{}: {}", e.line, e.message),
+                )
+            })?;
+            guifan_runner::run(&rules, &records, now, args.format, out)
+        }
     };
     let summary = match &args.output {
-        Some(path) => write_atomically(path, |out| {
-            guifan_runner::run(&rules, &records, now, args.format, out)
-        }),
+        Some(path) => write_atomically(path, decide),
         None => {
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
-            guifan_runner::run(&rules, &records, now, args.format, &mut out)
+            decide(&mut out)
         }
     };
     let summary = match summary {
         Ok(s) => s,
-        Err(e) => return error(format!("cannot write decisions: {e}")),
+        Err(e) => return error(e),
     };
     report_problems(&summary, &name, &rules);
     if !args.quiet {

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 use guifan_eval::{decode_subject, evaluate, DataError, RuleError};
 use rayon::prelude::*;
 
-use crate::data::RecordText;
+use crate::data::{Block, RecordText};
 use crate::load::RuleSet;
 use crate::render::{self, OutputFormat, SubjectRecord};
 
@@ -86,11 +86,35 @@ pub fn run(
     format: OutputFormat,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<Summary> {
+    run_batches(
+        rules,
+        std::iter::once(Ok(Batch::Records(records))),
+        now,
+        format,
+        out,
+    )
+}
+
+/// A batch of input: records already split, or a block of JSON Lines.
+pub enum Batch<'r, 'a> {
+    /// Records split by the caller
+    Records(&'r [RecordText<'a>]),
+    /// A block read from a stream
+    Block(Block),
+}
+
+/// Decides the records of every batch, in order, and writes the decisions to `out`.
+/// Batches are pulled from `batches` (for example a reader thread) while the
+/// previous one is written by a writer thread.
+pub fn run_batches<'r, 'a: 'r>(
+    rules: &RuleSet,
+    batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
+    now: DateTime<FixedOffset>,
+    format: OutputFormat,
+    out: &mut (dyn Write + Send),
+) -> std::io::Result<Summary> {
     let started = Instant::now();
-    let mut summary = Summary {
-        records: records.len(),
-        ..Summary::default()
-    };
+    let mut summary = Summary::default();
     let mut table_rows = Vec::new();
     std::thread::scope(|scope| -> std::io::Result<()> {
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
@@ -110,19 +134,38 @@ pub fn run(
             }
             out.flush()
         });
-        for batch in records.chunks(BATCH) {
-            let judged: Vec<Judged> = batch
-                .par_chunks(CHUNK)
-                .map(|chunk| judge_chunk(rules, chunk, now, format))
-                .collect();
-            for j in judged {
-                summary.decided += j.decided;
-                summary.decisions += j.decisions;
-                summary.record_errors.extend(j.bad);
-                summary.rule_errors.extend(j.failed);
-                table_rows.extend(j.rows);
-                if tx.send(j.bytes).is_err() {
-                    break; // the writer failed; its error is returned below
+        let mut read_error = None;
+        'batches: for batch in batches {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            let block_records;
+            let records: &[RecordText<'_>] = match &batch {
+                Batch::Records(r) => r,
+                Batch::Block(b) => {
+                    block_records = b.records();
+                    &block_records
+                }
+            };
+            summary.records += records.len();
+            for group in records.chunks(BATCH) {
+                let judged: Vec<Judged> = group
+                    .par_chunks(CHUNK)
+                    .map(|chunk| judge_chunk(rules, chunk, now, format))
+                    .collect();
+                for j in judged {
+                    summary.decided += j.decided;
+                    summary.decisions += j.decisions;
+                    summary.record_errors.extend(j.bad);
+                    summary.rule_errors.extend(j.failed);
+                    table_rows.extend(j.rows);
+                    if tx.send(j.bytes).is_err() {
+                        break 'batches; // the writer failed; its error is returned below
+                    }
                 }
             }
         }
@@ -130,9 +173,13 @@ pub fn run(
             let _ = tx.send(render::table(std::mem::take(&mut table_rows)).into_bytes());
         }
         drop(tx);
-        writer
+        let written = writer
             .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread stopped")))
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread stopped")));
+        match read_error {
+            Some(e) => Err(e),
+            None => written,
+        }
     })?;
     summary.elapsed = started.elapsed();
     Ok(summary)
