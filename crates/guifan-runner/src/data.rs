@@ -87,22 +87,22 @@ impl<R: std::io::Read> Iterator for Blocks<R> {
     type Item = std::io::Result<Block>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
         let mut buf = std::mem::take(&mut self.carry);
-        buf.reserve(self.size);
-        // Fill up to `size`, then cut after the last newline; the rest is carried over.
-        while buf.len() < self.size {
+        let mut has_newline = memchr::memchr(b'\n', &buf).is_some();
+        // Fill up to `size` bytes and at least one whole line, then cut after the last newline.
+        while !self.done && (buf.len() < self.size || !has_newline) {
             let start = buf.len();
-            buf.resize(start + (self.size - start).max(1 << 16), 0);
+            buf.resize(start + self.size.saturating_sub(start).max(1 << 16), 0);
             match self.reader.read(buf.get_mut(start..).unwrap_or_default()) {
                 Ok(0) => {
                     buf.truncate(start);
                     self.done = true;
-                    break;
                 }
-                Ok(n) => buf.truncate(start + n),
+                Ok(n) => {
+                    buf.truncate(start + n);
+                    has_newline |=
+                        memchr::memchr(b'\n', buf.get(start..).unwrap_or_default()).is_some();
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
                 Err(e) => {
                     self.done = true;
@@ -111,16 +111,11 @@ impl<R: std::io::Read> Iterator for Blocks<R> {
             }
         }
         if !self.done {
-            match memchr::memrchr(b'\n', &buf) {
-                Some(cut) => self.carry = buf.split_off(cut + 1),
-                // One line longer than a block: keep reading until it ends.
-                None => {
-                    self.carry = buf;
-                    return self.next();
-                }
+            if let Some(cut) = memchr::memrchr(b'\n', &buf) {
+                self.carry = buf.split_off(cut + 1);
             }
         }
-        if buf.is_empty() && self.done {
+        if buf.is_empty() {
             return None;
         }
         let first_line = self.next_line;
@@ -271,6 +266,23 @@ mod tests {
     #[test]
     fn blocks_cut_at_line_ends_and_keep_line_numbers() {
         let text: String = (1..=100).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+        // A reader that hands out a few bytes at a time, as pipes do.
+        struct Trickle<'a>(&'a [u8]);
+        impl std::io::Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let trickled: Vec<Block> = Blocks::new(Trickle(text.as_bytes()), 10)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            trickled.iter().map(|b| b.records().len()).sum::<usize>(),
+            100
+        );
         for size in [1, 7, 64, 10_000] {
             let blocks: Vec<Block> = Blocks::new(text.as_bytes(), size)
                 .collect::<Result<_, _>>()

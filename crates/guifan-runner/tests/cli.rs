@@ -260,3 +260,24 @@ fn guifan_test_runs_the_policy_tests() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains(" 0 failed"));
 }
+
+#[test]
+fn streamed_input_keeps_line_numbers_across_blocks() {
+    // About 3.5 MB: more than one streaming block.
+    let mut input = String::new();
+    for i in 1..=6000 {
+        if i == 4321 {
+            input.push_str("{\"kind\":\"merchant\",\"id\":\"broken\"\n");
+        } else {
+            input.push_str(&merchant(&format!("m-{i}"), 40));
+            input.push('\n');
+        }
+    }
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("<stdin>:4321"), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 5999);
+    assert!(text.lines().nth(4319).unwrap().contains("\"m-4320\""));
+    assert!(text.lines().nth(4320).unwrap().contains("\"m-4322\""));
+}
