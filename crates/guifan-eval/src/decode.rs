@@ -46,8 +46,25 @@ impl std::error::Error for DataError {}
 
 /// Decodes one JSON object into a subject of the kind its `"kind"` names.
 pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError> {
+    // Validating the whole record once is much cheaper than validating each string in it.
+    let text = std::str::from_utf8(json).map_err(|e| {
+        let line = json
+            .get(..e.valid_up_to())
+            .map(|b| b.iter().filter(|c| **c == b'\n').count())
+            .unwrap_or(0)
+            + 1;
+        DataError {
+            path: String::new(),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+            column: None,
+            line: Some(line),
+        }
+    })?;
     let cx = Ctx::new(schema);
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(text);
     let result = RootSeed { cx: &cx }
         .deserialize(&mut de)
         .and_then(|s| de.end().map(|()| s));

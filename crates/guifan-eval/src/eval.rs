@@ -103,10 +103,10 @@ fn evaluate_policy(
         }
     }
     let governing = match &policy.governed_by {
-        Some(g) => match frame.eval(g) {
-            Ok(Value::Timestamp(t)) => t,
-            Ok(other) => return policy_error(out, unexpected("timestamp", &other, g.span)),
-            Err(e) => return policy_error(out, e),
+        Some(g) => match frame.eval(g).as_deref() {
+            Ok(Value::Timestamp(t)) => *t,
+            Ok(other) => return policy_error(out, unexpected("timestamp", other, g.span)),
+            Err(e) => return policy_error(out, e.clone()),
         },
         None => now,
     };
@@ -148,7 +148,9 @@ pub(crate) fn constant(e: &Expr) -> Result<Value, EvalError> {
     let epoch = DateTime::from_timestamp(0, 0)
         .map(|t| t.fixed_offset())
         .unwrap_or_default();
-    Frame::new(&[], &[], Tz::UTC, &[], epoch).eval(e)
+    Frame::new(&[], &[], Tz::UTC, &[], epoch)
+        .eval(e)
+        .map(Val::into_owned)
 }
 
 #[cold]
@@ -182,6 +184,35 @@ fn walk<'v>(start: Option<&'v Value>, path: &[u32]) -> &'v Value {
     cur
 }
 
+/// A value produced by evaluation: borrowed from the subject, the program's
+/// constants or a parameter when possible, so that reading a field copies
+/// nothing; owned when computed.
+enum Val<'a> {
+    /// Borrowed for the whole evaluation
+    Ref(&'a Value),
+    /// Computed here
+    Own(Value),
+}
+
+impl Val<'_> {
+    fn into_owned(self) -> Value {
+        match self {
+            Val::Ref(v) => v.clone(),
+            Val::Own(v) => v,
+        }
+    }
+}
+
+impl std::ops::Deref for Val<'_> {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        match self {
+            Val::Ref(v) => v,
+            Val::Own(v) => v,
+        }
+    }
+}
+
 /// The state of evaluating one policy on one subject.
 struct Frame<'a> {
     params: &'a [Param],
@@ -190,7 +221,8 @@ struct Frame<'a> {
     subject: &'a [Value],
     now: DateTime<FixedOffset>,
     let_values: Vec<Option<Value>>,
-    locals: Vec<Value>,
+    /// Bindings of enclosing aggregates, by depth
+    locals: Vec<Val<'a>>,
     held: Vec<Arc<str>>,
 }
 
@@ -226,7 +258,7 @@ impl<'a> Frame<'a> {
                 None => {
                     let mut args = Vec::with_capacity(e.args.len());
                     for (name, expr) in &e.args {
-                        args.push((name.clone(), self.eval(expr)?));
+                        args.push((name.clone(), self.eval(expr)?.into_owned()));
                     }
                     Arc::from(args)
                 }
@@ -246,7 +278,7 @@ impl<'a> Frame<'a> {
                         TemplatePart::Expr(e) => {
                             use std::fmt::Write;
                             let v = self.eval(e)?;
-                            let _ = write!(text, "{v}");
+                            let _ = write!(text, "{}", &*v);
                         }
                     }
                 }
@@ -263,98 +295,108 @@ impl<'a> Frame<'a> {
     }
 
     fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
-        match self.eval(e)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(unexpected("bool", &other, e.span)),
+        match &*self.eval(e)? {
+            Value::Bool(b) => Ok(*b),
+            other => Err(unexpected("bool", other, e.span)),
         }
     }
 
-    fn eval(&mut self, e: &'a Expr) -> Result<Value, EvalError> {
+    /// Reads a local binding, following `path` through its records.
+    fn local(&self, i: u32, path: &[u32]) -> Val<'a> {
+        match self.locals.get(i as usize) {
+            Some(Val::Ref(v)) => Val::Ref(walk(Some(v), path)),
+            Some(Val::Own(v)) => Val::Own(walk(Some(v), path).clone()),
+            None => Val::Ref(&ABSENT),
+        }
+    }
+
+    fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>, EvalError> {
         let span = e.span;
+        let own = |v: Value| Ok(Val::Own(v));
         match &e.kind {
-            ExprKind::Const(v) => Ok(v.clone()),
-            ExprKind::Subject(slot) => Ok(self
-                .subject
-                .get(*slot as usize)
-                .cloned()
-                .unwrap_or(Value::Absent)),
-            ExprKind::Field(base, slot) => match self.eval(base)? {
-                Value::Record(fields) => {
-                    Ok(fields.get(*slot as usize).cloned().unwrap_or(Value::Absent))
-                }
-                Value::Absent => Ok(Value::Absent),
-                other => Err(unexpected("record", &other, span)),
-            },
+            ExprKind::Const(v) => Ok(Val::Ref(v)),
+            ExprKind::Subject(slot) => Ok(Val::Ref(walk(self.subject.get(*slot as usize), &[]))),
             ExprKind::SubjectPath(path) => {
                 let (first, rest) = path
                     .split_first()
                     .map(|(f, r)| (*f, r))
                     .unwrap_or((u32::MAX, &[]));
-                Ok(walk(self.subject.get(first as usize), rest).clone())
+                Ok(Val::Ref(walk(self.subject.get(first as usize), rest)))
             }
-            ExprKind::LocalPath(i, path) => Ok(walk(self.locals.get(*i as usize), path).clone()),
-            ExprKind::Local(i) => Ok(self
-                .locals
-                .get(*i as usize)
-                .cloned()
-                .unwrap_or(Value::Absent)),
-            ExprKind::Param(i) => Ok(self
-                .params
-                .get(*i as usize)
-                .map(|p| p.value.clone())
-                .unwrap_or(Value::Absent)),
+            ExprKind::Field(base, slot) => match self.eval(base)? {
+                Val::Ref(v) => match v {
+                    Value::Record(_) | Value::Absent => Ok(Val::Ref(walk(Some(v), &[*slot]))),
+                    other => Err(unexpected("record", other, span)),
+                },
+                Val::Own(v) => match &v {
+                    Value::Record(_) | Value::Absent => own(walk(Some(&v), &[*slot]).clone()),
+                    other => Err(unexpected("record", other, span)),
+                },
+            },
+            ExprKind::LocalPath(i, path) => Ok(self.local(*i, path)),
+            ExprKind::Local(i) => Ok(self.local(*i, &[])),
+            ExprKind::Param(i) => Ok(Val::Ref(
+                self.params
+                    .get(*i as usize)
+                    .map(|p| &p.value)
+                    .unwrap_or(&ABSENT),
+            )),
             ExprKind::Let(i) => {
                 let i = *i as usize;
                 if let Some(Some(v)) = self.let_values.get(i) {
-                    return Ok(v.clone());
+                    return own(v.clone());
                 }
                 let Some(l) = self.lets.get(i) else {
-                    return Ok(Value::Absent);
+                    return Ok(Val::Ref(&ABSENT));
                 };
-                let v = self.eval(&l.expr)?;
+                let v = self.eval(&l.expr)?.into_owned();
                 if let Some(slot) = self.let_values.get_mut(i) {
                     *slot = Some(v.clone());
                 }
-                Ok(v)
+                own(v)
             }
-            ExprKind::Now => Ok(Value::Timestamp(self.now)),
-            ExprKind::Held => Ok(Value::List(
+            ExprKind::Now => own(Value::Timestamp(self.now)),
+            ExprKind::Held => own(Value::List(
                 self.held.iter().map(|h| Value::Str(h.clone())).collect(),
             )),
-            ExprKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x)?)),
+            ExprKind::Not(x) => own(Value::Bool(!self.eval_bool(x)?)),
             ExprKind::Neg(x) => {
                 let v = self.eval(x)?;
-                ops::negate(v, span)
+                ops::negate(&v, span).map(Val::Own)
             }
-            ExprKind::And(a, b) => Ok(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
-            ExprKind::Or(a, b) => Ok(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
+            ExprKind::And(a, b) => own(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
+            ExprKind::Or(a, b) => own(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
             ExprKind::Cmp(op, a, b) => {
                 let l = self.eval(a)?;
                 let r = self.eval(b)?;
-                ops::compare(*op, &l, &r, span).map(Value::Bool)
+                ops::compare(*op, &l, &r, span).map(|b| Val::Own(Value::Bool(b)))
             }
             ExprKind::Arith(op, a, b) => {
                 let l = self.eval(a)?;
                 let r = self.eval(b)?;
-                ops::arith(*op, l, r, span)
+                ops::arith(*op, &l, &r, span).map(Val::Own)
             }
             ExprKind::In(a, b) => {
                 let needle = self.eval(a)?;
-                match self.eval(b)? {
+                match &*self.eval(b)? {
                     Value::List(items) => {
-                        Ok(Value::Bool(items.iter().any(|i| ops::equal(&needle, i))))
+                        own(Value::Bool(items.iter().any(|i| ops::equal(&needle, i))))
                     }
-                    Value::Absent => Ok(Value::Bool(false)),
-                    other => Err(unexpected("list", &other, span)),
+                    Value::Absent => own(Value::Bool(false)),
+                    other => Err(unexpected("list", other, span)),
                 }
             }
-            ExprKind::Coalesce(a, b) => match self.eval(a)? {
-                Value::Absent => self.eval(b),
-                v => Ok(v),
-            },
+            ExprKind::Coalesce(a, b) => {
+                let v = self.eval(a)?;
+                if matches!(&*v, Value::Absent) {
+                    self.eval(b)
+                } else {
+                    Ok(v)
+                }
+            }
             ExprKind::Presence(x, present) => {
                 let v = self.eval(x)?;
-                Ok(Value::Bool(matches!(v, Value::Absent) != *present))
+                own(Value::Bool(matches!(&*v, Value::Absent) != *present))
             }
             ExprKind::If(c, t, o) => {
                 if self.eval_bool(c)? {
@@ -366,16 +408,16 @@ impl<'a> Frame<'a> {
             ExprKind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
-                    out.push(self.eval(i)?);
+                    out.push(self.eval(i)?.into_owned());
                 }
-                Ok(Value::List(out.into()))
+                own(Value::List(out.into()))
             }
             ExprKind::Index(base, key) => {
                 let b = self.eval(base)?;
                 let k = self.eval(key)?;
-                ops::index(&b, &k, span)
+                ops::index(&b, &k, span).map(Val::Own)
             }
-            ExprKind::Call(builtin, args) => self.call(builtin, args, span),
+            ExprKind::Call(builtin, args) => self.call(builtin, args, span).map(Val::Own),
             ExprKind::Aggregate {
                 op,
                 local,
@@ -383,15 +425,17 @@ impl<'a> Frame<'a> {
                 filter,
                 map,
                 zero,
-            } => self.aggregate(
-                *op,
-                *local,
-                source,
-                filter.as_deref(),
-                map.as_deref(),
-                zero,
-                span,
-            ),
+            } => self
+                .aggregate(
+                    *op,
+                    *local,
+                    source,
+                    filter.as_deref(),
+                    map.as_deref(),
+                    zero,
+                    span,
+                )
+                .map(Val::Own),
             ExprKind::Conditions(q, items) => {
                 let mut any = false;
                 let mut all = true;
@@ -403,7 +447,7 @@ impl<'a> Frame<'a> {
                         all = false;
                     }
                 }
-                Ok(Value::Bool(match q {
+                own(Value::Bool(match q {
                     Quantifier::Any => any,
                     Quantifier::All => all,
                 }))
@@ -425,26 +469,34 @@ impl<'a> Frame<'a> {
         zero: &Value,
         span: Span,
     ) -> Result<Value, EvalError> {
-        let items = match self.eval(source)? {
-            Value::List(items) => items,
-            Value::Absent => Arc::from(Vec::new()),
-            other => return Err(unexpected("list", &other, span)),
-        };
         self.locals.truncate(local as usize);
-        let mut count: i64 = 0;
-        let mut acc: Option<Value> = None;
-        let mut kept: Vec<Value> = Vec::new();
-        for item in items.iter() {
-            self.locals.push(item.clone());
-            let step =
-                self.aggregate_step(op, filter, map, item, span, &mut count, &mut acc, &mut kept);
-            self.locals.pop();
-            match step {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(e),
+        let mut state = AggregateState::default();
+        match self.eval(source)? {
+            // Items of data the evaluation borrows are bound by reference: nothing is copied.
+            Val::Ref(Value::List(items)) => {
+                for item in items.iter() {
+                    self.locals.push(Val::Ref(item));
+                    let step = self.aggregate_step(op, filter, map, item, span, &mut state);
+                    self.locals.pop();
+                    if !step? {
+                        break;
+                    }
+                }
             }
+            Val::Own(Value::List(items)) => {
+                for item in items.iter() {
+                    self.locals.push(Val::Own(item.clone()));
+                    let step = self.aggregate_step(op, filter, map, item, span, &mut state);
+                    self.locals.pop();
+                    if !step? {
+                        break;
+                    }
+                }
+            }
+            Val::Ref(Value::Absent) | Val::Own(Value::Absent) => {}
+            other => return Err(unexpected("list", &other, span)),
         }
+        let AggregateState { count, acc, kept } = state;
         Ok(match op {
             Aggregate::Any => Value::Bool(acc.is_some()),
             Aggregate::All => Value::Bool(acc.is_none()),
@@ -456,7 +508,6 @@ impl<'a> Frame<'a> {
     }
 
     /// One item of an aggregate; `Ok(false)` stops early (`any` found one, `all` found a counterexample).
-    #[allow(clippy::too_many_arguments, reason = "the aggregate's running state")]
     fn aggregate_step(
         &mut self,
         op: Aggregate,
@@ -464,9 +515,7 @@ impl<'a> Frame<'a> {
         map: Option<&'a Expr>,
         item: &Value,
         span: Span,
-        count: &mut i64,
-        acc: &mut Option<Value>,
-        kept: &mut Vec<Value>,
+        state: &mut AggregateState,
     ) -> Result<bool, EvalError> {
         let selected = match filter {
             Some(f) => self.eval_bool(f)?,
@@ -483,7 +532,7 @@ impl<'a> Frame<'a> {
                 };
                 match (op, pred) {
                     (Aggregate::Any, Some(true)) | (Aggregate::All, Some(false)) => {
-                        *acc = Some(Value::Bool(op == Aggregate::Any));
+                        state.acc = Some(Value::Bool(op == Aggregate::Any));
                         Ok(false)
                     }
                     _ => Ok(true),
@@ -491,46 +540,48 @@ impl<'a> Frame<'a> {
             }
             _ if !selected => Ok(true),
             Aggregate::Count => {
-                *count = count
+                state.count = state
+                    .count
                     .checked_add(1)
                     .ok_or(EvalError::new(EvalErrorKind::Overflow, span))?;
                 Ok(true)
             }
             Aggregate::Filter => {
-                kept.push(item.clone());
+                state.kept.push(item.clone());
                 Ok(true)
             }
             _ => {
                 let v = match map {
                     Some(m) => self.eval(m)?,
-                    None => item.clone(),
+                    None => Val::Ref(&ABSENT),
                 };
+                let v: &Value = if map.is_some() { &v } else { item };
                 match op {
                     Aggregate::Sum => {
-                        *acc = Some(match acc.take() {
-                            Some(a) => ops::arith(crate::ir::ArithOp::Add, a, v, span)?,
-                            None => v,
+                        state.acc = Some(match state.acc.take() {
+                            Some(a) => ops::arith(crate::ir::ArithOp::Add, &a, v, span)?,
+                            None => v.clone(),
                         });
                     }
                     Aggregate::Min | Aggregate::Max => {
-                        let replace = match acc {
+                        let replace = match &state.acc {
                             Some(a) => {
-                                let o = ops::order(&v, a, span)?;
+                                let o = ops::order(v, a, span)?;
                                 (op == Aggregate::Min && o.is_lt())
                                     || (op == Aggregate::Max && o.is_gt())
                             }
                             None => true,
                         };
                         if replace {
-                            *acc = Some(v);
+                            state.acc = Some(v.clone());
                         }
                     }
                     Aggregate::Distinct => {
-                        if !kept.iter().any(|k| ops::equal(k, &v)) {
-                            kept.push(v);
+                        if !state.kept.iter().any(|k| ops::equal(k, v)) {
+                            state.kept.push(v.clone());
                         }
                     }
-                    _ => kept.push(v),
+                    _ => state.kept.push(v.clone()),
                 }
                 Ok(true)
             }
@@ -543,7 +594,7 @@ impl<'a> Frame<'a> {
         args: &'a [Expr],
         span: Span,
     ) -> Result<Value, EvalError> {
-        let mut values = Vec::with_capacity(args.len());
+        let mut values: Vec<Val<'a>> = Vec::with_capacity(args.len());
         for a in args {
             values.push(self.eval(a)?);
         }
@@ -556,7 +607,7 @@ impl<'a> Frame<'a> {
             }
         };
         let str_arg = |i: usize| -> Result<&str, EvalError> {
-            match values.get(i) {
+            match values.get(i).map(|v| &**v) {
                 Some(Value::Str(s)) => Ok(s),
                 Some(other) => Err(unexpected("string", other, span)),
                 None => Err(EvalError::new(
@@ -568,26 +619,26 @@ impl<'a> Frame<'a> {
                 )),
             }
         };
-        let first = values.first().cloned().unwrap_or(Value::Absent);
+        let first: &Value = values.first().map(|v| &**v).unwrap_or(&ABSENT);
         Ok(match builtin {
-            Builtin::Date => Value::Date(local_date(&first)?),
+            Builtin::Date => Value::Date(local_date(first)?),
             Builtin::Month => {
-                let d = local_date(&first)?;
+                let d = local_date(first)?;
                 Value::Date(
                     d.with_day(1)
                         .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?,
                 )
             }
-            Builtin::Year => Value::Int(i64::from(local_date(&first)?.year())),
-            Builtin::Weekday => Value::Int(i64::from(
-                local_date(&first)?.weekday().number_from_monday(),
-            )),
-            Builtin::TimeOfDay => match &first {
+            Builtin::Year => Value::Int(i64::from(local_date(first)?.year())),
+            Builtin::Weekday => {
+                Value::Int(i64::from(local_date(first)?.weekday().number_from_monday()))
+            }
+            Builtin::TimeOfDay => match first {
                 Value::Timestamp(t) => Value::Time(t.with_timezone(&zone).time()),
                 other => return Err(unexpected("timestamp", other, span)),
             },
             Builtin::StartOfDay => {
-                let d = local_date(&first)?;
+                let d = local_date(first)?;
                 let midnight = d
                     .and_hms_opt(0, 0, 0)
                     .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
@@ -599,7 +650,7 @@ impl<'a> Frame<'a> {
             }
             Builtin::StartsWith => Value::Bool(str_arg(0)?.starts_with(str_arg(1)?)),
             Builtin::EndsWith => Value::Bool(str_arg(0)?.ends_with(str_arg(1)?)),
-            Builtin::Contains => match (&first, values.get(1)) {
+            Builtin::Contains => match (first, values.get(1)) {
                 (Value::List(items), Some(x)) => {
                     Value::Bool(items.iter().any(|i| ops::equal(i, x)))
                 }
@@ -609,7 +660,7 @@ impl<'a> Frame<'a> {
             Builtin::Upper => Value::str(&str_arg(0)?.to_uppercase()),
             Builtin::Trim => Value::str(str_arg(0)?.trim()),
             Builtin::Words => Value::Int(str_arg(0)?.split_whitespace().count() as i64),
-            Builtin::Len => match &first {
+            Builtin::Len => match first {
                 Value::List(items) => Value::Int(items.len() as i64),
                 Value::Map(entries) => Value::Int(entries.len() as i64),
                 Value::Str(s) => Value::Int(s.chars().count() as i64),
@@ -617,12 +668,13 @@ impl<'a> Frame<'a> {
             },
             Builtin::Abs => ops::abs(first, span)?,
             Builtin::Max | Builtin::Min => {
-                let mut best: Option<Value> = None;
-                for v in values {
+                let mut best: Option<&Value> = None;
+                for v in &values {
+                    let v: &Value = v;
                     best = Some(match best {
                         None => v,
                         Some(b) => {
-                            let o = ops::order(&v, &b, span)?;
+                            let o = ops::order(v, b, span)?;
                             let take = if matches!(builtin, Builtin::Max) {
                                 o.is_gt()
                             } else {
@@ -636,9 +688,17 @@ impl<'a> Frame<'a> {
                         }
                     });
                 }
-                best.unwrap_or(Value::Absent)
+                best.cloned().unwrap_or(Value::Absent)
             }
             Builtin::Matches(re) => Value::Bool(re.is_match(str_arg(0)?)),
         })
     }
+}
+
+/// The running state of an aggregate.
+#[derive(Default)]
+struct AggregateState {
+    count: i64,
+    acc: Option<Value>,
+    kept: Vec<Value>,
 }

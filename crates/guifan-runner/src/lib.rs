@@ -17,6 +17,7 @@
 //! records ─[`run`]→ decision records (in input order) + [`Summary`].
 
 pub mod data;
+mod json_cache;
 mod load;
 mod params;
 pub mod render;
@@ -25,6 +26,7 @@ mod sources;
 pub mod testing;
 mod toml_json;
 
+pub use json_cache::JsonCache;
 pub use load::{load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, RULE_EXTENSIONS};
 pub use params::{apply_params, apply_params_file};
 pub use render::OutputFormat;

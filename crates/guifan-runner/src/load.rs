@@ -7,6 +7,7 @@ use guifan_eval::{CheckError, Program};
 use guifan_syntax::{ParseError, SourceId, Span};
 use thiserror::Error;
 
+use crate::json_cache::JsonCache;
 use crate::sources::SourceMap;
 
 /// File extensions read from a rule directory.
@@ -81,6 +82,27 @@ pub struct RuleSet {
     pub program: Arc<Program>,
     /// The files it came from
     pub sources: SourceMap,
+    /// Pre-escaped JSON of the program's strings, for writing decisions
+    pub json: Arc<JsonCache>,
+}
+
+impl RuleSet {
+    fn new(program: Program, sources: SourceMap) -> Self {
+        let json = Arc::new(JsonCache::new(&program));
+        RuleSet {
+            program: Arc::new(program),
+            sources,
+            json,
+        }
+    }
+
+    /// Gives the program new parameter values (see `Program::set_param`).
+    pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), String> {
+        let program = Arc::get_mut(&mut self.program)
+            .ok_or("the rule set is already shared; set parameters before use")?;
+        // Parameters are never folded into constants, so the JSON cache stays valid.
+        program.set_param(policy, name, json)
+    }
 }
 
 /// Finds every rule file under `dir` (or `dir` itself, if it is a file), sorted by path.
@@ -149,10 +171,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
         return Err(LoadError::Invalid { sources, problems });
     }
     match guifan_eval::check(&files) {
-        Ok(program) => Ok(RuleSet {
-            program: Arc::new(program),
-            sources,
-        }),
+        Ok(program) => Ok(RuleSet::new(program, sources)),
         Err(errors) => Err(LoadError::Invalid {
             sources,
             problems: errors.into_iter().map(Problem::Check).collect(),

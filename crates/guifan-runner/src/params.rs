@@ -6,11 +6,9 @@
 //! min_withdrawal = "200.00"
 //! ```
 
-use std::path::Path;
-use std::sync::Arc;
-
 use crate::load::RuleSet;
 use crate::toml_json;
+use std::path::Path;
 
 /// Applies every override in the file; the first bad one is reported and nothing after it applied.
 pub fn apply_params_file(rules: &mut RuleSet, path: &Path) -> Result<usize, String> {
@@ -23,8 +21,6 @@ pub fn apply_params_file(rules: &mut RuleSet, path: &Path) -> Result<usize, Stri
 pub fn apply_params(rules: &mut RuleSet, text: &str) -> Result<usize, String> {
     let doc = toml_edit::ImDocument::parse(text)
         .map_err(|e| format!("not valid TOML: {}", e.message()))?;
-    let program = Arc::get_mut(&mut rules.program)
-        .ok_or("the rule set is already shared; apply parameters before use")?;
     let mut count = 0;
     for (policy, item) in doc.as_table().iter() {
         let Some(table) = item.as_table_like() else {
@@ -34,7 +30,7 @@ pub fn apply_params(rules: &mut RuleSet, text: &str) -> Result<usize, String> {
         };
         for (name, value) in table.iter() {
             let json = toml_json::item_to_json(value, text)?;
-            program.set_param(policy, name, &json)?;
+            rules.set_param(policy, name, &json)?;
             count += 1;
         }
     }

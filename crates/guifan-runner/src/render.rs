@@ -1,10 +1,13 @@
 //! Rendering: decision records (JSON Lines, JSON, table) and rule-file diagnostics.
 
+use std::sync::Arc;
+
 use guifan_eval::{Decision, Effect, Outcome, Value};
 use miette::{GraphicalReportHandler, GraphicalTheme, Report};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
+use crate::json_cache::JsonCache;
 use crate::load::Problem;
 use crate::sources::SourceMap;
 
@@ -29,6 +32,20 @@ pub struct SubjectRecord<'a> {
     pub outcome: &'a Outcome,
     /// Where rule errors point
     pub sources: &'a SourceMap,
+    /// Pre-escaped strings of the rule set
+    pub json: &'a JsonCache,
+}
+
+/// A shared string, written from its pre-escaped JSON when the rule set has it.
+struct Text<'a>(&'a Arc<str>, &'a JsonCache);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.1.get(self.0) {
+            Some(raw) => raw.serialize(s),
+            None => s.serialize_str(self.0),
+        }
+    }
 }
 
 impl Serialize for SubjectRecord<'_> {
@@ -37,7 +54,7 @@ impl Serialize for SubjectRecord<'_> {
         let mut map = s.serialize_map(Some(if with_errors { 4 } else { 3 }))?;
         map.serialize_entry("subject", self.id)?;
         map.serialize_entry("kind", self.kind)?;
-        map.serialize_entry("decisions", &Decisions(&self.outcome.decisions))?;
+        map.serialize_entry("decisions", &Decisions(&self.outcome.decisions, self.json))?;
         if with_errors {
             let errors: Vec<RuleErrorOut<'_>> = self
                 .outcome
@@ -77,46 +94,60 @@ struct RuleErrorOut<'a> {
     column: usize,
 }
 
-struct Decisions<'a>(&'a [Decision]);
+struct Decisions<'a>(&'a [Decision], &'a JsonCache);
 
 impl Serialize for Decisions<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for d in self.0 {
-            seq.serialize_element(&DecisionOut(d))?;
+            seq.serialize_element(&DecisionOut(d, self.1))?;
         }
         seq.end()
     }
 }
 
-struct DecisionOut<'a>(&'a Decision);
+struct DecisionOut<'a>(&'a Decision, &'a JsonCache);
 
 impl Serialize for DecisionOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let d = self.0;
+        let (d, json) = (self.0, self.1);
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("rule", &*d.rule)?;
+        map.serialize_entry("rule", &Text(&d.rule, json))?;
         if let Some(v) = &d.version {
-            map.serialize_entry("version", &**v)?;
+            map.serialize_entry("version", &Text(v, json))?;
         }
-        let effects: Vec<EffectOut<'_>> = d.effects.iter().map(EffectOut).collect();
-        map.serialize_entry("effects", &effects)?;
+        map.serialize_entry("effects", &Effects(&d.effects, json))?;
         if let Some(m) = &d.message {
-            map.serialize_entry("message", &**m)?;
+            map.serialize_entry("message", &Text(m, json))?;
         }
         map.end()
     }
 }
 
-struct EffectOut<'a>(&'a Effect);
+struct Effects<'a>(&'a [Effect], &'a JsonCache);
+
+impl Serialize for Effects<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for e in self.0 {
+            seq.serialize_element(&EffectOut(e, self.1))?;
+        }
+        seq.end()
+    }
+}
+
+struct EffectOut<'a>(&'a Effect, &'a JsonCache);
 
 impl Serialize for EffectOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (e, json) = (self.0, self.1);
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("kind", &*self.0.kind)?;
-        for (name, value) in self.0.args.iter() {
-            if !matches!(value, Value::Absent) {
-                map.serialize_entry(&**name, &JsonValue(value))?;
+        map.serialize_entry("kind", &Text(&e.kind, json))?;
+        for (name, value) in e.args.iter() {
+            match value {
+                Value::Absent => {}
+                Value::Str(text) => map.serialize_entry(&**name, &Text(text, json))?,
+                other => map.serialize_entry(&**name, &JsonValue(other))?,
             }
         }
         map.end()

@@ -223,6 +223,7 @@ fn judge_chunk(
             kind,
             outcome: &outcome,
             sources: &rules.sources,
+            json: &rules.json,
         };
         match format {
             OutputFormat::Jsonl => render::jsonl_line(&view, &mut out.bytes),

@@ -86,7 +86,7 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value, span: Span) -> Result<boo
 }
 
 /// `-x`.
-pub(crate) fn negate(v: Value, span: Span) -> Result<Value, EvalError> {
+pub(crate) fn negate(v: &Value, span: Span) -> Result<Value, EvalError> {
     Ok(match v {
         Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| overflow(span))?),
         Value::Decimal(d) => Value::Decimal(-d),
@@ -98,12 +98,12 @@ pub(crate) fn negate(v: Value, span: Span) -> Result<Value, EvalError> {
         Value::Duration(d) if !d.is_permanent() => {
             Value::Duration(Duration(d.0.checked_neg().ok_or_else(|| overflow(span))?))
         }
-        other => return Err(unexpected("a number", &other, span)),
+        other => return Err(unexpected("a number", other, span)),
     })
 }
 
 /// `abs(x)`.
-pub(crate) fn abs(v: Value, span: Span) -> Result<Value, EvalError> {
+pub(crate) fn abs(v: &Value, span: Span) -> Result<Value, EvalError> {
     Ok(match v {
         Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| overflow(span))?),
         Value::Decimal(d) => Value::Decimal(d.abs()),
@@ -115,7 +115,7 @@ pub(crate) fn abs(v: Value, span: Span) -> Result<Value, EvalError> {
         Value::Duration(d) => {
             Value::Duration(Duration(d.0.checked_abs().ok_or_else(|| overflow(span))?))
         }
-        other => return Err(unexpected("a number", &other, span)),
+        other => return Err(unexpected("a number", other, span)),
     })
 }
 
@@ -150,18 +150,15 @@ fn seconds(d: Duration, span: Span) -> Result<TimeDelta, EvalError> {
 }
 
 /// `a <op> b`, checked: overflow, division by zero and currency mismatch are errors.
-pub(crate) fn arith(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value, EvalError> {
+pub(crate) fn arith(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Value, EvalError> {
     use Value::*;
     let out_of_range = || err(EvalErrorKind::TimeOutOfRange, span);
-    Ok(match (op, &a, &b) {
+    Ok(match (op, a, b) {
         (ArithOp::Add, Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(|| overflow(span))?),
         (ArithOp::Sub, Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(|| overflow(span))?),
         (ArithOp::Mul, Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(|| overflow(span))?),
         (_, Int(_) | Decimal(_), Int(_) | Decimal(_)) => {
-            let (x, y) = (
-                number(&a).unwrap_or_default(),
-                number(&b).unwrap_or_default(),
-            );
+            let (x, y) = (number(a).unwrap_or_default(), number(b).unwrap_or_default());
             Decimal(decimal_op(op, x, y, span)?)
         }
         (ArithOp::Add | ArithOp::Sub, Money(x), Money(y)) => {
@@ -176,7 +173,7 @@ pub(crate) fn arith(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value
             Decimal(decimal_op(op, x.amount, y.amount, span)?)
         }
         (ArithOp::Mul | ArithOp::Div, Money(m), Int(_) | Decimal(_) | Percent(_)) => {
-            let factor = match &b {
+            let factor = match b {
                 Percent(p) => *p,
                 other => number(other).unwrap_or_default(),
             };
@@ -190,10 +187,10 @@ pub(crate) fn arith(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value
             Percent(decimal_op(op, *x, *y, span)?)
         }
         (ArithOp::Mul, Percent(p), Int(_) | Decimal(_)) => {
-            Decimal(decimal_op(op, *p, number(&b).unwrap_or_default(), span)?)
+            Decimal(decimal_op(op, *p, number(b).unwrap_or_default(), span)?)
         }
         (ArithOp::Mul, Int(_) | Decimal(_), Percent(p)) => {
-            Decimal(decimal_op(op, number(&a).unwrap_or_default(), *p, span)?)
+            Decimal(decimal_op(op, number(a).unwrap_or_default(), *p, span)?)
         }
         (ArithOp::Add, Timestamp(t), Duration(d)) | (ArithOp::Add, Duration(d), Timestamp(t)) => {
             Timestamp(
@@ -250,7 +247,7 @@ pub(crate) fn arith(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value
             Decimal(decimal_op(op, x.0.into(), y.0.into(), span)?)
         }
         (ArithOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
-        _ => return Err(unexpected("operands of matching kinds", &a, span)),
+        _ => return Err(unexpected("operands of matching kinds", a, span)),
     })
 }
 
@@ -289,12 +286,18 @@ mod tests {
 
     #[test]
     fn money_is_exact() {
-        let sum = arith(ArithOp::Add, money("0.10"), money("0.20"), Span::default()).unwrap();
+        let sum = arith(
+            ArithOp::Add,
+            &money("0.10"),
+            &money("0.20"),
+            Span::default(),
+        )
+        .unwrap();
         assert!(equal(&sum, &money("0.3")));
         let half = arith(
             ArithOp::Mul,
-            money("8800.00"),
-            Value::Percent("0.5".parse().unwrap()),
+            &money("8800.00"),
+            &Value::Percent("0.5".parse().unwrap()),
             Span::default(),
         )
         .unwrap();
@@ -304,12 +307,12 @@ mod tests {
     #[test]
     fn overflow_is_an_error_not_a_panic() {
         let big = Value::Decimal(Decimal::MAX);
-        let e = arith(ArithOp::Add, big.clone(), big, Span::default()).unwrap_err();
+        let e = arith(ArithOp::Add, &big, &big, Span::default()).unwrap_err();
         assert_eq!(e.kind, EvalErrorKind::Overflow);
         let e = arith(
             ArithOp::Mul,
-            Value::Int(i64::MAX),
-            Value::Int(2),
+            &Value::Int(i64::MAX),
+            &Value::Int(2),
             Span::default(),
         )
         .unwrap_err();
@@ -318,7 +321,13 @@ mod tests {
 
     #[test]
     fn division_by_zero_is_an_error() {
-        let e = arith(ArithOp::Div, Value::Int(1), Value::Int(0), Span::default()).unwrap_err();
+        let e = arith(
+            ArithOp::Div,
+            &Value::Int(1),
+            &Value::Int(0),
+            Span::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, EvalErrorKind::DivisionByZero);
     }
 
