@@ -211,3 +211,26 @@ fn the_program_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Program>();
 }
+
+#[test]
+fn windows_include_and_exclude_their_bounds() {
+    let body = r#"
+        rule open_closed { when listings_online within (100, 101] then violation(code: "a") }
+        rule closed_open { when listings_online within [101, 102) then violation(code: "b") }
+        rule excluded { when listings_online within (101, 200] then violation(code: "c") }
+        rule month { when any(w in withdrawals where w.at within [2023-03-01T00:00+08:00, now]) then violation(code: "d") }
+    "#;
+    assert_eq!(
+        fired(body, RECORD),
+        ["t.p.open_closed", "t.p.closed_open", "t.p.month"]
+    );
+    assert_eq!(
+        codes(&wrap(
+            "rule r { when listings_online within (1 CNY, now] then violation(code: \"x\") }"
+        )),
+        [
+            "guifan::check::invalid_operands",
+            "guifan::check::invalid_operands"
+        ]
+    );
+}

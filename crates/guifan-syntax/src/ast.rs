@@ -313,6 +313,19 @@ pub enum ExprKind {
         /// `is present` rather than `is absent`
         present: bool,
     },
+    /// `t within (now - 30d, now]`: `(`/`)` exclude a bound, `[`/`]` include it
+    Within {
+        /// The tested value
+        expr: Box<Expr>,
+        /// Lower bound
+        low: Box<Expr>,
+        /// Whether the lower bound is included (`[`)
+        low_included: bool,
+        /// Upper bound
+        high: Box<Expr>,
+        /// Whether the upper bound is included (`]`)
+        high_included: bool,
+    },
     /// `if c then a else b`
     If {
         /// Condition

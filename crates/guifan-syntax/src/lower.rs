@@ -45,7 +45,8 @@ fn pratt() -> &'static PrattParser<Rule> {
             .op(Op::postfix(Rule::field_access)
                 | Op::postfix(Rule::index_access)
                 | Op::postfix(Rule::is_present)
-                | Op::postfix(Rule::is_absent))
+                | Op::postfix(Rule::is_absent)
+                | Op::postfix(Rule::within))
     })
 }
 
@@ -604,6 +605,20 @@ impl<'s> Lower<'s> {
                         expr: Box::new(lhs),
                         present: true,
                     },
+                    Rule::within => {
+                        let mut i = self.children(op);
+                        let open = self.next(&mut i, span, "`(` or `[`")?;
+                        let low = self.expr(self.next(&mut i, span, "lower bound")?)?;
+                        let high = self.expr(self.next(&mut i, span, "upper bound")?)?;
+                        let close = self.next(&mut i, span, "`)` or `]`")?;
+                        ExprKind::Within {
+                            expr: Box::new(lhs),
+                            low: Box::new(low),
+                            low_included: open.as_str() == "[",
+                            high: Box::new(high),
+                            high_included: close.as_str() == "]",
+                        }
+                    }
                     _ => ExprKind::Presence {
                         expr: Box::new(lhs),
                         present: false,
@@ -894,6 +909,13 @@ fn shift_in_place(e: &mut Expr, by: usize) {
             shift_in_place(b, by);
         }
         ExprKind::Unary(_, a) | ExprKind::Presence { expr: a, .. } => shift_in_place(a, by),
+        ExprKind::Within {
+            expr, low, high, ..
+        } => {
+            shift_in_place(expr, by);
+            shift_in_place(low, by);
+            shift_in_place(high, by);
+        }
         ExprKind::If {
             cond,
             then,

@@ -152,6 +152,34 @@ impl Cx<'_> {
                 }
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
+            ExprKind::Within {
+                expr,
+                low,
+                low_included,
+                high,
+                high_included,
+            } => {
+                // `x within (a, b]` is `a < x and x <= b`, with `x` computed once per use.
+                let (x, xt) = self.expr(expr);
+                let xt = self.present(expr, xt);
+                let (lo, lt) = self.expr(low);
+                let lt = self.present(low, lt);
+                let (hi, ht) = self.expr(high);
+                let ht = self.present(high, ht);
+                self.comparable(BinaryOp::Lt, &lt, &xt, true, low.span.to(expr.span));
+                self.comparable(BinaryOp::Lt, &xt, &ht, true, expr.span.to(high.span));
+                let low_op = if *low_included { CmpOp::Le } else { CmpOp::Lt };
+                let high_op = if *high_included { CmpOp::Le } else { CmpOp::Lt };
+                let above = ir(
+                    ir::ExprKind::Cmp(low_op, Box::new(lo), Box::new(x.clone())),
+                    span,
+                );
+                let below = ir(ir::ExprKind::Cmp(high_op, Box::new(x), Box::new(hi)), span);
+                (
+                    ir(ir::ExprKind::And(Box::new(above), Box::new(below)), span),
+                    Type::Bool,
+                )
+            }
             ExprKind::Presence { expr, present } => {
                 let (x, _) = self.expr(expr);
                 (
