@@ -81,3 +81,18 @@ fn a_value_outside_a_fixed_set() {
     let src = format!("{HEADER}  rule personal {{\n    when store_type == \"persnal\"\n    then restrict(target: \"listings\")\n  }}\n}}\n");
     insta::assert_snapshot!(diagnose(&src));
 }
+
+#[test]
+fn syntax_errors_explain_common_mistakes() {
+    let unclosed = format!(
+        "{HEADER}  rule listing_cap {{\n    when listings_online > 100\n    then end_trial\n  }}\n"
+    );
+    let single_equals = format!("{HEADER}  rule listing_cap {{\n    when listings_online = 100\n    then end_trial\n  }}\n}}\n");
+    let misspelt = "policy demo.trial {\n  subjct merchant\n  zone Asia/Shanghai\n}\n".to_string();
+    let report = [unclosed, single_equals, misspelt]
+        .iter()
+        .map(|src| diagnose(src))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(report);
+}

@@ -138,6 +138,11 @@ impl<'s> Lower<'s> {
         } else {
             (format!("found `{token}`"), token.len())
         };
+        let positives: &[Rule] = match &err.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
+            pest::error::ErrorVariant::CustomError { .. } => &[],
+        };
+        let help = mistake_help(positives, &token, rest.is_empty()).or(help);
         ParseError::Syntax {
             source_id: self.source,
             span: Span::new(pos, pos + len),
@@ -760,6 +765,63 @@ fn set_once<T>(slot: &mut Option<T>, value: T) -> bool {
         *slot = Some(value);
     }
     seen
+}
+
+/// Words that start policy entries and declarations, for "did you mean".
+const ENTRY_WORDS: [&str; 14] = [
+    "title",
+    "source",
+    "subject",
+    "zone",
+    "currency",
+    "effective",
+    "governed",
+    "param",
+    "let",
+    "rule",
+    "kind",
+    "record",
+    "effect",
+    "platform",
+];
+
+/// Advice for the mistakes authors make most: a missing `}`, `=` for `==`, a misspelt keyword.
+fn mistake_help(positives: &[Rule], token: &str, at_end: bool) -> Option<String> {
+    if at_end {
+        return Some("a `{` opened above is not closed: add the missing `}`".into());
+    }
+    if token.starts_with('=') && !token.starts_with("==") {
+        return Some("to compare, write `==`".into());
+    }
+    if positives.contains(&Rule::named_arg) || positives == [Rule::member] {
+        return Some("effect arguments are written `name: value`, separated by commas".into());
+    }
+    let word: String = token
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let expects_entry = positives.iter().any(|r| {
+        matches!(
+            r,
+            Rule::title_decl
+                | Rule::subject_decl
+                | Rule::rule_decl
+                | Rule::kind_decl
+                | Rule::policy_decl
+        )
+    });
+    if expects_entry && !word.is_empty() {
+        let limit = (word.len() / 3).max(1);
+        let close = ENTRY_WORDS
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(&word, k), *k))
+            .filter(|(d, _)| *d <= limit)
+            .min();
+        if let Some((_, k)) = close {
+            return Some(format!("did you mean `{k}`?"));
+        }
+    }
+    None
 }
 
 /// Turns pest's list of expected rules into words, and recognises common mistakes.
