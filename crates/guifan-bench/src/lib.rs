@@ -23,7 +23,11 @@ fn timestamp(rng: &mut StdRng, month: u32) -> String {
 
 /// One Douyin trial merchant as a JSON line (no newline).
 pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
-    let store = ["personal", "individual", "enterprise"][rng.gen_range(0..3)];
+    let store = match rng.gen_range(0..3) {
+        0 => "personal",
+        1 => "individual",
+        _ => "enterprise",
+    };
     let active = rng.gen_bool(0.9);
     let ended = if active {
         "null".to_string()
