@@ -1,0 +1,102 @@
+//! The examples in the documentation parse, and full policies in it check
+//! against the bundled schema: the docs cannot drift from the language.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use guifan_syntax::{parse, parse_expr, SourceId};
+
+/// Code blocks fenced with ```` ``` ```` and no language, with the line they start at.
+fn blocks(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    // (first line, language, body) of the block being read
+    let mut current: Option<(usize, String, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let fence = line.trim_start().strip_prefix("```");
+        match (&mut current, fence) {
+            (None, Some(lang)) => current = Some((i + 2, lang.trim().to_string(), String::new())),
+            (Some(_), Some(_)) => {
+                if let Some((start, lang, body)) = current.take() {
+                    if lang.is_empty() {
+                        out.push((start, body));
+                    }
+                }
+            }
+            (Some((_, _, body)), None) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+fn is_file(block: &str) -> bool {
+    let first = block
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .unwrap_or("");
+    ["policy ", "kind ", "record ", "effect ", "platform "]
+        .iter()
+        .any(|k| first.starts_with(k))
+}
+
+#[test]
+fn language_reference_examples_parse() {
+    for doc in ["docs/language.md", "docs/tutorial.md", "README.md"] {
+        let text = std::fs::read_to_string(common::root().join(doc)).unwrap();
+        let mut checked = 0;
+        for (line, block) in blocks(&text) {
+            if block.contains("...") {
+                continue; // an elided sketch, not a whole example
+            }
+            if is_file(&block) {
+                if let Err(e) = parse(SourceId(0), &block) {
+                    panic!("{doc}:{line}: example does not parse: {e:?}\n{block}");
+                }
+                checked += 1;
+            } else if block.lines().count() == 1
+                && !block.starts_with("cargo")
+                && !block.contains("guifan")
+            {
+                // A one-line expression example.
+                if parse_expr(SourceId(0), block.trim()).is_ok() {
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > 0 || doc == "README.md",
+            "{doc}: no example checked"
+        );
+    }
+}
+
+#[test]
+fn expression_examples_in_the_reference_parse() {
+    let text = std::fs::read_to_string(common::root().join("docs/language.md")).unwrap();
+    let start = text.find("### Collections").unwrap();
+    let (line, block) = blocks(&text[start..]).into_iter().next().unwrap();
+    for expr in block.lines() {
+        let expr = expr.split("//").next().unwrap().trim();
+        if expr.is_empty() {
+            continue;
+        }
+        for part in expr.split("    ").map(str::trim).filter(|p| !p.is_empty()) {
+            assert!(
+                parse_expr(SourceId(0), part).is_ok(),
+                "language.md (collections, near line {line}): `{part}` does not parse"
+            );
+        }
+    }
+}
