@@ -224,7 +224,7 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
         for item in &file.items {
             if let Item::Record(decl) = item {
                 if let Some(id) = b.named_records.get(&decl.name.name).copied() {
-                    b.fill_record(file.source, id, &decl.fields, &decl.name.name);
+                    b.fill_record(file.source, id, &decl.fields, &decl.name.name, None);
                 }
             }
         }
@@ -410,7 +410,7 @@ impl Builder<'_> {
             })
             .cloned()
             .collect();
-        self.fill_record(source, record, &fields, &decl.name.name);
+        self.fill_record(source, record, &fields, &decl.name.name, None);
         for variant in &decl.variants {
             let Some(slot) = self
                 .schema
@@ -427,23 +427,8 @@ impl Builder<'_> {
                 );
                 continue;
             };
-            for f in &variant.fields {
-                let exists = self
-                    .schema
-                    .record(record)
-                    .and_then(|r| r.slot(&f.name.name))
-                    .is_some();
-                if exists {
-                    self.error(source, f.name.span, duplicate("field", &f.name.name));
-                    continue;
-                }
-                let mut def = self.field(source, f, &decl.name.name);
-                if !def.optional {
-                    def.optional = true;
-                    def.required_when = Some((slot, variant.value.node.clone()));
-                }
-                self.push_field(record, def);
-            }
+            let when = (slot, variant.value.node.as_str());
+            self.fill_record(source, record, &variant.fields, &decl.name.name, Some(when));
         }
         let (currency_slot, platform_slot) = match self.schema.record(record) {
             Some(r) => (r.slot("currency"), r.slot("platform")),
@@ -460,12 +445,15 @@ impl Builder<'_> {
         });
     }
 
+    /// Adds fields to a layout; with `required_when`, they are required only
+    /// when the field in that slot has that value (a kind's `when` block).
     fn fill_record(
         &mut self,
         source: SourceId,
         record: RecordId,
         fields: &[FieldDecl],
         path: &str,
+        required_when: Option<(usize, &str)>,
     ) {
         for f in fields {
             let exists = self
@@ -477,7 +465,11 @@ impl Builder<'_> {
                 self.error(source, f.name.span, duplicate("field", &f.name.name));
                 continue;
             }
-            let def = self.field(source, f, path);
+            let mut def = self.field(source, f, path);
+            if let (Some((slot, value)), false) = (required_when, def.optional) {
+                def.optional = true;
+                def.required_when = Some((slot, value.to_string()));
+            }
             self.push_field(record, def);
         }
     }
@@ -549,7 +541,7 @@ impl Builder<'_> {
             }
             TypeExprKind::Record(fields) => {
                 let id = self.new_record(path);
-                self.fill_record(source, id, fields, path);
+                self.fill_record(source, id, fields, path, None);
                 Type::Record(id)
             }
         }

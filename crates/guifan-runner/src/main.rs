@@ -41,35 +41,7 @@ enum Command {
         params: Option<PathBuf>,
     },
     /// Evaluate the rules against data and write one decision record per subject
-    Run {
-        /// The rule directory
-        #[arg(long, default_value = "rules")]
-        rules: PathBuf,
-        /// The data: a .jsonl, .json or .toml file, or `-` for standard input
-        #[arg(long)]
-        data: String,
-        /// Evaluation time, RFC 3339 (`2023-04-20T12:00:00+08:00`); the wall clock when left out
-        #[arg(long)]
-        at: Option<String>,
-        /// Output format
-        #[arg(long, value_enum, default_value = "jsonl")]
-        format: OutputFormat,
-        /// Write decisions to this file (whole or not at all) instead of standard output
-        #[arg(long)]
-        output: Option<PathBuf>,
-        /// Data format, when the file's extension does not tell
-        #[arg(long, value_enum)]
-        input_format: Option<InputFormat>,
-        /// Parameter overrides (TOML, one table per policy)
-        #[arg(long)]
-        params: Option<PathBuf>,
-        /// Worker threads (default: one per core)
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// No summary on standard error
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Run(RunArgs),
     /// Run the `*.test.toml` files beside the policies
     Test {
         /// The rule directory holding policies and their tests
@@ -94,27 +66,7 @@ fn main() -> ExitCode {
             format,
             params,
         } => check(&dir, format, params.as_deref()),
-        Command::Run {
-            rules,
-            data,
-            at,
-            format,
-            output,
-            input_format,
-            params,
-            jobs,
-            quiet,
-        } => run(RunArgs {
-            rules,
-            data,
-            at,
-            format,
-            output,
-            input_format,
-            params,
-            jobs,
-            quiet,
-        }),
+        Command::Run(args) => run(args),
         Command::Test { dir } => test(&dir),
     };
     ExitCode::from(exit as u8)
@@ -182,15 +134,34 @@ fn check(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Exit {
     }
 }
 
+#[derive(clap::Args)]
 struct RunArgs {
+    /// The rule directory
+    #[arg(long, default_value = "rules")]
     rules: PathBuf,
+    /// The data: a .jsonl, .json or .toml file, or `-` for standard input
+    #[arg(long)]
     data: String,
+    /// Evaluation time, RFC 3339 (`2023-04-20T12:00:00+08:00`); the wall clock when left out
+    #[arg(long)]
     at: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "jsonl")]
     format: OutputFormat,
+    /// Write decisions to this file (whole or not at all) instead of standard output
+    #[arg(long)]
     output: Option<PathBuf>,
+    /// Data format, when the file's extension does not tell
+    #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
+    /// Parameter overrides (TOML, one table per policy)
+    #[arg(long)]
     params: Option<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long)]
     jobs: Option<usize>,
+    /// No summary on standard error
+    #[arg(long, short)]
     quiet: bool,
 }
 

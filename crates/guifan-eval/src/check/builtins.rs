@@ -41,6 +41,57 @@ const FUNCTIONS: [&str; 25] = [
     "distinct",
 ];
 
+/// Functions with fixed signatures: name, builtin, the argument types accepted (any one row), result.
+static SIMPLE: [(&str, Builtin, &[&[Type]], Type); 12] = [
+    ("date", Builtin::Date, &[&[Type::Timestamp]], Type::Date),
+    (
+        "month",
+        Builtin::Month,
+        &[&[Type::Timestamp], &[Type::Date]],
+        Type::Date,
+    ),
+    (
+        "year",
+        Builtin::Year,
+        &[&[Type::Timestamp], &[Type::Date]],
+        Type::Int,
+    ),
+    (
+        "time",
+        Builtin::TimeOfDay,
+        &[&[Type::Timestamp]],
+        Type::Time,
+    ),
+    (
+        "weekday",
+        Builtin::Weekday,
+        &[&[Type::Timestamp], &[Type::Date]],
+        Type::Int,
+    ),
+    (
+        "start_of_day",
+        Builtin::StartOfDay,
+        &[&[Type::Date]],
+        Type::Timestamp,
+    ),
+    (
+        "starts_with",
+        Builtin::StartsWith,
+        &[&[Type::Str, Type::Str]],
+        Type::Bool,
+    ),
+    (
+        "ends_with",
+        Builtin::EndsWith,
+        &[&[Type::Str, Type::Str]],
+        Type::Bool,
+    ),
+    ("lower", Builtin::Lower, &[&[Type::Str]], Type::Str),
+    ("upper", Builtin::Upper, &[&[Type::Str]], Type::Str),
+    ("trim", Builtin::Trim, &[&[Type::Str]], Type::Str),
+    ("words", Builtin::Words, &[&[Type::Str]], Type::Int),
+];
+
 impl Cx<'_> {
     /// Types a call `func(args...)`.
     pub(crate) fn call(
@@ -82,73 +133,17 @@ impl Cx<'_> {
             lowered.push(x);
             types.push(t);
         }
+        if let Some((_, builtin, accepted, result)) = SIMPLE.iter().find(|(n, ..)| *n == name) {
+            let ty = self.signature(func, args, &types, accepted, result.clone());
+            return (
+                ir::Expr {
+                    kind: ir::ExprKind::Call(builtin.clone(), lowered),
+                    span,
+                },
+                ty,
+            );
+        }
         let (builtin, ty) = match name {
-            "date" => (
-                Builtin::Date,
-                self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Date),
-            ),
-            "month" => (
-                Builtin::Month,
-                self.signature(
-                    func,
-                    args,
-                    &types,
-                    &[&[Type::Timestamp], &[Type::Date]],
-                    Type::Date,
-                ),
-            ),
-            "year" => (
-                Builtin::Year,
-                self.signature(
-                    func,
-                    args,
-                    &types,
-                    &[&[Type::Timestamp], &[Type::Date]],
-                    Type::Int,
-                ),
-            ),
-            "time" => (
-                Builtin::TimeOfDay,
-                self.signature(func, args, &types, &[&[Type::Timestamp]], Type::Time),
-            ),
-            "weekday" => (
-                Builtin::Weekday,
-                self.signature(
-                    func,
-                    args,
-                    &types,
-                    &[&[Type::Timestamp], &[Type::Date]],
-                    Type::Int,
-                ),
-            ),
-            "start_of_day" => (
-                Builtin::StartOfDay,
-                self.signature(func, args, &types, &[&[Type::Date]], Type::Timestamp),
-            ),
-            "starts_with" => (
-                Builtin::StartsWith,
-                self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool),
-            ),
-            "ends_with" => (
-                Builtin::EndsWith,
-                self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool),
-            ),
-            "lower" => (
-                Builtin::Lower,
-                self.signature(func, args, &types, &[&[Type::Str]], Type::Str),
-            ),
-            "upper" => (
-                Builtin::Upper,
-                self.signature(func, args, &types, &[&[Type::Str]], Type::Str),
-            ),
-            "trim" => (
-                Builtin::Trim,
-                self.signature(func, args, &types, &[&[Type::Str]], Type::Str),
-            ),
-            "words" => (
-                Builtin::Words,
-                self.signature(func, args, &types, &[&[Type::Str]], Type::Int),
-            ),
             "contains" => {
                 let ty = match types.as_slice() {
                     [Type::List(item), x] => {

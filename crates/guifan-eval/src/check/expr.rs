@@ -293,37 +293,28 @@ impl Cx<'_> {
         }
     }
 
+    /// The last entry named `name` in a scope, with its type narrowed by the facts at hand.
+    fn scoped(&self, scope: &[(String, Type)], name: &str, e: &ast::Expr) -> Option<(u32, Type)> {
+        let i = scope.iter().rposition(|(n, _)| n == name)?;
+        let ty = scope.get(i).map(|(_, t)| t.clone()).unwrap_or(Type::Error);
+        let optional = matches!(ty, Type::Optional(_));
+        Some((
+            i as u32,
+            self.narrowed(e, ty.strip_optional().clone(), optional),
+        ))
+    }
+
     fn name(&mut self, name: &str, e: &ast::Expr) -> Typed {
         let span = e.span;
-        if let Some(i) = self.locals.iter().rposition(|(n, _)| n == name) {
-            let ty = self
-                .locals
-                .get(i)
-                .map(|(_, t)| t.clone())
-                .unwrap_or(Type::Error);
-            let optional = matches!(ty, Type::Optional(_));
-            let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
-            return (ir(ir::ExprKind::Local(i as u32), span), ty);
+        // Bindings (innermost first), then definitions, then parameters, then the subject's fields.
+        if let Some((i, ty)) = self.scoped(&self.locals, name, e) {
+            return (ir(ir::ExprKind::Local(i), span), ty);
         }
-        if let Some(i) = self.lets.iter().position(|(n, _)| n == name) {
-            let ty = self
-                .lets
-                .get(i)
-                .map(|(_, t)| t.clone())
-                .unwrap_or(Type::Error);
-            let optional = matches!(ty, Type::Optional(_));
-            let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
-            return (ir(ir::ExprKind::Let(i as u32), span), ty);
+        if let Some((i, ty)) = self.scoped(&self.lets, name, e) {
+            return (ir(ir::ExprKind::Let(i), span), ty);
         }
-        if let Some(i) = self.params.iter().position(|(n, _)| n == name) {
-            let ty = self
-                .params
-                .get(i)
-                .map(|(_, t)| t.clone())
-                .unwrap_or(Type::Error);
-            let optional = matches!(ty, Type::Optional(_));
-            let ty = self.narrowed(e, ty.strip_optional().clone(), optional);
-            return (ir(ir::ExprKind::Param(i as u32), span), ty);
+        if let Some((i, ty)) = self.scoped(&self.params, name, e) {
+            return (ir(ir::ExprKind::Param(i), span), ty);
         }
         let root = self.schema.record(self.root);
         if let Some((slot, field)) =
