@@ -759,15 +759,17 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
             .record(self.record)
             .map(|r| r.fields.len())
             .unwrap_or(0);
-        let mut fields = vec![Value::Absent; width];
+        // Allocated once, in place: no intermediate vector to copy from.
+        let mut record: Arc<[Value]> = std::iter::repeat_n(Value::Absent, width).collect();
+        let fields = Arc::get_mut(&mut record).ok_or_else(|| custom::<A::Error>("record layout shared"))?;
         let mut hint = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            read_field(self.cx, self.record, &mut fields, &key, &mut hint, |seed| {
+            read_field(self.cx, self.record, fields, &key, &mut hint, |seed| {
                 map.next_value_seed(seed)
             })?;
         }
-        check_required(self.cx, self.record, &fields)?;
-        Ok(Value::Record(fields.into()))
+        check_required(self.cx, self.record, fields)?;
+        Ok(Value::Record(record))
     }
 }
 
