@@ -761,7 +761,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
             .unwrap_or(0);
         // Allocated once, in place: no intermediate vector to copy from.
         let mut record: Arc<[Value]> = std::iter::repeat_n(Value::Absent, width).collect();
-        let fields = Arc::get_mut(&mut record).ok_or_else(|| custom::<A::Error>("record layout shared"))?;
+        let fields =
+            Arc::get_mut(&mut record).ok_or_else(|| custom::<A::Error>("record layout shared"))?;
         let mut hint = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             read_field(self.cx, self.record, fields, &key, &mut hint, |seed| {

@@ -99,14 +99,14 @@ fn evaluate_policy(
         match frame.eval_bool(filter) {
             Ok(true) => {}
             Ok(false) => return,
-            Err(e) => return policy_error(out, e),
+            Err(e) => return policy_error(out, *e),
         }
     }
     let governing = match &policy.governed_by {
         Some(g) => match frame.eval(g).as_deref() {
             Ok(Value::Timestamp(t)) => *t,
             Ok(other) => return policy_error(out, unexpected("timestamp", other, g.span)),
-            Err(e) => return policy_error(out, e.clone()),
+            Err(e) => return policy_error(out, (**e).clone()),
         },
         None => now,
     };
@@ -124,7 +124,7 @@ fn evaluate_policy(
                 out.errors.push(RuleError {
                     rule: rule.id.clone(),
                     source_id: policy.source_id,
-                    error,
+                    error: *error,
                 });
                 continue;
             }
@@ -137,7 +137,7 @@ fn evaluate_policy(
             Err(error) => out.errors.push(RuleError {
                 rule: rule.id.clone(),
                 source_id: policy.source_id,
-                error,
+                error: *error,
             }),
         }
     }
@@ -151,7 +151,11 @@ pub(crate) fn constant(e: &Expr) -> Result<Value, EvalError> {
     Frame::new(&[], &[], Tz::UTC, &[], epoch)
         .eval(e)
         .map(Val::into_owned)
+        .map_err(|e| *e)
 }
+
+/// An evaluation error, boxed so that results stay small on the hot path.
+type Failure = Box<EvalError>;
 
 #[cold]
 pub(crate) fn unexpected(expected: &'static str, found: &Value, span: Span) -> EvalError {
@@ -250,7 +254,7 @@ impl<'a> Frame<'a> {
         &mut self,
         rule: Arc<str>,
         version: &'a crate::ir::Version,
-    ) -> Result<Decision, EvalError> {
+    ) -> Result<Decision, Failure> {
         let mut effects = Vec::with_capacity(version.effects.len());
         for e in &version.effects {
             let args = match &e.constant {
@@ -294,10 +298,10 @@ impl<'a> Frame<'a> {
         })
     }
 
-    fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
+    fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, Failure> {
         match &*self.eval(e)? {
             Value::Bool(b) => Ok(*b),
-            other => Err(unexpected("bool", other, e.span)),
+            other => Err(Box::new(unexpected("bool", other, e.span))),
         }
     }
 
@@ -310,7 +314,7 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>, EvalError> {
+    fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>, Failure> {
         let span = e.span;
         let own = |v: Value| Ok(Val::Own(v));
         match &e.kind {
@@ -326,11 +330,11 @@ impl<'a> Frame<'a> {
             ExprKind::Field(base, slot) => match self.eval(base)? {
                 Val::Ref(v) => match v {
                     Value::Record(_) | Value::Absent => Ok(Val::Ref(walk(Some(v), &[*slot]))),
-                    other => Err(unexpected("record", other, span)),
+                    other => Err(Box::new(unexpected("record", other, span))),
                 },
                 Val::Own(v) => match &v {
                     Value::Record(_) | Value::Absent => own(walk(Some(&v), &[*slot]).clone()),
-                    other => Err(unexpected("record", other, span)),
+                    other => Err(Box::new(unexpected("record", other, span))),
                 },
             },
             ExprKind::LocalPath(i, path) => Ok(self.local(*i, path)),
@@ -362,19 +366,19 @@ impl<'a> Frame<'a> {
             ExprKind::Not(x) => own(Value::Bool(!self.eval_bool(x)?)),
             ExprKind::Neg(x) => {
                 let v = self.eval(x)?;
-                ops::negate(&v, span).map(Val::Own)
+                Ok(Val::Own(ops::negate(&v, span)?))
             }
             ExprKind::And(a, b) => own(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
             ExprKind::Or(a, b) => own(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
             ExprKind::Cmp(op, a, b) => {
                 let l = self.eval(a)?;
                 let r = self.eval(b)?;
-                ops::compare(*op, &l, &r, span).map(|b| Val::Own(Value::Bool(b)))
+                Ok(Val::Own(Value::Bool(ops::compare(*op, &l, &r, span)?)))
             }
             ExprKind::Arith(op, a, b) => {
                 let l = self.eval(a)?;
                 let r = self.eval(b)?;
-                ops::arith(*op, &l, &r, span).map(Val::Own)
+                Ok(Val::Own(ops::arith(*op, &l, &r, span)?))
             }
             ExprKind::In(a, b) => {
                 let needle = self.eval(a)?;
@@ -383,7 +387,7 @@ impl<'a> Frame<'a> {
                         own(Value::Bool(items.iter().any(|i| ops::equal(&needle, i))))
                     }
                     Value::Absent => own(Value::Bool(false)),
-                    other => Err(unexpected("list", other, span)),
+                    other => Err(Box::new(unexpected("list", other, span))),
                 }
             }
             ExprKind::Coalesce(a, b) => {
@@ -415,7 +419,7 @@ impl<'a> Frame<'a> {
             ExprKind::Index(base, key) => {
                 let b = self.eval(base)?;
                 let k = self.eval(key)?;
-                ops::index(&b, &k, span).map(Val::Own)
+                Ok(Val::Own(ops::index(&b, &k, span)?))
             }
             ExprKind::Call(builtin, args) => self.call(builtin, args, span).map(Val::Own),
             ExprKind::Aggregate {
@@ -468,7 +472,7 @@ impl<'a> Frame<'a> {
         map: Option<&'a Expr>,
         zero: &Value,
         span: Span,
-    ) -> Result<Value, EvalError> {
+    ) -> Result<Value, Failure> {
         self.locals.truncate(local as usize);
         let mut state = AggregateState::default();
         match self.eval(source)? {
@@ -494,7 +498,7 @@ impl<'a> Frame<'a> {
                 }
             }
             Val::Ref(Value::Absent) | Val::Own(Value::Absent) => {}
-            other => return Err(unexpected("list", &other, span)),
+            other => return Err(Box::new(unexpected("list", &other, span))),
         }
         let AggregateState { count, acc, kept } = state;
         Ok(match op {
@@ -516,7 +520,7 @@ impl<'a> Frame<'a> {
         item: &Value,
         span: Span,
         state: &mut AggregateState,
-    ) -> Result<bool, EvalError> {
+    ) -> Result<bool, Failure> {
         let selected = match filter {
             Some(f) => self.eval_bool(f)?,
             None => true,
@@ -588,12 +592,7 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn call(
-        &mut self,
-        builtin: &Builtin,
-        args: &'a [Expr],
-        span: Span,
-    ) -> Result<Value, EvalError> {
+    fn call(&mut self, builtin: &Builtin, args: &'a [Expr], span: Span) -> Result<Value, Failure> {
         let mut values: Vec<Val<'a>> = Vec::with_capacity(args.len());
         for a in args {
             values.push(self.eval(a)?);
@@ -635,7 +634,7 @@ impl<'a> Frame<'a> {
             }
             Builtin::TimeOfDay => match first {
                 Value::Timestamp(t) => Value::Time(t.with_timezone(&zone).time()),
-                other => return Err(unexpected("timestamp", other, span)),
+                other => return Err(Box::new(unexpected("timestamp", other, span))),
             },
             Builtin::StartOfDay => {
                 let d = local_date(first)?;
@@ -664,7 +663,7 @@ impl<'a> Frame<'a> {
                 Value::List(items) => Value::Int(items.len() as i64),
                 Value::Map(entries) => Value::Int(entries.len() as i64),
                 Value::Str(s) => Value::Int(s.chars().count() as i64),
-                other => return Err(unexpected("string or list", other, span)),
+                other => return Err(Box::new(unexpected("string or list", other, span))),
             },
             Builtin::Abs => ops::abs(first, span)?,
             Builtin::Max | Builtin::Min => {
