@@ -99,16 +99,6 @@ fn check_policy(
     decl: &ast::PolicyDecl,
     errors: &mut Vec<CheckError>,
 ) -> Option<ir::Policy> {
-    for span in &decl.duplicates {
-        errors.push(CheckError::new(
-            source,
-            *span,
-            CheckErrorKind::Duplicate {
-                what: "policy entry",
-                name: "header".into(),
-            },
-        ));
-    }
     let missing = |entry: &'static str| {
         CheckError::new(
             source,
@@ -461,8 +451,10 @@ fn constant(cx: &mut Cx<'_>, e: &ir::Expr, what: &'static str) -> Option<Value> 
     match eval::constant(e) {
         Ok(v) => Some(v),
         Err(err) => {
-            cx.error(e.span, CheckErrorKind::NotConstant { what });
-            let _ = err;
+            let error = CheckError::new(cx.source, err.span, CheckErrorKind::NotConstant { what })
+                .with_label(err.kind.to_string())
+                .with_help("its value cannot be computed when the rules are loaded");
+            cx.push(error);
             None
         }
     }

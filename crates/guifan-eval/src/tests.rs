@@ -234,3 +234,14 @@ fn windows_include_and_exclude_their_bounds() {
         ]
     );
 }
+
+#[test]
+fn parameter_defaults_must_be_computable_constants() {
+    assert_eq!(
+        codes(&wrap("param cap: int = listings_online rule r { when listings_online > cap then violation(code: \"x\") }")),
+        ["guifan::check::not_constant"]
+    );
+    let errors = program(&wrap("param cap: decimal = 1 / 0 rule r { when listings_online > cap then violation(code: \"x\") }")).unwrap_err();
+    assert_eq!(errors[0].kind.code(), "guifan::check::not_constant");
+    assert_eq!(errors[0].label.as_deref(), Some("division by zero"));
+}

@@ -152,8 +152,6 @@ pub struct PolicyDecl {
     pub rules: Vec<RuleDecl>,
     /// The whole declaration
     pub span: Span,
-    /// Header entries given twice, for the checker to report
-    pub duplicates: Vec<Span>,
 }
 
 /// `subject merchant where platform == "douyin"`

@@ -332,7 +332,6 @@ impl<'s> Lower<'s> {
             lets: Vec::new(),
             rules: Vec::new(),
             span,
-            duplicates: Vec::new(),
         };
         for p in inner {
             let entry_span = span_of(&p);
@@ -380,7 +379,19 @@ impl<'s> Lower<'s> {
                 _ => return Err(self.internal(entry_span, "unexpected policy entry")),
             };
             if seen {
-                policy.duplicates.push(entry_span);
+                let entry = self
+                    .text
+                    .get(entry_span.start as usize..entry_span.end as usize)
+                    .unwrap_or("");
+                let word: String = entry
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                return Err(ParseError::DuplicateEntry {
+                    source_id: self.source,
+                    span: entry_span,
+                    entry: word,
+                });
             }
         }
         Ok(policy)

@@ -162,3 +162,16 @@ fn invalid_dates_are_reported() {
         ParseError::InvalidLiteral { what: "date", .. }
     ));
 }
+
+#[test]
+fn header_entries_are_given_once() {
+    let errors = parse(
+        SourceId(0),
+        "policy a.b {\n  zone Asia/Shanghai\n  zone Europe/Moscow\n}",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&errors[0], ParseError::DuplicateEntry { entry, .. } if entry == "zone"),
+        "{errors:?}"
+    );
+}
