@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
     let data = guifan_bench::trial_merchants(N, 42);
     let lines = records(data.as_bytes(), InputFormat::Jsonl).expect("records");
     let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
-    let program = &rules.program;
+    let program = rules.program();
 
     let mut group = c.benchmark_group("trial_merchants");
     group.throughput(Throughput::Elements(N as u64));

@@ -79,11 +79,12 @@ pub enum LoadError {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     /// The compiled program
-    pub program: Arc<Program>,
+    program: Arc<Program>,
     /// The files it came from
     pub sources: SourceMap,
-    /// Pre-escaped JSON of the program's strings, for writing decisions
-    pub json: Arc<JsonCache>,
+    /// Pre-escaped JSON of the program's strings, for writing decisions;
+    /// valid only for this very program (it is keyed by string addresses)
+    json: Arc<JsonCache>,
 }
 
 impl RuleSet {
@@ -94,6 +95,21 @@ impl RuleSet {
             sources,
             json,
         }
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The compiled program, to share with other threads or services.
+    pub fn shared_program(&self) -> Arc<Program> {
+        self.program.clone()
+    }
+
+    /// Pre-escaped JSON of the program's strings.
+    pub(crate) fn json(&self) -> &JsonCache {
+        &self.json
     }
 
     /// Gives the program new parameter values (see `Program::set_param`).

@@ -116,7 +116,7 @@ fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleS
 fn check(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Exit {
     match load(dir, format, params) {
         Ok(rules) => {
-            let p = &rules.program;
+            let p = rules.program();
             let rule_count: usize = p.policies.iter().map(|x| x.rules.len()).sum();
             match format {
                 ReportFormat::Human => eprintln!(

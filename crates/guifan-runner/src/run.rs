@@ -191,7 +191,7 @@ fn judge_chunk(
     now: DateTime<FixedOffset>,
     format: OutputFormat,
 ) -> Judged {
-    let program = &rules.program;
+    let program = rules.program();
     let mut out = Judged {
         bytes: Vec::with_capacity(if format == OutputFormat::Table {
             0
@@ -223,7 +223,7 @@ fn judge_chunk(
             kind,
             outcome: &outcome,
             sources: &rules.sources,
-            json: &rules.json,
+            json: rules.json(),
         };
         match format {
             OutputFormat::Jsonl => render::jsonl_line(&view, &mut out.bytes),

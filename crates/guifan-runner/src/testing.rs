@@ -221,7 +221,7 @@ impl Example {
         };
         let mut seen = Vec::new();
         for raw in &self.records {
-            let subject = match decode_subject(&rules.program.schema, raw.get().as_bytes()) {
+            let subject = match decode_subject(&rules.program().schema, raw.get().as_bytes()) {
                 Ok(s) => s,
                 Err(e) => {
                     report.failures.push(Failure {
@@ -233,7 +233,7 @@ impl Example {
             };
             let id = subject.id.to_string();
             seen.push(id.clone());
-            let outcome = evaluate(&rules.program, &subject, now);
+            let outcome = evaluate(rules.program(), &subject, now);
             let empty = BTreeMap::new();
             let expect = self.expect.get(&id).unwrap_or(&empty);
             let args: Vec<ArgExpect> = self
@@ -386,7 +386,7 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
                 continue;
             }
         };
-        let subject = match decode_subject(&rules.program.schema, json.as_bytes()) {
+        let subject = match decode_subject(&rules.program().schema, json.as_bytes()) {
             Ok(s) => s,
             Err(e) => {
                 report
@@ -395,7 +395,7 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
                 continue;
             }
         };
-        let outcome = evaluate(&rules.program, &subject, now);
+        let outcome = evaluate(rules.program(), &subject, now);
         let problems = expectations(
             &outcome,
             &case.expect,

@@ -43,7 +43,7 @@ fn catalogue_examples_decide_as_expected() {
         };
         let loaded = example.rule_ids().all(|id| {
             rules
-                .program
+                .program()
                 .policies
                 .iter()
                 .any(|p| id.starts_with(&format!("{}.", p.id)))

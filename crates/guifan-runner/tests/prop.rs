@@ -84,10 +84,10 @@ proptest! {
             .replace(r#""listings_online":87"#, &format!(r#""listings_online":{listings}"#))
             .replace(r#""points":2"#, &format!(r#""points":{points}"#))
             .replace(r#""amount":"500.00""#, &format!(r#""amount":{amount}"#));
-        if let Ok(subject) = decode_subject(&rules.program.schema, record.as_bytes()) {
+        if let Ok(subject) = decode_subject(&rules.program().schema, record.as_bytes()) {
             let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
-            let a = evaluate(&rules.program, &subject, now);
-            let b = evaluate(&rules.program, &subject, now);
+            let a = evaluate(rules.program(), &subject, now);
+            let b = evaluate(rules.program(), &subject, now);
             prop_assert_eq!(a, b);
         }
     }
@@ -99,8 +99,8 @@ proptest! {
         while !MERCHANT.is_char_boundary(at) { at -= 1; }
         let end = (at + len).min(MERCHANT.len());
         let damaged = format!("{}{}{}", &MERCHANT[..at], insert, &MERCHANT[end..]);
-        if let Ok(subject) = decode_subject(&rules.program.schema, damaged.as_bytes()) {
-            let _ = evaluate(&rules.program, &subject, "2023-04-20T12:00:00+08:00".parse().unwrap());
+        if let Ok(subject) = decode_subject(&rules.program().schema, damaged.as_bytes()) {
+            let _ = evaluate(rules.program(), &subject, "2023-04-20T12:00:00+08:00".parse().unwrap());
         }
     }
 }
