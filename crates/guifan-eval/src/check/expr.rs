@@ -731,23 +731,7 @@ impl Cx<'_> {
             self.push(err);
             return poison(span);
         };
-        let (src, st) = self.expr(source);
-        let st = self.present(source, st);
-        let item = match st {
-            Type::List(item) => *item,
-            Type::Error => Type::Error,
-            other => {
-                let found = self.show(&other);
-                self.error(
-                    source.span,
-                    CheckErrorKind::TypeMismatch {
-                        expected: "a list".into(),
-                        found,
-                    },
-                );
-                Type::Error
-            }
-        };
+        let (src, item) = self.list(source);
         let local = self.locals.len() as u32;
         self.locals.push((binder.name.clone(), item.clone()));
         let depth = self.facts.len();
@@ -856,25 +840,28 @@ impl Cx<'_> {
         }
     }
 
-    /// Lowers an aggregate written as a plain call on a list (`count(xs)`, `sum(amounts)`).
-    pub(crate) fn aggregate_call(&mut self, op: Aggregate, arg: &ast::Expr, span: Span) -> Typed {
-        let (src, st) = self.expr(arg);
-        let st = self.present(arg, st);
-        let item = match st {
+    /// Types a collection that is iterated: a present list; returns it and its item type.
+    fn list(&mut self, e: &ast::Expr) -> (ir::Expr, Type) {
+        let (x, t) = self.expr(e);
+        let item = match self.present(e, t) {
             Type::List(item) => *item,
             Type::Error => Type::Error,
             other => {
                 let found = self.show(&other);
-                self.error(
-                    arg.span,
-                    CheckErrorKind::TypeMismatch {
-                        expected: "a list".into(),
-                        found,
-                    },
-                );
+                let kind = CheckErrorKind::TypeMismatch {
+                    expected: "a list".into(),
+                    found,
+                };
+                self.error(e.span, kind);
                 Type::Error
             }
         };
+        (x, item)
+    }
+
+    /// Lowers an aggregate written as a plain call on a list (`count(xs)`, `sum(amounts)`).
+    pub(crate) fn aggregate_call(&mut self, op: Aggregate, arg: &ast::Expr, span: Span) -> Typed {
+        let (src, item) = self.list(arg);
         let local = self.locals.len() as u32;
         self.finish_aggregate(op, local, src, None, None, item, arg.span, span)
     }
