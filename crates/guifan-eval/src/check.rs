@@ -312,6 +312,11 @@ fn check_policy(
         filter,
         zone,
         currency,
+        currency_span: decl
+            .currency
+            .as_ref()
+            .map(|c| c.span)
+            .unwrap_or(decl.id.span),
         effective,
         governed_by,
         params,

@@ -313,18 +313,21 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
             Some(Value::Str(s)) => s.clone(),
             _ => return Err(custom("missing field `id`")),
         };
+        let mut currency = cx.currency.get();
         if let Some(def) = schema.kind_def(kid) {
             if def.has_money && cx.unresolved_money.get() {
-                let currency = record_currency(schema, def, &fields).map_err(custom::<A::Error>)?;
+                let found = record_currency(schema, def, &fields).map_err(custom::<A::Error>)?;
                 for f in fields.iter_mut() {
-                    fix_currency(f, currency);
+                    fix_currency(f, found);
                 }
+                currency = Some(found);
             }
         }
         Ok(Subject {
             kind: kid,
             id,
             fields: fields.into_boxed_slice(),
+            currency,
         })
     }
 }

@@ -102,6 +102,16 @@ fn evaluate_policy(
             Err(e) => return policy_error(out, *e),
         }
     }
+    if let (Some(expected), Some(found)) = (policy.currency, subject.currency) {
+        // The policy was checked with its money in its own currency: a record in another cannot be judged.
+        if expected != found {
+            let kind = EvalErrorKind::CurrencyMismatch {
+                left: expected.to_string(),
+                right: found.to_string(),
+            };
+            return policy_error(out, EvalError::new(kind, policy.currency_span));
+        }
+    }
     let governing = match &policy.governed_by {
         Some(g) => match frame.eval(g).as_deref() {
             Ok(Value::Timestamp(t)) => *t,

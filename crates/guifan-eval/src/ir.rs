@@ -57,6 +57,8 @@ pub struct Policy {
     pub zone: Tz,
     /// Its currency
     pub currency: Option<Currency>,
+    /// Where the currency was declared
+    pub currency_span: Span,
     /// When it is in force (judged at the governing time)
     pub effective: Window,
     /// The time that picks versions and the effective window; `now` when `None`

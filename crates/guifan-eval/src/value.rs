@@ -71,6 +71,8 @@ pub struct Subject {
     pub id: Arc<str>,
     /// Its fields, by slot (`kind` and `id` included)
     pub fields: Box<[Value]>,
+    /// The currency of its money, when it holds any
+    pub currency: Option<Currency>,
 }
 
 /// A length of time in whole seconds; [`Duration::PERMANENT`] has no end.

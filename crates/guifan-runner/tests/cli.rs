@@ -283,3 +283,26 @@ fn streamed_input_keeps_line_numbers_across_blocks() {
     assert!(text.lines().nth(4319).unwrap().contains("\"m-4320\""));
     assert!(text.lines().nth(4320).unwrap().contains("\"m-4322\""));
 }
+
+#[test]
+fn money_in_another_currency_than_the_policy_is_an_error_of_that_policy() {
+    let usd_claim = r#"{"kind":"claim","id":"c-usd","platform":"douyin","currency":"USD","order_at":"2023-03-01T00:00:00+08:00","price":"1.00","finding":"counterfeit"}"#;
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], usd_claim);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("guifan::eval::currency_mismatch"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "rule `douyin.authenticity_guarantee` failed: currency mismatch: CNY and USD"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // A record the policy does not judge is not its concern, whatever its currency.
+    let other_platform = usd_claim.replace("\"douyin\"", "\"tmall\"");
+    let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &other_platform);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
