@@ -170,11 +170,7 @@ impl<'s> Ctx<'s> {
 
     /// The error with the path where decoding stopped (segments are popped only on success).
     fn error(&self, e: &serde_json::Error) -> DataError {
-        let text = e.to_string();
-        let message = match text.rfind(" at line ") {
-            Some(i) => text.get(..i).unwrap_or(&text).to_string(),
-            None => text,
-        };
+        let message = without_position(e);
         let known = e.line() > 0;
         DataError {
             path: self.path_text(),
@@ -182,6 +178,15 @@ impl<'s> Ctx<'s> {
             column: known.then(|| e.column()),
             line: known.then(|| e.line()),
         }
+    }
+}
+
+/// serde_json's message without its " at line L column C" suffix (the caller places the error itself).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+        None => text,
     }
 }
 
@@ -286,15 +291,8 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                         let mut no_hint = usize::MAX;
                         let slot = read_field(cx, record, &mut fields, &k, &mut no_hint, |seed| {
                             let mut de = serde_json::Deserializer::from_str(raw.get());
-                            seed.deserialize(&mut de).map_err(|e| {
-                                let text = e.to_string();
-                                let msg = text
-                                    .rfind(" at line ")
-                                    .and_then(|i| text.get(..i))
-                                    .unwrap_or(&text)
-                                    .to_string();
-                                custom::<A::Error>(msg)
-                            })
+                            seed.deserialize(&mut de)
+                                .map_err(|e| custom::<A::Error>(without_position(&e)))
                         })?;
                         note_currency(cx, &fields, slot, currency_slot, platform_slot);
                     }

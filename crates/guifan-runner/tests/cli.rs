@@ -222,18 +222,16 @@ fn parameters_override_defaults() {
     let input = merchant("m-1", 150);
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &input);
     assert!(stdout(&out).contains("listing_cap"));
-    let out = guifan_stdin(
-        &[
-            "run",
-            "--data",
-            "-",
-            "--at",
-            AT,
-            "--params",
-            params.to_str().unwrap(),
-        ],
-        &input,
-    );
+    let with_params = [
+        "run",
+        "--data",
+        "-",
+        "--at",
+        AT,
+        "--params",
+        params.to_str().unwrap(),
+    ];
+    let out = guifan_stdin(&with_params, &input);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stdout(&out).contains("listing_cap"), "{}", stdout(&out));
     std::fs::write(
@@ -241,18 +239,7 @@ fn parameters_override_defaults() {
         "[\"douyin.zero_deposit_trial\"]\npersonal_listing_cap = \"many\"\n",
     )
     .unwrap();
-    let out = guifan_stdin(
-        &[
-            "run",
-            "--data",
-            "-",
-            "--at",
-            AT,
-            "--params",
-            params.to_str().unwrap(),
-        ],
-        &input,
-    );
+    let out = guifan_stdin(&with_params, &input);
     assert_eq!(out.status.code(), Some(3));
 }
 

@@ -12,15 +12,10 @@
 mod common;
 
 use guifan_runner::testing::{run_test_file, test_files, Example};
-use guifan_runner::{load_rules, RuleSet};
-
-fn rules() -> RuleSet {
-    load_rules(&common::root().join("rules")).unwrap_or_else(|e| panic!("rules/ must check: {e:?}"))
-}
 
 #[test]
 fn catalogue_examples_decide_as_expected() {
-    let rules = rules();
+    let rules = common::bundled_rules();
     let dir = common::root().join("tests/examples");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/examples exists")
@@ -55,7 +50,7 @@ fn catalogue_examples_decide_as_expected() {
             );
             continue;
         }
-        let report = example.run(&rules);
+        let report = example.run(rules);
         assert!(
             report.failures.is_empty(),
             "{}: {:#?}",
@@ -81,13 +76,13 @@ fn catalogue_examples_decide_as_expected() {
 
 #[test]
 fn policy_test_files_pass() {
-    let rules = rules();
+    let rules = common::bundled_rules();
     let files = test_files(&common::root().join("rules"));
     assert!(files.len() >= 2, "{files:?}");
     for path in files {
         let text = std::fs::read_to_string(&path).expect("readable");
         let report =
-            run_test_file(&rules, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            run_test_file(rules, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             report.failures.is_empty(),
             "{}: {:#?}",

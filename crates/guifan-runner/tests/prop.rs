@@ -15,12 +15,8 @@ mod common;
 use std::path::PathBuf;
 
 use guifan_eval::{decode_subject, evaluate};
-use guifan_runner::{load_rules, load_texts, RuleSet};
+use guifan_runner::load_texts;
 use proptest::prelude::*;
-
-fn rules() -> RuleSet {
-    load_rules(&common::root().join("rules")).expect("bundled rules check")
-}
 
 fn rule_texts() -> Vec<(PathBuf, String)> {
     guifan_runner::rule_files(&common::root().join("rules"))
@@ -77,7 +73,7 @@ proptest! {
         points in number(),
         amount in number(),
     ) {
-        let rules = rules();
+        let rules = common::bundled_rules();
         let record = MERCHANT
             .replace(r#""balance":"0.00""#, &format!(r#""balance":{balance}"#))
             .replace(r#""goods_balance":"8800.00""#, &format!(r#""goods_balance":{goods}"#))
@@ -94,7 +90,7 @@ proptest! {
 
     #[test]
     fn damaged_records_never_panic(cut in any::<prop::sample::Index>(), len in 0usize..20, insert in "\\PC{0,6}") {
-        let rules = rules();
+        let rules = common::bundled_rules();
         let mut at = cut.index(MERCHANT.len());
         while !MERCHANT.is_char_boundary(at) { at -= 1; }
         let end = (at + len).min(MERCHANT.len());

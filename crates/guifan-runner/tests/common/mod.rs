@@ -17,6 +17,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The bundled `rules/`, loaded and checked once per test binary.
+pub fn bundled_rules() -> &'static guifan_runner::RuleSet {
+    static RULES: std::sync::OnceLock<guifan_runner::RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        guifan_runner::load_rules(&root().join("rules"))
+            .unwrap_or_else(|e| panic!("rules/ must check: {e:?}"))
+    })
+}
+
 /// Runs the `guifan` binary from the workspace root.
 pub fn guifan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_guifan"))
