@@ -9,28 +9,32 @@
 //! let bytes = std::fs::read("examples/douyin_zero_deposit_trial.jsonl").expect("readable");
 //! let records = data::records(&bytes, data::InputFormat::Jsonl).expect("records");
 //! let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
-//! let summary = run(&rules, &records, now, OutputFormat::Jsonl, &mut std::io::stdout()).expect("written");
+//! let summary = run(&rules, &records, now, OutputFormat::Jsonl, &mut std::io::stdout(), &mut |p| eprintln!("{p:?}"))
+//!     .expect("written");
 //! eprintln!("{} decisions", summary.decisions);
 //! ```
 //!
 //! Data flow: rule dir ─[`load_rules`]→ [`RuleSet`]; data file ─[`data::records`]→
 //! records ─[`run`]→ decision records (in input order) + [`Summary`].
 
+pub mod clip;
 pub mod data;
 mod json_cache;
 mod load;
+pub mod output;
 mod params;
 pub mod render;
 mod run;
 mod sources;
+pub mod stdio;
 pub mod testing;
 mod toml_json;
 
 pub use json_cache::JsonCache;
 pub use load::{load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, RULE_EXTENSIONS};
-pub use params::{apply_params, apply_params_file};
+pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
-pub use run::{run, run_batches, Batch, FailedRule, RecordError, Summary};
+pub use run::{run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary};
 pub use sources::SourceMap;
 
 /// Exit statuses of the `guifan` command, stable for CI.
@@ -44,4 +48,13 @@ pub enum Exit {
     Usage = 2,
     /// Rule files do not parse or check
     CheckFailed = 3,
+    /// Standard output was closed by its reader (128 + SIGPIPE, as a shell reports it)
+    BrokenPipe = 141,
+}
+
+impl Exit {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
 }

@@ -1,19 +1,24 @@
 //! The `guifan` command: `check`, `run` and `test` over a rule directory.
 
-use std::io::{BufRead, BufWriter, Read, Write};
+use std::io::{BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
+use guifan_runner::clip::printable;
 use guifan_runner::data::{self, InputFormat};
+use guifan_runner::stdio::is_broken_pipe;
 use guifan_runner::{
-    apply_params_file, load_rules, render, testing, Batch, Exit, LoadError, OutputFormat, RuleSet,
-    Summary,
+    apply_params_file, errln, load_rules, outln, output, render, testing, Batch, Exit, LoadError,
+    OutputFormat, ParamsError, RuleSet, RunProblem, Summary,
 };
 
 /// Bytes of JSON Lines decided per block while streaming.
 const BLOCK_BYTES: usize = 2 << 20;
+/// The most worker threads `--jobs` takes.
+const MAX_JOBS: usize = 1024;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -69,13 +74,16 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Test { dir } => test(&dir),
     };
-    ExitCode::from(exit as u8)
+    ExitCode::from(exit.code())
 }
 
 fn error(message: impl std::fmt::Display) -> Exit {
-    eprintln!("error: {message}");
+    errln!("error: {}", printable(&message.to_string()));
     Exit::Usage
 }
+
+/// The width diagnostics are laid out in.
+const REPORT_WIDTH: usize = 100;
 
 /// Loads rules, printing problems; `None` carries the exit status.
 fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleSet, Exit> {
@@ -84,20 +92,25 @@ fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleS
         Err(LoadError::Invalid { sources, problems }) => {
             match format {
                 ReportFormat::Human => {
+                    let color = std::io::stderr().is_terminal();
                     for p in &problems {
-                        eprintln!("{:?}", render::report(p, &sources));
+                        errln!(
+                            "{}",
+                            render::problem_report(p, &sources, REPORT_WIDTH, color)
+                        );
                     }
-                    eprintln!(
-                        "error: {} problem(s) in rule files under `{}`",
+                    errln!(
+                        "error: {} problem{} in rule files under `{}`",
                         problems.len(),
-                        dir.display()
+                        if problems.len() == 1 { "" } else { "s" },
+                        printable(&dir.display().to_string())
                     );
                 }
                 ReportFormat::Json => {
                     let json =
                         serde_json::to_string_pretty(&render::problems_json(&problems, &sources))
                             .unwrap_or_default();
-                    println!("{json}");
+                    outln!("{json}");
                 }
             }
             return Err(Exit::CheckFailed);
@@ -105,9 +118,13 @@ fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleS
         Err(e) => return Err(error(e)),
     };
     if let Some(path) = params {
-        if let Err(e) = apply_params_file(&mut rules, path) {
-            eprintln!("error: {e}");
-            return Err(Exit::CheckFailed);
+        match apply_params_file(&mut rules, path) {
+            Ok(_) => {}
+            Err(e @ ParamsError::Io { .. }) => return Err(error(e)),
+            Err(e @ ParamsError::Invalid { .. }) => {
+                errln!("error: {}", printable(&e.to_string()));
+                return Err(Exit::CheckFailed);
+            }
         }
     }
     Ok(rules)
@@ -119,14 +136,14 @@ fn check(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Exit {
             let p = rules.program();
             let rule_count: usize = p.policies.iter().map(|x| x.rules.len()).sum();
             match format {
-                ReportFormat::Human => eprintln!(
+                ReportFormat::Human => errln!(
                     "ok: {} file(s), {} kind(s), {} policies, {} rules",
                     rules.sources.len(),
                     p.schema.kinds.len(),
                     p.policies.len(),
                     rule_count
                 ),
-                ReportFormat::Json => println!("[]"),
+                ReportFormat::Json => outln!("[]"),
             }
             Exit::Ok
         }
@@ -166,9 +183,13 @@ struct RunArgs {
 }
 
 fn run(args: RunArgs) -> Exit {
+    let started = Instant::now();
     if let Some(jobs) = args.jobs {
+        if !(1..=MAX_JOBS).contains(&jobs) {
+            return error(format!("--jobs takes 1 to {MAX_JOBS} threads, not {jobs}"));
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
+            .num_threads(jobs)
             .build_global()
         {
             return error(format!("cannot start {jobs} worker threads: {e}"));
@@ -210,6 +231,11 @@ fn run(args: RunArgs) -> Exit {
             Err(e) => return error(format!("cannot read {name}: {e}")),
         },
     };
+    let mut problems = ProblemPrinter {
+        name: &name,
+        rules: &rules,
+    };
+    let mut on_problem = |p: RunProblem| problems.print(&p);
     let decide = |out: &mut (dyn Write + Send)| -> std::io::Result<Summary> {
         if format == InputFormat::Jsonl {
             // Streamed: a reader thread cuts blocks of whole lines while earlier ones are decided.
@@ -225,7 +251,8 @@ fn run(args: RunArgs) -> Exit {
                 b.map(Batch::Block)
                     .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))
             });
-            let summary = guifan_runner::run_batches(&rules, batches, now, args.format, out);
+            let summary =
+                guifan_runner::run_batches(&rules, batches, now, args.format, out, &mut on_problem);
             let _ = reader.join();
             summary
         } else {
@@ -239,38 +266,29 @@ fn run(args: RunArgs) -> Exit {
                     format!("{name}:{}: {}", e.line, e.message),
                 )
             })?;
-            guifan_runner::run(&rules, &records, now, args.format, out)
+            guifan_runner::run(&rules, &records, now, args.format, out, &mut on_problem)
         }
     };
     let summary = match &args.output {
-        Some(path) => write_atomically(path, decide),
+        Some(path) => {
+            if let Err(e) = output::install_interrupt_cleanup() {
+                return error(format!("cannot watch for interruptions: {e}"));
+            }
+            output::write_file(path, decide)
+        }
         None => {
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
             decide(&mut out)
         }
     };
-    let summary = match summary {
+    let mut summary = match summary {
         Ok(s) => s,
+        Err(e) if is_broken_pipe(&e) => return Exit::BrokenPipe,
         Err(e) => return error(e),
     };
-    report_problems(&summary, &name, &rules);
+    summary.elapsed = started.elapsed();
     if !args.quiet {
-        let secs = summary.elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            summary.records as f64 / secs
-        } else {
-            0.0
-        };
-        eprintln!(
-            "guifan: {} records, {} decided, {} decisions, {} record errors, {} rule errors in {:.3} s ({:.0} records/s)",
-            summary.records,
-            summary.decided,
-            summary.decisions,
-            summary.record_errors.len(),
-            summary.rule_errors.len(),
-            secs,
-            rate
-        );
+        print_summary(&summary);
     }
     if summary.is_clean() {
         Exit::Ok
@@ -279,61 +297,77 @@ fn run(args: RunArgs) -> Exit {
     }
 }
 
-fn report_problems(summary: &Summary, name: &str, rules: &RuleSet) {
-    for e in &summary.record_errors {
-        let id =
-            e.id.as_deref()
-                .map(|i| format!(" (record `{i}`)"))
-                .unwrap_or_default();
-        eprintln!("error: {name}:{}{id}: {}", e.line, e.error);
-    }
-    for f in &summary.rule_errors {
-        let (line, col) = rules
-            .sources
-            .line_col(f.error.source_id, f.error.error.span.start as usize);
-        let file = rules
-            .sources
-            .path(f.error.source_id)
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        eprintln!(
-            "error: {name}:{} (record `{}`): rule `{}` failed: {} [{}] at {file}:{line}:{col}",
-            f.line,
-            f.id,
-            f.error.rule,
-            f.error.error.kind,
-            f.error.error.kind.code()
-        );
+/// Prints each problem of a run as it is found, on standard error.
+struct ProblemPrinter<'a> {
+    name: &'a str,
+    rules: &'a RuleSet,
+}
+
+impl ProblemPrinter<'_> {
+    fn print(&mut self, problem: &RunProblem) {
+        let name = printable(self.name);
+        match problem {
+            RunProblem::Record(e) => {
+                let id =
+                    e.id.as_deref()
+                        .map(|i| format!(" (record `{}`)", printable(i)))
+                        .unwrap_or_default();
+                errln!(
+                    "error: {name}:{}{id}: {}",
+                    e.line,
+                    printable(&e.error.to_string())
+                );
+            }
+            RunProblem::Rule(f) => {
+                let sources = &self.rules.sources;
+                let (line, col) =
+                    sources.line_col(f.error.source_id, f.error.error.span.start as usize);
+                let file = sources
+                    .path(f.error.source_id)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                errln!(
+                    "error: {name}:{} (record `{}`): rule `{}` failed: {} [{}] at {}:{line}:{col}",
+                    f.line,
+                    printable(&f.id),
+                    f.error.rule,
+                    printable(&f.error.error.kind.to_string()),
+                    f.error.error.kind.code(),
+                    printable(&file)
+                );
+            }
+        }
     }
 }
 
-/// Writes through a temporary file in the same directory, renamed into place only when complete.
-fn write_atomically<T>(
-    path: &Path,
-    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<T>,
-) -> std::io::Result<T> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".guifan-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The published file gets ordinary permissions, not the temporary file's private ones.
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder.tempfile_in(dir)?;
-    let result = {
-        let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
-        let r = write(&mut out)?;
-        out.flush()?;
-        r
+/// The closing summary line, with rule failures counted by code.
+fn print_summary(summary: &Summary) {
+    let secs = summary.elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        summary.records as f64 / secs
+    } else {
+        0.0
     };
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(result)
+    let by_code: Vec<String> = summary
+        .rule_errors_by_code
+        .iter()
+        .map(|(code, n)| format!("{code}: {n}"))
+        .collect();
+    let by_code = if by_code.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", by_code.join(", "))
+    };
+    errln!(
+        "guifan: {} records, {} decided, {} decisions, {} record errors, {} rule errors{by_code} in {:.3} s ({:.0} records/s)",
+        summary.records,
+        summary.decided,
+        summary.decisions,
+        summary.record_errors,
+        summary.rule_errors,
+        secs,
+        rate
+    );
 }
 
 fn test(dir: &Path) -> Exit {
@@ -343,7 +377,10 @@ fn test(dir: &Path) -> Exit {
     };
     let files = testing::test_files(dir);
     if files.is_empty() {
-        eprintln!("no *.test.toml files under `{}`", dir.display());
+        errln!(
+            "no *.test.toml files under `{}`",
+            printable(&dir.display().to_string())
+        );
     }
     let (mut passed, mut failed) = (0usize, 0usize);
     for path in files {
@@ -353,25 +390,25 @@ fn test(dir: &Path) -> Exit {
         };
         match testing::run_test_file(&rules, &text) {
             Ok(report) => {
-                println!(
+                outln!(
                     "{}: {} passed, {} failed",
                     path.display(),
                     report.passed,
                     report.failures.len()
                 );
                 for f in &report.failures {
-                    println!("  FAILED {}\n    {}", f.case, f.message);
+                    outln!("  FAILED {}\n    {}", f.case, f.message);
                 }
                 passed += report.passed;
                 failed += report.failures.len();
             }
             Err(e) => {
-                println!("{}: invalid test file: {e}", path.display());
+                outln!("{}: invalid test file: {e}", path.display());
                 failed += 1;
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if failed == 0 {
         Exit::Ok
     } else {

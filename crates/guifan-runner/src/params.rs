@@ -10,11 +10,37 @@ use crate::load::RuleSet;
 use crate::toml_json;
 use std::path::Path;
 
+/// Why a parameter file could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    /// The file could not be read (exit status 2)
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The file
+        path: std::path::PathBuf,
+        /// What the system said
+        source: std::io::Error,
+    },
+    /// An override does not fit its policy (exit status 3)
+    #[error("{}: {message}", path.display())]
+    Invalid {
+        /// The file
+        path: std::path::PathBuf,
+        /// What is wrong
+        message: String,
+    },
+}
+
 /// Applies every override in the file; the first bad one is reported and nothing after it applied.
-pub fn apply_params_file(rules: &mut RuleSet, path: &Path) -> Result<usize, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    apply_params(rules, &text).map_err(|e| format!("{}: {e}", path.display()))
+pub fn apply_params_file(rules: &mut RuleSet, path: &Path) -> Result<usize, ParamsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ParamsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    apply_params(rules, &text).map_err(|message| ParamsError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 /// Applies every override in TOML text; returns how many were set.

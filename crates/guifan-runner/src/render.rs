@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use guifan_eval::{Decision, Effect, Outcome, Value};
-use miette::{GraphicalReportHandler, GraphicalTheme, Report};
+use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
@@ -265,25 +265,37 @@ pub fn table(rows: Vec<[String; 4]>) -> String {
     format!("{t}\n")
 }
 
-/// A problem as a miette report with its file attached.
-pub fn report(problem: &Problem, sources: &SourceMap) -> Report {
-    let named = sources.named(problem.source_id());
-    match problem {
-        Problem::Parse(e) => Report::new(e.clone()).with_source_code(named),
-        Problem::Check(e) => Report::new(e.clone()).with_source_code(named),
+/// Renders a problem as text with the source line and a caret; coloured when `color`.
+///
+/// Long lines are clipped around the problem and control characters made
+/// visible (see [`crate::clip`]), so no rule file can make rendering panic or
+/// write escape sequences to a terminal.
+pub fn problem_report(problem: &Problem, sources: &SourceMap, width: usize, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let name = sources
+        .path(problem.source_id())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<unknown>".into());
+    let text = sources
+        .text(problem.source_id())
+        .map(|t| &**t)
+        .unwrap_or("");
+    let shown = crate::clip::Shown::new(problem.diagnostic(), &name, text);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &shown).is_err() {
+        out = shown.to_string();
     }
+    out
 }
 
 /// Renders a problem as text with the source line and a caret, without colour.
 pub fn problem_text(problem: &Problem, sources: &SourceMap, width: usize) -> String {
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(width);
-    let report = report(problem, sources);
-    let mut out = String::new();
-    if handler.render_report(&mut out, report.as_ref()).is_err() {
-        out = format!("{report}");
-    }
-    out
+    problem_report(problem, sources, width, false)
 }
 
 /// A problem as a JSON object for CI: file, line, column, code, message, help.

@@ -41,7 +41,17 @@ pub struct FailedRule {
     pub error: RuleError,
 }
 
-/// What a run did.
+/// A problem met during a run, handed to the caller as soon as its batch is
+/// judged (in input order), so that nothing accumulates however many there are.
+#[derive(Debug, Clone)]
+pub enum RunProblem {
+    /// A record that could not be decoded
+    Record(RecordError),
+    /// A rule that failed on a record
+    Rule(FailedRule),
+}
+
+/// What a run did: counts only, so its size does not grow with the input.
 #[derive(Debug, Default)]
 pub struct Summary {
     /// Records read
@@ -51,9 +61,11 @@ pub struct Summary {
     /// Decisions made
     pub decisions: usize,
     /// Records that could not be decoded
-    pub record_errors: Vec<RecordError>,
-    /// Rules that failed on some record
-    pub rule_errors: Vec<FailedRule>,
+    pub record_errors: usize,
+    /// Rule failures on records
+    pub rule_errors: usize,
+    /// Rule failures by error code (`guifan::eval::division_by_zero`), in code order
+    pub rule_errors_by_code: std::collections::BTreeMap<&'static str, usize>,
     /// Time spent
     pub elapsed: Duration,
 }
@@ -61,7 +73,7 @@ pub struct Summary {
 impl Summary {
     /// Whether every record was decided without error.
     pub fn is_clean(&self) -> bool {
-        self.record_errors.is_empty() && self.rule_errors.is_empty()
+        self.record_errors == 0 && self.rule_errors == 0
     }
 }
 
@@ -78,13 +90,15 @@ struct Judged {
     failed: Vec<FailedRule>,
 }
 
-/// Decides every record and writes the decisions to `out` in input order.
+/// Decides every record and writes the decisions to `out` in input order;
+/// problems go to `on_problem` as they are found.
 pub fn run(
     rules: &RuleSet,
     records: &[RecordText<'_>],
     now: DateTime<FixedOffset>,
     format: OutputFormat,
     out: &mut (dyn Write + Send),
+    on_problem: &mut dyn FnMut(RunProblem),
 ) -> std::io::Result<Summary> {
     run_batches(
         rules,
@@ -92,6 +106,7 @@ pub fn run(
         now,
         format,
         out,
+        on_problem,
     )
 }
 
@@ -105,17 +120,19 @@ pub enum Batch<'r, 'a> {
 
 /// Decides the records of every batch, in order, and writes the decisions to `out`.
 /// Batches are pulled from `batches` (for example a reader thread) while the
-/// previous one is written by a writer thread.
+/// previous one is written by a writer thread. Problems go to `on_problem` as
+/// each group of records is judged; a table is laid out a group at a time, so
+/// memory stays bounded whatever the format.
 pub fn run_batches<'r, 'a: 'r>(
     rules: &RuleSet,
     batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
     now: DateTime<FixedOffset>,
     format: OutputFormat,
     out: &mut (dyn Write + Send),
+    on_problem: &mut dyn FnMut(RunProblem),
 ) -> std::io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let mut table_rows = Vec::new();
     std::thread::scope(|scope| -> std::io::Result<()> {
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
         let writer = scope.spawn(move || -> std::io::Result<()> {
@@ -157,20 +174,36 @@ pub fn run_batches<'r, 'a: 'r>(
                     .par_chunks(CHUNK)
                     .map(|chunk| judge_chunk(rules, chunk, now, format))
                     .collect();
+                let mut table_rows = Vec::new();
                 for j in judged {
                     summary.decided += j.decided;
                     summary.decisions += j.decisions;
-                    summary.record_errors.extend(j.bad);
-                    summary.rule_errors.extend(j.failed);
+                    summary.record_errors += j.bad.len();
+                    summary.rule_errors += j.failed.len();
+                    for f in &j.failed {
+                        *summary
+                            .rule_errors_by_code
+                            .entry(f.error.error.kind.code())
+                            .or_default() += 1;
+                    }
+                    j.bad
+                        .into_iter()
+                        .for_each(|e| on_problem(RunProblem::Record(e)));
+                    j.failed
+                        .into_iter()
+                        .for_each(|e| on_problem(RunProblem::Rule(e)));
                     table_rows.extend(j.rows);
                     if tx.send(j.bytes).is_err() {
                         break 'batches; // the writer failed; its error is returned below
                     }
                 }
+                if format == OutputFormat::Table
+                    && !table_rows.is_empty()
+                    && tx.send(render::table(table_rows).into_bytes()).is_err()
+                {
+                    break 'batches;
+                }
             }
-        }
-        if format == OutputFormat::Table {
-            let _ = tx.send(render::table(std::mem::take(&mut table_rows)).into_bytes());
         }
         drop(tx);
         let written = writer
