@@ -64,6 +64,9 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
     })
 }
 
+/// The longest chain of definitions reading one another (`let b = a + 1`, `let c = b + 1`, ...).
+pub const MAX_LET_DEPTH: usize = 64;
+
 /// Name-resolution and typing context for one policy.
 pub(crate) struct Cx<'a> {
     pub(crate) schema: &'a Schema,
@@ -72,6 +75,10 @@ pub(crate) struct Cx<'a> {
     pub(crate) currency: Option<Currency>,
     pub(crate) params: Vec<(String, Type)>,
     pub(crate) lets: Vec<(String, Type)>,
+    /// For each definition, the longest chain of definitions its value reads through (itself included)
+    pub(crate) let_depths: Vec<usize>,
+    /// The deepest definition read by the expression being checked
+    pub(crate) let_reach: usize,
     pub(crate) locals: Vec<(String, Type)>,
     /// Paths known to be present here (`trial`, `withdrawal_request`)
     pub(crate) facts: Vec<String>,
@@ -193,6 +200,8 @@ fn check_policy(
         currency,
         params: Vec::new(),
         lets: Vec::new(),
+        let_depths: Vec::new(),
+        let_reach: 0,
         locals: Vec::new(),
         facts: Vec::new(),
         held_allowed: false,
@@ -236,7 +245,19 @@ fn check_policy(
     let mut lets = Vec::new();
     for l in &decl.lets {
         check_new_name(&mut cx, root_def, &mut names, &l.name, "definition");
+        cx.let_reach = 0;
         let (e, t) = cx.expr(&l.value);
+        // Definitions are evaluated on demand, one inside another: bound the chain.
+        let depth = cx.let_reach + 1;
+        if depth > MAX_LET_DEPTH {
+            cx.error(
+                l.value.span,
+                CheckErrorKind::TooDeep {
+                    limit: MAX_LET_DEPTH,
+                },
+            );
+        }
+        cx.let_depths.push(depth);
         cx.lets.push((l.name.name.clone(), t));
         lets.push(ir::Let {
             name: l.name.name.clone(),
@@ -480,14 +501,16 @@ fn is_constant(e: &ir::Expr) -> bool {
         | Aggregate { .. }
         | Conditions(..) => false,
         Field(b, _) | Not(b) | Neg(b) | Presence(b, _) => is_constant(b),
-        And(a, b)
-        | Or(a, b)
-        | Cmp(_, a, b)
-        | Arith(_, a, b)
-        | In(a, b)
-        | Coalesce(a, b)
-        | Index(a, b) => is_constant(a) && is_constant(b),
-        If(a, b, c) => is_constant(a) && is_constant(b) && is_constant(c),
-        List(items) | Call(_, items) => items.iter().all(is_constant),
+        Cmp(_, a, b) | In(a, b) | Index(a, b) => is_constant(a) && is_constant(b),
+        Arith(first, steps) => is_constant(first) && steps.iter().all(|s| is_constant(&s.rhs)),
+        If(branches, otherwise) => {
+            branches
+                .iter()
+                .all(|(c, v)| is_constant(c) && is_constant(v))
+                && is_constant(otherwise)
+        }
+        And(items) | Or(items) | Coalesce(items) | List(items) | Call(_, items) => {
+            items.iter().all(is_constant)
+        }
     }
 }

@@ -153,6 +153,20 @@ pub enum CheckErrorKind {
     /// `held` outside a rule's effects or message
     #[error("`held` is only available in a rule's effects and message")]
     HeldOutsideRule,
+    /// Definitions that depend on one another more deeply than evaluation allows
+    #[error("definitions depend on one another more than {limit} deep")]
+    TooDeep {
+        /// The deepest chain of definitions allowed
+        limit: usize,
+    },
+    /// An effective window whose end is not after its start
+    #[error("this window ends at {until}, not after it starts at {from}")]
+    InvertedWindow {
+        /// The start, as written
+        from: String,
+        /// The end, as written
+        until: String,
+    },
     /// A parameter or definition named like a field of the subject
     #[error("`{name}` hides the subject's field of the same name")]
     ShadowsField {
@@ -186,6 +200,8 @@ impl CheckErrorKind {
             CheckErrorKind::InvalidRegex { .. } => "guifan::check::invalid_regex",
             CheckErrorKind::HeldOutsideRule => "guifan::check::held_outside_rule",
             CheckErrorKind::ShadowsField { .. } => "guifan::check::shadows_field",
+            CheckErrorKind::TooDeep { .. } => "guifan::check::too_deep",
+            CheckErrorKind::InvertedWindow { .. } => "guifan::check::inverted_window",
         }
     }
 }

@@ -378,17 +378,34 @@ impl<'a> Frame<'a> {
                 let v = self.eval(x)?;
                 Ok(Val::Own(ops::negate(&v, span)?))
             }
-            ExprKind::And(a, b) => own(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
-            ExprKind::Or(a, b) => own(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
+            ExprKind::And(items) => {
+                for x in items {
+                    if !self.eval_bool(x)? {
+                        return own(Value::Bool(false));
+                    }
+                }
+                own(Value::Bool(true))
+            }
+            ExprKind::Or(items) => {
+                for x in items {
+                    if self.eval_bool(x)? {
+                        return own(Value::Bool(true));
+                    }
+                }
+                own(Value::Bool(false))
+            }
             ExprKind::Cmp(op, a, b) => {
                 let l = self.eval(a)?;
                 let r = self.eval(b)?;
                 Ok(Val::Own(Value::Bool(ops::compare(*op, &l, &r, span)?)))
             }
-            ExprKind::Arith(op, a, b) => {
-                let l = self.eval(a)?;
-                let r = self.eval(b)?;
-                Ok(Val::Own(ops::arith(*op, &l, &r, span)?))
+            ExprKind::Arith(first, steps) => {
+                let mut acc = self.eval(first)?;
+                for step in steps {
+                    let r = self.eval(&step.rhs)?;
+                    acc = Val::Own(ops::arith(step.op, &acc, &r, step.span)?);
+                }
+                Ok(acc)
             }
             ExprKind::In(a, b) => {
                 let needle = self.eval(a)?;
@@ -400,24 +417,27 @@ impl<'a> Frame<'a> {
                     other => Err(Box::new(unexpected("list", other, span))),
                 }
             }
-            ExprKind::Coalesce(a, b) => {
-                let v = self.eval(a)?;
-                if matches!(&*v, Value::Absent) {
-                    self.eval(b)
-                } else {
-                    Ok(v)
+            ExprKind::Coalesce(items) => {
+                let mut last = Val::Ref(&ABSENT);
+                for x in items {
+                    last = self.eval(x)?;
+                    if !matches!(&*last, Value::Absent) {
+                        break;
+                    }
                 }
+                Ok(last)
             }
             ExprKind::Presence(x, present) => {
                 let v = self.eval(x)?;
                 own(Value::Bool(matches!(&*v, Value::Absent) != *present))
             }
-            ExprKind::If(c, t, o) => {
-                if self.eval_bool(c)? {
-                    self.eval(t)
-                } else {
-                    self.eval(o)
+            ExprKind::If(branches, otherwise) => {
+                for (cond, value) in branches {
+                    if self.eval_bool(cond)? {
+                        return self.eval(value);
+                    }
                 }
+                self.eval(otherwise)
             }
             ExprKind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());

@@ -208,6 +208,17 @@ pub enum ArithOp {
     Div,
 }
 
+/// One step of an arithmetic chain: `- c` in `a + b - c`.
+#[derive(Debug, Clone)]
+pub struct ArithStep {
+    /// The operator
+    pub op: ArithOp,
+    /// Its right operand
+    pub rhs: Expr,
+    /// From the chain's first operand to this step's, for errors
+    pub span: Span,
+}
+
 /// Aggregates over a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregate {
@@ -299,22 +310,22 @@ pub enum ExprKind {
     Not(Box<Expr>),
     /// `-x`
     Neg(Box<Expr>),
-    /// `a and b` (short-circuit)
-    And(Box<Expr>, Box<Expr>),
-    /// `a or b` (short-circuit)
-    Or(Box<Expr>, Box<Expr>),
+    /// `a and b and ...` (short-circuit, left to right)
+    And(Vec<Expr>),
+    /// `a or b or ...` (short-circuit, left to right)
+    Or(Vec<Expr>),
     /// `a < b`, ...
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
-    /// `a + b`, ...
-    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `a + b - c`, `a * b / c`: the first operand, then each step in order
+    Arith(Box<Expr>, Vec<ArithStep>),
     /// `x in list`
     In(Box<Expr>, Box<Expr>),
-    /// `a ?? b`
-    Coalesce(Box<Expr>, Box<Expr>),
+    /// `a ?? b ?? ...`: the first present value
+    Coalesce(Vec<Expr>),
     /// `x is present` / `x is absent`
     Presence(Box<Expr>, bool),
-    /// `if c then a else b`
-    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `if c then a else if d then b else e`: the value of the first branch whose condition holds
+    If(Vec<(Expr, Expr)>, Box<Expr>),
     /// `[a, b]`
     List(Vec<Expr>),
     /// `m[k]` on a map (absent when missing) or `l[i]` on a list

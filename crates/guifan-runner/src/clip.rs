@@ -18,6 +18,8 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 pub const MAX_SHOWN_LINE: usize = 240;
 /// Characters kept on each side of a label in a clipped line.
 const CONTEXT: usize = 60;
+/// Lines shown before and after each label's line (miette shows at most one or two).
+const CONTEXT_LINES: usize = 3;
 /// What stands for the clipped-out part of a line.
 const ELLIPSIS: &str = " … ";
 
@@ -119,9 +121,44 @@ impl OffsetMap {
 fn clip(text: &str, points: &[(usize, usize)]) -> (String, OffsetMap) {
     let mut shown = String::with_capacity(text.len().min(1 << 20));
     let mut map = OffsetMap::default();
+    // Lines shown: those of the labels and a few around them; the others are
+    // kept as empty lines, so line numbers stay right and the copy stays cheap.
+    let mut wanted_lines: Vec<usize> = Vec::new();
+    {
+        let mut line_no = 0usize;
+        let mut line_start = 0usize;
+        let mut sorted: Vec<usize> = points.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        sorted.sort_unstable();
+        let mut next = sorted.iter().peekable();
+        for line in text.split_inclusive('\n') {
+            let line_end = line_start + line.len();
+            while next
+                .next_if(|p| **p < line_end || line_end == text.len())
+                .is_some()
+            {
+                wanted_lines.push(line_no);
+            }
+            line_start = line_end;
+            line_no += 1;
+        }
+    }
+    wanted_lines.dedup();
+    let near = |n: usize| {
+        let i = wanted_lines.partition_point(|w| *w + CONTEXT_LINES < n);
+        wanted_lines
+            .get(i)
+            .is_some_and(|w| w.abs_diff(n) <= CONTEXT_LINES)
+    };
     let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
         let line_end = line_start + line.len();
+        if !near(line_no) {
+            if line.ends_with('\n') {
+                shown.push('\n');
+            }
+            line_start = line_end;
+            continue;
+        }
         let chars = line.chars().count();
         let windows: Vec<(usize, usize)> = if chars <= MAX_SHOWN_LINE {
             vec![(0, line.len())]
@@ -281,6 +318,14 @@ mod tests {
         let (shown, map) = clip(text, &[(5, 8)]);
         assert_eq!(shown, text);
         assert_eq!(map.map(14), 14);
+        // Far from the label, lines are left out but still counted.
+        let many: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let at = many.find("line 50").unwrap();
+        let (shown, map) = clip(&many, &[(at, at + 7)]);
+        assert_eq!(shown.lines().count(), 100);
+        assert_eq!(shown.lines().nth(50), Some("line 50"));
+        assert_eq!(shown.lines().nth(10), Some(""));
+        assert_eq!(shown.get(map.map(at)..map.map(at) + 7), Some("line 50"));
     }
 
     #[test]
@@ -304,7 +349,7 @@ mod tests {
     #[test]
     fn control_characters_become_same_length_placeholders() {
         let text = "a\u{1b}[31mb\u{202E}c";
-        let (shown, _) = clip(text, &[]);
+        let (shown, _) = clip(text, &[(0, 1)]);
         assert_eq!(shown.len(), text.len());
         assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202E}'));
         assert_eq!(printable("x\u{1b}y"), "x\\u{1b}y");

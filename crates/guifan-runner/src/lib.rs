@@ -31,7 +31,9 @@ pub mod testing;
 mod toml_json;
 
 pub use json_cache::JsonCache;
-pub use load::{load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, RULE_EXTENSIONS};
+pub use load::{
+    load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, MAX_PROBLEMS, RULE_EXTENSIONS,
+};
 pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
 pub use run::{run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary};

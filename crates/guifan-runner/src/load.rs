@@ -66,13 +66,30 @@ pub enum LoadError {
         path: PathBuf,
     },
     /// Rule files that do not parse or check
-    #[error("{} problem(s) in rule files", problems.len())]
+    #[error("{} problem{} in rule files", problems.len() + omitted, if problems.len() + omitted == 1 { "" } else { "s" })]
     Invalid {
         /// The files, to show the problems' lines
         sources: SourceMap,
-        /// Every problem found
+        /// The problems found, the first [`MAX_PROBLEMS`] of them
         problems: Vec<Problem>,
+        /// How many more were found and left out
+        omitted: usize,
     },
+}
+
+/// The most problems a load reports (a generated file can have one per line);
+/// the rest are counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// The problems to report, and how many were left out.
+fn invalid(sources: SourceMap, mut problems: Vec<Problem>) -> LoadError {
+    let omitted = problems.len().saturating_sub(MAX_PROBLEMS);
+    problems.truncate(MAX_PROBLEMS);
+    LoadError::Invalid {
+        sources,
+        problems,
+        omitted,
+    }
 }
 
 /// A checked rule set with its sources, ready to evaluate from many threads.
@@ -184,13 +201,13 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
         }
     }
     if !problems.is_empty() {
-        return Err(LoadError::Invalid { sources, problems });
+        return Err(invalid(sources, problems));
     }
     match guifan_eval::check(&files) {
         Ok(program) => Ok(RuleSet::new(program, sources)),
-        Err(errors) => Err(LoadError::Invalid {
+        Err(errors) => Err(invalid(
             sources,
-            problems: errors.into_iter().map(Problem::Check).collect(),
-        }),
+            errors.into_iter().map(Problem::Check).collect(),
+        )),
     }
 }

@@ -89,7 +89,11 @@ const REPORT_WIDTH: usize = 100;
 fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleSet, Exit> {
     let mut rules = match load_rules(dir) {
         Ok(r) => r,
-        Err(LoadError::Invalid { sources, problems }) => {
+        Err(LoadError::Invalid {
+            sources,
+            problems,
+            omitted,
+        }) => {
             match format {
                 ReportFormat::Human => {
                     let color = std::io::stderr().is_terminal();
@@ -99,10 +103,15 @@ fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleS
                             render::problem_report(p, &sources, REPORT_WIDTH, color)
                         );
                     }
+                    let total = problems.len() + omitted;
+                    let more = if omitted > 0 {
+                        format!(" ({omitted} more not shown)")
+                    } else {
+                        String::new()
+                    };
                     errln!(
-                        "error: {} problem{} in rule files under `{}`",
-                        problems.len(),
-                        if problems.len() == 1 { "" } else { "s" },
+                        "error: {total} problem{} in rule files under `{}`{more}",
+                        if total == 1 { "" } else { "s" },
                         printable(&dir.display().to_string())
                     );
                 }

@@ -10,12 +10,18 @@ use miette::NamedSource;
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<(PathBuf, Arc<str>)>,
+    /// For each file, the byte offset where each of its lines starts
+    line_starts: Vec<Vec<usize>>,
 }
 
 impl SourceMap {
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> SourceId {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
         self.files.push((path, text));
+        self.line_starts.push(starts);
         SourceId((self.files.len() - 1) as u32)
     }
 
@@ -40,11 +46,16 @@ impl SourceMap {
     /// 1-based line and column of a byte offset in a file.
     pub fn line_col(&self, id: SourceId, offset: usize) -> (usize, usize) {
         let text = self.text(id).map(|t| &**t).unwrap_or("");
-        let before = text.get(..offset.min(text.len())).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rsplit('\n')
-            .next()
+        let offset = offset.min(text.len());
+        let starts = self
+            .line_starts
+            .get(id.0 as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[0]);
+        let line = starts.partition_point(|s| *s <= offset).max(1);
+        let start = starts.get(line - 1).copied().unwrap_or(0);
+        let col = text
+            .get(start..offset)
             .map(|l| l.chars().count())
             .unwrap_or(0)
             + 1;

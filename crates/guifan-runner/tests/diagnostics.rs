@@ -29,7 +29,9 @@ fn diagnose(policy: &str) -> String {
     texts.push((PathBuf::from("rules/demo/bad.policy"), policy.to_string()));
     match load_texts(texts) {
         Ok(_) => panic!("the policy was expected to fail"),
-        Err(LoadError::Invalid { sources, problems }) => problems
+        Err(LoadError::Invalid {
+            sources, problems, ..
+        }) => problems
             .iter()
             .map(|p| problem_text(p, &sources, 100))
             .collect::<Vec<_>>()

@@ -302,8 +302,17 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// `not x`, `-x`
     Unary(UnaryOp, Box<Expr>),
-    /// `a + b`, `a and b`, `a ?? b`
+    /// A comparison or membership test: `a > b`, `x in xs` (these do not chain)
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// Operators of one precedence level applied left to right: `a + b - c`,
+    /// `x and y and z`, `a ?? b ?? c`. Kept flat, so a chain of any length is
+    /// checked and evaluated without recursing once per operand.
+    Chain {
+        /// The first operand
+        first: Box<Expr>,
+        /// Each further operator with its right operand, in order (one level: see [`BinaryOp::level`])
+        rest: Vec<(BinaryOp, Expr)>,
+    },
     /// `x is present` (true) or `x is absent` (false)
     Presence {
         /// The tested value
@@ -324,13 +333,11 @@ pub enum ExprKind {
         /// Whether the upper bound is included (`]`)
         high_included: bool,
     },
-    /// `if c then a else b`
+    /// `if c then a else if d then b else e`: the first branch whose condition holds
     If {
-        /// Condition
-        cond: Box<Expr>,
-        /// Value when it holds
-        then: Box<Expr>,
-        /// Value otherwise
+        /// Each `(condition, value)`, in order (at least one)
+        branches: Vec<(Expr, Expr)>,
+        /// Value when no condition holds
         otherwise: Box<Expr>,
     },
     /// `[a, b]`
@@ -426,7 +433,42 @@ pub enum BinaryOp {
     Div,
 }
 
+/// Precedence levels of infix operators, loosest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `or`
+    Or,
+    /// `and`
+    And,
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`, `in` (these do not chain)
+    Compare,
+    /// `??`
+    Coalesce,
+    /// `+`, `-`
+    Sum,
+    /// `*`, `/`
+    Product,
+}
+
 impl BinaryOp {
+    /// The operator's precedence level.
+    pub fn level(self) -> Level {
+        match self {
+            BinaryOp::Or => Level::Or,
+            BinaryOp::And => Level::And,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In => Level::Compare,
+            BinaryOp::Coalesce => Level::Coalesce,
+            BinaryOp::Add | BinaryOp::Sub => Level::Sum,
+            BinaryOp::Mul | BinaryOp::Div => Level::Product,
+        }
+    }
+
     /// The operator as written.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -66,6 +66,44 @@ pub enum ParseError {
         #[label("opened here")]
         span: Span,
     },
+    /// Brackets, `if`s, operators or field accesses nested deeper than the language allows
+    #[error("nested more than {limit} levels deep")]
+    #[diagnostic(
+        code(guifan::parse::too_deep),
+        help("split the expression with `let` definitions; see docs/limits.md")
+    )]
+    TooDeep {
+        /// The file
+        source_id: SourceId,
+        /// Where the limit is passed
+        #[label("level {limit} + 1 starts here")]
+        span: Span,
+        /// The deepest nesting allowed
+        limit: usize,
+    },
+    /// `a < b < c`: comparisons do not chain
+    #[error("comparisons do not chain")]
+    #[diagnostic(
+        code(guifan::parse::chained_comparison),
+        help("compare twice and join with `and`: `a < b and b < c`, or use `b within (a, c)`")
+    )]
+    ChainedComparison {
+        /// The file
+        source_id: SourceId,
+        /// The second comparison operator
+        #[label("a second comparison")]
+        span: Span,
+    },
+    /// A rule file that is not UTF-8 text
+    #[error("not UTF-8 text")]
+    #[diagnostic(code(guifan::parse::encoding), help("save the file as UTF-8"))]
+    Encoding {
+        /// The file
+        source_id: SourceId,
+        /// The first byte that is not part of a UTF-8 character
+        #[label("this byte")]
+        span: Span,
+    },
     /// The parser met a shape its lowering did not expect: a bug in Guifan, not in the file
     #[error("internal parser error: {detail}")]
     #[diagnostic(
@@ -91,6 +129,9 @@ impl ParseError {
             | ParseError::InvalidLiteral { source_id, .. }
             | ParseError::DuplicateEntry { source_id, .. }
             | ParseError::UnclosedInterpolation { source_id, .. }
+            | ParseError::TooDeep { source_id, .. }
+            | ParseError::ChainedComparison { source_id, .. }
+            | ParseError::Encoding { source_id, .. }
             | ParseError::Internal { source_id, .. } => *source_id,
         }
     }
@@ -102,6 +143,9 @@ impl ParseError {
             | ParseError::InvalidLiteral { span, .. }
             | ParseError::DuplicateEntry { span, .. }
             | ParseError::UnclosedInterpolation { span, .. }
+            | ParseError::TooDeep { span, .. }
+            | ParseError::ChainedComparison { span, .. }
+            | ParseError::Encoding { span, .. }
             | ParseError::Internal { span, .. } => *span,
         }
     }

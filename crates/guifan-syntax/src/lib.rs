@@ -22,6 +22,7 @@ pub mod ast;
 mod error;
 mod grammar;
 mod lower;
+pub mod nesting;
 mod span;
 
 pub use error::ParseError;

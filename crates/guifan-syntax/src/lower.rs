@@ -5,15 +5,13 @@
 
 pub(crate) mod literal;
 
-use std::sync::OnceLock;
-
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser;
 
 use crate::ast::*;
 use crate::error::ParseError;
 use crate::grammar::{PolicyParser, Rule};
+use crate::nesting;
 use crate::span::{SourceId, Span, Spanned};
 
 /// Lowering context: the file being lowered.
@@ -24,35 +22,10 @@ pub(crate) struct Lower<'s> {
 
 type Result<T> = std::result::Result<T, ParseError>;
 
-fn pratt() -> &'static PrattParser<Rule> {
-    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
-    PRATT.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::op_or, Assoc::Left))
-            .op(Op::infix(Rule::op_and, Assoc::Left))
-            .op(Op::prefix(Rule::op_not))
-            .op(Op::infix(Rule::op_eq, Assoc::Left)
-                | Op::infix(Rule::op_ne, Assoc::Left)
-                | Op::infix(Rule::op_lt, Assoc::Left)
-                | Op::infix(Rule::op_le, Assoc::Left)
-                | Op::infix(Rule::op_gt, Assoc::Left)
-                | Op::infix(Rule::op_ge, Assoc::Left)
-                | Op::infix(Rule::op_in, Assoc::Left))
-            .op(Op::infix(Rule::op_coalesce, Assoc::Right))
-            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-            .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
-            .op(Op::prefix(Rule::op_neg))
-            .op(Op::postfix(Rule::field_access)
-                | Op::postfix(Rule::index_access)
-                | Op::postfix(Rule::is_present)
-                | Op::postfix(Rule::is_absent)
-                | Op::postfix(Rule::within))
-    })
-}
-
 /// Parses a whole file.
 pub(crate) fn file(source: SourceId, text: &str) -> std::result::Result<RuleFile, Vec<ParseError>> {
     let lower = Lower { source, text };
+    nesting::prescan(source, text, 0).map_err(|e| vec![e])?;
     let pairs = PolicyParser::parse(Rule::file, text).map_err(|e| vec![lower.syntax_error(e)])?;
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -72,6 +45,7 @@ pub(crate) fn file(source: SourceId, text: &str) -> std::result::Result<RuleFile
 /// Parses one expression on its own (used for template interpolations and tests).
 pub(crate) fn expression(source: SourceId, text: &str, offset: usize) -> Result<Expr> {
     let lower = Lower { source, text };
+    nesting::prescan(source, text, offset)?;
     let mut pairs = PolicyParser::parse(Rule::expr_only, text).map_err(|e| {
         let err = lower.syntax_error(e);
         shift_error(err, offset)
@@ -84,7 +58,9 @@ pub(crate) fn expression(source: SourceId, text: &str, offset: usize) -> Result<
         .find(|p| p.as_rule() == Rule::expr)
         .ok_or_else(|| lower.internal(Span::new(0, 0), "no expression"))?;
     let shifted = Lower { source, text };
-    shifted.expr(expr_pair).map(|e| shift_expr(e, offset))
+    let e = shifted.expr(expr_pair).map(|e| shift_expr(e, offset))?;
+    nesting::check_depth(source, &e)?;
+    Ok(e)
 }
 
 fn is_item(rule: Rule) -> bool {
@@ -165,7 +141,7 @@ impl<'s> Lower<'s> {
 
     fn next(
         &self,
-        pairs: &mut Pairs<'s, Rule>,
+        pairs: &mut impl Iterator<Item = Pair<'s, Rule>>,
         parent: Span,
         what: &str,
     ) -> Result<Pair<'s, Rule>> {
@@ -527,146 +503,304 @@ impl<'s> Lower<'s> {
         Ok(EffectCall { name, args, span })
     }
 
-    /// A message template: text with `{expr}` interpolations; `{{` and `}}` are literal braces.
+    /// A message template: text with `{expr}` interpolations; `{{` and `}}`
+    /// (or `\{` and `\}`) are literal braces, and escapes work as in any string.
     fn template(&self, pair: Pair<'s, Rule>) -> Result<Template> {
         let span = span_of(&pair);
         let raw_pair = self.next(&mut self.children(pair), span, "string content")?;
         let raw = raw_pair.as_str();
         let base = raw_pair.as_span().start();
+        let bytes = raw.as_bytes();
         let mut parts = Vec::new();
         let mut text = String::new();
-        let mut rest = raw;
-        let mut offset = 0usize;
-        while let Some(pos) = rest.find(['{', '}']) {
-            let (before, after) = rest.split_at(pos);
-            text.push_str(&literal::unescape(before));
-            if let Some(tail) = after.strip_prefix("{{") {
-                text.push('{');
-                offset += pos + 2;
-                rest = tail;
-            } else if let Some(tail) = after.strip_prefix("}}") {
-                text.push('}');
-                offset += pos + 2;
-                rest = tail;
-            } else if let Some(tail) = after.strip_prefix('{') {
-                let close = tail.find('}').ok_or(ParseError::UnclosedInterpolation {
-                    source_id: self.source,
-                    span: Span::new(base + offset + pos, base + offset + pos + 1),
-                })?;
-                let inner = tail.get(..close).unwrap_or("");
-                if !text.is_empty() {
-                    parts.push(TemplatePart::Text(std::mem::take(&mut text)));
+        // Start of the raw text not yet unescaped into `text`.
+        let mut run = 0usize;
+        let mut i = 0usize;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'\\' => {
+                    // Skip the escaped character (a `\u{...}` escape has no `{` interpolation).
+                    i += 1;
+                    if bytes.get(i) == Some(&b'u') && bytes.get(i + 1) == Some(&b'{') {
+                        while bytes.get(i).is_some_and(|c| *c != b'}') {
+                            i += 1;
+                        }
+                    }
+                    i += raw
+                        .get(i..)
+                        .and_then(|r| r.chars().next())
+                        .map_or(1, char::len_utf8);
                 }
-                let start = base + offset + pos + 1;
-                parts.push(TemplatePart::Expr(expression(self.source, inner, start)?));
-                offset += pos + 1 + close + 1;
-                rest = tail.get(close + 1..).unwrap_or("");
-            } else {
-                // A lone `}`: keep it as text.
-                text.push('}');
-                offset += pos + 1;
-                rest = after.get(1..).unwrap_or("");
+                b'{' | b'}' if bytes.get(i + 1) == Some(&b) => {
+                    self.unescape_into(&mut text, raw, run, i, base)?;
+                    text.push(char::from(b));
+                    i += 2;
+                    run = i;
+                }
+                b'{' => {
+                    self.unescape_into(&mut text, raw, run, i, base)?;
+                    let close = raw.get(i + 1..).and_then(|t| t.find('}')).ok_or(
+                        ParseError::UnclosedInterpolation {
+                            source_id: self.source,
+                            span: Span::new(base + i, base + i + 1),
+                        },
+                    )?;
+                    let inner = raw.get(i + 1..i + 1 + close).unwrap_or("");
+                    if !text.is_empty() {
+                        parts.push(TemplatePart::Text(std::mem::take(&mut text)));
+                    }
+                    parts.push(TemplatePart::Expr(expression(
+                        self.source,
+                        inner,
+                        base + i + 1,
+                    )?));
+                    i += close + 2;
+                    run = i;
+                }
+                // A lone `}` stays as text.
+                _ => i += 1,
             }
         }
-        text.push_str(&literal::unescape(rest));
+        self.unescape_into(&mut text, raw, run, raw.len(), base)?;
         if !text.is_empty() {
             parts.push(TemplatePart::Text(text));
         }
         Ok(Template { parts, span })
     }
 
+    /// Unescapes `raw[from..to]` (which starts at byte `base + from` of the file) onto `out`.
+    fn unescape_into(
+        &self,
+        out: &mut String,
+        raw: &str,
+        from: usize,
+        to: usize,
+        base: usize,
+    ) -> Result<()> {
+        let piece = raw.get(from..to).unwrap_or("");
+        let text = literal::unescape(piece).map_err(|bad| ParseError::InvalidLiteral {
+            source_id: self.source,
+            span: Span::new(base + from + bad.start, base + from + bad.end),
+            what: "string escape",
+            text: piece.get(bad.start..bad.end).unwrap_or("\\").to_string(),
+            reason: bad.reason.to_string(),
+        })?;
+        out.push_str(&text);
+        Ok(())
+    }
+
     fn string(&self, pair: Pair<'s, Rule>) -> Result<Spanned<String>> {
         let span = span_of(&pair);
-        let raw = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
-        Ok(Spanned::new(literal::unescape(raw), span))
+        let inner = pair.into_inner().next();
+        let raw = inner.as_ref().map(|p| p.as_str()).unwrap_or("");
+        let base = inner
+            .as_ref()
+            .map(|p| p.as_span().start())
+            .unwrap_or(span.start as usize);
+        let mut text = String::new();
+        self.unescape_into(&mut text, raw, 0, raw.len(), base)?;
+        Ok(Spanned::new(text, span))
     }
 
     // ------------------------------------------------------------- expressions
 
+    /// Lowers `prefix* primary postfix* (infix prefix* primary postfix*)*` by
+    /// operator precedence with explicit stacks: no recursion per operand or
+    /// operator, and operators of one level collected into one flat
+    /// [`ExprKind::Chain`]. Comparisons do not chain.
+    ///
+    /// The result is at most [`nesting::MAX_DEPTH`] deep, and no deeper tree is
+    /// ever built (dropping one would recurse): each operand counts the levels
+    /// this call adds, and the whole is measured before it is returned.
     pub(crate) fn expr(&self, pair: Pair<'s, Rule>) -> Result<Expr> {
         let span = span_of(&pair);
         if pair.as_rule() != Rule::expr {
             return Err(self.internal(span, "expected an expression"));
         }
-        pratt()
-            .map_primary(|p| self.primary(p))
-            .map_prefix(|op, rhs| {
-                let rhs = rhs?;
-                let span = span_of(&op).to(rhs.span);
-                let op = if op.as_rule() == Rule::op_not {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
-                };
-                Ok(Expr {
-                    kind: ExprKind::Unary(op, Box::new(rhs)),
-                    span,
-                })
-            })
-            .map_postfix(|lhs, op| {
-                let lhs = lhs?;
-                let span = lhs.span.to(span_of(&op));
-                let kind = match op.as_rule() {
-                    Rule::field_access => {
-                        let mut i = self.children(op);
-                        let name = self.ident(self.next(&mut i, span, "field name")?);
-                        ExprKind::Field(Box::new(lhs), name)
+        let mut operands: Vec<Operand> = Vec::new();
+        let mut ops: Vec<Pending> = Vec::new();
+        for p in pair.into_inner() {
+            let pspan = span_of(&p);
+            match p.as_rule() {
+                Rule::op_not => ops.push(Pending::Prefix(UnaryOp::Not, pspan)),
+                Rule::op_neg => ops.push(Pending::Prefix(UnaryOp::Neg, pspan)),
+                Rule::field_access
+                | Rule::index_access
+                | Rule::is_present
+                | Rule::is_absent
+                | Rule::within => {
+                    let lhs = operands
+                        .pop()
+                        .ok_or_else(|| self.internal(pspan, "postfix without operand"))?;
+                    let added = self.deeper(lhs.added, pspan)?;
+                    operands.push(Operand {
+                        expr: self.postfix(lhs.expr, p)?,
+                        chain: None,
+                        added,
+                    });
+                }
+                rule => match infix_op(rule) {
+                    Some(op) => {
+                        let prec = Pending::Infix(op, pspan).precedence();
+                        while ops.last().is_some_and(|top| top.precedence() >= prec) {
+                            self.reduce(&mut operands, &mut ops)?;
+                        }
+                        ops.push(Pending::Infix(op, pspan));
                     }
-                    Rule::index_access => {
-                        let mut i = self.children(op);
-                        let key = self.expr(self.next(&mut i, span, "index")?)?;
-                        ExprKind::Index(Box::new(lhs), Box::new(key))
-                    }
-                    Rule::is_present => ExprKind::Presence {
-                        expr: Box::new(lhs),
-                        present: true,
+                    None => operands.push(Operand::plain(self.primary(p)?)),
+                },
+            }
+        }
+        while !ops.is_empty() {
+            self.reduce(&mut operands, &mut ops)?;
+        }
+        match (operands.pop(), operands.is_empty()) {
+            (Some(e), true) => {
+                nesting::check_depth(self.source, &e.expr)?;
+                Ok(e.expr)
+            }
+            _ => Err(self.internal(span, "unbalanced expression")),
+        }
+    }
+
+    /// One level more than `added`, unless that passes the depth limit.
+    fn deeper(&self, added: usize, at: Span) -> Result<usize> {
+        if added >= nesting::MAX_DEPTH {
+            return Err(ParseError::TooDeep {
+                source_id: self.source,
+                span: at,
+                limit: nesting::MAX_DEPTH,
+            });
+        }
+        Ok(added + 1)
+    }
+
+    /// Applies the operator on top of `ops` to the operands on top of `operands`.
+    fn reduce(&self, operands: &mut Vec<Operand>, ops: &mut Vec<Pending>) -> Result<()> {
+        let Some(op) = ops.pop() else {
+            return Ok(());
+        };
+        match op {
+            Pending::Prefix(unary, op_span) => {
+                let x = operands
+                    .pop()
+                    .ok_or_else(|| self.internal(op_span, "prefix without operand"))?;
+                let span = op_span.to(x.expr.span);
+                let added = self.deeper(x.added, op_span)?;
+                operands.push(Operand {
+                    expr: Expr {
+                        kind: ExprKind::Unary(unary, Box::new(x.expr)),
+                        span,
                     },
-                    Rule::within => {
-                        let mut i = self.children(op);
-                        let open = self.next(&mut i, span, "`(` or `[`")?;
-                        let low = self.expr(self.next(&mut i, span, "lower bound")?)?;
-                        let high = self.expr(self.next(&mut i, span, "upper bound")?)?;
-                        let close = self.next(&mut i, span, "`)` or `]`")?;
-                        ExprKind::Within {
-                            expr: Box::new(lhs),
-                            low: Box::new(low),
-                            low_included: open.as_str() == "[",
-                            high: Box::new(high),
-                            high_included: close.as_str() == "]",
+                    chain: None,
+                    added,
+                });
+            }
+            Pending::Infix(op, op_span) => {
+                let (rhs, lhs) = match (operands.pop(), operands.pop()) {
+                    (Some(r), Some(l)) => (r, l),
+                    _ => return Err(self.internal(op_span, "operator without operands")),
+                };
+                let level = op.level();
+                let span = lhs.expr.span.to(rhs.expr.span);
+                // A new node is one level above both operands; extending a chain, only above the new one.
+                let extends = lhs.chain == Some(level)
+                    && level != Level::Compare
+                    && matches!(lhs.expr.kind, ExprKind::Chain { .. });
+                let added = if extends {
+                    lhs.added.max(self.deeper(rhs.added, op_span)?)
+                } else {
+                    self.deeper(lhs.added.max(rhs.added), op_span)?
+                };
+                if level == Level::Compare {
+                    if lhs.chain == Some(Level::Compare) {
+                        return Err(ParseError::ChainedComparison {
+                            source_id: self.source,
+                            span: op_span,
+                        });
+                    }
+                    operands.push(Operand {
+                        expr: Expr {
+                            kind: ExprKind::Binary(op, Box::new(lhs.expr), Box::new(rhs.expr)),
+                            span,
+                        },
+                        chain: Some(level),
+                        added,
+                    });
+                    return Ok(());
+                }
+                let expr = match lhs {
+                    Operand {
+                        expr:
+                            Expr {
+                                kind: ExprKind::Chain { first, mut rest },
+                                ..
+                            },
+                        chain: Some(l),
+                        ..
+                    } if l == level => {
+                        rest.push((op, rhs.expr));
+                        Expr {
+                            kind: ExprKind::Chain { first, rest },
+                            span,
                         }
                     }
-                    _ => ExprKind::Presence {
-                        expr: Box::new(lhs),
-                        present: false,
+                    lhs => Expr {
+                        kind: ExprKind::Chain {
+                            first: Box::new(lhs.expr),
+                            rest: vec![(op, rhs.expr)],
+                        },
+                        span,
                     },
                 };
-                Ok(Expr { kind, span })
-            })
-            .map_infix(|lhs, op, rhs| {
-                let (lhs, rhs) = (lhs?, rhs?);
-                let op = match op.as_rule() {
-                    Rule::op_or => BinaryOp::Or,
-                    Rule::op_and => BinaryOp::And,
-                    Rule::op_eq => BinaryOp::Eq,
-                    Rule::op_ne => BinaryOp::Ne,
-                    Rule::op_lt => BinaryOp::Lt,
-                    Rule::op_le => BinaryOp::Le,
-                    Rule::op_gt => BinaryOp::Gt,
-                    Rule::op_ge => BinaryOp::Ge,
-                    Rule::op_in => BinaryOp::In,
-                    Rule::op_coalesce => BinaryOp::Coalesce,
-                    Rule::op_add => BinaryOp::Add,
-                    Rule::op_sub => BinaryOp::Sub,
-                    Rule::op_mul => BinaryOp::Mul,
-                    _ => BinaryOp::Div,
-                };
-                let span = lhs.span.to(rhs.span);
-                Ok(Expr {
-                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    span,
-                })
-            })
-            .parse(pair.into_inner())
+                operands.push(Operand {
+                    expr,
+                    chain: Some(level),
+                    added,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `lhs.field`, `lhs[key]`, `lhs is present`, `lhs within (a, b]`.
+    fn postfix(&self, lhs: Expr, op: Pair<'s, Rule>) -> Result<Expr> {
+        let span = lhs.span.to(span_of(&op));
+        let kind = match op.as_rule() {
+            Rule::field_access => {
+                let mut i = self.children(op);
+                let name = self.ident(self.next(&mut i, span, "field name")?);
+                ExprKind::Field(Box::new(lhs), name)
+            }
+            Rule::index_access => {
+                let mut i = self.children(op);
+                let key = self.expr(self.next(&mut i, span, "index")?)?;
+                ExprKind::Index(Box::new(lhs), Box::new(key))
+            }
+            Rule::is_present => ExprKind::Presence {
+                expr: Box::new(lhs),
+                present: true,
+            },
+            Rule::within => {
+                let mut i = self.children(op);
+                let open = self.next(&mut i, span, "`(` or `[`")?;
+                let low = self.expr(self.next(&mut i, span, "lower bound")?)?;
+                let high = self.expr(self.next(&mut i, span, "upper bound")?)?;
+                let close = self.next(&mut i, span, "`)` or `]`")?;
+                ExprKind::Within {
+                    expr: Box::new(lhs),
+                    low: Box::new(low),
+                    low_included: open.as_str() == "[",
+                    high: Box::new(high),
+                    high_included: close.as_str() == "]",
+                }
+            }
+            _ => ExprKind::Presence {
+                expr: Box::new(lhs),
+                present: false,
+            },
+        };
+        Ok(Expr { kind, span })
     }
 
     fn primary(&self, pair: Pair<'s, Rule>) -> Result<Expr> {
@@ -677,13 +811,28 @@ impl<'s> Lower<'s> {
             Rule::now_kw => ExprKind::Now,
             Rule::held_kw => ExprKind::Held,
             Rule::if_expr => {
-                let mut i = self.children(pair);
-                let cond = self.expr(self.next(&mut i, span, "condition")?)?;
-                let then = self.expr(self.next(&mut i, span, "then value")?)?;
-                let otherwise = self.expr(self.next(&mut i, span, "else value")?)?;
+                let mut branches = Vec::new();
+                let mut pending_cond = None;
+                let mut otherwise = None;
+                for p in self.children(pair).filter(|p| p.as_rule() != Rule::if_kw) {
+                    if p.as_rule() == Rule::else_if {
+                        let espan = span_of(&p);
+                        let mut i = self.children(p).filter(|p| p.as_rule() != Rule::if_kw);
+                        let cond = self.expr(self.next(&mut i, espan, "condition")?)?;
+                        let then = self.expr(self.next(&mut i, espan, "then value")?)?;
+                        branches.push((cond, then));
+                        continue;
+                    }
+                    let e = self.expr(p)?;
+                    match pending_cond.take() {
+                        None if branches.is_empty() => pending_cond = Some(e),
+                        Some(cond) => branches.push((cond, e)),
+                        None => otherwise = Some(e),
+                    }
+                }
+                let otherwise = otherwise.ok_or_else(|| self.internal(span, "if without else"))?;
                 ExprKind::If {
-                    cond: Box::new(cond),
-                    then: Box::new(then),
+                    branches,
                     otherwise: Box::new(otherwise),
                 }
             }
@@ -692,39 +841,7 @@ impl<'s> Lower<'s> {
                     .map(|p| self.expr(p))
                     .collect::<Result<_>>()?,
             ),
-            Rule::call => {
-                let mut i = self.children(pair);
-                let func = self.ident(self.next(&mut i, span, "function name")?);
-                let args = i.map(|p| self.expr(p)).collect::<Result<Vec<_>>>()?;
-                ExprKind::Call { func, args }
-            }
-            Rule::comprehension => {
-                let mut i = self.children(pair).peekable();
-                let func = self.ident(self.next_peek(&mut i, span, "function name")?);
-                let map = match i.peek() {
-                    Some(p) if p.as_rule() == Rule::comprehension_map => {
-                        let m = self.next_peek(&mut i, span, "mapped value")?;
-                        let mspan = span_of(&m);
-                        let e = self.next(&mut self.children(m), mspan, "mapped value")?;
-                        Some(Box::new(self.expr(e)?))
-                    }
-                    _ => None,
-                };
-                let binder = self.ident(self.next_peek(&mut i, span, "binding")?);
-                let _in = self.next_peek(&mut i, span, "`in`")?;
-                let source = self.expr(self.next_peek(&mut i, span, "collection")?)?;
-                let filter = match i.next() {
-                    Some(f) => Some(Box::new(self.expr(f)?)),
-                    None => None,
-                };
-                ExprKind::Comprehension {
-                    func,
-                    map,
-                    binder,
-                    source: Box::new(source),
-                    filter,
-                }
-            }
+            Rule::call => self.call(pair, span)?,
             Rule::conditions => {
                 let mut i = self.children(pair);
                 let q = self.next(&mut i, span, "quantifier")?;
@@ -756,6 +873,80 @@ impl<'s> Lower<'s> {
             _ => ExprKind::Literal(self.literal(pair)?),
         };
         Ok(Expr { kind, span })
+    }
+
+    /// A call, or a comprehension (the two share their opening `name(`):
+    /// `sum(d.points for d in ds where ...)`, `count(w in ws where ...)`, `count(w in ws)`.
+    fn call(&self, pair: Pair<'s, Rule>, span: Span) -> Result<ExprKind> {
+        let mut i = self.children(pair);
+        let func = self.ident(self.next(&mut i, span, "function name")?);
+        let mut args = Vec::new();
+        let mut binding = None;
+        let mut filter = None;
+        for p in i {
+            match p.as_rule() {
+                Rule::for_clause => {
+                    let fspan = span_of(&p);
+                    let mut i = self.children(p).filter(|p| p.as_rule() == Rule::expr);
+                    let e = self.expr(i.next().ok_or_else(|| self.internal(fspan, "binding"))?)?;
+                    binding = Some(self.binding(e, "for")?);
+                }
+                Rule::where_clause => {
+                    let wspan = span_of(&p);
+                    let mut i = self.children(p).filter(|p| p.as_rule() == Rule::expr);
+                    let e =
+                        self.expr(i.next().ok_or_else(|| self.internal(wspan, "condition"))?)?;
+                    filter = Some(Box::new(e));
+                }
+                _ => args.push(self.expr(p)?),
+            }
+        }
+        let in_shape = |e: &Expr| {
+            matches!(&e.kind, ExprKind::Binary(BinaryOp::In, name, _)
+                if matches!(name.kind, ExprKind::Name(_)))
+        };
+        let (map, (binder, source)) = match (binding, args.len()) {
+            (Some(b), 1) => (args.pop().map(Box::new), b),
+            (None, 1) if filter.is_some() || args.first().is_some_and(in_shape) => {
+                let only = args
+                    .pop()
+                    .ok_or_else(|| self.internal(span, "missing argument"))?;
+                (None, self.binding(only, "where")?)
+            }
+            (Some(_), _) => return Err(self.internal(span, "comprehension with several values")),
+            (None, _) => return Ok(ExprKind::Call { func, args }),
+        };
+        Ok(ExprKind::Comprehension {
+            func,
+            map,
+            binder,
+            source: Box::new(source),
+            filter,
+        })
+    }
+
+    /// `d in deductions` as a comprehension's binding and collection.
+    fn binding(&self, e: Expr, before: &str) -> Result<(Ident, Expr)> {
+        if let ExprKind::Binary(BinaryOp::In, name, source) = e.kind {
+            if let ExprKind::Name(n) = name.kind {
+                return Ok((
+                    Ident {
+                        name: n,
+                        span: name.span,
+                    },
+                    *source,
+                ));
+            }
+        }
+        Err(ParseError::Syntax {
+            source_id: self.source,
+            span: e.span,
+            expected: "`name in collection`".into(),
+            found: "another expression".into(),
+            help: Some(format!(
+                "a comprehension reads `{before}` with one binding: `count(w in withdrawals where w.amount > 0)`, `sum(d.points for d in deductions)`"
+            )),
+        })
     }
 
     fn next_peek(
@@ -906,7 +1097,9 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::message_clause => "`message`",
         Rule::effect_call => "an effect",
         Rule::named_arg => "an argument (`name: value`)",
-        Rule::expr | Rule::comprehension_map => "an expression",
+        Rule::expr => "an expression",
+        Rule::for_clause => "`for`",
+        Rule::where_clause => "`where`",
         Rule::op_or
         | Rule::op_and
         | Rule::op_eq
@@ -969,65 +1162,139 @@ fn shift_expr(mut e: Expr, by: usize) -> Expr {
     e
 }
 
-fn shift_in_place(e: &mut Expr, by: usize) {
-    e.span = e.span.shifted(by);
-    match &mut e.kind {
-        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Now | ExprKind::Held => {}
-        ExprKind::Field(base, name) => {
-            shift_in_place(base, by);
-            name.span = name.span.shifted(by);
-        }
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            shift_in_place(a, by);
-            shift_in_place(b, by);
-        }
-        ExprKind::Unary(_, a) | ExprKind::Presence { expr: a, .. } => shift_in_place(a, by),
-        ExprKind::Within {
-            expr, low, high, ..
-        } => {
-            shift_in_place(expr, by);
-            shift_in_place(low, by);
-            shift_in_place(high, by);
-        }
-        ExprKind::If {
-            cond,
-            then,
-            otherwise,
-        } => {
-            shift_in_place(cond, by);
-            shift_in_place(then, by);
-            shift_in_place(otherwise, by);
-        }
-        ExprKind::List(items) => items.iter_mut().for_each(|i| shift_in_place(i, by)),
-        ExprKind::Call { func, args } => {
-            func.span = func.span.shifted(by);
-            args.iter_mut().for_each(|i| shift_in_place(i, by));
-        }
-        ExprKind::Comprehension {
-            func,
-            map,
-            binder,
-            source,
-            filter,
-        } => {
-            func.span = func.span.shifted(by);
-            binder.span = binder.span.shifted(by);
-            if let Some(m) = map {
-                shift_in_place(m, by);
+fn shift_in_place(root: &mut Expr, by: usize) {
+    // An explicit stack: interpolations are shifted before their depth is checked.
+    let mut stack: Vec<&mut Expr> = vec![root];
+    while let Some(e) = stack.pop() {
+        e.span = e.span.shifted(by);
+        match &mut e.kind {
+            ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Now | ExprKind::Held => {}
+            ExprKind::Field(base, name) => {
+                name.span = name.span.shifted(by);
+                stack.push(base);
             }
-            shift_in_place(source, by);
-            if let Some(f) = filter {
-                shift_in_place(f, by);
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
             }
-        }
-        ExprKind::Conditions { items, .. } => {
-            for item in items {
-                item.name.span = item.name.span.shifted(by);
-                if let Some(d) = &mut item.description {
-                    d.span = d.span.shifted(by);
+            ExprKind::Chain { first, rest } => {
+                stack.push(first);
+                stack.extend(rest.iter_mut().map(|(_, x)| x));
+            }
+            ExprKind::Unary(_, a) | ExprKind::Presence { expr: a, .. } => stack.push(a),
+            ExprKind::Within {
+                expr, low, high, ..
+            } => {
+                stack.push(expr);
+                stack.push(low);
+                stack.push(high);
+            }
+            ExprKind::If {
+                branches,
+                otherwise,
+            } => {
+                for (c, v) in branches.iter_mut() {
+                    stack.push(c);
+                    stack.push(v);
                 }
-                shift_in_place(&mut item.cond, by);
+                stack.push(otherwise);
+            }
+            ExprKind::List(items) => stack.extend(items.iter_mut()),
+            ExprKind::Call { func, args } => {
+                func.span = func.span.shifted(by);
+                stack.extend(args.iter_mut());
+            }
+            ExprKind::Comprehension {
+                func,
+                map,
+                binder,
+                source,
+                filter,
+            } => {
+                func.span = func.span.shifted(by);
+                binder.span = binder.span.shifted(by);
+                if let Some(m) = map {
+                    stack.push(m);
+                }
+                stack.push(source);
+                if let Some(f) = filter {
+                    stack.push(f);
+                }
+            }
+            ExprKind::Conditions { items, .. } => {
+                for item in items {
+                    item.name.span = item.name.span.shifted(by);
+                    if let Some(d) = &mut item.description {
+                        d.span = d.span.shifted(by);
+                    }
+                    stack.push(&mut item.cond);
+                }
             }
         }
     }
+}
+
+/// An operand on the precedence stack, and the level of the chain it was
+/// built as (so that `a + b + c` extends one chain, but `(a + b) + c` does not).
+struct Operand {
+    expr: Expr,
+    chain: Option<Level>,
+    /// Levels this expression adds above the primaries it was built from.
+    added: usize,
+}
+
+impl Operand {
+    fn plain(expr: Expr) -> Self {
+        Operand {
+            expr,
+            chain: None,
+            added: 0,
+        }
+    }
+}
+
+/// An operator waiting for its right operand.
+enum Pending {
+    Prefix(UnaryOp, Span),
+    Infix(BinaryOp, Span),
+}
+
+impl Pending {
+    /// Binding power: `or` < `and` < `not` < comparisons < `??` < `+ -` < `* /` < unary `-`.
+    /// Every infix operator is applied left to right (`??` is associative, so
+    /// left to right gives the same value).
+    fn precedence(&self) -> u8 {
+        match self {
+            Pending::Prefix(UnaryOp::Not, _) => 3,
+            Pending::Prefix(UnaryOp::Neg, _) => 8,
+            Pending::Infix(op, _) => match op.level() {
+                Level::Or => 1,
+                Level::And => 2,
+                Level::Compare => 4,
+                Level::Coalesce => 5,
+                Level::Sum => 6,
+                Level::Product => 7,
+            },
+        }
+    }
+}
+
+fn infix_op(rule: Rule) -> Option<BinaryOp> {
+    Some(match rule {
+        Rule::op_or => BinaryOp::Or,
+        Rule::op_and => BinaryOp::And,
+        Rule::op_eq => BinaryOp::Eq,
+        Rule::op_ne => BinaryOp::Ne,
+        Rule::op_lt => BinaryOp::Lt,
+        Rule::op_le => BinaryOp::Le,
+        Rule::op_gt => BinaryOp::Gt,
+        Rule::op_ge => BinaryOp::Ge,
+        Rule::op_in => BinaryOp::In,
+        Rule::op_coalesce => BinaryOp::Coalesce,
+        Rule::op_add => BinaryOp::Add,
+        Rule::op_sub => BinaryOp::Sub,
+        Rule::op_mul => BinaryOp::Mul,
+        Rule::op_div => BinaryOp::Div,
+        _ => return None,
+    })
 }

@@ -95,16 +95,26 @@ fn literals() {
 #[test]
 fn precedence() {
     // `and` binds tighter than `or`; comparison tighter than `and`; `*` tighter than `+`.
-    let ExprKind::Binary(BinaryOp::Or, _, rhs) = expr("a or b and c > 1 + 2 * 3") else {
+    let ExprKind::Chain { rest, .. } = expr("a or b and c > 1 + 2 * 3") else {
         panic!()
     };
-    let ExprKind::Binary(BinaryOp::And, _, cmp) = rhs.kind else {
+    let [(BinaryOp::Or, and)] = &rest[..] else {
+        panic!("{rest:?}")
+    };
+    let ExprKind::Chain { rest, .. } = &and.kind else {
         panic!()
     };
-    let ExprKind::Binary(BinaryOp::Gt, _, sum) = cmp.kind else {
+    let [(BinaryOp::And, cmp)] = &rest[..] else {
         panic!()
     };
-    assert!(matches!(sum.kind, ExprKind::Binary(BinaryOp::Add, _, _)));
+    let ExprKind::Binary(BinaryOp::Gt, _, sum) = &cmp.kind else {
+        panic!()
+    };
+    let ExprKind::Chain { rest, .. } = &sum.kind else {
+        panic!()
+    };
+    assert!(matches!(&rest[..], [(BinaryOp::Add, product)]
+        if matches!(&product.kind, ExprKind::Chain { rest, .. } if rest[0].0 == BinaryOp::Mul)));
     // `??` binds tighter than comparison.
     assert!(matches!(
         expr("a ?? 0 > 5"),
@@ -112,6 +122,46 @@ fn precedence() {
     ));
     // `not` applies to the whole comparison.
     assert!(matches!(expr("not a == b"), ExprKind::Unary(..)));
+    // Unary minus binds tighter than `*`.
+    let ExprKind::Chain { first, .. } = expr("-a * b") else {
+        panic!()
+    };
+    assert!(matches!(first.kind, ExprKind::Unary(..)));
+}
+
+#[test]
+fn operators_of_one_level_form_one_flat_chain_in_order() {
+    let ExprKind::Chain { first, rest } = expr("a - b + c - d") else {
+        panic!()
+    };
+    assert!(matches!(first.kind, ExprKind::Name(ref n) if n == "a"));
+    let ops: Vec<BinaryOp> = rest.iter().map(|(op, _)| *op).collect();
+    assert_eq!(ops, [BinaryOp::Sub, BinaryOp::Add, BinaryOp::Sub]);
+    // Parentheses start a chain of their own.
+    let ExprKind::Chain { first, rest } = expr("(a - b) - c") else {
+        panic!()
+    };
+    assert_eq!(rest.len(), 1);
+    assert!(matches!(first.kind, ExprKind::Chain { .. }));
+    // `else if` is one `if` with several branches.
+    let ExprKind::If { branches, .. } =
+        expr("if a then 1 else if b then 2 else if c then 3 else 4")
+    else {
+        panic!()
+    };
+    assert_eq!(branches.len(), 3);
+}
+
+#[test]
+fn comparisons_do_not_chain() {
+    for text in ["a < b < c", "a == b == c", "x in xs in ys", "a < b >= c"] {
+        let err = parse_expr(SourceId(0), text).unwrap_err();
+        assert!(
+            matches!(err, ParseError::ChainedComparison { .. }),
+            "{text}: {err:?}"
+        );
+    }
+    assert!(parse_expr(SourceId(0), "(a < b) == c").is_ok());
 }
 
 #[test]

@@ -152,6 +152,7 @@ impl Cx<'_> {
                 }
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
+            ExprKind::Chain { first, rest } => self.chain(first, rest, span),
             ExprKind::Within {
                 expr,
                 low,
@@ -175,10 +176,7 @@ impl Cx<'_> {
                     span,
                 );
                 let below = ir(ir::ExprKind::Cmp(high_op, Box::new(x), Box::new(hi)), span);
-                (
-                    ir(ir::ExprKind::And(Box::new(above), Box::new(below)), span),
-                    Type::Bool,
-                )
+                (ir(ir::ExprKind::And(vec![above, below]), span), Type::Bool)
             }
             ExprKind::Presence { expr, present } => {
                 let (x, _) = self.expr(expr);
@@ -188,26 +186,27 @@ impl Cx<'_> {
                 )
             }
             ExprKind::If {
-                cond,
-                then,
+                branches,
                 otherwise,
             } => {
-                let c = self.condition(cond);
+                // Each branch sees its own condition true and every earlier one false.
                 let depth = self.facts.len();
-                self.facts.extend(facts::when_true(cond));
-                let (t, tt) = self.expr(then);
-                self.facts.truncate(depth);
-                self.facts.extend(facts::when_false(cond));
+                let mut out = Vec::with_capacity(branches.len());
+                let mut ty = Type::Nothing;
+                for (cond, value) in branches {
+                    let c = self.condition(cond);
+                    let before = self.facts.len();
+                    self.facts.extend(facts::when_true(cond));
+                    let (v, vt) = self.expr(value);
+                    self.facts.truncate(before);
+                    self.facts.extend(facts::when_false(cond));
+                    ty = self.unify(&ty, &vt, value.span);
+                    out.push((c, v));
+                }
                 let (o, ot) = self.expr(otherwise);
                 self.facts.truncate(depth);
-                let ty = self.unify(&tt, &ot, otherwise.span);
-                (
-                    ir(
-                        ir::ExprKind::If(Box::new(c), Box::new(t), Box::new(o)),
-                        span,
-                    ),
-                    ty,
-                )
+                let ty = self.unify(&ty, &ot, otherwise.span);
+                (ir(ir::ExprKind::If(out, Box::new(o)), span), ty)
             }
             ExprKind::List(items) => {
                 let mut ty = Type::Nothing;
@@ -311,6 +310,8 @@ impl Cx<'_> {
             return (ir(ir::ExprKind::Local(i), span), ty);
         }
         if let Some((i, ty)) = self.scoped(&self.lets, name, e) {
+            let depth = self.let_depths.get(i as usize).copied().unwrap_or(0);
+            self.let_reach = self.let_reach.max(depth);
             return (ir(ir::ExprKind::Let(i), span), ty);
         }
         if let Some((i, ty)) = self.scoped(&self.params, name, e) {
@@ -436,34 +437,6 @@ impl Cx<'_> {
 
     fn binary(&mut self, op: BinaryOp, a: &ast::Expr, b: &ast::Expr, span: Span) -> Typed {
         match op {
-            BinaryOp::And | BinaryOp::Or => {
-                let l = self.condition(a);
-                let depth = self.facts.len();
-                let f = if op == BinaryOp::And {
-                    facts::when_true(a)
-                } else {
-                    facts::when_false(a)
-                };
-                self.facts.extend(f);
-                let r = self.condition(b);
-                self.facts.truncate(depth);
-                let kind = if op == BinaryOp::And {
-                    ir::ExprKind::And(Box::new(l), Box::new(r))
-                } else {
-                    ir::ExprKind::Or(Box::new(l), Box::new(r))
-                };
-                (ir(kind, span), Type::Bool)
-            }
-            BinaryOp::Coalesce => {
-                let (l, lt) = self.expr(a);
-                let (r, rt) = self.expr(b);
-                let inner = lt.strip_optional().clone();
-                let ty = self.unify(&inner, &rt, b.span);
-                (
-                    ir(ir::ExprKind::Coalesce(Box::new(l), Box::new(r)), span),
-                    ty,
-                )
-            }
             BinaryOp::In => {
                 let (l, lt) = self.expr(a);
                 let lt = self.present(a, lt);
@@ -515,32 +488,89 @@ impl Cx<'_> {
                     Type::Bool,
                 )
             }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                let (l, lt) = self.expr(a);
-                let lt = self.present(a, lt);
-                let (r, rt) = self.expr(b);
-                let rt = self.present(b, rt);
-                let arith = match op {
-                    BinaryOp::Add => ArithOp::Add,
-                    BinaryOp::Sub => ArithOp::Sub,
-                    BinaryOp::Mul => ArithOp::Mul,
-                    _ => ArithOp::Div,
+            BinaryOp::And
+            | BinaryOp::Or
+            | BinaryOp::Coalesce
+            | BinaryOp::Add
+            | BinaryOp::Sub
+            | BinaryOp::Mul
+            | BinaryOp::Div => self.chain(a, std::slice::from_ref(&(op, b.clone())), span),
+        }
+    }
+
+    /// Types a flat chain of one precedence level, left to right, without recursing per operand.
+    fn chain(&mut self, first: &ast::Expr, rest: &[(BinaryOp, ast::Expr)], span: Span) -> Typed {
+        let level = rest.first().map(|(op, _)| *op);
+        match level {
+            Some(BinaryOp::And) | Some(BinaryOp::Or) => {
+                let and = level == Some(BinaryOp::And);
+                let depth = self.facts.len();
+                let mut out = Vec::with_capacity(rest.len() + 1);
+                out.push(self.condition(first));
+                let mut prev = first;
+                for (_, x) in rest {
+                    // `p and q`: q is checked knowing p holds; `p or q`: knowing p failed.
+                    let f = if and {
+                        facts::when_true(prev)
+                    } else {
+                        facts::when_false(prev)
+                    };
+                    self.facts.extend(f);
+                    out.push(self.condition(x));
+                    prev = x;
+                }
+                self.facts.truncate(depth);
+                let kind = if and {
+                    ir::ExprKind::And(out)
+                } else {
+                    ir::ExprKind::Or(out)
                 };
-                let ty = match arith_type(arith, &lt, &rt) {
-                    Ok(t) => t,
-                    Err(ArithTypeError::Currency(x, y)) => {
-                        self.currency_mismatch(x, y, span);
-                        Type::Error
-                    }
-                    Err(ArithTypeError::Operands) => {
-                        self.operands(op, &lt, &rt, span);
-                        Type::Error
-                    }
-                };
-                (
-                    ir(ir::ExprKind::Arith(arith, Box::new(l), Box::new(r)), span),
-                    ty,
-                )
+                (ir(kind, span), Type::Bool)
+            }
+            Some(BinaryOp::Coalesce) => {
+                let (f, mut ty) = self.expr(first);
+                let mut out = Vec::with_capacity(rest.len() + 1);
+                out.push(f);
+                for (_, x) in rest {
+                    let (r, rt) = self.expr(x);
+                    let inner = ty.strip_optional().clone();
+                    ty = self.unify(&inner, &rt, x.span);
+                    out.push(r);
+                }
+                (ir(ir::ExprKind::Coalesce(out), span), ty)
+            }
+            _ => {
+                let (f, ft) = self.expr(first);
+                let mut ty = self.present(first, ft);
+                let mut steps = Vec::with_capacity(rest.len());
+                for (op, x) in rest {
+                    let (r, rt) = self.expr(x);
+                    let rt = self.present(x, rt);
+                    let step_span = first.span.to(x.span);
+                    let arith = match op {
+                        BinaryOp::Add => ArithOp::Add,
+                        BinaryOp::Sub => ArithOp::Sub,
+                        BinaryOp::Mul => ArithOp::Mul,
+                        _ => ArithOp::Div,
+                    };
+                    ty = match arith_type(arith, &ty, &rt) {
+                        Ok(t) => t,
+                        Err(ArithTypeError::Currency(x, y)) => {
+                            self.currency_mismatch(x, y, step_span);
+                            Type::Error
+                        }
+                        Err(ArithTypeError::Operands) => {
+                            self.operands(*op, &ty, &rt, step_span);
+                            Type::Error
+                        }
+                    };
+                    steps.push(ir::ArithStep {
+                        op: arith,
+                        rhs: r,
+                        span: step_span,
+                    });
+                }
+                (ir(ir::ExprKind::Arith(Box::new(f), steps), span), ty)
             }
         }
     }

@@ -22,9 +22,9 @@ pub(crate) fn when_true(e: &Expr) -> Vec<String> {
             expr,
             present: true,
         } => prefixes(expr),
-        ExprKind::Binary(BinaryOp::And, a, b) => {
-            let mut f = when_true(a);
-            f.extend(when_true(b));
+        ExprKind::Chain { first, rest } if chain_of(rest, BinaryOp::And) => {
+            let mut f = when_true(first);
+            rest.iter().for_each(|(_, x)| f.extend(when_true(x)));
             f
         }
         ExprKind::Unary(UnaryOp::Not, inner) => when_false(inner),
@@ -43,9 +43,9 @@ pub(crate) fn when_false(e: &Expr) -> Vec<String> {
             expr,
             present: false,
         } => prefixes(expr),
-        ExprKind::Binary(BinaryOp::Or, a, b) => {
-            let mut f = when_false(a);
-            f.extend(when_false(b));
+        ExprKind::Chain { first, rest } if chain_of(rest, BinaryOp::Or) => {
+            let mut f = when_false(first);
+            rest.iter().for_each(|(_, x)| f.extend(when_false(x)));
             f
         }
         ExprKind::Unary(UnaryOp::Not, inner) => when_true(inner),
@@ -73,9 +73,9 @@ pub(crate) fn variant_fields(e: &Expr, root: &crate::schema::RecordDef) -> Vec<S
 fn collect_equalities(e: &Expr, out: &mut Vec<(String, String)>) {
     use guifan_syntax::ast::Literal;
     match &e.kind {
-        ExprKind::Binary(BinaryOp::And, a, b) => {
-            collect_equalities(a, out);
-            collect_equalities(b, out);
+        ExprKind::Chain { first, rest } if chain_of(rest, BinaryOp::And) => {
+            collect_equalities(first, out);
+            rest.iter().for_each(|(_, x)| collect_equalities(x, out));
         }
         ExprKind::Binary(BinaryOp::Eq, a, b) => match (&a.kind, &b.kind) {
             (ExprKind::Name(n), ExprKind::Literal(Literal::Str(v)))
@@ -86,6 +86,11 @@ fn collect_equalities(e: &Expr, out: &mut Vec<(String, String)>) {
         },
         _ => {}
     }
+}
+
+/// Whether a chain's operators are all `op` (`and` and `or` never share a chain, but say so).
+pub(crate) fn chain_of(rest: &[(BinaryOp, Expr)], op: BinaryOp) -> bool {
+    rest.iter().all(|(o, _)| *o == op)
 }
 
 /// `a.b.c is present` also proves `a` and `a.b` present.

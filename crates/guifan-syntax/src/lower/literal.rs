@@ -64,7 +64,7 @@ impl Lower<'_> {
                     .map(Literal::Duration)
                     .ok_or_else(|| invalid("duration", "too long".into()))
             }
-            Rule::date_lit => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            Rule::date_lit => strict_date(text)
                 .map(Literal::Date)
                 .map_err(|e| invalid("date", e.to_string())),
             Rule::time_lit => NaiveTime::parse_from_str(text, "%H:%M:%S")
@@ -74,12 +74,24 @@ impl Lower<'_> {
             Rule::timestamp_lit => parse_timestamp(text)
                 .map(Literal::Timestamp)
                 .map_err(|e| invalid("timestamp", e)),
-            Rule::string_lit => Ok(Literal::Str(unescape(
-                pair.into_inner().next().map(|p| p.as_str()).unwrap_or(""),
-            ))),
+            Rule::string_lit => Ok(Literal::Str(self.string(pair)?.node)),
             _ => Err(self.internal(span, "unexpected operand")),
         }
     }
+}
+
+/// Parses `YYYY-MM-DD` with exactly those digits (chrono alone takes `2023-4-1`).
+pub fn strict_date(text: &str) -> std::result::Result<NaiveDate, String> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return Err("a date is written YYYY-MM-DD, such as 2023-04-01".into());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| e.to_string())
 }
 
 /// Parses a decimal exactly from its text (never through a float).
@@ -97,42 +109,77 @@ pub(crate) fn parse_timestamp(
         .map_err(|e| e.to_string())
 }
 
-/// Resolves `\"`, `\\`, `\n`, `\t`, `\r`, `\u{XXXX}` escapes; unknown escapes stay as written.
-pub(crate) fn unescape(raw: &str) -> String {
+/// An escape sequence that is not one of the language's.
+#[derive(Debug)]
+pub(crate) struct BadEscape {
+    /// Byte range of the sequence in the raw text
+    pub start: usize,
+    pub end: usize,
+    pub reason: &'static str,
+}
+
+/// Resolves `\"`, `\\`, `\n`, `\t`, `\r`, `\{`, `\}` and `\u{XXXX}` escapes; any other is an error.
+pub(crate) fn unescape(raw: &str) -> std::result::Result<String, BadEscape> {
     if !raw.contains('\\') {
-        return raw.to_string();
+        return Ok(raw.to_string());
     }
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
+        let bad = |end: usize, reason| BadEscape {
+            start: at,
+            end,
+            reason,
+        };
         match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
-            Some('u') if chars.peek() == Some(&'{') => {
-                chars.next();
-                let hex: String = chars.by_ref().take_while(|c| *c != '}').collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => out.push(ch),
-                    None => {
-                        out.push_str("\\u{");
-                        out.push_str(&hex);
-                        out.push('}');
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((_, 'r')) => out.push('\r'),
+            Some((_, '"')) => out.push('"'),
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, '{')) => out.push('{'),
+            Some((_, '}')) => out.push('}'),
+            Some((u, 'u')) => {
+                if chars.next_if(|(_, c)| *c == '{').is_none() {
+                    return Err(bad(u + 1, "write a code point as `\\u{4E2D}`"));
+                }
+                let mut hex = String::new();
+                let mut end = u + 2;
+                let mut closed = false;
+                for (i, c) in chars.by_ref() {
+                    end = i + c.len_utf8();
+                    if c == '}' {
+                        closed = true;
+                        break;
+                    }
+                    hex.push(c);
+                    if hex.len() > 6 {
+                        break;
                     }
                 }
+                if !closed {
+                    return Err(bad(
+                        end,
+                        "write a code point as `\\u{4E2D}`: 1 to 6 hex digits in braces",
+                    ));
+                }
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => return Err(bad(end, "not a Unicode scalar value")),
+                }
             }
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
+            Some((i, other)) => {
+                return Err(bad(
+                    i + other.len_utf8(),
+                    "unknown escape: the escapes are \\\" \\\\ \\n \\t \\r \\{ \\} \\u{...}",
+                ))
             }
-            None => out.push('\\'),
+            None => return Err(bad(raw.len(), "a backslash ends the string: write `\\\\`")),
         }
     }
-    out
+    Ok(out)
 }

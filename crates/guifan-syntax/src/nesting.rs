@@ -1,0 +1,354 @@
+//! Limits on nesting, so that no input can exhaust the stack.
+//!
+//! Two guards, both iterative:
+//!
+//! - [`prescan`] runs before pest and bounds what makes pest's parser recurse:
+//!   open brackets (`(`, `[`, `{`, `map<`) and `if` expressions whose final
+//!   `else` value has not ended. A chain of `else if` counts once, and an
+//!   operator chain (`a + b + ...`) counts nothing: the grammar repeats those
+//!   rather than nesting them.
+//! - [`check_depth`] runs on the lowered AST and bounds its depth, which is what
+//!   the checker, the evaluator and printers recurse on. Prefix operators
+//!   (`not not x`) and postfix chains (`a.b.c`) nest there; operator chains are
+//!   flat ([`crate::ast::ExprKind::Chain`]).
+//!
+//! Passing either limit is a located [`ParseError::TooDeep`].
+
+use crate::ast::{Expr, ExprKind};
+use crate::error::ParseError;
+use crate::span::{SourceId, Span};
+
+/// The most brackets and `if` expressions open at one point of a file.
+pub const MAX_NESTING: usize = 64;
+/// The deepest expression tree accepted (operator chains are flat and count once).
+pub const MAX_DEPTH: usize = 256;
+
+/// Where an open `if` is: reading its condition, its `then` value, or its final `else` value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IfState {
+    Cond,
+    Then,
+    Else,
+}
+
+/// One open bracket and the `if`s open inside it.
+struct Frame {
+    /// `map<` frames close at `>`, the others at any closing bracket.
+    angle: bool,
+    ifs: Vec<IfState>,
+}
+
+/// Words that start a new entry or clause: every `if` open in the bracket has ended.
+const ENTRY_WORDS: [&str; 13] = [
+    "let",
+    "param",
+    "rule",
+    "message",
+    "when",
+    "version",
+    "subject",
+    "governed",
+    "title",
+    "source",
+    "zone",
+    "currency",
+    "effective",
+];
+
+/// Checks the nesting of `text` (which starts at byte `offset` of its file) before it is parsed.
+pub(crate) fn prescan(source: SourceId, text: &str, offset: usize) -> Result<(), ParseError> {
+    let bytes = text.as_bytes();
+    let mut frames: Vec<Frame> = vec![Frame {
+        angle: false,
+        ifs: Vec::new(),
+    }];
+    let mut open_ifs = 0usize;
+    let mut i = 0usize;
+    // The previous word, and whether it followed a `.` (a field name, never a keyword).
+    let mut prev_word: Option<&str> = None;
+    let mut prev_word_is_member = false;
+    // The significant character before the previous word: `map<` opens a type only after `:`, `<`, `[` or `,`.
+    let mut before_prev_word = b' ';
+    let mut prev_significant = b' ';
+    let too_deep = |at: usize, len: usize| ParseError::TooDeep {
+        source_id: source,
+        span: Span::new(offset + at, offset + at + len),
+        limit: MAX_NESTING,
+    };
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = memchr_newline(bytes, i);
+                continue;
+            }
+            b'"' => {
+                i = string_end(bytes, i + 1);
+                prev_word = None;
+                prev_significant = b'"';
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                frames.push(Frame {
+                    angle: false,
+                    ifs: Vec::new(),
+                });
+                if frames.len() - 1 + open_ifs > MAX_NESTING {
+                    return Err(too_deep(i, 1));
+                }
+            }
+            b'<' if prev_word == Some("map")
+                && !prev_word_is_member
+                && matches!(before_prev_word, b':' | b'<' | b'[' | b',') =>
+            {
+                frames.push(Frame {
+                    angle: true,
+                    ifs: Vec::new(),
+                });
+                if frames.len() - 1 + open_ifs > MAX_NESTING {
+                    return Err(too_deep(i, 1));
+                }
+            }
+            b'>' => {
+                if frames.len() > 1 && frames.last().is_some_and(|f| f.angle) {
+                    if let Some(f) = frames.pop() {
+                        open_ifs -= f.ifs.len();
+                    }
+                }
+            }
+            b')' | b']' | b'}' => {
+                // Unclosed `map<`s end with their bracket, then the bracket itself.
+                while frames.len() > 1 {
+                    let Some(f) = frames.pop() else { break };
+                    open_ifs -= f.ifs.len();
+                    if !f.angle {
+                        break;
+                    }
+                }
+            }
+            b',' => clear(&mut frames, &mut open_ifs),
+            b':' if prev_word.is_some_and(|w| !w.starts_with(|c: char| c.is_ascii_digit())) => {
+                clear(&mut frames, &mut open_ifs)
+            }
+            _ if b.is_ascii_alphanumeric() || b == b'_' => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    i += 1;
+                }
+                let word = text.get(start..i).unwrap_or("");
+                let is_member = prev_significant == b'.';
+                if !is_member {
+                    keyword(word, prev_word, &mut frames, &mut open_ifs);
+                    if word == "if" && frames.len() - 1 + open_ifs > MAX_NESTING {
+                        return Err(too_deep(start, 2));
+                    }
+                }
+                before_prev_word = prev_significant;
+                prev_word = Some(word);
+                prev_word_is_member = is_member;
+                prev_significant = b'a';
+                continue;
+            }
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            prev_significant = b;
+            prev_word = None;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// What a word does to the open `if`s of the innermost bracket.
+fn keyword(word: &str, prev_word: Option<&str>, frames: &mut [Frame], open_ifs: &mut usize) {
+    let Some(frame) = frames.last_mut() else {
+        return;
+    };
+    match word {
+        "if" => {
+            if prev_word == Some("else") && frame.ifs.last() == Some(&IfState::Else) {
+                // `else if`: the same chain, reading a new condition.
+                if let Some(top) = frame.ifs.last_mut() {
+                    *top = IfState::Cond;
+                }
+            } else {
+                frame.ifs.push(IfState::Cond);
+                *open_ifs += 1;
+            }
+        }
+        "then" => {
+            // Ifs whose `else` value is being read end here; the innermost one
+            // reading its condition moves on. With none, it is a rule's `then`.
+            while frame.ifs.last() == Some(&IfState::Else) {
+                frame.ifs.pop();
+                *open_ifs -= 1;
+            }
+            if let Some(top) = frame.ifs.last_mut() {
+                if *top == IfState::Cond {
+                    *top = IfState::Then;
+                }
+            }
+        }
+        "else" => {
+            while frame.ifs.last() == Some(&IfState::Else) {
+                frame.ifs.pop();
+                *open_ifs -= 1;
+            }
+            if let Some(top) = frame.ifs.last_mut() {
+                if *top == IfState::Then {
+                    *top = IfState::Else;
+                }
+            }
+        }
+        w if ENTRY_WORDS.contains(&w) => {
+            *open_ifs -= frame.ifs.len();
+            frame.ifs.clear();
+        }
+        _ => {}
+    }
+}
+
+/// A `,` or `name:` ends every `if` open in the innermost bracket.
+fn clear(frames: &mut [Frame], open_ifs: &mut usize) {
+    if let Some(frame) = frames.last_mut() {
+        *open_ifs -= frame.ifs.len();
+        frame.ifs.clear();
+    }
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+        .map(|p| from + p)
+        .unwrap_or(bytes.len())
+}
+
+/// The index after a string literal's closing quote (or where the line or text ends).
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            b'\n' => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Checks that an expression tree is at most [`MAX_DEPTH`] deep, without recursing.
+pub(crate) fn check_depth(source: SourceId, root: &Expr) -> Result<(), ParseError> {
+    let mut stack: Vec<(&Expr, usize)> = vec![(root, 1)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(ParseError::TooDeep {
+                source_id: source,
+                span: e.span,
+                limit: MAX_DEPTH,
+            });
+        }
+        for_each_child(e, |c| stack.push((c, depth + 1)));
+    }
+    Ok(())
+}
+
+/// Calls `f` on each direct sub-expression of `e`.
+pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Now | ExprKind::Held => {}
+        ExprKind::Field(base, _) => f(base),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            f(a);
+            f(b);
+        }
+        ExprKind::Chain { first, rest } => {
+            f(first);
+            rest.iter().for_each(|(_, x)| f(x));
+        }
+        ExprKind::Unary(_, a) | ExprKind::Presence { expr: a, .. } => f(a),
+        ExprKind::Within {
+            expr, low, high, ..
+        } => {
+            f(expr);
+            f(low);
+            f(high);
+        }
+        ExprKind::If {
+            branches,
+            otherwise,
+        } => {
+            for (c, v) in branches {
+                f(c);
+                f(v);
+            }
+            f(otherwise);
+        }
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().for_each(f),
+        ExprKind::Comprehension {
+            map,
+            source,
+            filter,
+            ..
+        } => {
+            if let Some(m) = map {
+                f(m);
+            }
+            f(source);
+            if let Some(x) = filter {
+                f(x);
+            }
+        }
+        ExprKind::Conditions { items, .. } => items.iter().for_each(|i| f(&i.cond)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth_ok(text: &str) -> bool {
+        prescan(SourceId(0), text, 0).is_ok()
+    }
+
+    #[test]
+    fn brackets_and_ifs_count_and_chains_do_not() {
+        assert!(depth_ok(&"(".repeat(MAX_NESTING)));
+        assert!(!depth_ok(&"(".repeat(MAX_NESTING + 1)));
+        assert!(!depth_ok(&"[".repeat(MAX_NESTING + 1)));
+        assert!(!depth_ok(&format!("x: {}", "map<".repeat(MAX_NESTING + 1))));
+        assert!(!depth_ok(&"if ".repeat(MAX_NESTING + 1)));
+        assert!(!depth_ok(&"if x then ".repeat(MAX_NESTING + 1)));
+        let else_ifs = format!(
+            "if a then 1 {} else 2",
+            "else if b then 1 ".repeat(10 * MAX_NESTING)
+        );
+        assert!(depth_ok(&else_ifs));
+        let lets = "let a = if x then 1 else 2\n".repeat(10 * MAX_NESTING);
+        assert!(depth_ok(&format!("policy p.q {{ {lets} }}")));
+        let list = format!("[{}]", "if a then 1 else 2, ".repeat(10 * MAX_NESTING));
+        assert!(depth_ok(&list));
+        let sum = "a + ".repeat(100_000) + "a";
+        assert!(depth_ok(&sum));
+        // Brackets in strings and comments do not count; `a.if` is a field.
+        assert!(depth_ok(&format!(
+            "\"{}\" // {}",
+            "(".repeat(999),
+            "[".repeat(999)
+        )));
+        assert!(depth_ok(&"a.if ".repeat(999)));
+        assert!(depth_ok(&"(x.map < 1) and map < 2 and ".repeat(999)));
+    }
+
+    #[test]
+    fn the_error_points_at_the_first_bracket_too_many() {
+        let text = "(".repeat(MAX_NESTING + 5);
+        let Err(ParseError::TooDeep { span, .. }) = prescan(SourceId(0), &text, 10) else {
+            panic!("expected too deep");
+        };
+        assert_eq!(span.start as usize, 10 + MAX_NESTING);
+    }
+}

@@ -1,0 +1,146 @@
+//! Parsing is linear in the input, and nesting is bounded by a located
+//! diagnostic rather than by the stack.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
+
+use std::time::{Duration, Instant};
+
+use guifan_syntax::nesting::{MAX_DEPTH, MAX_NESTING};
+use guifan_syntax::{parse, parse_expr, ParseError, SourceId};
+
+/// Nests `open ... x ... close` `depth` times.
+fn nest(open: &str, inner: &str, close: &str, depth: usize) -> String {
+    format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
+}
+
+/// Every construct that nests, 40 deep: each parses at once. Before the
+/// grammar was factored, `abs(` 24 deep took 52 s and each level doubled it.
+#[test]
+fn forty_deep_nestings_of_every_construct_parse_at_once() {
+    let cases = [
+        ("calls", nest("abs(", "1", ")", 40)),
+        ("two-argument calls", nest("max(1, ", "1", ")", 40)),
+        ("comprehensions", nest("sum(x for x in ", "xs", ")", 40)),
+        (
+            "filtered comprehensions",
+            nest("count(x in ", "xs", " where x)", 40),
+        ),
+        (
+            "comprehensions in maps",
+            nest("sum(", "1", " for x in xs)", 40),
+        ),
+        ("parentheses", nest("(", "1", ")", 40)),
+        ("lists", nest("[", "1", "]", 40)),
+        ("if in conditions", nest("if ", "a", " then 1 else 2", 40)),
+        ("if in values", nest("if a then ", "1", " else 2", 40)),
+        ("named conditions", nest("any { c: ", "a", " }", 40)),
+        ("indexes", nest("m[", "1", "]", 40)),
+        ("windows", nest("t within (", "a", ", b]", 40)),
+    ];
+    for (what, text) in cases {
+        let started = Instant::now();
+        let parsed = parse_expr(SourceId(0), &text);
+        assert!(parsed.is_ok(), "{what}: {parsed:?}");
+        // Generous for a debug build on a loaded machine; the old grammar needed hours.
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{what} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+fn too_deep(text: &str) -> bool {
+    let policy = format!("policy a.b {{ subject s rule r {{ when {text} then e }} }}");
+    match parse(SourceId(0), &policy) {
+        Ok(_) => false,
+        Err(errors) => {
+            assert!(
+                matches!(errors.as_slice(), [ParseError::TooDeep { .. }]),
+                "{:.300}",
+                format!("{errors:?}")
+            );
+            true
+        }
+    }
+}
+
+#[test]
+fn nesting_past_the_limit_is_a_located_error_not_a_crash() {
+    let n = 100_000;
+    assert!(too_deep(&nest("(", "1", ")", n)), "parentheses");
+    assert!(too_deep(&nest("[", "1", "]", n)), "lists");
+    assert!(too_deep(&nest("abs(", "1", ")", n)), "calls");
+    assert!(too_deep(&nest("if a then ", "1", " else 2", n)), "ifs");
+    assert!(
+        too_deep(&nest("if ", "a", " then 1 else 2", n)),
+        "ifs in conditions"
+    );
+    assert!(too_deep(&format!("{}a", "not ".repeat(n))), "not");
+    assert!(too_deep(&format!("{}a", "-".repeat(n))), "negation");
+    assert!(too_deep(&format!("a{}", ".b".repeat(n))), "fields");
+    assert!(too_deep(&format!("a{}", "[1]".repeat(n))), "indexes");
+    assert!(
+        too_deep(&format!("1 + {}", nest("(", "1", ")", MAX_NESTING + 1))),
+        "just past the limit"
+    );
+    // The message template's interpolations are bounded too.
+    let template = format!(
+        "policy a.b {{ subject s rule r {{ when a then e message \"{{{}}}\" }} }}",
+        nest("(", "1", ")", n)
+    );
+    assert!(matches!(
+        parse(SourceId(0), &template).unwrap_err().as_slice(),
+        [ParseError::TooDeep { .. }]
+    ));
+    // Types nest through `map<` and brackets.
+    let kind = format!("kind k {{ f: {} }}", nest("map<string, ", "int", ">", n));
+    assert!(matches!(
+        parse(SourceId(0), &kind).unwrap_err().as_slice(),
+        [ParseError::TooDeep { .. }]
+    ));
+}
+
+#[test]
+fn the_limits_are_where_the_documentation_says() {
+    assert!(!too_deep(&nest("(", "1", ")", MAX_NESTING - 4)));
+    assert!(too_deep(&nest("(", "1", ")", MAX_NESTING + 1)));
+    assert!(!too_deep(&format!("{}a", "not ".repeat(MAX_DEPTH - 2))));
+    assert!(too_deep(&format!("{}a", "not ".repeat(MAX_DEPTH + 1))));
+}
+
+#[test]
+fn chains_of_any_length_parse_flat() {
+    for op in ["+", "-", "*", "or", "and", "??"] {
+        let text = vec!["a"; 50_000].join(&format!(" {op} "));
+        let started = Instant::now();
+        assert!(!too_deep(&text), "{op}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{op}");
+    }
+    let chain = format!("if a then 1 {} else 2", "else if b then 1 ".repeat(20_000));
+    assert!(!too_deep(&chain));
+}
+
+/// At the deepest nesting allowed, parsing fits in the stack of a rayon
+/// worker or a test thread (2 MiB; the main thread has 8 MiB).
+const STACK: usize = 2 << 20;
+
+#[test]
+fn the_deepest_file_allowed_parses_on_a_small_stack() {
+    let text = format!(
+        "policy a.b {{ subject s rule r {{ when {} then e }} }}",
+        nest("(if a then not ", "b.c", " else d)", MAX_NESTING / 2 - 2)
+    );
+    let ok = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || parse(SourceId(0), &text).is_ok())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(ok);
+}
