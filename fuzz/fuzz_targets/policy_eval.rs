@@ -1,0 +1,40 @@
+//! A fuzzed policy, checked against the bundled schema and, when it checks,
+//! evaluated against the example records at several evaluation times.
+#![no_main]
+
+use guifan_runner::data::{records, InputFormat};
+use guifan_runner::{load_texts, run, OutputFormat};
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(rules) = load_texts(common::texts(&[("fuzz.policy", text)])) else {
+        return;
+    };
+    let lines = match records(common::RECORDS.as_bytes(), InputFormat::Jsonl) {
+        Ok(l) => l,
+        Err(e) => panic!("the example records must split: {e}"),
+    };
+    for at in common::TIMES {
+        let now = match guifan_syntax::parse_timestamp(at) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        let mut out = Vec::new();
+        let summary = match run(&rules, &lines, now, OutputFormat::Jsonl, &mut out, &mut |_| {}) {
+            Ok(s) => s,
+            Err(e) => panic!("writing to memory failed: {e}"),
+        };
+        assert_eq!(summary.records, summary.decided + summary.record_errors);
+        for line in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
+                panic!("not JSON: {e}");
+            }
+        }
+    }
+});
