@@ -8,7 +8,7 @@ mod facts;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use guifan_syntax::ast::{self, Item, RuleBody, RuleFile, TimePoint};
 use guifan_syntax::{SourceId, Span, Spanned};
@@ -441,22 +441,31 @@ fn window(cx: &mut Cx<'_>, w: &ast::Window, zone: Tz) -> ir::Window {
             }
         })
     };
-    ir::Window {
+    let window = ir::Window {
         from: point(&w.from),
         until: point(&w.until),
+    };
+    if let (Some(from), Some(until), Some(f), Some(u)) =
+        (window.from, window.until, &w.from, &w.until)
+    {
+        if until <= from {
+            cx.error(
+                f.span.to(u.span),
+                CheckErrorKind::InvertedWindow {
+                    from: from.to_rfc3339(),
+                    until: until.to_rfc3339(),
+                },
+            );
+        }
     }
+    window
 }
 
 /// The instant a time point stands for: a date means its local midnight.
 pub(crate) fn instant(p: TimePoint, zone: Tz) -> Option<DateTime<FixedOffset>> {
     match p {
         TimePoint::Timestamp(t) => Some(t),
-        TimePoint::Date(d) => {
-            let midnight = d.and_hms_opt(0, 0, 0)?;
-            zone.from_local_datetime(&midnight)
-                .earliest()
-                .map(|t| t.fixed_offset())
-        }
+        TimePoint::Date(d) => crate::calendar::start_of_day(zone, d),
     }
 }
 

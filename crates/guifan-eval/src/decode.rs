@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveTime;
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -250,12 +250,19 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
         let mut platform_slot = None;
         // Fields met before `"kind"`: kept as raw JSON text until the layout is known.
         let mut pending: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
+        let mut seen = SeenKeys::default();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match kind {
                 Some((_, record)) => {
-                    let slot = read_field(cx, record, &mut fields, &key, &mut hint, |seed| {
-                        map.next_value_seed(seed)
-                    })?;
+                    let slot = read_field(
+                        cx,
+                        record,
+                        &mut fields,
+                        &key,
+                        &mut hint,
+                        &mut seen,
+                        |seed| map.next_value_seed(seed),
+                    )?;
                     note_currency(cx, &fields, slot, currency_slot, platform_slot);
                 }
                 None if key == "kind" => {
@@ -282,6 +289,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                         };
                     }
                     kind = Some((kid, record));
+                    seen.slot(KIND_SLOT);
                     if let Some(def) = schema.kind_def(kid) {
                         currency_slot = def.currency_slot;
                         platform_slot = def.platform_slot;
@@ -289,11 +297,19 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                     hint = ID_SLOT;
                     for (k, raw) in pending.drain(..) {
                         let mut no_hint = usize::MAX;
-                        let slot = read_field(cx, record, &mut fields, &k, &mut no_hint, |seed| {
-                            let mut de = serde_json::Deserializer::from_str(raw.get());
-                            seed.deserialize(&mut de)
-                                .map_err(|e| custom::<A::Error>(without_position(&e)))
-                        })?;
+                        let slot = read_field(
+                            cx,
+                            record,
+                            &mut fields,
+                            &k,
+                            &mut no_hint,
+                            &mut seen,
+                            |seed| {
+                                let mut de = serde_json::Deserializer::from_str(raw.get());
+                                seed.deserialize(&mut de)
+                                    .map_err(|e| custom::<A::Error>(without_position(&e)))
+                            },
+                        )?;
                         note_currency(cx, &fields, slot, currency_slot, platform_slot);
                     }
                 }
@@ -393,6 +409,42 @@ fn fix_currency(v: &mut Value, currency: Currency) {
     }
 }
 
+/// The keys of one JSON object read so far, to refuse a repeated one.
+#[derive(Default)]
+struct SeenKeys {
+    /// Declared fields, by slot
+    slots: Vec<u64>,
+    /// Undeclared keys (skipped, but a repeat is still an error)
+    others: Vec<String>,
+}
+
+impl SeenKeys {
+    /// Marks a slot; false if it was already seen.
+    fn slot(&mut self, slot: usize) -> bool {
+        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+        if self.slots.len() <= word {
+            self.slots.resize(word + 1, 0);
+        }
+        match self.slots.get_mut(word) {
+            Some(w) if *w & bit != 0 => false,
+            Some(w) => {
+                *w |= bit;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Marks an undeclared key; false if it was already seen.
+    fn other(&mut self, key: &str) -> bool {
+        if self.others.iter().any(|k| k == key) {
+            return false;
+        }
+        self.others.push(key.to_string());
+        true
+    }
+}
+
 /// Reads one field's value into its slot; unknown fields are skipped.
 ///
 /// `hint` is the slot expected next: records usually list fields in schema
@@ -403,6 +455,7 @@ fn read_field<E: de::Error>(
     fields: &mut [Value],
     key: &str,
     hint: &mut usize,
+    seen: &mut SeenKeys,
     next: impl FnOnce(FieldSeed<'_, '_>) -> Result<Option<Value>, E>,
 ) -> Result<Option<usize>, E> {
     let def = cx.schema.record(record);
@@ -413,6 +466,15 @@ fn read_field<E: de::Error>(
         };
         slot.and_then(|s| r.fields.get(s).map(|f| (s, f)))
     });
+    let first = match found {
+        Some((slot, _)) => seen.slot(slot),
+        None => seen.other(key),
+    };
+    if !first {
+        return Err(custom(format!(
+            "duplicate key `{key}`: each field may be given once"
+        )));
+    }
     if let Some((slot, _)) = found {
         *hint = slot + 1;
     }
@@ -537,9 +599,9 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
             }
             Type::Date => {
                 let s = text(d)?;
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                guifan_syntax::parse_date(&s)
                     .map(Value::Date)
-                    .map_err(|e| custom(format!("invalid date \"{s}\": {e} (expected YYYY-MM-DD)")))
+                    .map_err(|e| custom(format!("invalid date \"{s}\": {e}")))
             }
             Type::Timestamp => {
                 let s = text(d)?;
@@ -625,9 +687,33 @@ fn unquote(text: &str) -> Result<Cow<'_, str>, String> {
     }
 }
 
+/// Whether `s` is a plain decimal: `-?digits(.digits)?` (no `_`, `+`, spaces or exponent).
+fn plain_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn parse_decimal_json(text: &str) -> Result<Decimal, String> {
+    let quoted = text.starts_with('"');
     let inner = unquote(text)?;
-    let s = inner.trim();
+    let s: &str = &inner;
+    // A string holds a plain decimal; a JSON number may also have an exponent (`1e3`).
+    let well_formed = if quoted {
+        plain_decimal(s)
+    } else {
+        plain_decimal(s.split(['e', 'E']).next().unwrap_or(""))
+    };
+    if !well_formed {
+        return Err(format!(
+            "invalid amount {text} (expected a decimal such as \"5230.40\")"
+        ));
+    }
     let parsed = if s.contains(['e', 'E']) {
         Decimal::from_scientific(s)
     } else {
@@ -646,14 +732,20 @@ fn parse_decimal_json(text: &str) -> Result<Decimal, String> {
     })
 }
 
+/// A percentage is written with its sign: `"50%"`, `"12.5%"`. A bare number is
+/// refused: `50` could mean 50% or 5000%, and `0.5` half or half a percent.
 fn percent(text: &str) -> Result<Decimal, String> {
     let inner = unquote(text)?;
-    match inner.trim().strip_suffix('%') {
-        Some(points) => Decimal::from_str_exact(points.trim())
-            .ok()
-            .and_then(|p| p.checked_div(Decimal::ONE_HUNDRED))
-            .ok_or_else(|| format!("invalid percentage {text}")),
-        None => parse_decimal_json(text),
+    match inner.strip_suffix('%') {
+        Some(points) if text.starts_with('"') && plain_decimal(points) => {
+            Decimal::from_str_exact(points)
+                .ok()
+                .and_then(|p| p.checked_div(Decimal::ONE_HUNDRED))
+                .ok_or_else(|| format!("invalid percentage {text}: too many digits"))
+        }
+        _ => Err(format!(
+            "invalid percentage {text}: write it with a percent sign, such as \"50%\" (a bare number could mean 50% or 5000%)"
+        )),
     }
 }
 
@@ -733,6 +825,13 @@ impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
             entries.push((key, value));
         }
         entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some(pair) = entries
+            .windows(2)
+            .find(|w| matches!(w, [a, b] if a.0.total_cmp(&b.0).is_eq()))
+        {
+            let key = pair.first().map(|(k, _)| k.to_string()).unwrap_or_default();
+            return Err(custom(format!("duplicate key {key} in a map")));
+        }
         Ok(Value::Map(entries.into()))
     }
 }
@@ -765,10 +864,17 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
         let fields =
             Arc::get_mut(&mut record).ok_or_else(|| custom::<A::Error>("record layout shared"))?;
         let mut hint = 0;
+        let mut seen = SeenKeys::default();
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            read_field(self.cx, self.record, fields, &key, &mut hint, |seed| {
-                map.next_value_seed(seed)
-            })?;
+            read_field(
+                self.cx,
+                self.record,
+                fields,
+                &key,
+                &mut hint,
+                &mut seen,
+                |seed| map.next_value_seed(seed),
+            )?;
         }
         check_required(self.cx, self.record, fields)?;
         Ok(Value::Record(record))

@@ -284,6 +284,9 @@ pub enum EvalErrorKind {
     /// `x / 0`
     #[error("division by zero")]
     DivisionByZero,
+    /// A sum or product whose exact value needs more than 28 decimal digits
+    #[error("the exact result needs more than 28 significant digits; it would be rounded")]
+    Inexact,
     /// Money of two currencies met at run time (a record in USD under a CNY policy)
     #[error("currency mismatch: {left} and {right}")]
     CurrencyMismatch {
@@ -311,6 +314,7 @@ impl EvalErrorKind {
         match self {
             EvalErrorKind::Overflow => "guifan::eval::overflow",
             EvalErrorKind::DivisionByZero => "guifan::eval::division_by_zero",
+            EvalErrorKind::Inexact => "guifan::eval::inexact",
             EvalErrorKind::CurrencyMismatch { .. } => "guifan::eval::currency_mismatch",
             EvalErrorKind::Unexpected { .. } => "guifan::eval::unexpected_value",
             EvalErrorKind::TimeOutOfRange => "guifan::eval::time_out_of_range",

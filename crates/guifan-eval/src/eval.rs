@@ -5,7 +5,7 @@ mod ops;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use guifan_syntax::ast::Quantifier;
 use guifan_syntax::{SourceId, Span};
@@ -410,9 +410,7 @@ impl<'a> Frame<'a> {
             ExprKind::In(a, b) => {
                 let needle = self.eval(a)?;
                 match &*self.eval(b)? {
-                    Value::List(items) => {
-                        own(Value::Bool(items.iter().any(|i| ops::equal(&needle, i))))
-                    }
+                    Value::List(items) => own(Value::Bool(ops::contains(items, &needle, span)?)),
                     Value::Absent => own(Value::Bool(false)),
                     other => Err(Box::new(unexpected("list", other, span))),
                 }
@@ -611,7 +609,7 @@ impl<'a> Frame<'a> {
                         }
                     }
                     Aggregate::Distinct => {
-                        if !state.kept.iter().any(|k| ops::equal(k, v)) {
+                        if !ops::contains(&state.kept, v, span)? {
                             state.kept.push(v.clone());
                         }
                     }
@@ -668,21 +666,14 @@ impl<'a> Frame<'a> {
             },
             Builtin::StartOfDay => {
                 let d = local_date(first)?;
-                let midnight = d
-                    .and_hms_opt(0, 0, 0)
+                let t = crate::calendar::start_of_day(zone, d)
                     .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
-                let t = zone
-                    .from_local_datetime(&midnight)
-                    .earliest()
-                    .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?;
-                Value::Timestamp(t.fixed_offset())
+                Value::Timestamp(t)
             }
             Builtin::StartsWith => Value::Bool(str_arg(0)?.starts_with(str_arg(1)?)),
             Builtin::EndsWith => Value::Bool(str_arg(0)?.ends_with(str_arg(1)?)),
             Builtin::Contains => match (first, values.get(1)) {
-                (Value::List(items), Some(x)) => {
-                    Value::Bool(items.iter().any(|i| ops::equal(i, x)))
-                }
+                (Value::List(items), Some(x)) => Value::Bool(ops::contains(items, x, span)?),
                 _ => Value::Bool(str_arg(0)?.contains(str_arg(1)?)),
             },
             Builtin::Lower => Value::str(&str_arg(0)?.to_lowercase()),

@@ -38,6 +38,7 @@
 //! Data flow: `ast::RuleFile`s ─[`check`]→ [`Program`]; JSON ─[`decode_subject`]→
 //! [`Subject`]; ([`Program`], [`Subject`], now) ─[`evaluate`]→ [`Outcome`].
 
+pub mod calendar;
 mod check;
 mod decode;
 mod error;

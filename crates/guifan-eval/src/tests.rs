@@ -245,3 +245,92 @@ fn parameter_defaults_must_be_computable_constants() {
     assert_eq!(errors[0].kind.code(), "guifan::check::not_constant");
     assert_eq!(errors[0].label.as_deref(), Some("division by zero"));
 }
+
+#[test]
+fn membership_and_distinct_refuse_money_in_another_currency() {
+    // No `currency` line: the record's money (CNY, from its platform) meets RUB literals.
+    for when in [
+        "goods_balance in [1000.00 RUB]",
+        "contains([1000.00 RUB], goods_balance)",
+        "count(distinct([goods_balance, 1000.00 RUB])) == 1",
+        "goods_balance == 1000.00 RUB",
+    ] {
+        let policy = format!(
+            "policy t.q {{ subject merchant where platform == \"douyin\" zone Asia/Shanghai rule r {{ when {when} then violation(code: \"x\") }} }}"
+        );
+        let program = program(&policy).unwrap_or_else(|e| panic!("{when}: {e:?}"));
+        let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
+        let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+        let outcome = evaluate(&program, &subject, now);
+        assert!(outcome.decisions.is_empty(), "{when}");
+        let codes: Vec<_> = outcome.errors.iter().map(|e| e.error.kind.code()).collect();
+        assert_eq!(codes, ["guifan::eval::currency_mismatch"], "{when}");
+    }
+}
+
+#[test]
+fn days_without_a_local_midnight_still_start() {
+    // In America/Sao_Paulo the clocks jumped from 00:00 to 01:00 on 2018-11-04.
+    let policy = r#"policy t.sp {
+        subject merchant where platform == "douyin"
+        zone America/Sao_Paulo
+        effective from 2018-11-04
+        rule r { when start_of_day(date(now)) == 2018-11-04T01:00-02:00 then violation(code: "x") }
+    }"#;
+    let program = program(policy).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        program.policies[0].effective.from.map(|t| t.to_rfc3339()),
+        Some("2018-11-04T01:00:00-02:00".to_string())
+    );
+    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
+    let now = "2018-11-04T12:00:00-02:00".parse().unwrap();
+    let outcome = evaluate(&program, &subject, now);
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    assert_eq!(outcome.decisions.len(), 1);
+}
+
+#[test]
+fn inverted_windows_are_rejected() {
+    assert_eq!(
+        codes(&wrap("effective from 2024-01-01 until 2023-01-01 rule r { when true then violation(code: \"x\") }")),
+        ["guifan::check::inverted_window"]
+    );
+    assert_eq!(
+        codes(&wrap("effective from 2023-01-01 until 2023-01-01 rule r { when true then violation(code: \"x\") }")),
+        ["guifan::check::inverted_window"]
+    );
+}
+
+#[test]
+fn long_chains_check_and_evaluate_without_recursing_per_operand() {
+    let n = 20_000;
+    let or_chain = vec!["listings_online == 0"; n].join(" or ") + " or listings_online == 101";
+    let sum = vec!["1"; n].join(" + ");
+    let coalesce = vec!["goods_balance"; n].join(" ?? ");
+    let body = format!(
+        "rule a {{ when {or_chain} then violation(code: \"a\") }}
+         rule b {{ when {sum} == {n} then violation(code: \"b\") }}
+         rule c {{ when ({coalesce}) == 1000.00 CNY then violation(code: \"c\") }}"
+    );
+    // On a thread with a small stack, to show the chains do not recurse.
+    let fired = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || fired(&body, RECORD))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(fired, ["t.p.a", "t.p.b", "t.p.c"]);
+}
+
+#[test]
+fn definitions_chains_are_bounded() {
+    let lets: String = (1..=crate::check::MAX_LET_DEPTH + 1)
+        .map(|i| format!("let d{i} = d{} + 1\n", i - 1))
+        .collect();
+    let body = format!("let d0 = 1\n{lets} rule r {{ when d1 > 0 then violation(code: \"x\") }}");
+    let found = codes(&wrap(&body));
+    assert!(
+        !found.is_empty() && found.iter().all(|c| *c == "guifan::check::too_deep"),
+        "{found:?}"
+    );
+}

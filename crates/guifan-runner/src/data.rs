@@ -174,12 +174,27 @@ fn jsonl(bytes: &[u8]) -> Vec<RecordText<'_>> {
     out
 }
 
+/// Line numbers of byte offsets, from the newlines found once (not counted
+/// again from the start for each record, which made large files quadratic).
+struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(bytes: &[u8]) -> Self {
+        LineIndex {
+            newlines: memchr::memchr_iter(b'\n', bytes).collect(),
+        }
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|n| *n < offset) + 1
+    }
+}
+
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes
-        .get(..offset)
-        .map(|b| b.iter().filter(|c| **c == b'\n').count())
-        .unwrap_or(0)
-        + 1
+    LineIndex::new(bytes).line(offset)
 }
 
 fn json(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
@@ -191,13 +206,14 @@ fn json(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(whole_error)?;
             let base = bytes.as_ptr() as usize;
+            let lines = LineIndex::new(bytes);
             Ok(items
                 .into_iter()
                 .map(|raw| {
                     let text = raw.get();
                     let offset = (text.as_ptr() as usize).saturating_sub(base);
                     RecordText {
-                        line: line_of(bytes, offset),
+                        line: lines.line(offset),
                         json: Cow::Borrowed(text.as_bytes()),
                     }
                 })
@@ -240,8 +256,9 @@ fn toml(bytes: &[u8]) -> Result<Vec<RecordText<'_>>, InputError> {
         }
     };
     let mut out = Vec::with_capacity(tables.len());
+    let lines = LineIndex::new(bytes);
     for t in tables {
-        let line = t.span().map(|s| line_of(bytes, s.start)).unwrap_or(1);
+        let line = t.span().map(|s| lines.line(s.start)).unwrap_or(1);
         let json =
             toml_json::table_to_json(t, src).map_err(|message| InputError { line, message })?;
         out.push(RecordText {
@@ -316,6 +333,30 @@ mod tests {
         let recs = records(b"[\n {\"a\":1},\n {\"b\":2}\n]", InputFormat::Json).unwrap();
         assert_eq!(recs.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
         assert!(records(b"[{\"a\":1},", InputFormat::Json).is_err());
+    }
+
+    #[test]
+    fn line_numbers_of_large_arrays_and_toml_are_counted_once() {
+        // 200,000 records: counted from the start for each, this took minutes.
+        let n = 200_000;
+        let json: String = std::iter::once("[\n".to_string())
+            .chain((0..n).map(|i| format!("{{\"n\":{i}}}{}\n", if i + 1 < n { "," } else { "" })))
+            .chain(std::iter::once("]".to_string()))
+            .collect();
+        let started = std::time::Instant::now();
+        let recs = records(json.as_bytes(), InputFormat::Json).unwrap();
+        assert_eq!(recs.len(), n);
+        assert_eq!(recs[n - 1].line, n + 1);
+        let toml: String = (0..20_000)
+            .map(|i| format!("[[records]]\nn = {i}\n"))
+            .collect();
+        let recs = records(toml.as_bytes(), InputFormat::Toml).unwrap();
+        assert_eq!(recs[19_999].line, 2 * 19_999 + 1);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub fn parse_expr(source: SourceId, text: &str) -> Result<ast::Expr, ParseError>
     lower::expression(source, text, 0)
 }
 
+/// Parses a date the way the language reads one: `YYYY-MM-DD`, every digit written.
+pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    lower::literal::strict_date(text)
+}
+
 /// Parses a timestamp the way the language reads one (`2023-02-24T00:00+08:00`, RFC 3339).
 pub fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
     lower::literal::parse_timestamp(text)

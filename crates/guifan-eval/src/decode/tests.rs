@@ -97,3 +97,63 @@ fn errors_name_the_field_path() {
     assert!(e.message.contains("unknown kind `shopper`"), "{e}");
     assert!(decode_subject(&p.schema, b"{not json").is_err());
 }
+
+#[test]
+fn a_repeated_key_is_an_error_naming_it() {
+    let p = program();
+    let base = r#""kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"1","required":"2"},"tags":[]"#;
+    let cases = [
+        (format!(r#"{{{base},"listings_online":2}}"#), "listings_online"),
+        (format!(r#"{{{base},"currency":"CNY","currency":"RUB"}}"#), "currency"),
+        (format!(r#"{{"note":"a",{base},"note":"b"}}"#), "note"),
+        (format!(r#"{{"note":"a","note":"b",{base}}}"#), "note"),
+        (format!(r#"{{{base},"kind":"merchant"}}"#), "kind"),
+        (format!(r#"{{{base},"extra":1,"extra":2}}"#), "extra"),
+        (
+            r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"1","balance":"3","required":"2"},"tags":[]}"#.to_string(),
+            "balance",
+        ),
+    ];
+    for (json, key) in cases {
+        let err = decode_subject(&p.schema, json.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("duplicate key `{key}`")),
+            "{json}: {err}"
+        );
+    }
+}
+
+#[test]
+fn numbers_dates_and_percentages_are_read_strictly() {
+    use crate::decode_value;
+    use crate::types::Type;
+    let p = program();
+    let money = Type::Money(crate::value::Currency::parse("CNY"));
+    for bad in [
+        r#""3_000.00""#,
+        r#""+5""#,
+        r#"" 5""#,
+        r#""5.""#,
+        r#""1e3""#,
+        r#"".5""#,
+    ] {
+        assert!(decode_value(&p.schema, &money, bad).is_err(), "{bad}");
+    }
+    for good in [r#""3000.00""#, "3000.00", "1e3", r#""-0.01""#] {
+        assert!(decode_value(&p.schema, &money, good).is_ok(), "{good}");
+    }
+    for bad in [r#""2023-4-1""#, r#""2023-04-1""#, r#""23-04-01""#] {
+        assert!(decode_value(&p.schema, &Type::Date, bad).is_err(), "{bad}");
+    }
+    assert!(decode_value(&p.schema, &Type::Timestamp, r#""2023-4-1T00:00+08:00""#).is_err());
+    assert!(decode_value(&p.schema, &Type::Timestamp, r#""2023-04-01T00:00+08:00""#).is_ok());
+    // `50` could mean 50% or 5000%: a percentage carries its sign.
+    for bad in ["50", "0.5", r#""50""#, "\"50 %\""] {
+        let err = decode_value(&p.schema, &Type::Percent, bad).unwrap_err();
+        assert!(err.to_string().contains("percent sign"), "{bad}: {err}");
+    }
+    assert_eq!(
+        decode_value(&p.schema, &Type::Percent, r#""12.5%""#).unwrap(),
+        Value::Percent(rust_decimal::Decimal::new(125, 3))
+    );
+}

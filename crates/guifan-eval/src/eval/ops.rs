@@ -11,6 +11,8 @@ use crate::error::{EvalError, EvalErrorKind};
 use crate::ir::{ArithOp, CmpOp};
 use crate::value::{Currency, Duration, Money, Value};
 
+use ethnum::I256;
+
 fn err(kind: EvalErrorKind, span: Span) -> EvalError {
     EvalError::new(kind, span)
 }
@@ -63,14 +65,29 @@ pub(crate) fn equal(a: &Value, b: &Value) -> bool {
         && a.total_cmp(b) == Ordering::Equal
 }
 
+/// Equality as `==` sees it: money in different currencies is an error, not "unequal".
+pub(crate) fn equal_checked(a: &Value, b: &Value, span: Span) -> Result<bool, EvalError> {
+    if let (Value::Money(x), Value::Money(y)) = (a, b) {
+        same_currency(x.currency, y.currency, span)?;
+    }
+    Ok(equal(a, b))
+}
+
+/// Whether `items` holds `x` (`x in items`, `contains(items, x)`), by [`equal_checked`].
+pub(crate) fn contains(items: &[Value], x: &Value, span: Span) -> Result<bool, EvalError> {
+    for i in items {
+        if equal_checked(x, i, span)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// `a <op> b`.
 pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value, span: Span) -> Result<bool, EvalError> {
     match op {
         CmpOp::Eq | CmpOp::Ne => {
-            if let (Value::Money(x), Value::Money(y)) = (a, b) {
-                same_currency(x.currency, y.currency, span)?;
-            }
-            let eq = equal(a, b);
+            let eq = equal_checked(a, b, span)?;
             Ok(if op == CmpOp::Eq { eq } else { !eq })
         }
         _ => {
@@ -119,19 +136,70 @@ pub(crate) fn abs(v: &Value, span: Span) -> Result<Value, EvalError> {
     })
 }
 
+/// Decimal arithmetic, exact or an error.
+///
+/// Sums, differences and products are exact: when the result would need more
+/// than the 28 significant digits a decimal holds, rust_decimal would round it
+/// (or let a tiny product become 0); here that is [`EvalErrorKind::Inexact`].
+/// Quotients are rounded to 28 significant digits (`2 / 3` is
+/// `0.6666666666666666666666666667`), the one rounding the language makes;
+/// a nonzero quotient too small to hold is `Inexact`, never 0.
 fn decimal_op(op: ArithOp, a: Decimal, b: Decimal, span: Span) -> Result<Decimal, EvalError> {
-    match op {
-        ArithOp::Add => a.checked_add(b).ok_or_else(|| overflow(span)),
-        ArithOp::Sub => a.checked_sub(b).ok_or_else(|| overflow(span)),
-        ArithOp::Mul => a.checked_mul(b).ok_or_else(|| overflow(span)),
+    let result = match op {
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
         ArithOp::Div => {
             if b.is_zero() {
-                Err(err(EvalErrorKind::DivisionByZero, span))
-            } else {
-                a.checked_div(b).ok_or_else(|| overflow(span))
+                return Err(err(EvalErrorKind::DivisionByZero, span));
             }
+            let q = a.checked_div(b).ok_or_else(|| overflow(span))?;
+            if q.is_zero() && !a.is_zero() {
+                return Err(err(EvalErrorKind::Inexact, span));
+            }
+            return Ok(q);
         }
     }
+    .ok_or_else(|| overflow(span))?;
+    if exact(op, a, b, result) {
+        Ok(result)
+    } else {
+        Err(err(EvalErrorKind::Inexact, span))
+    }
+}
+
+/// Whether `result` is exactly `a op b` (`op` being `+`, `-` or `*`).
+fn exact(op: ArithOp, a: Decimal, b: Decimal, result: Decimal) -> bool {
+    let exact_scale = match op {
+        ArithOp::Mul => a.scale() + b.scale(),
+        _ => a.scale().max(b.scale()),
+    };
+    // rust_decimal lowers the scale only when it rounds: the common case is settled here.
+    if result.scale() >= exact_scale {
+        return true;
+    }
+    // Otherwise compare the exact value, in 256-bit integers at `exact_scale`, with the result's.
+    let wide = |d: Decimal, scale: u32| -> Option<I256> {
+        I256::from(d.mantissa()).checked_mul(pow10(exact_scale.checked_sub(scale)?)?)
+    };
+    let want = match op {
+        ArithOp::Mul => I256::from(a.mantissa()).checked_mul(I256::from(b.mantissa())),
+        ArithOp::Add => wide(a, a.scale())
+            .zip(wide(b, b.scale()))
+            .and_then(|(x, y)| x.checked_add(y)),
+        _ => wide(a, a.scale())
+            .zip(wide(b, b.scale()))
+            .and_then(|(x, y)| x.checked_sub(y)),
+    };
+    match (want, wide(result, result.scale())) {
+        (Some(w), Some(r)) => w == r,
+        _ => false,
+    }
+}
+
+/// `10^n` as a 256-bit integer, if it fits.
+fn pow10(n: u32) -> Option<I256> {
+    (0..n).try_fold(I256::ONE, |acc, _| acc.checked_mul(I256::from(10)))
 }
 
 fn number(v: &Value) -> Option<Decimal> {
@@ -232,6 +300,16 @@ pub(crate) fn arith(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Val
                 Duration(crate::value::Duration(v.ok_or_else(|| overflow(span))?))
             }
         }
+        // `permanent` has no end: scaled by a positive count it stays permanent;
+        // by zero or a negative count it has no meaning.
+        (ArithOp::Mul, Duration(d), Int(n)) | (ArithOp::Mul, Int(n), Duration(d))
+            if d.is_permanent() =>
+        {
+            if *n <= 0 {
+                return Err(overflow(span));
+            }
+            Duration(crate::value::Duration::PERMANENT)
+        }
         (ArithOp::Mul, Duration(d), Int(n)) | (ArithOp::Mul, Int(n), Duration(d)) => Duration(
             crate::value::Duration(d.0.checked_mul(*n).ok_or_else(|| overflow(span))?),
         ),
@@ -239,11 +317,21 @@ pub(crate) fn arith(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Val
             if *n == 0 {
                 return Err(err(EvalErrorKind::DivisionByZero, span));
             }
-            Duration(crate::value::Duration(
-                d.0.checked_div(*n).ok_or_else(|| overflow(span))?,
-            ))
+            if d.is_permanent() {
+                if *n < 0 {
+                    return Err(overflow(span));
+                }
+                Duration(crate::value::Duration::PERMANENT)
+            } else {
+                Duration(crate::value::Duration(
+                    d.0.checked_div(*n).ok_or_else(|| overflow(span))?,
+                ))
+            }
         }
         (ArithOp::Div, Duration(x), Duration(y)) => {
+            if x.is_permanent() || y.is_permanent() {
+                return Err(overflow(span));
+            }
             Decimal(decimal_op(op, x.0.into(), y.0.into(), span)?)
         }
         (ArithOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
@@ -302,6 +390,67 @@ mod tests {
         )
         .unwrap();
         assert!(equal(&half, &money("4400")));
+    }
+
+    #[test]
+    fn inexact_sums_and_products_are_errors_and_quotients_round_once() {
+        let d = |s: &str| Value::Decimal(s.parse().unwrap());
+        let run = |op, a: &Value, b: &Value| arith(op, a, b, Span::default());
+        // 1e-20 × 1e-20 would underflow to 0; 28 digits times 28 would be rounded.
+        let tiny = d("0.00000000000000000001");
+        assert_eq!(
+            run(ArithOp::Mul, &tiny, &tiny).unwrap_err().kind,
+            EvalErrorKind::Inexact
+        );
+        let long = d("1.234567890123456789012345678");
+        assert_eq!(
+            run(ArithOp::Mul, &long, &long).unwrap_err().kind,
+            EvalErrorKind::Inexact
+        );
+        // 79228162514264337593543950335 + 0.5 cannot be held exactly either.
+        let max = Value::Decimal(Decimal::MAX);
+        assert_eq!(
+            run(ArithOp::Sub, &max, &d("0.5")).unwrap_err().kind,
+            EvalErrorKind::Inexact
+        );
+        // Exact results stay exact, even when rust_decimal drops trailing zeros.
+        assert_eq!(run(ArithOp::Mul, &d("0.2"), &d("0.5")).unwrap(), d("0.10"));
+        assert_eq!(
+            run(ArithOp::Mul, &d("10000000000000000000000000.0"), &d("2.0")).unwrap(),
+            d("20000000000000000000000000")
+        );
+        assert_eq!(
+            run(
+                ArithOp::Mul,
+                &money("1500.00"),
+                &Value::Percent("0.5".parse().unwrap())
+            )
+            .unwrap()
+            .to_string(),
+            "750.00 CNY"
+        );
+        // The one rounding: a quotient, to 28 significant digits; never to 0.
+        assert_eq!(
+            run(ArithOp::Div, &d("2"), &d("3")).unwrap(),
+            d("0.6666666666666666666666666667")
+        );
+        assert_eq!(
+            run(ArithOp::Div, &tiny, &d("100000000000000000000"))
+                .unwrap_err()
+                .kind,
+            EvalErrorKind::Inexact
+        );
+    }
+
+    #[test]
+    fn permanent_stays_permanent_when_scaled() {
+        let p = Value::Duration(crate::value::Duration::PERMANENT);
+        let two = Value::Int(2);
+        for op in [ArithOp::Mul, ArithOp::Div] {
+            assert_eq!(arith(op, &p, &two, Span::default()).unwrap(), p);
+        }
+        assert!(arith(ArithOp::Mul, &p, &Value::Int(0), Span::default()).is_err());
+        assert!(arith(ArithOp::Div, &p, &p, Span::default()).is_err());
     }
 
     #[test]

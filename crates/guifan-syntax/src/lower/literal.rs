@@ -103,6 +103,20 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
 pub(crate) fn parse_timestamp(
     text: &str,
 ) -> std::result::Result<DateTime<chrono::FixedOffset>, String> {
+    // chrono alone would take one-digit months and days (`2023-4-1T...`).
+    let b = text.as_bytes();
+    let shape = b.len() >= 16
+        && b.iter().take(16).enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T' || *c == b't' || *c == b' ',
+            13 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return Err(
+            "expected YYYY-MM-DDTHH:MM with an offset, such as 2023-02-24T00:00+08:00".into(),
+        );
+    }
     DateTime::parse_from_rfc3339(text)
         .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z"))
         .or_else(|_| DateTime::parse_from_str(&text.replace('Z', "+00:00"), "%Y-%m-%dT%H:%M%:z"))
