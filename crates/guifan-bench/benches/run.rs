@@ -65,6 +65,7 @@ fn bench(c: &mut Criterion) {
                     now,
                     OutputFormat::Jsonl,
                     &mut std::io::sink(),
+                    &mut |_| {},
                 )
             })
         })
@@ -77,6 +78,7 @@ fn bench(c: &mut Criterion) {
                 now,
                 OutputFormat::Jsonl,
                 &mut std::io::sink(),
+                &mut |_| {},
             )
         })
     });

@@ -217,6 +217,7 @@ fn check_policy(
             Some(default) => {
                 let (e, t) = cx.expr(default);
                 cx.expect_fits(&t, &ty, default.span);
+                cx.check_enum_literal(ty.strip_optional(), default);
                 constant(&mut cx, &e, "a parameter's default").unwrap_or(Value::Absent)
             }
             None => Value::Absent,

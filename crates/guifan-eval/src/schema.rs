@@ -401,15 +401,20 @@ impl Builder<'_> {
                 },
             );
         }
-        let fields: Vec<FieldDecl> = decl
-            .fields
-            .iter()
-            .filter(|f| {
-                let implicit = f.name.name == "kind" || f.name.name == "id";
-                !implicit
-            })
-            .cloned()
-            .collect();
+        let mut fields: Vec<FieldDecl> = Vec::with_capacity(decl.fields.len());
+        for f in &decl.fields {
+            if f.name.name == "kind" || f.name.name == "id" {
+                // Every kind has them (strings, required): a declaration could only contradict that.
+                let err = CheckError::new(source, f.name.span, duplicate("field", &f.name.name))
+                    .with_help(format!(
+                        "every kind has `kind` and `id` (required strings); remove this declaration of `{}`",
+                        f.name.name
+                    ));
+                self.errors.push(err);
+            } else {
+                fields.push(f.clone());
+            }
+        }
         self.fill_record(source, record, &fields, &decl.name.name, None);
         for variant in &decl.variants {
             let Some(slot) = self

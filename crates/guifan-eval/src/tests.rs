@@ -334,3 +334,29 @@ fn definitions_chains_are_bounded() {
         "{found:?}"
     );
 }
+
+#[test]
+fn repeated_arguments_conditions_and_implicit_fields_are_rejected() {
+    assert_eq!(
+        codes(&wrap(
+            "rule r { when true then violation(code: \"a\", code: \"b\") }"
+        )),
+        ["guifan::check::duplicate"]
+    );
+    assert_eq!(
+        codes(&wrap("rule r { when any { big: listings_online > 1, big: listings_online > 2 } then violation(code: \"a\") }")),
+        ["guifan::check::duplicate"]
+    );
+    let schema = "kind thing { id: int, name: string } effect e";
+    let errors = check(&[parse(SourceId(0), schema).unwrap()]).unwrap_err();
+    assert_eq!(errors[0].kind.code(), "guifan::check::duplicate");
+}
+
+#[test]
+fn an_enum_parameter_default_must_be_one_of_its_values() {
+    assert_eq!(
+        codes(&wrap("param kind_of: \"personal\" | \"company\" = \"personl\" rule r { when store_type == kind_of then violation(code: \"a\") }")),
+        ["guifan::check::unknown_enum_value"]
+    );
+    assert!(codes(&wrap("param kind_of: \"personal\" | \"company\" = \"personal\" rule r { when store_type == kind_of then violation(code: \"a\") }")).is_empty());
+}

@@ -125,12 +125,11 @@ fn clip(text: &str, points: &[(usize, usize)]) -> (String, OffsetMap) {
     // kept as empty lines, so line numbers stay right and the copy stays cheap.
     let mut wanted_lines: Vec<usize> = Vec::new();
     {
-        let mut line_no = 0usize;
         let mut line_start = 0usize;
         let mut sorted: Vec<usize> = points.iter().flat_map(|(a, b)| [*a, *b]).collect();
         sorted.sort_unstable();
         let mut next = sorted.iter().peekable();
-        for line in text.split_inclusive('\n') {
+        for (line_no, line) in text.split_inclusive('\n').enumerate() {
             let line_end = line_start + line.len();
             while next
                 .next_if(|p| **p < line_end || line_end == text.len())
@@ -139,7 +138,6 @@ fn clip(text: &str, points: &[(usize, usize)]) -> (String, OffsetMap) {
                 wanted_lines.push(line_no);
             }
             line_start = line_end;
-            line_no += 1;
         }
     }
     wanted_lines.dedup();

@@ -33,11 +33,19 @@ impl InputFormat {
 
     /// Guesses from the content: a leading `[` is a JSON array, otherwise JSON Lines.
     pub fn sniff(bytes: &[u8]) -> InputFormat {
-        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        match strip_bom(bytes).iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'[') => InputFormat::Json,
             _ => InputFormat::Jsonl,
         }
     }
+}
+
+/// The UTF-8 byte-order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading byte-order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
 /// A block of whole JSON Lines read from a stream, and the line it starts at.
@@ -115,6 +123,9 @@ impl<R: std::io::Read> Iterator for Blocks<R> {
                 self.carry = buf.split_off(cut + 1);
             }
         }
+        if self.next_line == 1 && buf.starts_with(BOM) {
+            buf.drain(..BOM.len());
+        }
         if buf.is_empty() {
             return None;
         }
@@ -148,6 +159,7 @@ pub struct InputError {
 
 /// Splits a data file into records.
 pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>, InputError> {
+    let bytes = strip_bom(bytes);
     match format {
         InputFormat::Jsonl => Ok(jsonl(bytes)),
         InputFormat::Json => json(bytes),

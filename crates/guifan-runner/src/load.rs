@@ -59,6 +59,14 @@ pub enum LoadError {
         /// What the system said
         source: std::io::Error,
     },
+    /// A rule file larger than [`MAX_RULE_FILE_BYTES`]
+    #[error("`{}` is {size} bytes; rule files are at most {} bytes", path.display(), MAX_RULE_FILE_BYTES)]
+    TooLarge {
+        /// The file
+        path: PathBuf,
+        /// Its size
+        size: u64,
+    },
     /// The directory holds no rule files
     #[error("no rule files (*.policy, *.schema) under `{path}`")]
     Empty {
@@ -76,6 +84,9 @@ pub enum LoadError {
         omitted: usize,
     },
 }
+
+/// The largest rule file read (positions in a file are 32-bit; real policies are kilobytes).
+pub const MAX_RULE_FILE_BYTES: u64 = 16 << 20;
 
 /// The most problems a load reports (a generated file can have one per line);
 /// the rest are counted.
@@ -149,7 +160,14 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     }
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
+    // Directories already walked, by their real path: a symbolic link back up the
+    // tree (or to a sibling) is followed once, never round a loop.
+    let mut visited = std::collections::HashSet::new();
     while let Some(d) = stack.pop() {
+        let real = std::fs::canonicalize(&d).map_err(io(&d))?;
+        if !visited.insert(real) {
+            continue;
+        }
         for entry in std::fs::read_dir(&d).map_err(io(&d))? {
             let entry = entry.map_err(io(&d))?;
             let path = entry.path();
@@ -177,14 +195,47 @@ pub fn load_rules(dir: &Path) -> Result<RuleSet, LoadError> {
         });
     }
     let mut texts = Vec::with_capacity(paths.len());
+    let mut bad_encoding = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+        let io = |source| LoadError::Io {
             path: path.clone(),
             source,
-        })?;
-        texts.push((path, text));
+        };
+        let size = std::fs::metadata(&path).map_err(io)?.len();
+        if size > MAX_RULE_FILE_BYTES {
+            return Err(LoadError::TooLarge { path, size });
+        }
+        let bytes = std::fs::read(&path).map_err(io)?;
+        match decode_text(bytes) {
+            Ok(text) => texts.push((path, text)),
+            Err((text, at)) => bad_encoding.push((path, text, at)),
+        }
+    }
+    if !bad_encoding.is_empty() {
+        let mut sources = SourceMap::default();
+        let mut problems = Vec::new();
+        for (path, text, at) in bad_encoding {
+            let id = sources.add(path, Arc::from(text));
+            problems.push(Problem::Parse(guifan_syntax::ParseError::Encoding {
+                source_id: id,
+                span: guifan_syntax::Span::new(at, at + 1),
+            }));
+        }
+        return Err(invalid(sources, problems));
     }
     load_texts(texts)
+}
+
+/// A rule file's text: UTF-8, a leading byte-order mark dropped. Otherwise the
+/// text with each bad byte shown as `\u{FFFD}`, and where the first one is in it.
+fn decode_text(mut bytes: Vec<u8>) -> Result<String, (String, usize)> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        (String::from_utf8_lossy(e.as_bytes()).into_owned(), at)
+    })
 }
 
 /// Parses and checks rule files given as (path, text) pairs.
@@ -193,7 +244,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for (path, text) in texts {
-        let text: Arc<str> = Arc::from(text);
+        let text: Arc<str> = Arc::from(text.strip_prefix('\u{FEFF}').unwrap_or(&text));
         let id = sources.add(path, text.clone());
         match guifan_syntax::parse(id, &text) {
             Ok(file) => files.push(file),

@@ -237,6 +237,14 @@ pub fn table_rows(record: &SubjectRecord<'_>) -> Vec<[String; 4]> {
             String::new(),
         ]);
     }
+    // A table is for a terminal: no control characters from records or rule files reach it.
+    for row in &mut rows {
+        for cell in row.iter_mut() {
+            if let std::borrow::Cow::Owned(safe) = crate::clip::printable(cell) {
+                *cell = safe;
+            }
+        }
+    }
     rows
 }
 

@@ -10,15 +10,9 @@
 
 mod common;
 
-use common::{guifan, guifan_stdin, stderr, stdout};
+use common::{guifan, guifan_stdin, merchant, stderr, stdout};
 
 const AT: &str = "2023-04-20T12:00:00+08:00";
-
-fn merchant(id: &str, listings: u32) -> String {
-    format!(
-        r#"{{"kind":"merchant","id":"{id}","platform":"douyin","currency":"CNY","store_type":"personal","trial":{{"active":true,"ended_at":null}},"deposit":{{"balance":"0.00","required":"2000.00"}},"goods_balance":"3000.00","listings_online":{listings},"selling_channels":["shelf"],"marketing":{{"platform_campaigns":[],"affiliate_alliance":false,"platform_subsidy":false}},"paid_orders":{{"count":20,"total":"900.00"}},"violations":{{"general":0,"severe":0,"orders":0}},"creator_deductions":[],"withdrawals":[]}}"#
-    )
-}
 
 #[test]
 fn a_line_that_is_not_json_fails_alone() {

@@ -108,11 +108,9 @@ pub(crate) fn prescan(source: SourceId, text: &str, offset: usize) -> Result<(),
                     return Err(too_deep(i, 1));
                 }
             }
-            b'>' => {
-                if frames.len() > 1 && frames.last().is_some_and(|f| f.angle) {
-                    if let Some(f) = frames.pop() {
-                        open_ifs -= f.ifs.len();
-                    }
+            b'>' if frames.len() > 1 && frames.last().is_some_and(|f| f.angle) => {
+                if let Some(f) = frames.pop() {
+                    open_ifs -= f.ifs.len();
                 }
             }
             b')' | b']' | b'}' => {

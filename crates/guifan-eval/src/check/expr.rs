@@ -235,7 +235,16 @@ impl Cx<'_> {
             ),
             ExprKind::Conditions { quantifier, items } => {
                 let mut out = Vec::with_capacity(items.len());
-                for item in items {
+                for (i, item) in items.iter().enumerate() {
+                    if items.iter().take(i).any(|x| x.name.name == item.name.name) {
+                        self.error(
+                            item.name.span,
+                            CheckErrorKind::Duplicate {
+                                what: "named condition",
+                                name: item.name.name.clone(),
+                            },
+                        );
+                    }
                     let c = self.condition(&item.cond);
                     let label = item
                         .description
@@ -647,7 +656,7 @@ impl Cx<'_> {
     }
 
     /// `store_type == "personl"`: a string literal compared with a fixed set must be one of it.
-    fn check_enum_literal(&mut self, ty: &Type, other: &ast::Expr) {
+    pub(crate) fn check_enum_literal(&mut self, ty: &Type, other: &ast::Expr) {
         let Type::Enum(id) = ty else { return };
         let ast::ExprKind::Literal(Literal::Str(s)) = &other.kind else {
             return;
@@ -698,8 +707,26 @@ impl Cx<'_> {
             };
         };
         let mut args = Vec::with_capacity(call.args.len());
-        for (name, value) in &call.args {
+        for (i, (name, value)) in call.args.iter().enumerate() {
             let (x, t) = self.expr(value);
+            if call.args.iter().take(i).any(|(n, _)| n.name == name.name) {
+                // Written twice, it would be a JSON object with a repeated key.
+                let err = CheckError::new(
+                    self.source,
+                    name.span,
+                    CheckErrorKind::Duplicate {
+                        what: "argument",
+                        name: name.name.clone(),
+                    },
+                )
+                .with_label("given again here")
+                .with_help(format!(
+                    "an argument is given once: keep one `{}:`",
+                    name.name
+                ));
+                self.push(err);
+                continue;
+            }
             if let Some(param) = def.params.iter().find(|p| p.name == name.name) {
                 let expected = with_currency(param.ty.clone(), self.currency);
                 let expected = if param.optional {

@@ -64,3 +64,10 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A Douyin trial merchant record (one JSON line) with `listings` online.
+pub fn merchant(id: &str, listings: u32) -> String {
+    format!(
+        r#"{{"kind":"merchant","id":"{id}","platform":"douyin","currency":"CNY","store_type":"personal","trial":{{"active":true,"ended_at":null}},"deposit":{{"balance":"0.00","required":"2000.00"}},"goods_balance":"3000.00","listings_online":{listings},"selling_channels":["shelf"],"marketing":{{"platform_campaigns":[],"affiliate_alliance":false,"platform_subsidy":false}},"paid_orders":{{"count":20,"total":"900.00"}},"violations":{{"general":0,"severe":0,"orders":0}},"creator_deductions":[],"withdrawals":[]}}"#
+    )
+}
