@@ -12,7 +12,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, Severity, SourceCode,
+    SourceSpan, SpanContents,
+};
 
 /// The longest source line shown, in characters.
 pub const MAX_SHOWN_LINE: usize = 240;
@@ -26,13 +29,60 @@ const ELLIPSIS: &str = " … ";
 /// A diagnostic with a display-safe copy of its source.
 pub struct Shown<'a> {
     inner: &'a dyn Diagnostic,
-    source: NamedSource<String>,
+    source: ClippedSource<'a>,
+}
+
+/// The display copy of a source, which reports the original's line and column.
+struct ClippedSource<'a> {
+    name: String,
+    shown: NamedSource<String>,
+    original: &'a str,
     map: OffsetMap,
+}
+
+impl SourceCode for ClippedSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let contents = self.shown.read_span(span, before, after)?;
+        // The header (`file:line:column`) is read with no context lines: give the real position.
+        let (line, column) = if before == 0 && after == 0 {
+            let offset = self.map.unmap(span.offset());
+            let start = self
+                .original
+                .get(..offset)
+                .and_then(|b| b.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            let line = memchr::memchr_iter(
+                b'\n',
+                self.original.as_bytes().get(..start).unwrap_or_default(),
+            )
+            .count();
+            let column = self
+                .original
+                .get(start..offset)
+                .map_or(0, |t| t.chars().count());
+            (line, column)
+        } else {
+            (contents.line(), contents.column())
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            line,
+            column,
+            contents.line_count(),
+        )))
+    }
 }
 
 impl<'a> Shown<'a> {
     /// Wraps `inner`, whose labels point into `text`, named `name`.
-    pub fn new(inner: &'a dyn Diagnostic, name: &str, text: &str) -> Self {
+    pub fn new(inner: &'a dyn Diagnostic, name: &str, text: &'a str) -> Self {
         let points: Vec<(usize, usize)> = inner
             .labels()
             .map(|ls| ls.map(|l| (l.offset(), l.offset() + l.len())).collect())
@@ -40,8 +90,12 @@ impl<'a> Shown<'a> {
         let (shown, map) = clip(text, &points);
         Shown {
             inner,
-            source: NamedSource::new(name, shown),
-            map,
+            source: ClippedSource {
+                name: name.to_string(),
+                shown: NamedSource::new(name, shown),
+                original: text,
+                map,
+            },
         }
     }
 }
@@ -82,8 +136,8 @@ impl Diagnostic for Shown<'_> {
             .inner
             .labels()?
             .map(|l| {
-                let start = self.map.map(l.offset());
-                let end = self.map.map(l.offset() + l.len()).max(start);
+                let start = self.source.map.map(l.offset());
+                let end = self.source.map.map(l.offset() + l.len()).max(start);
                 let text = l.label().map(|t| printable(t).into_owned());
                 if l.primary() {
                     LabeledSpan::new_primary_with_span(text, (start, end - start))
@@ -104,6 +158,15 @@ struct OffsetMap {
 }
 
 impl OffsetMap {
+    /// The original offset of a shown one.
+    fn unmap(&self, shown: usize) -> usize {
+        let i = self.kept.partition_point(|(_, s, _)| *s <= shown);
+        match i.checked_sub(1).and_then(|j| self.kept.get(j)) {
+            Some((o, s, len)) => o + (shown - s).min(*len),
+            None => 0,
+        }
+    }
+
     /// The shown offset of an original one (the next kept byte, if it was clipped out).
     fn map(&self, offset: usize) -> usize {
         let i = self.kept.partition_point(|(o, _, _)| *o <= offset);
@@ -173,12 +236,13 @@ fn clip(text: &str, points: &[(usize, usize)]) -> (String, OffsetMap) {
             shown.push_str(&placeholders(kept));
             last_end = *b;
         }
-        if last_end < line.len() {
+        let body_len = line.strip_suffix('\n').map_or(line.len(), str::len);
+        if last_end < body_len {
             shown.push_str(ELLIPSIS.trim_end());
-            if line.ends_with('\n') {
-                map.kept.push((line_end - 1, shown.len(), 1));
-                shown.push('\n');
-            }
+        }
+        if last_end < line.len() && line.ends_with('\n') {
+            map.kept.push((line_end - 1, shown.len(), 1));
+            shown.push('\n');
         }
         line_start = line_end;
     }
@@ -342,6 +406,8 @@ mod tests {
         assert!(shown.ends_with("next\n"));
         let next = map.map(text.len() - 5);
         assert_eq!(shown.get(next..next + 4), Some("next"));
+        assert_eq!(map.unmap(at), start);
+        assert_eq!(map.unmap(next), text.len() - 5);
     }
 
     #[test]

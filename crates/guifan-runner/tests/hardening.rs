@@ -308,3 +308,26 @@ fn an_interrupted_run_removes_its_temporary_file() {
     assert!(temporaries().is_empty(), "{:?}", temporaries());
     assert!(!output.exists(), "nothing half-written is published");
 }
+
+#[test]
+fn a_diagnostic_past_column_65535_renders_clipped() {
+    let policy = format!(
+        "policy long.line {{ subject merchant where platform == \"douyin\" zone Asia/Shanghai rule r {{ when {}nope > 1 then violation(code: \"x\") }} }}",
+        " ".repeat(100_000)
+    );
+    let dir = rules_with(&[("long.policy", policy.as_bytes())]);
+    let out = guifan(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err:.2000}");
+    assert!(err.contains("unknown field `nope`"), "{err:.2000}");
+    assert!(
+        err.contains("long.policy:1:100"),
+        "the real line and column: {err:.2000}"
+    );
+    assert!(
+        err.len() < 5_000,
+        "the line is clipped: {} bytes",
+        err.len()
+    );
+}

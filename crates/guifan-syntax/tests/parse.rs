@@ -225,3 +225,45 @@ fn header_entries_are_given_once() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn string_escapes_are_checked_and_work_in_messages() {
+    assert_eq!(
+        expr(r#""\u{4E2D}\t\"""#),
+        ExprKind::Literal(Literal::Str("中\t\"".into()))
+    );
+    for bad in [r#""\q""#, r#""\u{110000}""#, r#""\u{zz}""#, r#""\u4E2D""#] {
+        let err = parse_expr(SourceId(0), bad).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ParseError::InvalidLiteral {
+                    what: "string escape",
+                    ..
+                }
+            ),
+            "{bad}: {err:?}"
+        );
+    }
+    let file = parse(
+        SourceId(0),
+        r#"policy a.b { subject s rule r { when x then e message "\u{4E2D}{n} \{literal\} {{x}}" } }"#,
+    )
+    .unwrap();
+    let Item::Policy(p) = &file.items[0] else {
+        panic!()
+    };
+    let RuleBody::Single(c) = &p.rules[0].body else {
+        panic!()
+    };
+    let parts = &c.message.as_ref().unwrap().parts;
+    assert!(matches!(&parts[0], TemplatePart::Text(t) if t == "中"));
+    assert!(matches!(&parts[1], TemplatePart::Expr(_)));
+    assert!(matches!(&parts[2], TemplatePart::Text(t) if t == " {literal} {x}"));
+    let bad = parse(
+        SourceId(0),
+        r#"policy a.b { subject s rule r { when x then e message "bad \q here" } }"#,
+    )
+    .unwrap_err();
+    assert!(matches!(&bad[0], ParseError::InvalidLiteral { span, .. } if span.len() == 2));
+}
