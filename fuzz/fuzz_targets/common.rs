@@ -6,9 +6,18 @@ use std::path::PathBuf;
 
 /// The bundled schema files.
 pub const SCHEMA: [(&str, &str); 3] = [
-    ("rules/schema/kinds.schema", include_str!("../../rules/schema/kinds.schema")),
-    ("rules/schema/effects.schema", include_str!("../../rules/schema/effects.schema")),
-    ("rules/schema/platforms.schema", include_str!("../../rules/schema/platforms.schema")),
+    (
+        "rules/schema/kinds.schema",
+        include_str!("../../rules/schema/kinds.schema"),
+    ),
+    (
+        "rules/schema/effects.schema",
+        include_str!("../../rules/schema/effects.schema"),
+    ),
+    (
+        "rules/schema/platforms.schema",
+        include_str!("../../rules/schema/platforms.schema"),
+    ),
 ];
 
 /// The bundled policies.

@@ -26,7 +26,14 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => panic!("{e}"),
         };
         let mut out = Vec::new();
-        let summary = match run(&rules, &lines, now, OutputFormat::Jsonl, &mut out, &mut |_| {}) {
+        let summary = match run(
+            &rules,
+            &lines,
+            now,
+            OutputFormat::Jsonl,
+            &mut out,
+            &mut |_| {},
+        ) {
             Ok(s) => s,
             Err(e) => panic!("writing to memory failed: {e}"),
         };

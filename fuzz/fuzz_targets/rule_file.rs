@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
             for p in &problems {
                 let shown = render::problem_report(p, &sources, 100, false);
                 assert!(!shown.is_empty());
-                assert!(!shown.contains('\u{1b}'), "an escape sequence reached the report");
+                assert!(
+                    !shown.contains('\u{1b}'),
+                    "an escape sequence reached the report"
+                );
             }
             let json = render::problems_json(&problems, &sources);
             assert_eq!(json.len(), problems.len());
