@@ -288,3 +288,44 @@ fn record_id(json: &[u8]) -> Option<String> {
         .ok()
         .and_then(|r| r.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::data::{records, InputFormat};
+
+    #[test]
+    fn problems_are_handed_over_as_each_batch_is_judged_not_at_the_end() {
+        let rules = crate::load_rules(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        )
+        .unwrap();
+        let bad = b"{\"kind\":\"merchant\",\"id\":\"bad\"}\n".to_vec();
+        let first = records(&bad, InputFormat::Jsonl).unwrap();
+        let second = records(&bad, InputFormat::Jsonl).unwrap();
+        let reported = Cell::new(0usize);
+        let seen_before_second = Cell::new(None);
+        let batches = [&first, &second].into_iter().enumerate().map(|(i, r)| {
+            if i == 1 {
+                // Pulled only after the first batch was judged: its problem is already out.
+                seen_before_second.set(Some(reported.get()));
+            }
+            Ok(Batch::Records(r.as_slice()))
+        });
+        let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
+        let summary = run_batches(
+            &rules,
+            batches,
+            now,
+            OutputFormat::Jsonl,
+            &mut std::io::sink(),
+            &mut |_| reported.set(reported.get() + 1),
+        )
+        .unwrap();
+        assert_eq!(seen_before_second.get(), Some(1));
+        assert_eq!(reported.get(), 2);
+        assert_eq!(summary.record_errors, 2);
+    }
+}
