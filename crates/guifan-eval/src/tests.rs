@@ -360,3 +360,23 @@ fn an_enum_parameter_default_must_be_one_of_its_values() {
     );
     assert!(codes(&wrap("param kind_of: \"personal\" | \"company\" = \"personal\" rule r { when store_type == kind_of then violation(code: \"a\") }")).is_empty());
 }
+
+#[test]
+fn the_deepest_expression_allowed_checks_and_evaluates_on_a_small_stack() {
+    let mut inner = "listings_online".to_string();
+    for _ in 0..60 {
+        inner = format!("(listings_online + {inner})");
+    }
+    // 62 `not`s, a comparison and 60 nested sums: just under the depth limit.
+    let body = format!(
+        "rule r {{ when {}({inner} > 1) then violation(code: \"x\") }}",
+        "not not ".repeat(31)
+    );
+    let fired = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || fired(&body, RECORD))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(fired, ["t.p.r"]);
+}

@@ -19,6 +19,8 @@ use guifan_runner::{
 const BLOCK_BYTES: usize = 2 << 20;
 /// The most worker threads `--jobs` takes.
 const MAX_JOBS: usize = 1024;
+/// Stack of each worker thread: the deepest expression allowed needs under 2 MiB even in a debug build.
+const WORKER_STACK: usize = 16 << 20;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -197,12 +199,14 @@ fn run(args: RunArgs) -> Exit {
         if !(1..=MAX_JOBS).contains(&jobs) {
             return error(format!("--jobs takes 1 to {MAX_JOBS} threads, not {jobs}"));
         }
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build_global()
-        {
-            return error(format!("cannot start {jobs} worker threads: {e}"));
-        }
+    }
+    // Worker stacks well above what the deepest rule allowed needs (reserved, not committed).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build_global();
+    if let Err(e) = pool {
+        return error(format!("cannot start the worker threads: {e}"));
     }
     let now: DateTime<FixedOffset> = match &args.at {
         Some(at) => match guifan_syntax::parse_timestamp(at) {

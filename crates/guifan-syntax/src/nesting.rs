@@ -21,7 +21,7 @@ use crate::span::{SourceId, Span};
 /// The most brackets and `if` expressions open at one point of a file.
 pub const MAX_NESTING: usize = 64;
 /// The deepest expression tree accepted (operator chains are flat and count once).
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 /// Where an open `if` is: reading its condition, its `then` value, or its final `else` value.
 #[derive(Clone, Copy, PartialEq, Eq)]
