@@ -55,6 +55,7 @@ pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
 pub use eval::{evaluate, Decision, Effect, Outcome, RuleError};
 pub use ir::{EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
+pub use suggest::did_you_mean;
 pub use types::Type;
 pub use value::{timestamp_text, Currency, Duration, Money, Subject, Value};
 

@@ -51,7 +51,8 @@ enum Command {
     Run(RunArgs),
     /// Run the `*.test.toml` files beside the policies
     Test {
-        /// The rule directory holding policies and their tests
+        /// A rule directory, a directory under it, or one `*.test.toml` file; the
+        /// rules are loaded from the nearest directory above it holding `schema/`
         #[arg(default_value = "rules")]
         dir: PathBuf,
     },
@@ -383,43 +384,53 @@ fn print_summary(summary: &Summary) {
     );
 }
 
-fn test(dir: &Path) -> Exit {
-    let rules = match load(dir, ReportFormat::Human, None) {
+fn test(path: &Path) -> Exit {
+    let root = testing::rules_root(path);
+    let rules = match load(&root, ReportFormat::Human, None) {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let files = testing::test_files(dir);
+    let files = if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        testing::test_files(path)
+    };
     if files.is_empty() {
         errln!(
             "no *.test.toml files under `{}`",
-            printable(&dir.display().to_string())
+            printable(&path.display().to_string())
         );
     }
     let (mut passed, mut failed) = (0usize, 0usize);
-    for path in files {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => return error(format!("cannot read `{}`: {e}", path.display())),
-        };
-        match testing::run_test_file(&rules, &text) {
-            Ok(report) => {
-                outln!(
-                    "{}: {} passed, {} failed",
-                    path.display(),
-                    report.passed,
-                    report.failures.len()
-                );
-                for f in &report.failures {
-                    outln!("  FAILED {}\n    {}", f.case, f.message);
+    for file in files {
+        let shown = printable(&file.display().to_string()).into_owned();
+        let text = match std::fs::read(&file) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    outln!("{shown}: not UTF-8 text");
+                    failed += 1;
+                    continue;
                 }
-                passed += report.passed;
-                failed += report.failures.len();
-            }
-            Err(e) => {
-                outln!("{}: invalid test file: {e}", path.display());
-                failed += 1;
-            }
+            },
+            Err(e) => return error(format!("cannot read `{shown}`: {e}")),
+        };
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+        let report = testing::run_test_file(&rules, text);
+        outln!(
+            "{shown}: {} passed, {} failed",
+            report.passed,
+            report.failures.len()
+        );
+        for f in &report.failures {
+            outln!(
+                "  FAILED {}\n    {}",
+                printable(&f.case),
+                printable(&f.message)
+            );
         }
+        passed += report.passed;
+        failed += report.failures.len();
     }
     outln!("{passed} passed, {failed} failed");
     if failed == 0 {

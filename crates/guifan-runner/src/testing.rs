@@ -34,6 +34,8 @@ use toml_edit::{Item, Table};
 use crate::load::RuleSet;
 use crate::toml_json;
 
+pub mod file;
+
 /// One failed expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -106,46 +108,47 @@ fn count_by_rule(outcome: &Outcome) -> BTreeMap<String, usize> {
 }
 
 /// Checks one outcome against expected decision counts, messages and arguments.
+///
+/// Rule names are full IDs. With `exact = Some(prefix)`, rules whose IDs start
+/// with `prefix` and are not in `expect` must not fire (the prefix scopes
+/// `exact` to the policy under test; `""` means every rule).
 fn expectations(
     outcome: &Outcome,
     expect: &BTreeMap<String, usize>,
-    exact: bool,
+    exact: Option<&str>,
     messages: &BTreeMap<String, String>,
     args: &[ArgExpect],
-    full: &dyn Fn(&str) -> String,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     for e in &outcome.errors {
         problems.push(format!("rule `{}` failed: {}", e.rule, e.error.kind));
     }
     let counts = count_by_rule(outcome);
-    for (rule, want) in expect {
-        let id = full(rule);
-        let got = counts.get(&id).copied().unwrap_or(0);
+    for (id, want) in expect {
+        let got = counts.get(id).copied().unwrap_or(0);
         if got != *want {
             problems.push(format!("`{id}`: expected {want} decision(s), got {got}"));
         }
     }
-    if exact {
-        for (id, got) in &counts {
-            if !expect.keys().any(|r| full(r) == *id) {
+    if let Some(scope) = exact {
+        for (id, got) in counts.iter().filter(|(id, _)| id.starts_with(scope)) {
+            if !expect.contains_key(id) {
                 problems.push(format!("`{id}`: expected no decision, got {got}"));
             }
         }
     }
-    for (rule, text) in messages {
-        let id = full(rule);
+    for (id, text) in messages {
         let found = outcome
             .decisions
             .iter()
-            .filter(|d| *d.rule == *id)
+            .filter(|d| *d.rule == **id)
             .filter_map(|d| d.message.as_deref())
             .any(|m| m.contains(text.as_str()));
         if !found {
             let got: Vec<&str> = outcome
                 .decisions
                 .iter()
-                .filter(|d| *d.rule == *id)
+                .filter(|d| *d.rule == **id)
                 .filter_map(|d| d.message.as_deref())
                 .collect();
             problems.push(format!(
@@ -154,7 +157,7 @@ fn expectations(
         }
     }
     for a in args {
-        let id = full(&a.rule);
+        let id = &a.rule;
         let values: Vec<&Value> = outcome
             .decisions
             .iter()
@@ -242,9 +245,7 @@ impl Example {
                 .filter(|a| a.subject.as_deref() == Some(&id))
                 .cloned()
                 .collect();
-            let problems = expectations(&outcome, expect, true, &BTreeMap::new(), &args, &|r| {
-                r.to_string()
-            });
+            let problems = expectations(&outcome, expect, Some(""), &BTreeMap::new(), &args);
             if problems.is_empty() {
                 report.passed += 1;
             } else {
@@ -264,44 +265,25 @@ impl Example {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TestFile {
-    policy: Option<String>,
-    at: Option<String>,
-    /// Read exactly (through `toml_edit`) below; here only accepted.
-    #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it"
-    )]
-    base: Option<serde::de::IgnoredAny>,
-    #[serde(default, rename = "case")]
-    cases: Vec<Case>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    at: Option<String>,
-    /// Read exactly (through `toml_edit`) below; here only accepted.
-    #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "read exactly through toml_edit; declared so deny_unknown_fields accepts it"
-    )]
-    record: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    expect: BTreeMap<String, usize>,
-    #[serde(default)]
-    exact: bool,
-    #[serde(default)]
-    without: Vec<String>,
-    #[serde(default)]
-    message: BTreeMap<String, String>,
-    #[serde(default)]
-    args: Vec<ArgExpect>,
+/// The rule directory a test path belongs to: the nearest directory, from the
+/// path up, that holds a `schema/` directory (the shared schema); else the
+/// path's own directory.
+pub fn rules_root(path: &Path) -> PathBuf {
+    let start = if path.is_file() {
+        path.parent().unwrap_or(Path::new("."))
+    } else {
+        path
+    };
+    let start = if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    };
+    start
+        .ancestors()
+        .find(|d| d.join("schema").is_dir())
+        .unwrap_or(start)
+        .to_path_buf()
 }
 
 /// Finds every `*.test.toml` under a directory, sorted.
@@ -329,51 +311,33 @@ pub fn test_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Runs a test file's cases against a rule set.
-pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
-    let file: TestFile = toml::from_str(text).map_err(|e| e.to_string())?;
-    let doc = toml_edit::ImDocument::parse(text).map_err(|e| e.to_string())?;
-    let base = doc
-        .as_table()
-        .get("base")
-        .and_then(Item::as_table)
-        .cloned()
-        .unwrap_or_default();
-    let case_tables: Vec<&Table> = match doc.as_table().get("case") {
-        Some(Item::ArrayOfTables(a)) => a.iter().collect(),
-        _ => Vec::new(),
-    };
-    let prefix = file.policy.clone();
-    let full = |rule: &str| -> String {
-        match &prefix {
-            Some(p) if !rule.starts_with(&format!("{p}.")) => format!("{p}.{rule}"),
-            _ => rule.to_string(),
-        }
-    };
+/// Runs a test file's cases against a rule set. The file is checked first
+/// ([`file::read`]): each problem is a failure with its line, and only the
+/// cases without problems run.
+pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
+    let spec = file::read(rules.program(), text);
     let mut report = Report::default();
-    for (case, table) in file.cases.iter().zip(case_tables) {
+    for p in &spec.problems {
+        report.failures.push(Failure {
+            case: p.case.clone().unwrap_or_else(|| "the file".into()),
+            message: format!("line {}: {}", p.line, p.message),
+        });
+    }
+    let scope = spec.policy.as_ref().map(|p| format!("{p}."));
+    for case in &spec.cases {
         let fail = |message: String| Failure {
             case: case.name.clone(),
-            message,
+            message: format!("line {}: {message}", case.line),
         };
-        let at = match case.at.as_ref().or(file.at.as_ref()) {
-            Some(at) => at,
-            None => {
-                report.failures.push(fail(
-                    "no `at`: give the evaluation time in the file or the case".into(),
-                ));
-                continue;
-            }
-        };
-        let now: DateTime<FixedOffset> = match guifan_syntax::parse_timestamp(at) {
+        let now: DateTime<FixedOffset> = match guifan_syntax::parse_timestamp(&case.at) {
             Ok(t) => t,
             Err(e) => {
                 report.failures.push(fail(format!("invalid `at`: {e}")));
                 continue;
             }
         };
-        let mut record = base.clone();
-        if let Some(over) = table.get("record").and_then(Item::as_table_like) {
+        let mut record = spec.base.clone();
+        if let Some(over) = &case.record {
             merge(&mut record, over);
         }
         for path in &case.without {
@@ -399,10 +363,9 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
         let problems = expectations(
             &outcome,
             &case.expect,
-            case.exact,
+            case.exact.then_some(scope.as_deref().unwrap_or("")),
             &case.message,
             &case.args,
-            &full,
         );
         if problems.is_empty() {
             report.passed += 1;
@@ -410,7 +373,7 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Result<Report, String> {
             report.failures.push(fail(problems.join("\n    ")));
         }
     }
-    Ok(report)
+    report
 }
 
 /// Removes a dotted path (`trial`, `deposit.balance`) from a table.
