@@ -15,8 +15,8 @@
 //! [[case]]
 //! name = "101 listings exceed a personal store's cap"
 //! record = { listings_online = 101 }     # merged over `base` (tables merge, values replace)
-//! expect = { listing_cap = 1 }           # decisions per rule; 0 means must not fire
-//! exact = false                          # true: rules not named must not fire
+//! expect = { listing_cap = 1 }           # required: decisions per rule; 0 means must not fire
+//! exact = false                          # true: the policy's rules not named must not fire
 //! without = ["trial"]                    # fields (dotted paths) removed from the record
 //! message = { listing_cap = "101 件" }   # the message must contain this text
 //! args = [{ rule = "listing_cap", effect = "restrict", arg = "target", equals = "listing" }]
