@@ -234,7 +234,10 @@ struct Frame<'a> {
     zone: Tz,
     subject: &'a [Value],
     now: DateTime<FixedOffset>,
-    let_values: Vec<Option<Value>>,
+    /// Each definition's value once computed, with the labels of the named
+    /// conditions that held while computing it (replayed when it is read again,
+    /// so that `held` is the same in every rule that reads it)
+    let_values: Vec<Option<(Value, Box<[Arc<str>]>)>>,
     /// Bindings of enclosing aggregates, by depth
     locals: Vec<Val<'a>>,
     held: Vec<Arc<str>>,
@@ -357,15 +360,18 @@ impl<'a> Frame<'a> {
             )),
             ExprKind::Let(i) => {
                 let i = *i as usize;
-                if let Some(Some(v)) = self.let_values.get(i) {
+                if let Some(Some((v, labels))) = self.let_values.get(i) {
+                    self.held.extend(labels.iter().cloned());
                     return own(v.clone());
                 }
                 let Some(l) = self.lets.get(i) else {
                     return Ok(Val::Ref(&ABSENT));
                 };
+                let before = self.held.len();
                 let v = self.eval(&l.expr)?.into_owned();
+                let labels: Box<[Arc<str>]> = self.held.get(before..).unwrap_or_default().into();
                 if let Some(slot) = self.let_values.get_mut(i) {
-                    *slot = Some(v.clone());
+                    *slot = Some((v.clone(), labels));
                 }
                 own(v)
             }

@@ -380,3 +380,20 @@ fn the_deepest_expression_allowed_checks_and_evaluates_on_a_small_stack() {
         .unwrap();
     assert_eq!(fired, ["t.p.r"]);
 }
+
+#[test]
+fn held_labels_travel_with_a_definition_into_every_rule_that_reads_it() {
+    let body = r#"
+        let risky = any { many "商品过多": listings_online > 100, rich "余额充足": goods_balance > 500.00 CNY }
+        rule first { when risky then violation(code: "a") message "{held}" }
+        rule second { when risky then violation(code: "b") message "{held}" }
+    "#;
+    let fired = fired(body, RECORD);
+    assert_eq!(
+        fired,
+        [
+            "t.p.first: 商品过多、余额充足",
+            "t.p.second: 商品过多、余额充足"
+        ]
+    );
+}
