@@ -286,6 +286,7 @@ fn check_policy(
             continue;
         }
         let id: Arc<str> = Arc::from(format!("{}.{}", decl.id.node, r.name.name));
+        let each = r.each.as_ref().map(|e| rule_each(&mut cx, e));
         let versions = match &r.body {
             RuleBody::Single(clauses) => {
                 vec![version(&mut cx, None, ir::Window::default(), clauses)]
@@ -317,11 +318,13 @@ fn check_policy(
                 out
             }
         };
+        cx.locals.clear();
         rules.push(ir::Rule {
             id,
             name: r.name.name.clone(),
             title: r.title.as_ref().map(|t| t.node.clone()),
             versions,
+            each,
             span: r.span,
         });
     }
@@ -389,12 +392,56 @@ pub(crate) fn with_currency(ty: Type, currency: Option<Currency>) -> Type {
     }
 }
 
+/// Binds a `for` rule's locals: the item, or the group's keys and items.
+fn rule_each(cx: &mut Cx<'_>, each: &ast::RuleEach) -> ir::Each {
+    let (source, item) = cx.list(&each.source);
+    cx.locals.push((each.binder.name.clone(), item.clone()));
+    let Some(group) = &each.group else {
+        return ir::Each { source, keys: None };
+    };
+    let mut keys = Vec::with_capacity(group.keys.len());
+    let mut types = Vec::with_capacity(group.keys.len());
+    for (_, value) in &group.keys {
+        let (k, t) = cx.expr(value);
+        keys.push(k);
+        types.push(t);
+    }
+    // In the rule's body, a group is its keys and its items; no single item is bound.
+    cx.locals.pop();
+    let mut names: HashSet<&str> = HashSet::new();
+    let named = group.keys.iter().map(|(n, _)| n).chain([&group.items]);
+    for (name, ty) in named.zip(types.into_iter().chain([Type::List(Box::new(item))])) {
+        if !names.insert(&name.name) {
+            cx.error(
+                name.span,
+                CheckErrorKind::Duplicate {
+                    what: "group name",
+                    name: name.name.clone(),
+                },
+            );
+        }
+        cx.locals.push((name.name.clone(), ty));
+    }
+    ir::Each {
+        source,
+        keys: Some(keys),
+    }
+}
+
 fn version(
     cx: &mut Cx<'_>,
     label: Option<&Spanned<String>>,
     window: ir::Window,
     clauses: &ast::Clauses,
 ) -> ir::Version {
+    // The rule's own definitions are locals, after the `for` rule's.
+    let locals = cx.locals.len();
+    let mut lets = Vec::with_capacity(clauses.lets.len());
+    for l in &clauses.lets {
+        let (x, t) = cx.expr(&l.value);
+        cx.locals.push((l.name.name.clone(), t));
+        lets.push(x);
+    }
     let when = cx.condition(&clauses.when);
     let facts = facts::when_true(&clauses.when);
     let depth = cx.facts.len();
@@ -418,9 +465,11 @@ fn version(
     });
     cx.held_allowed = false;
     cx.facts.truncate(depth);
+    cx.locals.truncate(locals);
     ir::Version {
         label: label.map(|l| Arc::from(l.node.as_str())),
         window,
+        lets,
         when,
         effects,
         message,

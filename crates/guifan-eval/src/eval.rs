@@ -127,30 +127,124 @@ fn evaluate_policy(
         let Some(version) = rule.versions.iter().find(|v| v.window.contains(&governing)) else {
             continue;
         };
-        frame.held.clear();
-        let fired = match frame.eval_bool(&version.when) {
-            Ok(b) => b,
-            Err(error) => {
-                out.errors.push(RuleError {
-                    rule: rule.id.clone(),
-                    source_id: policy.source_id,
-                    error: *error,
-                });
-                continue;
-            }
+        let mut judge = Judge {
+            rule,
+            version,
+            source_id: policy.source_id,
+            out: &mut *out,
         };
-        if !fired {
-            continue;
-        }
-        match frame.decision(rule.id.clone(), version) {
-            Ok(d) => out.decisions.push(d),
-            Err(error) => out.errors.push(RuleError {
-                rule: rule.id.clone(),
-                source_id: policy.source_id,
-                error: *error,
-            }),
+        match &rule.each {
+            None => judge.once(&mut frame),
+            Some(each) => judge.each(&mut frame, each),
         }
     }
+}
+
+/// Judges one rule's version of a policy on one record.
+struct Judge<'o, 'a> {
+    rule: &'a crate::ir::Rule,
+    version: &'a crate::ir::Version,
+    source_id: guifan_syntax::SourceId,
+    out: &'o mut Outcome,
+}
+
+impl<'a> Judge<'_, 'a> {
+    fn error(&mut self, error: EvalError) {
+        self.out.errors.push(RuleError {
+            rule: self.rule.id.clone(),
+            source_id: self.source_id,
+            error,
+        });
+    }
+
+    /// Evaluates the version once, with the locals bound now: its own
+    /// definitions, its condition, and when that holds its decision.
+    fn once(&mut self, frame: &mut Frame<'a>) {
+        let base = frame.locals.len();
+        for l in &self.version.lets {
+            match frame.eval(l) {
+                Ok(v) => frame.locals.push(v),
+                Err(e) => {
+                    frame.locals.truncate(base);
+                    return self.error(*e);
+                }
+            }
+        }
+        frame.held.clear();
+        match frame.eval_bool(&self.version.when) {
+            Ok(true) => match frame.decision(self.rule.id.clone(), self.version) {
+                Ok(d) => self.out.decisions.push(d),
+                Err(e) => self.error(*e),
+            },
+            Ok(false) => {}
+            Err(e) => self.error(*e),
+        }
+        frame.locals.truncate(base);
+    }
+
+    /// A `for` rule: once per item, or once per group of items with equal keys.
+    fn each(&mut self, frame: &mut Frame<'a>, each: &'a crate::ir::Each) {
+        let items: Vec<Val<'a>> = match frame.eval(&each.source) {
+            Ok(Val::Ref(Value::List(list))) => list.iter().map(Val::Ref).collect(),
+            Ok(Val::Own(Value::List(list))) => list.iter().map(|v| Val::Own(v.clone())).collect(),
+            Ok(Val::Ref(Value::Absent) | Val::Own(Value::Absent)) => Vec::new(),
+            Ok(other) => return self.error(unexpected("list", &other, each.source.span)),
+            Err(e) => return self.error(*e),
+        };
+        let Some(keys) = &each.keys else {
+            for item in items {
+                frame.locals.push(item);
+                self.once(frame);
+                frame.locals.pop();
+            }
+            return;
+        };
+        // Each item's keys; then items with equal keys side by side (sorted, so
+        // grouping is O(n log n)), groups in the order of their first item.
+        let mut keyed: Vec<(Vec<Value>, usize)> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            frame.locals.push(item.clone());
+            let key: Result<Vec<Value>, Failure> = keys
+                .iter()
+                .map(|k| frame.eval(k).map(Val::into_owned))
+                .collect();
+            frame.locals.pop();
+            match key {
+                Ok(key) => keyed.push((key, i)),
+                Err(e) => self.error(*e),
+            }
+        }
+        keyed.sort_by(|a, b| compare_keys(&a.0, &b.0).then(a.1.cmp(&b.1)));
+        let mut groups: Vec<(Vec<Value>, Vec<usize>)> = Vec::new();
+        for (key, i) in keyed {
+            match groups.last_mut() {
+                Some((k, members)) if compare_keys(k, &key).is_eq() => members.push(i),
+                _ => groups.push((key, vec![i])),
+            }
+        }
+        groups.sort_by_key(|(_, members)| members.first().copied());
+        for (key, members) in groups {
+            let base = frame.locals.len();
+            frame.locals.extend(key.into_iter().map(Val::Own));
+            let list: Arc<[Value]> = members
+                .iter()
+                .filter_map(|i| items.get(*i))
+                .map(|v| (**v).clone())
+                .collect();
+            frame.locals.push(Val::Own(Value::List(list)));
+            self.once(frame);
+            frame.locals.truncate(base);
+        }
+    }
+}
+
+/// Orders grouping keys: value by value.
+fn compare_keys(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.total_cmp(y))
+        .find(|o| o.is_ne())
+        .unwrap_or(a.len().cmp(&b.len()))
 }
 
 /// Evaluates an expression that reads nothing but constants (parameter defaults).
@@ -201,6 +295,7 @@ fn walk<'v>(start: Option<&'v Value>, path: &[u32]) -> &'v Value {
 /// A value produced by evaluation: borrowed from the subject, the program's
 /// constants or a parameter when possible, so that reading a field copies
 /// nothing; owned when computed.
+#[derive(Clone)]
 enum Val<'a> {
     /// Borrowed for the whole evaluation
     Ref(&'a Value),

@@ -118,8 +118,23 @@ pub struct Rule {
     pub title: Option<String>,
     /// One version (unlabelled, always in force) or several effective-dated ones
     pub versions: Vec<Version>,
+    /// For a rule over each item (or group of items) of a collection: which
+    pub each: Option<Each>,
     /// Where it was declared
     pub span: Span,
+}
+
+/// What a `for` rule judges: each item of `source` (bound to local 0), or,
+/// with `keys`, each group of items whose keys are equal (the keys computed
+/// with the item bound to local 0; then bound to locals `0..k`, and the
+/// group's items, in input order, to local `k`). Groups come in the order of
+/// their first item.
+#[derive(Debug)]
+pub struct Each {
+    /// The collection (a list; absent means no items)
+    pub source: Expr,
+    /// The grouping keys, when the rule judges groups
+    pub keys: Option<Vec<Expr>>,
 }
 
 /// One body of a rule.
@@ -129,6 +144,9 @@ pub struct Version {
     pub label: Option<Arc<str>>,
     /// When it is in force
     pub window: Window,
+    /// The rule's own definitions, computed in order (for each item) and bound
+    /// to the locals after those of [`Each`]
+    pub lets: Vec<Expr>,
     /// The condition
     pub when: Expr,
     /// The effects

@@ -397,3 +397,72 @@ fn held_labels_travel_with_a_definition_into_every_rule_that_reads_it() {
         ]
     );
 }
+
+const WITHDRAWALS: &str = r#"{"kind":"merchant","id":"m","platform":"douyin","store_type":"personal","listings_online":1,
+  "goods_balance":"1000.00","trial":null,
+  "withdrawals":[{"at":"2023-03-02T10:00:00+08:00","amount":"300.00"},
+                 {"at":"2023-03-01T23:30:00+08:00","amount":"50.00"},
+                 {"at":"2023-03-02T00:30:00+08:00","amount":"700.00"},
+                 {"at":"2023-03-01T16:30:00Z","amount":"20.00"}]}"#;
+
+#[test]
+fn a_for_rule_decides_once_per_item_it_fires_on() {
+    let body = r#"
+        rule big for w in withdrawals {
+          let over = w.amount - 100.00 CNY
+          when over > 0.00 CNY
+          then violation(code: "big")
+          message "{w.amount} 超出 {over}"
+        }
+    "#;
+    assert_eq!(
+        fired(body, WITHDRAWALS),
+        [
+            "t.p.big: 300.00 CNY 超出 200.00 CNY",
+            "t.p.big: 700.00 CNY 超出 600.00 CNY"
+        ]
+    );
+}
+
+#[test]
+fn a_grouped_rule_decides_once_per_group_in_the_order_of_first_items() {
+    // Local days in Asia/Shanghai: 03-02 (10:00, 00:30, and 16:30Z on 03-01 = 00:30 on 03-02), 03-01 (23:30).
+    let body = r#"
+        rule per_day for w in withdrawals group by day: date(w.at) as taken {
+          when count(taken) >= 1
+          then violation(code: "day")
+          message "{day}: {count(taken)} 笔, {sum(x.amount for x in taken)}"
+        }
+    "#;
+    assert_eq!(
+        fired(body, WITHDRAWALS),
+        [
+            "t.p.per_day: 2023-03-02: 3 笔, 1020.00 CNY",
+            "t.p.per_day: 2023-03-01: 1 笔, 50.00 CNY"
+        ]
+    );
+    // Two keys; the item's name is not visible in the group's body.
+    let two = r#"rule r for w in withdrawals group by day: date(w.at), big: w.amount > 100.00 CNY as ws {
+        when big then violation(code: "x") message "{day} {count(ws)}" }"#;
+    assert_eq!(fired(two, WITHDRAWALS), ["t.p.r: 2023-03-02 2"]);
+    let hidden = r#"rule r for w in withdrawals group by day: date(w.at) as ws { when w.amount > 0.00 CNY then violation(code: "x") }"#;
+    assert_eq!(codes(&wrap(hidden)), ["guifan::check::unknown_field"]);
+    let twice = r#"rule r for w in withdrawals group by day: date(w.at) as day { when true then violation(code: "x") }"#;
+    assert_eq!(codes(&wrap(twice)), ["guifan::check::duplicate"]);
+}
+
+#[test]
+fn a_for_rule_over_an_absent_or_empty_collection_decides_nothing() {
+    let body = r#"rule r for w in withdrawals { when true then violation(code: "x") }"#;
+    let empty = WITHDRAWALS.replace(
+        r#""withdrawals":[{"at":"2023-03-02T10:00:00+08:00","amount":"300.00"},"#,
+        r#""withdrawals":[],"ignored":[{"at":"2023-03-02T10:00:00+08:00","amount":"300.00"},"#,
+    );
+    assert!(fired(body, &empty).is_empty());
+    assert_eq!(
+        codes(&wrap(
+            "rule r for w in listings_online { when true then violation(code: \"x\") }"
+        )),
+        ["guifan::check::type_mismatch"]
+    );
+}

@@ -208,10 +208,34 @@ pub struct RuleDecl {
     pub name: Ident,
     /// Its human title
     pub title: Option<Spanned<String>>,
+    /// `for r in reminders [group by ...]`: the rule judges each item or group
+    pub each: Option<RuleEach>,
     /// One body, or effective-dated versions
     pub body: RuleBody,
     /// The whole declaration
     pub span: Span,
+}
+
+/// `for r in reminders group by user: r.user, day: date(r.at) as sent`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleEach {
+    /// The name of each item
+    pub binder: Ident,
+    /// The collection
+    pub source: Expr,
+    /// Grouping, when the rule judges groups of items rather than items
+    pub group: Option<GroupBy>,
+    /// The whole `for ...` clause
+    pub span: Span,
+}
+
+/// `group by user: r.user, day: date(r.at) as sent`
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupBy {
+    /// Each key's name and value (computed for each item, with the item's name bound)
+    pub keys: Vec<(Ident, Expr)>,
+    /// The name of the list of a group's items
+    pub items: Ident,
 }
 
 /// The body of a rule.
@@ -239,6 +263,8 @@ pub struct VersionDecl {
 /// `when <condition> then <effects> message "<template>"`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clauses {
+    /// Definitions for this rule, in order (computed for each item of a `for` rule)
+    pub lets: Vec<LetDecl>,
     /// The condition
     pub when: Expr,
     /// The effects yielded when it holds

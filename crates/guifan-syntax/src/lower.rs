@@ -421,8 +421,10 @@ impl<'s> Lower<'s> {
         };
         let mut versions = Vec::new();
         let mut single = None;
+        let mut each = None;
         for p in inner {
             match p.as_rule() {
+                Rule::rule_each => each = Some(self.rule_each(p)?),
                 Rule::clauses => single = Some(self.clauses(p)?),
                 Rule::version_decl => {
                     let vspan = span_of(&p);
@@ -456,14 +458,62 @@ impl<'s> Lower<'s> {
         Ok(RuleDecl {
             name,
             title,
+            each,
             body,
+            span,
+        })
+    }
+
+    /// `for r in reminders [group by key: value, ... as items]`
+    fn rule_each(&self, pair: Pair<'s, Rule>) -> Result<RuleEach> {
+        let span = span_of(&pair);
+        let mut inner = self
+            .children(pair)
+            .filter(|p| !matches!(p.as_rule(), Rule::for_kw | Rule::op_in));
+        let binder = self.ident(self.next(&mut inner, span, "binding")?);
+        let source = self.expr(self.next(&mut inner, span, "collection")?)?;
+        let group = match inner.next() {
+            Some(g) => {
+                let gspan = span_of(&g);
+                let mut keys = Vec::new();
+                let mut items = None;
+                for p in self.children(g) {
+                    match p.as_rule() {
+                        Rule::group_key => {
+                            let kspan = span_of(&p);
+                            let mut i = self.children(p);
+                            let name = self.ident(self.next(&mut i, kspan, "key name")?);
+                            let value = self.expr(self.next(&mut i, kspan, "key value")?)?;
+                            keys.push((name, value));
+                        }
+                        Rule::ident => items = Some(self.ident(p)),
+                        _ => {}
+                    }
+                }
+                let items = items.ok_or_else(|| self.internal(gspan, "group without `as`"))?;
+                Some(GroupBy { keys, items })
+            }
+            None => None,
+        };
+        Ok(RuleEach {
+            binder,
+            source,
+            group,
             span,
         })
     }
 
     fn clauses(&self, pair: Pair<'s, Rule>) -> Result<Clauses> {
         let span = span_of(&pair);
-        let mut inner = self.children(pair);
+        let mut inner = self.children(pair).peekable();
+        let mut lets = Vec::new();
+        while let Some(l) = inner.next_if(|p| p.as_rule() == Rule::rule_let) {
+            let lspan = span_of(&l);
+            let mut i = self.children(l);
+            let name = self.ident(self.next(&mut i, lspan, "definition name")?);
+            let value = self.expr(self.next(&mut i, lspan, "definition value")?)?;
+            lets.push(LetDecl { name, value });
+        }
         let when_pair = self.next(&mut inner, span, "when")?;
         let when_span = span_of(&when_pair);
         let when =
@@ -482,6 +532,7 @@ impl<'s> Lower<'s> {
             None => None,
         };
         Ok(Clauses {
+            lets,
             when,
             effects,
             message,

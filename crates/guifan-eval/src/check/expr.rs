@@ -898,7 +898,7 @@ impl Cx<'_> {
     }
 
     /// Types a collection that is iterated: a present list; returns it and its item type.
-    fn list(&mut self, e: &ast::Expr) -> (ir::Expr, Type) {
+    pub(crate) fn list(&mut self, e: &ast::Expr) -> (ir::Expr, Type) {
         let (x, t) = self.expr(e);
         let item = match self.present(e, t) {
             Type::List(item) => *item,
