@@ -51,6 +51,19 @@ fn is_file(block: &str) -> bool {
         .any(|k| first.starts_with(k))
 }
 
+/// A block of policy entries rather than a syntax sketch (`rule <name> ...`).
+fn is_policy_entries(block: &str) -> bool {
+    let first = block
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .unwrap_or("");
+    let entry = ["rule ", "let ", "param ", "governed "]
+        .iter()
+        .any(|k| first.starts_with(k));
+    entry && !block.contains("<name>") && !block.contains("<condition>")
+}
+
 #[test]
 fn language_reference_examples_parse() {
     for doc in ["docs/language.md", "docs/tutorial.md", "README.md"] {
@@ -62,6 +75,13 @@ fn language_reference_examples_parse() {
             }
             if is_file(&block) {
                 if let Err(e) = parse(SourceId(0), &block) {
+                    panic!("{doc}:{line}: example does not parse: {e:?}\n{block}");
+                }
+                checked += 1;
+            } else if is_policy_entries(&block) {
+                // Entries of a policy (`rule ...`, `let ...`): parsed inside one.
+                let wrapped = format!("policy doc.example {{ subject merchant\n{block}\n}}");
+                if let Err(e) = parse(SourceId(0), &wrapped) {
                     panic!("{doc}:{line}: example does not parse: {e:?}\n{block}");
                 }
                 checked += 1;
