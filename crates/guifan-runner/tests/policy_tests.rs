@@ -71,7 +71,7 @@ fn an_expectation_on_a_rule_that_does_not_exist_is_an_error() {
     );
     assert!(f[0].1.contains("did you mean `listing_cap`?"), "{f:?}");
     // In `message` and `args` too.
-    let case = "\n[[case]]\nname = \"m\"\nexpect = {}\nmessage = { listing_cp = \"x\" }\nargs = [{ rule = \"listing_cap\", effect = \"restrict\", arg = \"targt\", equals = \"listing\" }]\n";
+    let case = "\n[[case]]\nname = \"m\"\nexpect = {}\nmessage = { listing_cp = \"x\" }\nargs = [{ rule = \"listing_cap\", effect = \"restrct\", arg = \"target\", equals = \"listing\" }]\n";
     let f = failures(case);
     assert_eq!(f.len(), 2, "{f:?}");
 }
