@@ -466,3 +466,15 @@ fn a_for_rule_over_an_absent_or_empty_collection_decides_nothing() {
         ["guifan::check::type_mismatch"]
     );
 }
+
+#[test]
+fn lists_concatenate_with_plus() {
+    let body = r#"rule r { when ["a"] + ["b", "c"] == ["a", "b", "c"] and count([] + [1]) == 1 then violation(code: "x") }"#;
+    assert_eq!(fired(body, RECORD), ["t.p.r"]);
+    assert_eq!(
+        codes(&wrap(
+            r#"rule r { when count(["a"] + [1]) == 2 then violation(code: "x") }"#
+        )),
+        ["guifan::check::invalid_operands"]
+    );
+}

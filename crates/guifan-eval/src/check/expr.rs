@@ -1017,6 +1017,13 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
         (ArithOp::Add, Str, Str) | (ArithOp::Add, Str, Enum(_)) | (ArithOp::Add, Enum(_), Str) => {
             Str
         }
+        // `a + b` on lists: the items of `a`, then those of `b`.
+        (ArithOp::Add, List(a), List(b)) => match (&**a, &**b) {
+            (Nothing, t) | (t, Nothing) => List(Box::new(t.clone())),
+            (x, y) if x.fits(y) => List(Box::new(y.clone())),
+            (x, y) if y.fits(x) => List(Box::new(x.clone())),
+            _ => return Err(ArithTypeError::Operands),
+        },
         _ => return Err(ArithTypeError::Operands),
     };
     Ok(t)

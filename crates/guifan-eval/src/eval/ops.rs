@@ -335,6 +335,7 @@ pub(crate) fn arith(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Val
             Decimal(decimal_op(op, x.0.into(), y.0.into(), span)?)
         }
         (ArithOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
+        (ArithOp::Add, List(x), List(y)) => List(x.iter().chain(y.iter()).cloned().collect()),
         _ => return Err(unexpected("operands of matching kinds", a, span)),
     })
 }
