@@ -284,6 +284,12 @@ pub enum EvalErrorKind {
     /// `x / 0`
     #[error("division by zero")]
     DivisionByZero,
+    /// `tier(n, tiers)` with `n` below 1, or no tiers
+    #[error("no tier {index}: tiers count from 1, and there must be at least one")]
+    NoTier {
+        /// The index asked for
+        index: i64,
+    },
     /// A sum or product whose exact value needs more than 28 decimal digits
     #[error("the exact result needs more than 28 significant digits; it would be rounded")]
     Inexact,
@@ -315,6 +321,7 @@ impl EvalErrorKind {
             EvalErrorKind::Overflow => "guifan::eval::overflow",
             EvalErrorKind::DivisionByZero => "guifan::eval::division_by_zero",
             EvalErrorKind::Inexact => "guifan::eval::inexact",
+            EvalErrorKind::NoTier { .. } => "guifan::eval::no_tier",
             EvalErrorKind::CurrencyMismatch { .. } => "guifan::eval::currency_mismatch",
             EvalErrorKind::Unexpected { .. } => "guifan::eval::unexpected_value",
             EvalErrorKind::TimeOutOfRange => "guifan::eval::time_out_of_range",

@@ -812,6 +812,58 @@ impl<'a> Frame<'a> {
                 best.cloned().unwrap_or(Value::Absent)
             }
             Builtin::Matches(re) => Value::Bool(re.is_match(str_arg(0)?)),
+            Builtin::Tier => {
+                let n = match first {
+                    Value::Int(n) => *n,
+                    other => return Err(Box::new(unexpected("int", other, span))),
+                };
+                let tiers = match values.get(1).map(|v| &**v) {
+                    Some(Value::List(t)) => t.clone(),
+                    Some(other) => return Err(Box::new(unexpected("list", other, span))),
+                    None => Arc::from([]),
+                };
+                let last = tiers.len().checked_sub(1);
+                let at = n
+                    .checked_sub(1)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .zip(last)
+                    .map(|(i, l)| i.min(l));
+                match at.and_then(|i| tiers.get(i)) {
+                    Some(v) if n >= 1 => v.clone(),
+                    _ => {
+                        return Err(Box::new(EvalError::new(
+                            EvalErrorKind::NoTier { index: n },
+                            span,
+                        )))
+                    }
+                }
+            }
+            Builtin::Sort => match first {
+                Value::List(items) => {
+                    let mut sorted = items.to_vec();
+                    sorted.sort_by(|a, b| a.total_cmp(b));
+                    Value::List(sorted.into())
+                }
+                Value::Absent => Value::Absent,
+                other => return Err(Box::new(unexpected("list", other, span))),
+            },
+            Builtin::Nth => {
+                let i = match values.get(1).map(|v| &**v) {
+                    Some(Value::Int(i)) => *i,
+                    Some(other) => return Err(Box::new(unexpected("int", other, span))),
+                    None => 0,
+                };
+                match first {
+                    Value::List(items) => i
+                        .checked_sub(1)
+                        .and_then(|i| usize::try_from(i).ok())
+                        .and_then(|i| items.get(i))
+                        .cloned()
+                        .unwrap_or(Value::Absent),
+                    Value::Absent => Value::Absent,
+                    other => return Err(Box::new(unexpected("list", other, span))),
+                }
+            }
         })
     }
 }

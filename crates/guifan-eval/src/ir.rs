@@ -299,6 +299,12 @@ pub enum Builtin {
     Min,
     /// `matches(s, "regex")`, compiled once at load
     Matches(Arc<Regex>),
+    /// `tier(n, tiers)`: the `n`th tier (1-based), the last one for any `n` beyond it
+    Tier,
+    /// `sort(xs)`: ascending
+    Sort,
+    /// `nth(xs, i)`: the `i`th item (1-based), absent beyond the list
+    Nth,
 }
 
 /// The forms of a checked expression.

@@ -2,7 +2,7 @@
 
 use guifan_syntax::{parse, SourceId};
 
-use crate::{check, decode_subject, evaluate, CheckError, Program};
+use crate::{check, decode_subject, evaluate, CheckError, Program, Value};
 
 const SCHEMA: &str = r#"
     platform douyin { currency CNY zone Asia/Shanghai }
@@ -476,5 +476,43 @@ fn lists_concatenate_with_plus() {
             r#"rule r { when count(["a"] + [1]) == 2 then violation(code: "x") }"#
         )),
         ["guifan::check::invalid_operands"]
+    );
+}
+
+#[test]
+fn ladders_sorting_and_the_nth_item() {
+    let body = r#"
+        param tiers: [duration] = [72h, 7d, permanent]
+        rule t1 { when tier(1, tiers) == 72h and tier(2, tiers) == 7d and tier(3, tiers) == permanent and tier(9, tiers) == permanent then violation(code: "a") }
+        rule s { when sort([3, 1, 2]) == [1, 2, 3] and (nth(sort(map(w.amount for w in withdrawals)), 1) ?? 0.00 CNY) == 300.00 CNY then violation(code: "b") }
+        rule n { when nth([1], 2) is absent and nth([1], 0) is absent then violation(code: "c") }
+        rule z { when tier(0, tiers) == 72h then violation(code: "d") }
+    "#;
+    let program = program(&wrap(body)).unwrap();
+    let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
+    let outcome = evaluate(
+        &program,
+        &subject,
+        "2023-03-20T12:00:00+08:00".parse().unwrap(),
+    );
+    let rules: Vec<&str> = outcome.decisions.iter().map(|d| &*d.rule).collect();
+    assert_eq!(rules, ["t.p.t1", "t.p.s", "t.p.n"]);
+    let errors: Vec<&str> = outcome.errors.iter().map(|e| e.error.kind.code()).collect();
+    assert_eq!(errors, ["guifan::eval::no_tier"]);
+}
+
+#[test]
+fn absent_leaves_an_optional_effect_argument_out() {
+    let body = r#"rule r { when true then violation(code: "x", until: if listings_online > 1000 then now else absent) }"#;
+    let program = program(&wrap(body)).unwrap();
+    let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
+    let outcome = evaluate(
+        &program,
+        &subject,
+        "2023-03-20T12:00:00+08:00".parse().unwrap(),
+    );
+    assert_eq!(
+        outcome.decisions[0].effects[0].arg("until"),
+        Some(&Value::Absent)
     );
 }

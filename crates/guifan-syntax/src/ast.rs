@@ -541,4 +541,6 @@ pub enum Literal {
     Duration(i64),
     /// `permanent`: a duration with no end
     Permanent,
+    /// `absent`: no value
+    Absent,
 }

@@ -13,7 +13,7 @@ use crate::suggest::did_you_mean;
 use crate::types::Type;
 
 /// Every function name, for suggestions.
-const FUNCTIONS: [&str; 25] = [
+const FUNCTIONS: [&str; 28] = [
     "date",
     "month",
     "year",
@@ -32,6 +32,9 @@ const FUNCTIONS: [&str; 25] = [
     "max",
     "min",
     "matches",
+    "tier",
+    "sort",
+    "nth",
     "any",
     "all",
     "count",
@@ -189,6 +192,42 @@ impl Cx<'_> {
                     Builtin::Min
                 };
                 (builtin, ty)
+            }
+            "tier" => {
+                // A ladder: `tier(count, [72h, 7d, 30d, permanent])`.
+                let ty = match types.as_slice() {
+                    [n, Type::List(item)] if n.fits(&Type::Int) => (**item).clone(),
+                    [Type::Error, _] | [_, Type::Error] => Type::Error,
+                    _ => self.signature(
+                        func,
+                        args,
+                        &types,
+                        &[&[Type::Int, Type::List(Box::new(Type::Nothing))]],
+                        Type::Error,
+                    ),
+                };
+                (Builtin::Tier, ty)
+            }
+            "sort" => {
+                let ty = match types.as_slice() {
+                    [t @ Type::List(_)] | [t @ Type::Error] => t.clone(),
+                    _ => self.arity(func, "one list", types.len(), span).1,
+                };
+                (Builtin::Sort, ty)
+            }
+            "nth" => {
+                let ty = match types.as_slice() {
+                    [Type::List(item), i] if i.fits(&Type::Int) => (**item).clone().optional(),
+                    [Type::Error, _] | [_, Type::Error] => Type::Error,
+                    _ => self.signature(
+                        func,
+                        args,
+                        &types,
+                        &[&[Type::List(Box::new(Type::Nothing)), Type::Int]],
+                        Type::Error,
+                    ),
+                };
+                (Builtin::Nth, ty)
             }
             "matches" => {
                 let ty = self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool);

@@ -286,6 +286,7 @@ impl Cx<'_> {
             Literal::Time(t) => (Value::Time(*t), Type::Time),
             Literal::Duration(secs) => (Value::Duration(Duration(*secs)), Type::Duration),
             Literal::Permanent => (Value::Duration(Duration::PERMANENT), Type::Duration),
+            Literal::Absent => (Value::Absent, Type::Nothing.optional()),
         };
         (ir(ir::ExprKind::Const(value), span), ty)
     }
@@ -963,6 +964,7 @@ pub(crate) fn aggregate(name: &str) -> Option<Aggregate> {
 
 fn wider(a: &Type, b: &Type) -> Type {
     match (a, b) {
+        (Type::Nothing, t) | (t, Type::Nothing) => t.clone(),
         (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int) => Type::Decimal,
         (Type::Enum(_), Type::Str) | (Type::Str, Type::Enum(_)) => Type::Str,
         (Type::Money(None), m @ Type::Money(Some(_)))

@@ -23,6 +23,7 @@ impl Lower<'_> {
         match pair.as_rule() {
             Rule::bool_lit => Ok(Literal::Bool(text == "true")),
             Rule::permanent_lit => Ok(Literal::Permanent),
+            Rule::absent_lit => Ok(Literal::Absent),
             Rule::int_lit => text
                 .parse::<i64>()
                 .map(Literal::Int)
