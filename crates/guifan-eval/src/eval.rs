@@ -292,6 +292,9 @@ fn walk<'v>(start: Option<&'v Value>, path: &[u32]) -> &'v Value {
     cur
 }
 
+/// A definition's value and the labels of the named conditions that held computing it.
+type LetValue = (Value, Box<[Arc<str>]>);
+
 /// A value produced by evaluation: borrowed from the subject, the program's
 /// constants or a parameter when possible, so that reading a field copies
 /// nothing; owned when computed.
@@ -332,7 +335,7 @@ struct Frame<'a> {
     /// Each definition's value once computed, with the labels of the named
     /// conditions that held while computing it (replayed when it is read again,
     /// so that `held` is the same in every rule that reads it)
-    let_values: Vec<Option<(Value, Box<[Arc<str>]>)>>,
+    let_values: Vec<Option<LetValue>>,
     /// Bindings of enclosing aggregates, by depth
     locals: Vec<Val<'a>>,
     held: Vec<Arc<str>>,
