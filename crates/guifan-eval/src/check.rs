@@ -79,6 +79,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) let_depths: Vec<usize>,
     /// The deepest definition read by the expression being checked
     pub(crate) let_reach: usize,
+    /// Parameters used as `matches` patterns, with where: compiled once the policy is checked
+    pub(crate) pattern_params: Vec<(u32, Span)>,
     pub(crate) locals: Vec<(String, Type)>,
     /// Paths known to be present here (`trial`, `withdrawal_request`)
     pub(crate) facts: Vec<String>,
@@ -202,6 +204,7 @@ fn check_policy(
         lets: Vec::new(),
         let_depths: Vec::new(),
         let_reach: 0,
+        pattern_params: Vec::new(),
         locals: Vec::new(),
         facts: Vec::new(),
         held_allowed: false,
@@ -227,6 +230,7 @@ fn check_policy(
             name: p.name.name.clone(),
             ty,
             value,
+            patterns: None,
         });
     }
 
@@ -329,6 +333,15 @@ fn check_policy(
         });
     }
 
+    for (i, at) in std::mem::take(&mut cx.pattern_params) {
+        if let Some(p) = params.get_mut(i as usize) {
+            match compile_patterns(&p.value) {
+                Ok(set) => p.patterns = Some(Arc::new(set)),
+                Err(reason) => cx.error(at, CheckErrorKind::InvalidRegex { reason }),
+            }
+        }
+    }
+
     Some(ir::Policy {
         id: Arc::from(decl.id.node.as_str()),
         title: decl.title.as_ref().map(|t| t.node.clone()),
@@ -348,6 +361,22 @@ fn check_policy(
         lets,
         rules,
     })
+}
+
+/// The regular expressions a pattern parameter holds (one string, a list, or absent: none).
+pub(crate) fn compile_patterns(value: &Value) -> Result<regex::RegexSet, String> {
+    let patterns: Vec<&str> = match value {
+        Value::Str(s) => vec![&**s],
+        Value::List(items) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::Str(s) => Some(&**s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    regex::RegexSet::new(patterns).map_err(|e| e.to_string())
 }
 
 fn check_new_name<'n>(

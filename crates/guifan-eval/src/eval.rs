@@ -238,6 +238,15 @@ impl<'a> Judge<'_, 'a> {
     }
 }
 
+/// Words in a text: runs of letters and digits, joined by `-` or `'` inside a
+/// word (`кто-то`, `don't`); spaces and punctuation around them do not count,
+/// so `"— Да."` is one word and `"Да, конечно!"` two.
+fn word_count(text: &str) -> usize {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
 /// Orders grouping keys: value by value.
 fn compare_keys(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
     a.iter()
@@ -368,6 +377,11 @@ impl<'a> Frame<'a> {
     ) -> Result<Decision, Failure> {
         let mut effects = Vec::with_capacity(version.effects.len());
         for e in &version.effects {
+            if let Some(guard) = &e.guard {
+                if !self.eval_bool(guard)? {
+                    continue;
+                }
+            }
             let args = match &e.constant {
                 Some(shared) => shared.clone(),
                 None => {
@@ -783,7 +797,7 @@ impl<'a> Frame<'a> {
             Builtin::Lower => Value::str(&str_arg(0)?.to_lowercase()),
             Builtin::Upper => Value::str(&str_arg(0)?.to_uppercase()),
             Builtin::Trim => Value::str(str_arg(0)?.trim()),
-            Builtin::Words => Value::Int(str_arg(0)?.split_whitespace().count() as i64),
+            Builtin::Words => Value::Int(word_count(str_arg(0)?) as i64),
             Builtin::Len => match first {
                 Value::List(items) => Value::Int(items.len() as i64),
                 Value::Map(entries) => Value::Int(entries.len() as i64),
@@ -815,6 +829,14 @@ impl<'a> Frame<'a> {
                 best.cloned().unwrap_or(Value::Absent)
             }
             Builtin::Matches(re) => Value::Bool(re.is_match(str_arg(0)?)),
+            Builtin::MatchesParam(i) => {
+                let set = self
+                    .params
+                    .get(*i as usize)
+                    .and_then(|p| p.patterns.as_ref());
+                let text = str_arg(0)?;
+                Value::Bool(set.is_some_and(|s| s.is_match(text)))
+            }
             Builtin::Tier => {
                 let n = match first {
                     Value::Int(n) => *n,

@@ -80,6 +80,9 @@ pub struct Param {
     pub ty: Type,
     /// Its value: the default, or what a deployment set; `Absent` when neither
     pub value: Value,
+    /// When it is used as the pattern of `matches`: its regular expressions,
+    /// compiled when the rules load and again when a deployment sets it
+    pub patterns: Option<Arc<regex::RegexSet>>,
 }
 
 /// A definition.
@@ -164,6 +167,8 @@ pub struct EffectTemplate {
     pub args: Vec<(Arc<str>, Expr)>,
     /// The argument values, when every one is a constant: shared by every decision, never recomputed
     pub constant: Option<EffectArgs>,
+    /// `if <condition>`: the effect is yielded only when it holds
+    pub guard: Option<Expr>,
 }
 
 /// An effect's argument values by name, shared between decisions.
@@ -299,6 +304,8 @@ pub enum Builtin {
     Min,
     /// `matches(s, "regex")`, compiled once at load
     Matches(Arc<Regex>),
+    /// `matches(text, p)` with a parameter `p` (a pattern or a list of them): its compiled set
+    MatchesParam(u32),
     /// `tier(n, tiers)`: the `n`th tier (1-based), the last one for any `n` beyond it
     Tier,
     /// `sort(xs)`: ascending

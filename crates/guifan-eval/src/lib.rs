@@ -76,6 +76,13 @@ impl Program {
         };
         let value = decode_value(schema, &param.ty, json)
             .map_err(|e| format!("parameter `{policy}.{name}`: {e}"))?;
+        if param.patterns.is_some() {
+            // A pattern parameter: compiled now, once, or refused.
+            let set = check::compile_patterns(&value).map_err(|e| {
+                format!("parameter `{policy}.{name}`: invalid regular expression: {e}")
+            })?;
+            param.patterns = Some(std::sync::Arc::new(set));
+        }
         param.value = value;
         Ok(())
     }

@@ -538,6 +538,13 @@ impl Builder<'_> {
                 let id = match self.schema.enums.iter().position(|e| *e == values) {
                     Some(i) => EnumId(i as u32),
                     None => {
+                        // Interned too: enums declared by parameters come after the schema's.
+                        self.schema.interned_enums.push(
+                            values
+                                .iter()
+                                .map(|v| std::sync::Arc::from(v.as_str()))
+                                .collect(),
+                        );
                         self.schema.enums.push(values);
                         EnumId(self.schema.enums.len() as u32 - 1)
                     }

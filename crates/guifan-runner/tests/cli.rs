@@ -287,3 +287,51 @@ fn money_in_another_currency_than_the_policy_is_an_error_of_that_policy() {
     let out = guifan_stdin(&["run", "--data", "-", "--at", AT], &other_platform);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn moderators_extend_word_lists_and_patterns_with_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("params.toml");
+    let chat = r#"{"kind":"seller_chat","id":"wb-1","platform":"wildberries","questions":[],"messages":[{"id":"m-1","at":"2023-03-02T09:05:00+03:00","from":"seller","text":"Ну ты и балбес"}]}"#;
+    let args = |p: &str| {
+        vec![
+            "run".to_string(),
+            "--data".into(),
+            "-".into(),
+            "--at".into(),
+            "2023-03-05T12:00:00+03:00".into(),
+            "--params".into(),
+            p.to_string(),
+        ]
+    };
+    let run = |toml: &str| {
+        std::fs::write(&params, toml).unwrap();
+        let a = args(params.to_str().unwrap());
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        guifan_stdin(&a, chat)
+    };
+    // Not an insult the bundled lists know.
+    let out = run("");
+    assert!(
+        !stdout(&out).contains("prohibited_content"),
+        "{}",
+        stdout(&out)
+    );
+    // A moderator adds a pattern: compiled when the rules load, and it catches the word.
+    let out = run("[\"wildberries.buyer_chat\"]\ninsult_patterns = [\"(?i)балбес\"]\npenalty = \"suspend_sales\"\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\"code\":\"insult\""), "{text}");
+    assert!(
+        text.contains("\"kind\":\"suspend_sales\"") && !text.contains("\"kind\":\"fine\""),
+        "{text}"
+    );
+    // An invalid pattern is refused when the parameters are read, never at run time.
+    let out = run("[\"wildberries.buyer_chat\"]\ninsult_patterns = [\"(\"]\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("invalid regular expression"),
+        "{}",
+        stderr(&out)
+    );
+}

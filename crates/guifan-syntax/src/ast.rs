@@ -280,6 +280,8 @@ pub struct EffectCall {
     pub name: Ident,
     /// Its arguments
     pub args: Vec<(Ident, Expr)>,
+    /// `if <condition>`: yielded only when it holds
+    pub guard: Option<Expr>,
     /// The whole call
     pub span: Span,
 }

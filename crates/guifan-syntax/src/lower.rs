@@ -544,14 +544,25 @@ impl<'s> Lower<'s> {
         let mut inner = self.children(pair);
         let name = self.ident(self.next(&mut inner, span, "effect name")?);
         let mut args = Vec::new();
+        let mut guard = None;
         for arg in inner {
             let aspan = span_of(&arg);
+            if arg.as_rule() == Rule::effect_guard {
+                let mut i = self.children(arg).filter(|p| p.as_rule() == Rule::expr);
+                guard = Some(self.expr(self.next(&mut i, aspan, "condition")?)?);
+                continue;
+            }
             let mut i = self.children(arg);
             let key = self.ident(self.next(&mut i, aspan, "argument name")?);
             let value = self.expr(self.next(&mut i, aspan, "argument value")?)?;
             args.push((key, value));
         }
-        Ok(EffectCall { name, args, span })
+        Ok(EffectCall {
+            name,
+            args,
+            guard,
+            span,
+        })
     }
 
     /// A message template: text with `{expr}` interpolations; `{{` and `}}`

@@ -230,11 +230,51 @@ impl Cx<'_> {
                 (Builtin::Nth, ty)
             }
             "matches" => {
-                let ty = self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool);
                 let pattern = match args.get(1).map(|a| &a.kind) {
                     Some(ExprKind::Literal(Literal::Str(p))) => Some(p.clone()),
                     _ => None,
                 };
+                // A parameter holding a pattern, or a list of them (optional when it has
+                // no default): compiled when the rules load and when a deployment sets it.
+                if let (
+                    None,
+                    Some(ir::Expr {
+                        kind: ir::ExprKind::Param(i),
+                        ..
+                    }),
+                ) = (&pattern, lowered.get(1))
+                {
+                    let i = *i;
+                    let patterns = types.get(1).map(Type::strip_optional);
+                    let strings = matches!(patterns, Some(Type::Str | Type::Error))
+                        || matches!(patterns, Some(Type::List(item)) if matches!(**item, Type::Str | Type::Nothing));
+                    let text = types.first().map(|t| t.fits(&Type::Str)).unwrap_or(false);
+                    let ty = if strings && text {
+                        Type::Bool
+                    } else {
+                        self.signature(
+                            func,
+                            args,
+                            &types,
+                            &[
+                                &[Type::Str, Type::Str],
+                                &[Type::Str, Type::List(Box::new(Type::Str))],
+                            ],
+                            Type::Bool,
+                        )
+                    };
+                    let at = args.get(1).map(|a| a.span).unwrap_or(span);
+                    self.pattern_params.push((i, at));
+                    lowered.truncate(1);
+                    return (
+                        ir::Expr {
+                            kind: ir::ExprKind::Call(Builtin::MatchesParam(i), lowered),
+                            span,
+                        },
+                        ty,
+                    );
+                }
+                let ty = self.signature(func, args, &types, &[&[Type::Str, Type::Str]], Type::Bool);
                 match pattern {
                     Some(p) => match regex::Regex::new(&p) {
                         Ok(re) => {

@@ -705,6 +705,7 @@ impl Cx<'_> {
                 kind: Arc::from(call.name.name.as_str()),
                 args: Vec::new(),
                 constant: None,
+                guard: None,
             };
         };
         let mut args = Vec::with_capacity(call.args.len());
@@ -759,10 +760,12 @@ impl Cx<'_> {
             })
             .collect::<Option<Vec<_>>>()
             .map(Arc::from);
+        let guard = call.guard.as_ref().map(|g| self.condition(g));
         ir::EffectTemplate {
             kind: Arc::from(def.name.as_str()),
             args,
             constant,
+            guard,
         }
     }
 
