@@ -630,6 +630,12 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
                     ))
                 })
             }
+            Type::Period => {
+                let s = text(d)?;
+                period(&s)
+                    .map(Value::Period)
+                    .ok_or_else(|| custom(format!("invalid period \"{s}\" (expected 1y or 6mo)")))
+            }
             Type::List(item) => d.deserialize_seq(ListVisitor { cx: self.cx, item }),
             Type::Map(k, v) => d.deserialize_map(MapVisitor {
                 cx: self.cx,
@@ -747,6 +753,18 @@ fn percent(text: &str) -> Result<Decimal, String> {
             "invalid percentage {text}: write it with a percent sign, such as \"50%\" (a bare number could mean 50% or 5000%)"
         )),
     }
+}
+
+/// Parses a calendar period (`1y`, `6mo`) into months.
+pub fn period(s: &str) -> Option<i64> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = s.split_at(split);
+    let scale = match unit {
+        "mo" => 1,
+        "y" => 12,
+        _ => return None,
+    };
+    number.parse::<i64>().ok()?.checked_mul(scale)
 }
 
 /// Parses the language's duration literal (`72h`, `7d`, `15min`, `30s`, `2w`, `permanent`).

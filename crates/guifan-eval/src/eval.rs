@@ -238,6 +238,42 @@ impl<'a> Judge<'_, 'a> {
     }
 }
 
+/// Arithmetic with calendar periods, which needs the policy's zone: `None`
+/// when neither operand is a period.
+fn calendar_step(
+    zone: Tz,
+    op: crate::ir::ArithOp,
+    a: &Value,
+    b: &Value,
+    span: Span,
+) -> Option<Result<Value, EvalError>> {
+    use crate::ir::ArithOp::{Add, Mul, Sub};
+    let out_of_range = || EvalError::new(EvalErrorKind::TimeOutOfRange, span);
+    let signed = |m: i64| if op == Sub { m.checked_neg() } else { Some(m) };
+    Some(match (op, a, b) {
+        (Add | Sub, Value::Timestamp(t), Value::Period(m))
+        | (Add, Value::Period(m), Value::Timestamp(t)) => signed(*m)
+            .and_then(|m| crate::calendar::add_months_at(zone, *t, m))
+            .map(Value::Timestamp)
+            .ok_or_else(out_of_range),
+        (Add | Sub, Value::Date(d), Value::Period(m)) | (Add, Value::Period(m), Value::Date(d)) => {
+            signed(*m)
+                .and_then(|m| crate::calendar::add_months(*d, m))
+                .map(Value::Date)
+                .ok_or_else(out_of_range)
+        }
+        (Add | Sub, Value::Period(x), Value::Period(y)) => signed(*y)
+            .and_then(|y| x.checked_add(y))
+            .map(Value::Period)
+            .ok_or_else(|| EvalError::new(EvalErrorKind::Overflow, span)),
+        (Mul, Value::Period(m), Value::Int(n)) | (Mul, Value::Int(n), Value::Period(m)) => m
+            .checked_mul(*n)
+            .map(Value::Period)
+            .ok_or_else(|| EvalError::new(EvalErrorKind::Overflow, span)),
+        _ => return None,
+    })
+}
+
 /// Words in a text: runs of letters and digits, joined by `-` or `'` inside a
 /// word (`кто-то`, `don't`); spaces and punctuation around them do not count,
 /// so `"— Да."` is one word and `"Да, конечно!"` two.
@@ -521,7 +557,12 @@ impl<'a> Frame<'a> {
                 let mut acc = self.eval(first)?;
                 for step in steps {
                     let r = self.eval(&step.rhs)?;
-                    acc = Val::Own(ops::arith(step.op, &acc, &r, step.span)?);
+                    acc = Val::Own(
+                        match calendar_step(self.zone, step.op, &acc, &r, step.span) {
+                            Some(v) => v?,
+                            None => ops::arith(step.op, &acc, &r, step.span)?,
+                        },
+                    );
                 }
                 Ok(acc)
             }
@@ -836,6 +877,15 @@ impl<'a> Frame<'a> {
                     .and_then(|p| p.patterns.as_ref());
                 let text = str_arg(0)?;
                 Value::Bool(set.is_some_and(|s| s.is_match(text)))
+            }
+            Builtin::Week(start) => {
+                let d = local_date(first)?;
+                let back =
+                    (7 + d.weekday().num_days_from_monday() - start.num_days_from_monday()) % 7;
+                Value::Date(
+                    d.checked_sub_days(chrono::Days::new(u64::from(back)))
+                        .ok_or(EvalError::new(EvalErrorKind::TimeOutOfRange, span))?,
+                )
             }
             Builtin::Tier => {
                 let n = match first {

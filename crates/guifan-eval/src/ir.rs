@@ -306,6 +306,8 @@ pub enum Builtin {
     Matches(Arc<Regex>),
     /// `matches(text, p)` with a parameter `p` (a pattern or a list of them): its compiled set
     MatchesParam(u32),
+    /// `week(t, "thursday")`: the local date the week holding `t` starts on, weeks starting that weekday
+    Week(chrono::Weekday),
     /// `tier(n, tiers)`: the `n`th tier (1-based), the last one for any `n` beyond it
     Tier,
     /// `sort(xs)`: ascending

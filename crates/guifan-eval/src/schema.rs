@@ -592,6 +592,7 @@ pub(crate) fn builtin_type(name: &str) -> Option<Type> {
         "timestamp" => Type::Timestamp,
         "time" => Type::Time,
         "duration" => Type::Duration,
+        "period" => Type::Period,
         "any" => Type::Any,
         _ => return None,
     })

@@ -516,3 +516,26 @@ fn absent_leaves_an_optional_effect_argument_out() {
         Some(&Value::Absent)
     );
 }
+
+#[test]
+fn calendar_periods_and_weeks_follow_the_local_calendar() {
+    let body = r#"
+        rule y { when 2024-02-29 + 1y == 2025-02-28 and 2023-01-31 + 1mo == 2023-02-28 and 2024-01-31 + 1mo == 2024-02-29 then violation(code: "a") }
+        rule t { when 2022-11-11T10:00+08:00 + 1y == 2023-11-11T10:00+08:00 and 2023-01-31T15:30:00Z + 1mo == 2023-02-28T23:30+08:00 then violation(code: "b") }
+        rule back { when 2023-03-31 - 1mo == 2023-02-28 and 2023-03-31 + 2 * 6mo == 2024-03-31 then violation(code: "c") }
+        rule w { when week(2023-03-08, "thursday") == 2023-03-02 and week(2023-03-09, "thursday") == 2023-03-09 and week(2023-03-08T16:30:00Z, "Thursday") == 2023-03-09 and week(2023-03-12, "monday") == 2023-03-06 then violation(code: "d") }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.y", "t.p.t", "t.p.back", "t.p.w"]);
+    assert_eq!(
+        codes(&wrap(
+            r#"rule r { when week(now, "thursdy") == 2023-03-02 then violation(code: "x") }"#
+        )),
+        ["guifan::check::type_mismatch"]
+    );
+    assert_eq!(
+        codes(&wrap(
+            r#"rule r { when now + 1y > now + 1d and 1y > 1d then violation(code: "x") }"#
+        )),
+        ["guifan::check::invalid_operands"]
+    );
+}

@@ -30,6 +30,8 @@ pub enum Type {
     Time,
     /// `duration`
     Duration,
+    /// `period`: a calendar period in months (`1mo`, `1y`)
+    Period,
     /// `[T]`
     List(Box<Type>),
     /// `map<K, V>`
@@ -120,6 +122,7 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Timestamp => f.write_str("timestamp"),
             Type::Time => f.write_str("time"),
             Type::Duration => f.write_str("duration"),
+            Type::Period => f.write_str("period"),
             Type::List(t) => write!(f, "[{}]", t.display(self.schema)),
             Type::Map(k, v) => write!(
                 f,

@@ -138,6 +138,9 @@ pub enum Value {
     Time(NaiveTime),
     /// A length of time
     Duration(Duration),
+    /// A calendar period, in whole months (`1mo`; `1y` is 12): added to a date or
+    /// timestamp in the policy's zone, the day clamped to the month's last
+    Period(i64),
     /// A list
     List(Arc<[Value]>),
     /// A map, sorted by key
@@ -166,6 +169,7 @@ impl Value {
             Value::Timestamp(_) => "timestamp",
             Value::Time(_) => "time",
             Value::Duration(_) => "duration",
+            Value::Period(_) => "period",
             Value::List(_) => "list",
             Value::Map(_) => "map",
             Value::Record(_) => "record",
@@ -188,6 +192,7 @@ impl Value {
             (Timestamp(a), Timestamp(b)) => a.cmp(b),
             (Time(a), Time(b)) => a.cmp(b),
             (Duration(a), Duration(b)) => a.cmp(b),
+            (Period(a), Period(b)) => a.cmp(b),
             (List(a), List(b)) => cmp_slices(a, b),
             (Record(a), Record(b)) => cmp_slices(a, b),
             _ => self.rank().cmp(&other.rank()),
@@ -206,9 +211,10 @@ impl Value {
             Value::Timestamp(_) => 7,
             Value::Time(_) => 8,
             Value::Duration(_) => 9,
-            Value::List(_) => 10,
-            Value::Map(_) => 11,
-            Value::Record(_) => 12,
+            Value::Period(_) => 10,
+            Value::List(_) => 11,
+            Value::Map(_) => 12,
+            Value::Record(_) => 13,
         }
     }
 }
@@ -221,6 +227,15 @@ fn cmp_slices(a: &[Value], b: &[Value]) -> Ordering {
         }
     }
     a.len().cmp(&b.len())
+}
+
+/// Formats a calendar period as written: whole years as `1y`, else months (`18mo`).
+pub fn period_text(months: i64) -> String {
+    if months != 0 && months % 12 == 0 {
+        format!("{}y", months / 12)
+    } else {
+        format!("{months}mo")
+    }
 }
 
 /// Formats a percentage fraction as written (`0.5` → `50%`).
@@ -262,6 +277,7 @@ impl fmt::Display for Value {
                 }
             }
             Value::Duration(d) => write!(f, "{d}"),
+            Value::Period(months) => f.write_str(&period_text(*months)),
             Value::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {

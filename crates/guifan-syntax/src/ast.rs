@@ -545,4 +545,6 @@ pub enum Literal {
     Permanent,
     /// `absent`: no value
     Absent,
+    /// `1y`, `6mo`: a calendar period, in months
+    Period(i64),
 }

@@ -13,7 +13,7 @@ use crate::suggest::did_you_mean;
 use crate::types::Type;
 
 /// Every function name, for suggestions.
-const FUNCTIONS: [&str; 28] = [
+const FUNCTIONS: [&str; 29] = [
     "date",
     "month",
     "year",
@@ -32,6 +32,7 @@ const FUNCTIONS: [&str; 28] = [
     "max",
     "min",
     "matches",
+    "week",
     "tier",
     "sort",
     "nth",
@@ -192,6 +193,41 @@ impl Cx<'_> {
                     Builtin::Min
                 };
                 (builtin, ty)
+            }
+            "week" => {
+                let ty = self.signature(
+                    func,
+                    args,
+                    &types,
+                    &[&[Type::Timestamp, Type::Str], &[Type::Date, Type::Str]],
+                    Type::Date,
+                );
+                let day = match args.get(1).map(|a| &a.kind) {
+                    Some(ExprKind::Literal(Literal::Str(d))) => d.parse::<chrono::Weekday>().ok(),
+                    _ => None,
+                };
+                let Some(day) = day else {
+                    let at = args.get(1).map(|a| a.span).unwrap_or(span);
+                    let err = CheckError::new(
+                        self.source,
+                        at,
+                        CheckErrorKind::TypeMismatch {
+                            expected: "a weekday written out, such as \"thursday\"".into(),
+                            found: "something else".into(),
+                        },
+                    )
+                    .with_help("weeks start on the weekday named: `week(t, \"monday\")`, `week(t, \"thursday\")`");
+                    self.push(err);
+                    return (
+                        ir::Expr {
+                            kind: ir::ExprKind::Const(crate::value::Value::Absent),
+                            span,
+                        },
+                        Type::Error,
+                    );
+                };
+                lowered.truncate(1);
+                (Builtin::Week(day), ty)
             }
             "tier" => {
                 // A ladder: `tier(count, [72h, 7d, 30d, permanent])`.

@@ -287,6 +287,7 @@ impl Cx<'_> {
             Literal::Duration(secs) => (Value::Duration(Duration(*secs)), Type::Duration),
             Literal::Permanent => (Value::Duration(Duration::PERMANENT), Type::Duration),
             Literal::Absent => (Value::Absent, Type::Nothing.optional()),
+            Literal::Period(months) => (Value::Period(*months), Type::Period),
         };
         (ir(ir::ExprKind::Const(value), span), ty)
     }
@@ -1019,6 +1020,13 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
         | (ArithOp::Mul, Int, Duration)
         | (ArithOp::Div, Duration, Int) => Duration,
         (ArithOp::Div, Duration, Duration) => Decimal,
+        // Calendar periods move along the calendar, in the policy's zone.
+        (ArithOp::Add | ArithOp::Sub, Timestamp, Period) | (ArithOp::Add, Period, Timestamp) => {
+            Timestamp
+        }
+        (ArithOp::Add | ArithOp::Sub, Date, Period) | (ArithOp::Add, Period, Date) => Date,
+        (ArithOp::Add | ArithOp::Sub, Period, Period) => Period,
+        (ArithOp::Mul, Period, Int) | (ArithOp::Mul, Int, Period) => Period,
         (ArithOp::Add, Str, Str) | (ArithOp::Add, Str, Enum(_)) | (ArithOp::Add, Enum(_), Str) => {
             Str
         }

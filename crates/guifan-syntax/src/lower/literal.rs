@@ -65,6 +65,19 @@ impl Lower<'_> {
                     .map(Literal::Duration)
                     .ok_or_else(|| invalid("duration", "too long".into()))
             }
+            Rule::period_lit => {
+                let split = text
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(text.len());
+                let (number, unit) = text.split_at(split);
+                let scale: i64 = if unit == "y" { 12 } else { 1 };
+                number
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| n.checked_mul(scale))
+                    .map(Literal::Period)
+                    .ok_or_else(|| invalid("period", "too long".into()))
+            }
             Rule::date_lit => strict_date(text)
                 .map(Literal::Date)
                 .map_err(|e| invalid("date", e.to_string())),
