@@ -16,7 +16,7 @@ use guifan_syntax::{SourceId, Span, Spanned};
 use crate::error::{CheckError, CheckErrorKind};
 use crate::eval;
 use crate::ir::{self, Program};
-use crate::schema::{self, RecordId, Schema};
+use crate::schema::{self, KindId, RecordId, Schema};
 use crate::suggest::did_you_mean;
 use crate::types::Type;
 use crate::value::{Currency, Value};
@@ -53,8 +53,20 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
     }
     let mut by_kind = vec![Vec::new(); schema.kinds.len()];
     for (i, p) in policies.iter().enumerate() {
-        if let Some(list) = by_kind.get_mut(p.kind.0 as usize) {
-            list.push(i);
+        // The policy's subject, and the kinds its `on` rules judge.
+        let mut kinds: Vec<KindId> = std::iter::once(p.kind)
+            .chain(
+                p.rules
+                    .iter()
+                    .filter_map(|r| r.on.as_ref().map(|(k, _)| *k)),
+            )
+            .collect();
+        kinds.sort_unstable_by_key(|k| k.0);
+        kinds.dedup();
+        for k in kinds {
+            if let Some(list) = by_kind.get_mut(k.0 as usize) {
+                list.push(i);
+            }
         }
     }
     Ok(Program {
@@ -290,6 +302,17 @@ fn check_policy(
             continue;
         }
         let id: Arc<str> = Arc::from(format!("{}.{}", decl.id.node, r.name.name));
+        // A rule on another kind reads that kind's fields: the policy's
+        // definitions and the facts its filter proved are not in scope.
+        let saved = r.on.as_ref().map(|_| {
+            (
+                cx.root,
+                std::mem::take(&mut cx.lets),
+                std::mem::take(&mut cx.let_depths),
+                std::mem::take(&mut cx.facts),
+            )
+        });
+        let on = r.on.as_ref().and_then(|on| rule_on(&mut cx, on));
         let each = r.each.as_ref().map(|e| rule_each(&mut cx, e));
         let versions = match &r.body {
             RuleBody::Single(clauses) => {
@@ -323,11 +346,18 @@ fn check_policy(
             }
         };
         cx.locals.clear();
+        if let Some((root, lets, depths, facts)) = saved {
+            cx.root = root;
+            cx.lets = lets;
+            cx.let_depths = depths;
+            cx.facts = facts;
+        }
         rules.push(ir::Rule {
             id,
             name: r.name.name.clone(),
             title: r.title.as_ref().map(|t| t.node.clone()),
             versions,
+            on,
             each,
             span: r.span,
         });
@@ -419,6 +449,35 @@ pub(crate) fn with_currency(ty: Type, currency: Option<Currency>) -> Type {
         ),
         other => other,
     }
+}
+
+/// Points the checker at a rule's own kind (`rule r on pickup_request where ...`),
+/// and checks its filter there.
+fn rule_on(cx: &mut Cx<'_>, on: &ast::SubjectDecl) -> Option<(KindId, Option<ir::Expr>)> {
+    let schema = cx.schema;
+    let Some(kind) = schema.kind(&on.kind.name) else {
+        let help = did_you_mean(&on.kind.name, schema.kind_names())
+            .unwrap_or_else(|| "declare it with `kind <name> { ... }` under rules/".into());
+        let err = CheckError::new(
+            cx.source,
+            on.kind.span,
+            CheckErrorKind::UnknownKind {
+                name: on.kind.name.clone(),
+            },
+        )
+        .with_help(help);
+        cx.push(err);
+        return None;
+    };
+    let root = schema.kind_def(kind)?.record;
+    cx.root = root;
+    let filter = on.filter.as_ref().map(|f| cx.condition(f));
+    if let (Some(f), Some(def)) = (&on.filter, schema.record(root)) {
+        let mut facts = facts::when_true(f);
+        facts.extend(facts::variant_fields(f, def));
+        cx.facts.extend(facts);
+    }
+    Some((kind, filter))
 }
 
 /// Binds a `for` rule's locals: the item, or the group's keys and items.

@@ -95,7 +95,9 @@ fn evaluate_policy(
             error,
         })
     };
-    if let Some(filter) = &policy.filter {
+    // The policy's own subject kind, or another that some of its rules judge (`on`).
+    let main = subject.kind == policy.kind;
+    if let (true, Some(filter)) = (main, &policy.filter) {
         match frame.eval_bool(filter) {
             Ok(true) => {}
             Ok(false) => return,
@@ -112,7 +114,7 @@ fn evaluate_policy(
             return policy_error(out, EvalError::new(kind, policy.currency_span));
         }
     }
-    let governing = match &policy.governed_by {
+    let governing = match policy.governed_by.as_ref().filter(|_| main) {
         Some(g) => match frame.eval(g).as_deref() {
             Ok(Value::Timestamp(t)) => *t,
             Ok(other) => return policy_error(out, unexpected("timestamp", other, g.span)),
@@ -124,6 +126,23 @@ fn evaluate_policy(
         return;
     }
     for rule in &policy.rules {
+        match &rule.on {
+            None if !main => continue,
+            Some((kind, _)) if *kind != subject.kind => continue,
+            Some((_, Some(filter))) => match frame.eval_bool(filter) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    out.errors.push(RuleError {
+                        rule: rule.id.clone(),
+                        source_id: policy.source_id,
+                        error: *error,
+                    });
+                    continue;
+                }
+            },
+            _ => {}
+        }
         let Some(version) = rule.versions.iter().find(|v| v.window.contains(&governing)) else {
             continue;
         };

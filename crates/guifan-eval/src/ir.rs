@@ -121,6 +121,8 @@ pub struct Rule {
     pub title: Option<String>,
     /// One version (unlabelled, always in force) or several effective-dated ones
     pub versions: Vec<Version>,
+    /// For a rule on another kind than the policy's subject: that kind and its filter
+    pub on: Option<(KindId, Option<Expr>)>,
     /// For a rule over each item (or group of items) of a collection: which
     pub each: Option<Each>,
     /// Where it was declared

@@ -539,3 +539,54 @@ fn calendar_periods_and_weeks_follow_the_local_calendar() {
         ["guifan::check::invalid_operands"]
     );
 }
+
+#[test]
+fn a_rule_on_another_kind_judges_that_kind_only() {
+    let schema = r#"
+        kind order { platform: string, amount: int }
+        kind refund { platform: string, days: int }
+        effect violation(code: string)
+    "#;
+    let policy = r#"
+        policy shop.mixed {
+          subject order where platform == "x"
+          zone Asia/Shanghai
+          let big = amount > 10
+          rule big_order { when big then violation(code: "order") }
+          rule late_refund on refund where platform == "x" { when days > 7 then violation(code: "refund") }
+        }
+    "#;
+    let files = [
+        parse(SourceId(0), schema).unwrap(),
+        parse(SourceId(1), policy).unwrap(),
+    ];
+    let program = check(&files).unwrap_or_else(|e| panic!("{e:?}"));
+    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let decide = |json: &str| -> Vec<String> {
+        let s = decode_subject(&program.schema, json.as_bytes()).unwrap();
+        let o = evaluate(&program, &s, now);
+        assert!(o.errors.is_empty(), "{:?}", o.errors);
+        o.decisions.iter().map(|d| d.rule.to_string()).collect()
+    };
+    assert_eq!(
+        decide(r#"{"kind":"order","id":"o","platform":"x","amount":11}"#),
+        ["shop.mixed.big_order"]
+    );
+    assert_eq!(
+        decide(r#"{"kind":"refund","id":"r","platform":"x","days":8}"#),
+        ["shop.mixed.late_refund"]
+    );
+    assert!(decide(r#"{"kind":"refund","id":"r","platform":"y","days":8}"#).is_empty());
+    // The policy's definitions read its own subject: not in scope on another kind.
+    let bad = policy.replace("when days > 7", "when big and days > 7");
+    let files = [
+        parse(SourceId(0), schema).unwrap(),
+        parse(SourceId(1), &bad).unwrap(),
+    ];
+    let codes: Vec<_> = check(&files)
+        .unwrap_err()
+        .iter()
+        .map(|e| e.kind.code())
+        .collect();
+    assert_eq!(codes, ["guifan::check::unknown_field"]);
+}

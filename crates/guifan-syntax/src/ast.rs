@@ -208,6 +208,8 @@ pub struct RuleDecl {
     pub name: Ident,
     /// Its human title
     pub title: Option<Spanned<String>>,
+    /// `on <kind> [where <filter>]`: the rule judges that kind rather than the policy's subject
+    pub on: Option<SubjectDecl>,
     /// `for r in reminders [group by ...]`: the rule judges each item or group
     pub each: Option<RuleEach>,
     /// One body, or effective-dated versions

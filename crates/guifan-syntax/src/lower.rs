@@ -422,8 +422,18 @@ impl<'s> Lower<'s> {
         let mut versions = Vec::new();
         let mut single = None;
         let mut each = None;
+        let mut on = None;
         for p in inner {
             match p.as_rule() {
+                Rule::rule_on => {
+                    let ospan = span_of(&p);
+                    let mut i = self
+                        .children(p)
+                        .filter(|p| !matches!(p.as_rule(), Rule::on_kw | Rule::where_kw));
+                    let kind = self.ident(self.next(&mut i, ospan, "subject kind")?);
+                    let filter = i.next().map(|f| self.expr(f)).transpose()?;
+                    on = Some(SubjectDecl { kind, filter });
+                }
                 Rule::rule_each => each = Some(self.rule_each(p)?),
                 Rule::clauses => single = Some(self.clauses(p)?),
                 Rule::version_decl => {
@@ -458,6 +468,7 @@ impl<'s> Lower<'s> {
         Ok(RuleDecl {
             name,
             title,
+            on,
             each,
             body,
             span,

@@ -71,6 +71,7 @@ pub fn read(program: &Program, text: &str) -> TestSpec {
         lines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
         problems: Vec::new(),
         case: None,
+        base_kind: None,
     };
     let doc = match ImDocument::parse(text) {
         Ok(d) => d,
@@ -93,7 +94,9 @@ pub fn read(program: &Program, text: &str) -> TestSpec {
     let base = match root.get("base") {
         Some(item) => match owned_table(item) {
             Some(owned) => {
-                cx.record(&owned, policy.as_ref().map(|(p, _)| p.as_str()));
+                let policy = policy.as_ref().map(|(p, _)| p.as_str());
+                cx.record(&owned, policy);
+                cx.base_kind = cx.record_kind(&owned, policy);
                 owned
             }
             None => {
@@ -140,6 +143,8 @@ struct Reader<'p> {
     problems: Vec<TestProblem>,
     /// The case being read, for its problems
     case: Option<String>,
+    /// The kind of `[base]`'s record, which the cases' records are merged into
+    base_kind: Option<RecordId>,
 }
 
 impl Reader<'_> {
@@ -247,14 +252,19 @@ impl Reader<'_> {
         None
     }
 
-    /// The kind a record is of: its `kind`, else the policy's subject.
+    /// The kind a record is of: its `kind`, else `[base]`'s, else the policy's subject.
     fn record_kind(&self, record: &Table, policy: Option<&str>) -> Option<RecordId> {
         let schema = &self.program.schema;
         let kind = match record.get("kind").and_then(Item::as_str) {
             Some(k) => schema.kind(k)?,
-            None => policy
-                .and_then(|p| self.program.policy(p))
-                .map(|p| p.kind)?,
+            None => {
+                if let Some(base) = self.base_kind {
+                    return Some(base);
+                }
+                policy
+                    .and_then(|p| self.program.policy(p))
+                    .map(|p| p.kind)?
+            }
         };
         schema.kind_def(kind).map(|k| k.record)
     }
@@ -462,10 +472,12 @@ impl Reader<'_> {
             self.problem(line, "`without` is a list of field paths".into());
             return Vec::new();
         };
-        let root = policy
-            .and_then(|p| self.program.policy(p))
-            .and_then(|p| self.program.schema.kind_def(p.kind))
-            .map(|k| k.record);
+        let root = self.base_kind.or_else(|| {
+            policy
+                .and_then(|p| self.program.policy(p))
+                .and_then(|p| self.program.schema.kind_def(p.kind))
+                .map(|k| k.record)
+        });
         let mut out = Vec::new();
         for v in array.iter() {
             let Some(path) = v.as_str() else {
