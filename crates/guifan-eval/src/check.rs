@@ -93,6 +93,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) let_reach: usize,
     /// Parameters used as `matches` patterns, with where: compiled once the policy is checked
     pub(crate) pattern_params: Vec<(u32, Span)>,
+    /// The policy's `rank` names, in order
+    pub(crate) ranks: Vec<String>,
     pub(crate) locals: Vec<(String, Type)>,
     /// Paths known to be present here (`trial`, `withdrawal_request`)
     pub(crate) facts: Vec<String>,
@@ -217,6 +219,7 @@ fn check_policy(
         let_depths: Vec::new(),
         let_reach: 0,
         pattern_params: Vec::new(),
+        ranks: Vec::new(),
         locals: Vec::new(),
         facts: Vec::new(),
         held_allowed: false,
@@ -282,6 +285,48 @@ fn check_policy(
         });
     }
 
+    let mut rankings = Vec::with_capacity(decl.ranks.len());
+    for r in &decl.ranks {
+        check_new_name(&mut cx, root_def, &mut names, &r.name, "ranking");
+        let depth = cx.facts.len();
+        let filter = r.filter.as_ref().map(|f| {
+            let x = cx.condition(f);
+            cx.facts.extend(facts::when_true(f));
+            x
+        });
+        let (score, t) = cx.expr(&r.score);
+        let orderable = matches!(
+            t,
+            Type::Int
+                | Type::Decimal
+                | Type::Money(_)
+                | Type::Percent
+                | Type::Duration
+                | Type::Date
+                | Type::Timestamp
+                | Type::Error
+        );
+        if !orderable {
+            let found = cx.show(&t);
+            cx.error(
+                r.score.span,
+                CheckErrorKind::TypeMismatch {
+                    expected: "a number, money, percent, duration, date or timestamp to rank by".into(),
+                    found,
+                },
+            );
+        }
+        let per = r.per.as_ref().map(|p| cx.expr(p).0);
+        cx.facts.truncate(depth);
+        cx.ranks.push(r.name.name.clone());
+        rankings.push(ir::Ranking {
+            name: r.name.name.clone(),
+            score,
+            per,
+            filter,
+        });
+    }
+
     let effective = decl
         .effective
         .as_ref()
@@ -310,6 +355,7 @@ fn check_policy(
                 std::mem::take(&mut cx.lets),
                 std::mem::take(&mut cx.let_depths),
                 std::mem::take(&mut cx.facts),
+                std::mem::take(&mut cx.ranks),
             )
         });
         let on = r.on.as_ref().and_then(|on| rule_on(&mut cx, on));
@@ -346,11 +392,12 @@ fn check_policy(
             }
         };
         cx.locals.clear();
-        if let Some((root, lets, depths, facts)) = saved {
+        if let Some((root, lets, depths, facts, ranks)) = saved {
             cx.root = root;
             cx.lets = lets;
             cx.let_depths = depths;
             cx.facts = facts;
+            cx.ranks = ranks;
         }
         rules.push(ir::Rule {
             id,
@@ -389,6 +436,7 @@ fn check_policy(
         governed_by,
         params,
         lets,
+        rankings,
         rules,
     })
 }
@@ -643,6 +691,7 @@ fn is_constant(e: &ir::Expr) -> bool {
         | Local(_)
         | Param(_)
         | Let(_)
+        | Rank(_)
         | Now
         | Held
         | Aggregate { .. }

@@ -284,6 +284,9 @@ pub enum EvalErrorKind {
     /// `x / 0`
     #[error("division by zero")]
     DivisionByZero,
+    /// A rule read a `rank` with no places computed (evaluated record by record)
+    #[error("this rule reads a rank, which needs the whole input: evaluate with the ranks of every record")]
+    NoRanks,
     /// `tier(n, tiers)` with `n` below 1, or no tiers
     #[error("no tier {index}: tiers count from 1, and there must be at least one")]
     NoTier {
@@ -322,6 +325,7 @@ impl EvalErrorKind {
             EvalErrorKind::DivisionByZero => "guifan::eval::division_by_zero",
             EvalErrorKind::Inexact => "guifan::eval::inexact",
             EvalErrorKind::NoTier { .. } => "guifan::eval::no_tier",
+            EvalErrorKind::NoRanks => "guifan::eval::no_ranks",
             EvalErrorKind::CurrencyMismatch { .. } => "guifan::eval::currency_mismatch",
             EvalErrorKind::Unexpected { .. } => "guifan::eval::unexpected_value",
             EvalErrorKind::TimeOutOfRange => "guifan::eval::time_out_of_range",

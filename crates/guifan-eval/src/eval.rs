@@ -67,10 +67,34 @@ pub struct Outcome {
 }
 
 /// Evaluates every policy that judges the subject's kind.
+///
+/// A rule that reads a `rank` needs the places of the whole input: with this
+/// function it fails with `guifan::eval::no_ranks`; use
+/// [`evaluate_with_ranks`] after [`crate::rank::rank_keys`] over every record.
 pub fn evaluate(program: &Program, subject: &Subject, now: DateTime<FixedOffset>) -> Outcome {
+    evaluate_inner(program, subject, now, None)
+}
+
+/// Evaluates every policy that judges the subject's kind, reading its places
+/// in the policies' rankings from `ranks`.
+pub fn evaluate_with_ranks(
+    program: &Program,
+    subject: &Subject,
+    now: DateTime<FixedOffset>,
+    ranks: &crate::rank::Ranks,
+) -> Outcome {
+    evaluate_inner(program, subject, now, Some(ranks))
+}
+
+fn evaluate_inner(
+    program: &Program,
+    subject: &Subject,
+    now: DateTime<FixedOffset>,
+    ranks: Option<&crate::rank::Ranks>,
+) -> Outcome {
     let mut outcome = Outcome::default();
     for policy in program.policies_for(subject.kind) {
-        evaluate_policy(policy, subject, now, &mut outcome);
+        evaluate_policy(policy, subject, now, ranks, &mut outcome);
     }
     outcome
 }
@@ -79,6 +103,7 @@ fn evaluate_policy(
     policy: &Policy,
     subject: &Subject,
     now: DateTime<FixedOffset>,
+    ranks: Option<&crate::rank::Ranks>,
     out: &mut Outcome,
 ) {
     let mut frame = Frame::new(
@@ -88,6 +113,13 @@ fn evaluate_policy(
         &subject.fields,
         now,
     );
+    if !policy.rankings.is_empty() {
+        frame.places = ranks.map(|r| {
+            (0..policy.rankings.len())
+                .map(|j| r.place(&policy.id, j, &subject.id))
+                .collect()
+        });
+    }
     let policy_error = |out: &mut Outcome, error: EvalError| {
         out.errors.push(RuleError {
             rule: policy.id.clone(),
@@ -311,6 +343,69 @@ fn compare_keys(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
         .unwrap_or(a.len().cmp(&b.len()))
 }
 
+/// The keys one subject contributes to its policies' rankings: for each
+/// policy of its kind whose filter holds, each ranking whose `where` holds,
+/// its partition and score. Failures are reported as errors of the ranking.
+pub(crate) fn rank_keys_of(
+    program: &Program,
+    subject: &Subject,
+    now: DateTime<FixedOffset>,
+    keys: &mut Vec<crate::rank::RankKey>,
+    errors: &mut Vec<RuleError>,
+) {
+    for policy in program.policies_for(subject.kind) {
+        if policy.rankings.is_empty() || policy.kind != subject.kind {
+            continue;
+        }
+        let mut frame = Frame::new(&policy.params, &policy.lets, policy.zone, &subject.fields, now);
+        let fail = |errors: &mut Vec<RuleError>, name: &str, error: EvalError| {
+            errors.push(RuleError {
+                rule: Arc::from(format!("{}.{name}", policy.id)),
+                source_id: policy.source_id,
+                error,
+            })
+        };
+        if let Some(filter) = &policy.filter {
+            match frame.eval_bool(filter) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    fail(errors, "", *e);
+                    continue;
+                }
+            }
+        }
+        for (j, ranking) in policy.rankings.iter().enumerate() {
+            let ranked = match &ranking.filter {
+                Some(f) => frame.eval_bool(f),
+                None => Ok(true),
+            };
+            let key = ranked.and_then(|ranked| {
+                if !ranked {
+                    return Ok(None);
+                }
+                let score = frame.eval(&ranking.score)?.into_owned();
+                let partition = match &ranking.per {
+                    Some(p) => frame.eval(p)?.into_owned(),
+                    None => Value::Absent,
+                };
+                Ok(Some((partition, score)))
+            });
+            match key {
+                Ok(Some((partition, score))) => keys.push(crate::rank::RankKey {
+                    policy: policy.id.clone(),
+                    ranking: j,
+                    id: subject.id.clone(),
+                    partition,
+                    score,
+                }),
+                Ok(None) => {}
+                Err(e) => fail(errors, &ranking.name, *e),
+            }
+        }
+    }
+}
+
 /// Evaluates an expression that reads nothing but constants (parameter defaults).
 pub(crate) fn constant(e: &Expr) -> Result<Value, EvalError> {
     let epoch = DateTime::from_timestamp(0, 0)
@@ -403,6 +498,8 @@ struct Frame<'a> {
     /// Bindings of enclosing aggregates, by depth
     locals: Vec<Val<'a>>,
     held: Vec<Arc<str>>,
+    /// The subject's place in each of the policy's rankings, when they were computed
+    places: Option<Vec<Option<i64>>>,
 }
 
 impl<'a> Frame<'a> {
@@ -422,6 +519,7 @@ impl<'a> Frame<'a> {
             let_values: vec![None; lets.len()],
             locals: Vec::new(),
             held: Vec::new(),
+            places: None,
         }
     }
 
@@ -535,13 +633,29 @@ impl<'a> Frame<'a> {
                     return Ok(Val::Ref(&ABSENT));
                 };
                 let before = self.held.len();
-                let v = self.eval(&l.expr)?.into_owned();
+                // A definition reads no binding: it was checked outside every
+                // `for`, so it runs on an empty stack of locals, wherever it is read.
+                let outer = std::mem::take(&mut self.locals);
+                let v = self.eval(&l.expr);
+                self.locals = outer;
+                let v = v?.into_owned();
                 let labels: Box<[Arc<str>]> = self.held.get(before..).unwrap_or_default().into();
                 if let Some(slot) = self.let_values.get_mut(i) {
                     *slot = Some((v.clone(), labels));
                 }
                 own(v)
             }
+            ExprKind::Rank(j) => match &self.places {
+                Some(places) => own(
+                    places
+                        .get(*j as usize)
+                        .copied()
+                        .flatten()
+                        .map(Value::Int)
+                        .unwrap_or(Value::Absent),
+                ),
+                None => Err(Box::new(EvalError::new(EvalErrorKind::NoRanks, span))),
+            },
             ExprKind::Now => own(Value::Timestamp(self.now)),
             ExprKind::Held => own(Value::List(
                 self.held.iter().map(|h| Value::Str(h.clone())).collect(),

@@ -67,6 +67,9 @@ pub struct Policy {
     pub params: Vec<Param>,
     /// Definitions, evaluated at most once per subject
     pub lets: Vec<Let>,
+    /// `rank` declarations: each subject's place among all subjects of its
+    /// kind in the input, computed before the rules are (see [`crate::rank`])
+    pub rankings: Vec<Ranking>,
     /// Rules, in order
     pub rules: Vec<Rule>,
 }
@@ -83,6 +86,19 @@ pub struct Param {
     /// When it is used as the pattern of `matches`: its regular expressions,
     /// compiled when the rules load and again when a deployment sets it
     pub patterns: Option<Arc<regex::RegexSet>>,
+}
+
+/// `rank daily by gmv [per market] [where eligible]`.
+#[derive(Debug)]
+pub struct Ranking {
+    /// Its name
+    pub name: String,
+    /// The score: the highest first
+    pub score: Expr,
+    /// Ranked within each value of this
+    pub per: Option<Expr>,
+    /// Which subjects are ranked
+    pub filter: Option<Expr>,
 }
 
 /// A definition.
@@ -337,6 +353,8 @@ pub enum ExprKind {
     Param(u32),
     /// A definition of the policy, by index
     Let(u32),
+    /// A subject's place in one of its policy's rankings (an optional int)
+    Rank(u32),
     /// The evaluation time
     Now,
     /// Labels of the named conditions that held in the rule's `when`

@@ -39,6 +39,7 @@
 //! [`Subject`]; ([`Program`], [`Subject`], now) ─[`evaluate`]→ [`Outcome`].
 
 pub mod calendar;
+pub mod rank;
 mod check;
 mod decode;
 mod error;
@@ -52,7 +53,7 @@ mod value;
 pub use check::check;
 pub use decode::{decode_subject, decode_value, duration as parse_duration, DataError};
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
-pub use eval::{evaluate, Decision, Effect, Outcome, RuleError};
+pub use eval::{evaluate, evaluate_with_ranks, Decision, Effect, Outcome, RuleError};
 pub use ir::{EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use suggest::did_you_mean;

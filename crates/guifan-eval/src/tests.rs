@@ -590,3 +590,14 @@ fn a_rule_on_another_kind_judges_that_kind_only() {
         .collect();
     assert_eq!(codes, ["guifan::check::unknown_field"]);
 }
+
+#[test]
+fn a_definition_read_inside_a_comprehension_sees_no_binding_of_it() {
+    // `amounts` binds `w` itself; read inside another `for`, it must not see that one's binding.
+    let body = r#"
+        let amounts = map(w.amount for w in withdrawals)
+        rule r { when any(x in [1, 2] where count(amounts) == 1 and x == 2) then violation(code: "x") }
+        rule s for w2 in withdrawals { when w2.amount in amounts then violation(code: "y") }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.r", "t.p.s"]);
+}

@@ -36,7 +36,7 @@ pub use load::{
 };
 pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
-pub use run::{run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary};
+pub use run::{rank_keys, run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary};
 pub use sources::SourceMap;
 
 /// Exit statuses of the `guifan` command, stable for CI.

@@ -113,6 +113,8 @@ pub struct RuleSet {
     /// Pre-escaped JSON of the program's strings, for writing decisions;
     /// valid only for this very program (it is keyed by string addresses)
     json: Arc<JsonCache>,
+    /// The places of the input's subjects in the policies' rankings, once computed
+    ranks: Option<Arc<guifan_eval::rank::Ranks>>,
 }
 
 impl RuleSet {
@@ -122,7 +124,27 @@ impl RuleSet {
             program: Arc::new(program),
             sources,
             json,
+            ranks: None,
         }
+    }
+
+    /// Whether some policy ranks subjects against each other (`rank`): then the
+    /// whole input is read once for the ranks before it is decided.
+    pub fn needs_ranks(&self) -> bool {
+        self.program.policies.iter().any(|p| !p.rankings.is_empty())
+    }
+
+    /// This rule set with the places of an input's subjects in its rankings.
+    pub fn with_ranks(&self, ranks: guifan_eval::rank::Ranks) -> RuleSet {
+        RuleSet {
+            ranks: Some(Arc::new(ranks)),
+            ..self.clone()
+        }
+    }
+
+    /// The places in rankings, when computed.
+    pub fn ranks(&self) -> Option<&guifan_eval::rank::Ranks> {
+        self.ranks.as_deref()
     }
 
     /// The compiled program.

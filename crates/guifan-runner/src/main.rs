@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
+use guifan_eval::rank::Ranks;
 use guifan_runner::clip::printable;
 use guifan_runner::data::{self, InputFormat};
 use guifan_runner::stdio::is_broken_pipe;
@@ -245,6 +246,16 @@ fn run(args: RunArgs) -> Exit {
             Err(e) => return error(format!("cannot read {name}: {e}")),
         },
     };
+    // A policy that ranks subjects against each other needs the whole input once
+    // before anything is decided: a first pass keeps only the ranking keys.
+    let (rules, mut source) = if rules.needs_ranks() && format == InputFormat::Jsonl {
+        match rank_first_pass(rules, source, &args.data, &name, now) {
+            Ok(x) => x,
+            Err(e) => return error(e),
+        }
+    } else {
+        (rules, source)
+    };
     let mut problems = ProblemPrinter {
         name: &name,
         rules: &rules,
@@ -280,7 +291,15 @@ fn run(args: RunArgs) -> Exit {
                     format!("{name}:{}: {}", e.line, e.message),
                 )
             })?;
-            guifan_runner::run(&rules, &records, now, args.format, out, &mut on_problem)
+            let ranked;
+            let rules = if rules.needs_ranks() {
+                let keys = guifan_runner::rank_keys(&rules, &records, now, &mut on_problem);
+                ranked = rules.with_ranks(Ranks::from_keys(keys));
+                &ranked
+            } else {
+                &rules
+            };
+            guifan_runner::run(rules, &records, now, args.format, out, &mut on_problem)
         }
     };
     let summary = match &args.output {
@@ -309,6 +328,50 @@ fn run(args: RunArgs) -> Exit {
     } else {
         Exit::Failures
     }
+}
+
+/// The input read as it is now: a buffered stream.
+type Source = std::io::BufReader<Box<dyn Read + Send>>;
+
+/// The first of two passes over JSON Lines, for ranking policies: every record's
+/// ranking keys (and nothing else of it) are kept, and the places computed. A
+/// file is read again for the second pass; standard input is spooled to a
+/// temporary file, which the second pass reads.
+fn rank_first_pass(
+    rules: RuleSet,
+    mut source: Source,
+    data: &str,
+    name: &str,
+    now: DateTime<FixedOffset>,
+) -> std::io::Result<(RuleSet, Source)> {
+    use std::io::Seek;
+    let context = |e: std::io::Error| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}"));
+    let mut spool = if data == "-" {
+        let mut f = tempfile::tempfile()?;
+        std::io::copy(&mut source, &mut f).map_err(context)?;
+        f.rewind()?;
+        f
+    } else {
+        std::fs::File::open(data).map_err(context)?
+    };
+    let mut keys = Vec::new();
+    {
+        let mut printer = ProblemPrinter { name, rules: &rules };
+        let mut on_problem = |p: RunProblem| printer.print(&p);
+        for block in data::Blocks::new(&mut spool, BLOCK_BYTES) {
+            let block = block.map_err(context)?;
+            keys.extend(guifan_runner::rank_keys(&rules, &block.records(), now, &mut on_problem));
+        }
+    }
+    let ranked = rules.with_ranks(Ranks::from_keys(keys));
+    let second: Box<dyn Read + Send> = if data == "-" {
+        spool.rewind()?;
+        Box::new(spool)
+    } else {
+        drop(source);
+        Box::new(std::fs::File::open(data).map_err(context)?)
+    };
+    Ok((ranked, std::io::BufReader::with_capacity(1 << 16, second)))
 }
 
 /// Prints each problem of a run as it is found, on standard error.

@@ -245,7 +245,10 @@ fn judge_chunk(
                 continue;
             }
         };
-        let outcome = evaluate(program, &subject, now);
+        let outcome = match rules.ranks() {
+            Some(ranks) => guifan_eval::evaluate_with_ranks(program, &subject, now, ranks),
+            None => evaluate(program, &subject, now),
+        };
         let kind = program
             .schema
             .kind_def(subject.kind)
@@ -276,6 +279,47 @@ fn judge_chunk(
             }));
     }
     out
+}
+
+/// The ranking keys of records (the first of two passes when a policy ranks
+/// subjects against each other): decoded and computed in parallel, only the
+/// keys kept. Records that do not decode are left to the second pass, which
+/// reports them; failures of the rankings' expressions go to `on_problem`.
+pub fn rank_keys(
+    rules: &RuleSet,
+    records: &[RecordText<'_>],
+    now: DateTime<FixedOffset>,
+    on_problem: &mut dyn FnMut(RunProblem),
+) -> Vec<guifan_eval::rank::RankKey> {
+    let program = rules.program();
+    let per_chunk: Vec<(Vec<guifan_eval::rank::RankKey>, Vec<FailedRule>)> = records
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut keys = Vec::new();
+            let mut failed = Vec::new();
+            for record in chunk {
+                let Ok(subject) = decode_subject(&program.schema, &record.json) else {
+                    continue;
+                };
+                let (k, errors) = guifan_eval::rank::rank_keys(program, &subject, now);
+                keys.extend(k);
+                failed.extend(errors.into_iter().map(|error| FailedRule {
+                    line: record.line,
+                    id: subject.id.to_string(),
+                    error,
+                }));
+            }
+            (keys, failed)
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for (k, failed) in per_chunk {
+        keys.extend(k);
+        failed
+            .into_iter()
+            .for_each(|f| on_problem(RunProblem::Rule(f)));
+    }
+    keys
 }
 
 /// The `id` of a record that failed to decode, if a lenient read finds one.

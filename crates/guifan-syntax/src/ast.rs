@@ -148,6 +148,8 @@ pub struct PolicyDecl {
     pub params: Vec<ParamDecl>,
     /// `let name = expr`
     pub lets: Vec<LetDecl>,
+    /// `rank` declarations: places among all subjects of the kind in the input
+    pub ranks: Vec<RankDecl>,
     /// `rule name { ... }`
     pub rules: Vec<RuleDecl>,
     /// The whole declaration
@@ -190,6 +192,21 @@ pub struct ParamDecl {
     pub ty: TypeExpr,
     /// Its default, if any
     pub default: Option<Expr>,
+}
+
+/// `rank daily by gmv [per market] [where eligible]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankDecl {
+    /// Its name, read in rules as the subject's place (an optional int)
+    pub name: Ident,
+    /// The score: the highest ranks first
+    pub score: Expr,
+    /// Ranked separately for each value of this, when given
+    pub per: Option<Expr>,
+    /// Which subjects are ranked; the others have no place
+    pub filter: Option<Expr>,
+    /// The whole declaration
+    pub span: Span,
 }
 
 /// `let cap = expr`

@@ -306,6 +306,7 @@ impl<'s> Lower<'s> {
             governed_by: None,
             params: Vec::new(),
             lets: Vec::new(),
+            ranks: Vec::new(),
             rules: Vec::new(),
             span,
         };
@@ -350,6 +351,36 @@ impl<'s> Lower<'s> {
                 }
                 Rule::rule_decl => {
                     policy.rules.push(self.rule_decl(p)?);
+                    false
+                }
+                Rule::rank_decl => {
+                    let mut name = None;
+                    let mut score = None;
+                    let mut per = None;
+                    let mut filter = None;
+                    // Each expression is placed by the keyword before it.
+                    let mut after = Rule::rank_kw;
+                    for c in self.children(p) {
+                        match c.as_rule() {
+                            Rule::ident => name = Some(self.ident(c)),
+                            Rule::by_kw | Rule::per_kw | Rule::where_kw | Rule::rank_kw => after = c.as_rule(),
+                            _ => {
+                                let e = self.expr(c)?;
+                                match after {
+                                    Rule::by_kw => score = Some(e),
+                                    Rule::per_kw => per = Some(e),
+                                    _ => filter = Some(e),
+                                }
+                            }
+                        }
+                    }
+                    policy.ranks.push(RankDecl {
+                        name: name.ok_or_else(|| self.internal(entry_span, "rank without a name"))?,
+                        score: score.ok_or_else(|| self.internal(entry_span, "rank without a score"))?,
+                        per,
+                        filter,
+                        span: entry_span,
+                    });
                     false
                 }
                 _ => return Err(self.internal(entry_span, "unexpected policy entry")),

@@ -325,6 +325,9 @@ impl Cx<'_> {
             self.let_reach = self.let_reach.max(depth);
             return (ir(ir::ExprKind::Let(i), span), ty);
         }
+        if let Some(i) = self.ranks.iter().position(|r| r == name) {
+            return (ir(ir::ExprKind::Rank(i as u32), span), Type::Int.optional());
+        }
         if let Some((i, ty)) = self.scoped(&self.params, name, e) {
             return (ir(ir::ExprKind::Param(i), span), ty);
         }
@@ -339,6 +342,7 @@ impl Cx<'_> {
         let mut candidates: Vec<&str> = Vec::new();
         candidates.extend(self.locals.iter().map(|(n, _)| n.as_str()));
         candidates.extend(self.lets.iter().map(|(n, _)| n.as_str()));
+        candidates.extend(self.ranks.iter().map(String::as_str));
         candidates.extend(self.params.iter().map(|(n, _)| n.as_str()));
         if let Some(r) = root {
             candidates.extend(r.fields.iter().map(|f| f.name.as_str()));

@@ -1,0 +1,142 @@
+//! Population ranking: a subject's place among all the subjects of its kind in
+//! the input (`rank daily by gmv where eligible` in a policy).
+//!
+//! Ranking takes two passes over the input. The first computes, for each
+//! record, only its ranking keys ([`rank_keys`]: the policy, the ranking, the
+//! subject's ID, its partition and its score), never keeping the record; the
+//! places follow from the keys ([`Ranks::from_keys`]: highest score first,
+//! ties by ID ascending, each partition apart). The second pass evaluates
+//! every record with its places ([`crate::evaluate_with_ranks`]). A host that
+//! computed the places elsewhere (a SQL window function) fills a [`Ranks`]
+//! with [`Ranks::set`] and skips the first pass.
+//!
+//! Cost: one extra decode and evaluation of the rankings' expressions per
+//! record, memory for one key per ranked subject (its ID, partition and
+//! score: tens of bytes), and a sort of each ranking's keys, O(n log n).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::eval::RuleError;
+use crate::ir::Program;
+use crate::value::{Subject, Value};
+
+/// What one subject contributes to one ranking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankKey {
+    /// The policy's ID
+    pub policy: Arc<str>,
+    /// The ranking's index among the policy's `rank` declarations
+    pub ranking: usize,
+    /// The subject's ID
+    pub id: Arc<str>,
+    /// The value of `per` (absent without one)
+    pub partition: Value,
+    /// The score
+    pub score: Value,
+}
+
+/// The keys a subject contributes to its policies' rankings, and the errors
+/// met computing them (reported as errors of `<policy>.<ranking>`).
+pub fn rank_keys(
+    program: &Program,
+    subject: &Subject,
+    now: DateTime<FixedOffset>,
+) -> (Vec<RankKey>, Vec<RuleError>) {
+    let mut keys = Vec::new();
+    let mut errors = Vec::new();
+    crate::eval::rank_keys_of(program, subject, now, &mut keys, &mut errors);
+    (keys, errors)
+}
+
+/// Places in rankings: by policy ID, ranking and subject ID.
+#[derive(Clone, Debug, Default)]
+pub struct Ranks {
+    places: HashMap<Arc<str>, Vec<HashMap<Arc<str>, i64>>>,
+}
+
+impl Ranks {
+    /// The places that keys give: in each (policy, ranking, partition), the
+    /// highest score is 1, ties ordered by subject ID ascending.
+    pub fn from_keys(mut keys: Vec<RankKey>) -> Ranks {
+        keys.sort_by(|a, b| {
+            (&a.policy, a.ranking)
+                .cmp(&(&b.policy, b.ranking))
+                .then_with(|| a.partition.total_cmp(&b.partition))
+                .then_with(|| b.score.total_cmp(&a.score))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let mut ranks = Ranks::default();
+        let mut place = 0i64;
+        let mut previous: Option<(Arc<str>, usize, Value)> = None;
+        for key in keys {
+            let same_group = previous.as_ref().is_some_and(|(p, r, part)| {
+                *p == key.policy && *r == key.ranking && part.total_cmp(&key.partition).is_eq()
+            });
+            place = if same_group { place + 1 } else { 1 };
+            ranks.set(&key.policy, key.ranking, key.id.clone(), place);
+            previous = Some((key.policy, key.ranking, key.partition));
+        }
+        ranks
+    }
+
+    /// Sets a subject's place in a ranking (for hosts that rank elsewhere).
+    pub fn set(&mut self, policy: &str, ranking: usize, id: Arc<str>, place: i64) {
+        let rankings = self.places.entry(Arc::from(policy)).or_default();
+        if rankings.len() <= ranking {
+            rankings.resize_with(ranking + 1, HashMap::new);
+        }
+        if let Some(r) = rankings.get_mut(ranking) {
+            r.insert(id, place);
+        }
+    }
+
+    /// A subject's place in a ranking; `None` when it was not ranked.
+    pub fn place(&self, policy: &str, ranking: usize, id: &str) -> Option<i64> {
+        self.places.get(policy)?.get(ranking)?.get(id).copied()
+    }
+
+    /// How many subjects have a place, over every ranking.
+    pub fn len(&self) -> usize {
+        self.places.values().flatten().map(HashMap::len).sum()
+    }
+
+    /// Whether no subject has a place.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: &str, partition: &str, score: i64) -> RankKey {
+        RankKey {
+            policy: Arc::from("p.q"),
+            ranking: 0,
+            id: Arc::from(id),
+            partition: Value::str(partition),
+            score: Value::Int(score),
+        }
+    }
+
+    #[test]
+    fn highest_first_ties_by_id_each_partition_apart() {
+        let ranks = Ranks::from_keys(vec![
+            key("b", "MY", 10),
+            key("a", "MY", 10),
+            key("c", "MY", 30),
+            key("d", "SG", 1),
+        ]);
+        assert_eq!(ranks.place("p.q", 0, "c"), Some(1));
+        assert_eq!(ranks.place("p.q", 0, "a"), Some(2));
+        assert_eq!(ranks.place("p.q", 0, "b"), Some(3));
+        assert_eq!(ranks.place("p.q", 0, "d"), Some(1));
+        assert_eq!(ranks.place("p.q", 0, "zz"), None);
+        assert_eq!(ranks.place("p.q", 1, "c"), None);
+        assert_eq!(ranks.len(), 4);
+    }
+}
