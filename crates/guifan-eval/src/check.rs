@@ -311,7 +311,8 @@ fn check_policy(
             cx.error(
                 r.score.span,
                 CheckErrorKind::TypeMismatch {
-                    expected: "a number, money, percent, duration, date or timestamp to rank by".into(),
+                    expected: "a number, money, percent, duration, date or timestamp to rank by"
+                        .into(),
                     found,
                 },
             );

@@ -357,7 +357,13 @@ pub(crate) fn rank_keys_of(
         if policy.rankings.is_empty() || policy.kind != subject.kind {
             continue;
         }
-        let mut frame = Frame::new(&policy.params, &policy.lets, policy.zone, &subject.fields, now);
+        let mut frame = Frame::new(
+            &policy.params,
+            &policy.lets,
+            policy.zone,
+            &subject.fields,
+            now,
+        );
         let fail = |errors: &mut Vec<RuleError>, name: &str, error: EvalError| {
             errors.push(RuleError {
                 rule: Arc::from(format!("{}.{name}", policy.id)),
@@ -646,14 +652,12 @@ impl<'a> Frame<'a> {
                 own(v)
             }
             ExprKind::Rank(j) => match &self.places {
-                Some(places) => own(
-                    places
-                        .get(*j as usize)
-                        .copied()
-                        .flatten()
-                        .map(Value::Int)
-                        .unwrap_or(Value::Absent),
-                ),
+                Some(places) => own(places
+                    .get(*j as usize)
+                    .copied()
+                    .flatten()
+                    .map(Value::Int)
+                    .unwrap_or(Value::Absent)),
                 None => Err(Box::new(EvalError::new(EvalErrorKind::NoRanks, span))),
             },
             ExprKind::Now => own(Value::Timestamp(self.now)),

@@ -39,12 +39,12 @@
 //! [`Subject`]; ([`Program`], [`Subject`], now) ─[`evaluate`]→ [`Outcome`].
 
 pub mod calendar;
-pub mod rank;
 mod check;
 mod decode;
 mod error;
 mod eval;
 mod ir;
+pub mod rank;
 mod schema;
 mod suggest;
 mod types;

@@ -345,7 +345,8 @@ fn rank_first_pass(
     now: DateTime<FixedOffset>,
 ) -> std::io::Result<(RuleSet, Source)> {
     use std::io::Seek;
-    let context = |e: std::io::Error| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}"));
+    let context =
+        |e: std::io::Error| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}"));
     let mut spool = if data == "-" {
         let mut f = tempfile::tempfile()?;
         std::io::copy(&mut source, &mut f).map_err(context)?;
@@ -356,11 +357,19 @@ fn rank_first_pass(
     };
     let mut keys = Vec::new();
     {
-        let mut printer = ProblemPrinter { name, rules: &rules };
+        let mut printer = ProblemPrinter {
+            name,
+            rules: &rules,
+        };
         let mut on_problem = |p: RunProblem| printer.print(&p);
         for block in data::Blocks::new(&mut spool, BLOCK_BYTES) {
             let block = block.map_err(context)?;
-            keys.extend(guifan_runner::rank_keys(&rules, &block.records(), now, &mut on_problem));
+            keys.extend(guifan_runner::rank_keys(
+                &rules,
+                &block.records(),
+                now,
+                &mut on_problem,
+            ));
         }
     }
     let ranked = rules.with_ranks(Ranks::from_keys(keys));

@@ -336,37 +336,85 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
                 continue;
             }
         };
-        let mut record = spec.base.clone();
-        if let Some(over) = &case.record {
-            merge(&mut record, over);
-        }
-        for path in &case.without {
-            remove(&mut record, path);
-        }
-        let json = match toml_json::table_to_json(&record, text) {
-            Ok(j) => j,
-            Err(e) => {
-                report.failures.push(fail(e));
-                continue;
+        // The case's records: one, or several decided together.
+        let tables: Vec<Table> = match &case.records {
+            Some(records) => records
+                .iter()
+                .map(|r| {
+                    let mut t = spec.base.clone();
+                    merge(&mut t, r);
+                    t
+                })
+                .collect(),
+            None => {
+                let mut t = spec.base.clone();
+                if let Some(over) = &case.record {
+                    merge(&mut t, over);
+                }
+                vec![t]
             }
         };
-        let subject = match decode_subject(&rules.program().schema, json.as_bytes()) {
-            Ok(s) => s,
-            Err(e) => {
-                report
-                    .failures
-                    .push(fail(format!("record does not decode: {e}")));
-                continue;
+        let mut subjects = Vec::with_capacity(tables.len());
+        let mut broken = None;
+        for mut record in tables {
+            for path in &case.without {
+                remove(&mut record, path);
             }
+            let decoded = toml_json::table_to_json(&record, text).and_then(|json| {
+                decode_subject(&rules.program().schema, json.as_bytes())
+                    .map_err(|e| format!("record does not decode: {e}"))
+            });
+            match decoded {
+                Ok(s) => subjects.push(s),
+                Err(e) => {
+                    broken = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = broken {
+            report.failures.push(fail(e));
+            continue;
+        }
+        let program = rules.program();
+        // A ranking policy ranks the case's records against each other.
+        let ranks = rules.needs_ranks().then(|| {
+            let keys = subjects
+                .iter()
+                .flat_map(|s| guifan_eval::rank::rank_keys(program, s, now).0)
+                .collect();
+            guifan_eval::rank::Ranks::from_keys(keys)
+        });
+        let decide = |s: &guifan_eval::Subject| match &ranks {
+            Some(r) => guifan_eval::evaluate_with_ranks(program, s, now, r),
+            None => evaluate(program, s, now),
         };
-        let outcome = evaluate(rules.program(), &subject, now);
-        let problems = expectations(
-            &outcome,
-            &case.expect,
-            case.exact.then_some(scope.as_deref().unwrap_or("")),
-            &case.message,
-            &case.args,
-        );
+        let exact = case.exact.then_some(scope.as_deref().unwrap_or(""));
+        let mut problems = Vec::new();
+        if case.records.is_some() {
+            for s in &subjects {
+                let outcome = decide(s);
+                let empty = BTreeMap::new();
+                let expect = case.expect_by_subject.get(&*s.id).unwrap_or(&empty);
+                let args: Vec<ArgExpect> = case
+                    .args
+                    .iter()
+                    .filter(|a| a.subject.as_deref() == Some(&*s.id))
+                    .cloned()
+                    .collect();
+                for p in expectations(&outcome, expect, exact, &BTreeMap::new(), &args) {
+                    problems.push(format!("`{}`: {p}", s.id));
+                }
+            }
+            for id in case.expect_by_subject.keys() {
+                if !subjects.iter().any(|s| *s.id == **id) {
+                    problems.push(format!("no record has the ID `{id}`"));
+                }
+            }
+        } else if let Some(s) = subjects.first() {
+            let outcome = decide(s);
+            problems = expectations(&outcome, &case.expect, exact, &case.message, &case.args);
+        }
         if problems.is_empty() {
             report.passed += 1;
         } else {

@@ -335,3 +335,40 @@ fn moderators_extend_word_lists_and_patterns_with_parameters() {
         stderr(&out)
     );
 }
+
+#[test]
+fn ranking_policies_read_the_input_twice_from_a_file_or_standard_input() {
+    let video = |id: &str, gmv: &str| {
+        format!(
+            r#"{{"kind":"video","id":"{id}","platform":"tiktok_shop","market":"MY","account":"a","posted_at":"2023-03-01T20:00:00+08:00","hashtags":["TikTokShopBazaarRamadan"],"cross_border_product":true,"gmv_by_day":{{"2023-03-05":"{gmv}"}}}}"#
+        )
+    };
+    // Twelve videos: the last two by GMV are outside the top 10.
+    let input: String = (0..12)
+        .map(|i| video(&format!("v-{i:02}"), &format!("{}.00", 100 + i)) + "\n")
+        .collect();
+    let at = "2023-03-06T12:00:00+08:00";
+    let rewarded = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter(|l| l.contains("daily_top10"))
+            .map(|l| l[12..16].to_string())
+            .collect()
+    };
+    let from_stdin = guifan_stdin(&["run", "--data", "-", "--at", at], &input);
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
+    let expected: Vec<String> = (2..12).map(|i| format!("v-{i:02}")).collect();
+    assert_eq!(rewarded(&from_stdin), expected);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("videos.jsonl");
+    std::fs::write(&file, &input).unwrap();
+    let from_file = guifan(&["run", "--data", file.to_str().unwrap(), "--at", at]);
+    assert_eq!(stdout(&from_file), stdout(&from_stdin));
+    // JSON arrays too.
+    let array = format!("[{}]", input.trim_end().replace('\n', ","));
+    let from_json = guifan_stdin(
+        &["run", "--data", "-", "--input-format", "json", "--at", at],
+        &array,
+    );
+    assert_eq!(rewarded(&from_json), expected);
+}

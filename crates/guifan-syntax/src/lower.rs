@@ -363,7 +363,9 @@ impl<'s> Lower<'s> {
                     for c in self.children(p) {
                         match c.as_rule() {
                             Rule::ident => name = Some(self.ident(c)),
-                            Rule::by_kw | Rule::per_kw | Rule::where_kw | Rule::rank_kw => after = c.as_rule(),
+                            Rule::by_kw | Rule::per_kw | Rule::where_kw | Rule::rank_kw => {
+                                after = c.as_rule()
+                            }
                             _ => {
                                 let e = self.expr(c)?;
                                 match after {
@@ -375,8 +377,10 @@ impl<'s> Lower<'s> {
                         }
                     }
                     policy.ranks.push(RankDecl {
-                        name: name.ok_or_else(|| self.internal(entry_span, "rank without a name"))?,
-                        score: score.ok_or_else(|| self.internal(entry_span, "rank without a score"))?,
+                        name: name
+                            .ok_or_else(|| self.internal(entry_span, "rank without a name"))?,
+                        score: score
+                            .ok_or_else(|| self.internal(entry_span, "rank without a score"))?,
                         per,
                         filter,
                         span: entry_span,

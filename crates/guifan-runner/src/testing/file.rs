@@ -45,8 +45,13 @@ pub struct CaseSpec {
     pub at: String,
     /// Fields merged over the base record
     pub record: Option<Table>,
+    /// Several records decided together (each merged over the base record):
+    /// a ranking policy ranks them against each other
+    pub records: Option<Vec<Table>>,
     /// Decisions per rule (relative names resolved to full IDs)
     pub expect: BTreeMap<String, usize>,
+    /// With `records`: decisions per rule for each subject, by ID
+    pub expect_by_subject: BTreeMap<String, BTreeMap<String, usize>>,
     /// Whether the policy's rules not named must not fire
     pub exact: bool,
     /// Dotted paths removed from the record
@@ -58,8 +63,8 @@ pub struct CaseSpec {
 }
 
 const FILE_KEYS: [&str; 4] = ["policy", "at", "base", "case"];
-const CASE_KEYS: [&str; 8] = [
-    "name", "at", "record", "expect", "exact", "without", "message", "args",
+const CASE_KEYS: [&str; 9] = [
+    "name", "at", "record", "records", "expect", "exact", "without", "message", "args",
 ];
 const ARG_KEYS: [&str; 5] = ["subject", "rule", "effect", "arg", "equals"];
 
@@ -397,7 +402,51 @@ impl Reader<'_> {
             },
             None => None,
         };
+        let records = match table.get("records") {
+            Some(item) => {
+                let tables: Vec<Table> = match item {
+                    Item::ArrayOfTables(a) => a.iter().cloned().collect(),
+                    Item::Value(toml_edit::Value::Array(a)) => a
+                        .iter()
+                        .filter_map(|v| v.as_inline_table().map(|t| t.clone().into_table()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if tables.is_empty() {
+                    let l = self.item_line(item);
+                    self.problem(
+                        l,
+                        "`records` is a list of records, each merged over `[base]`".into(),
+                    );
+                }
+                if record.is_some() {
+                    self.problem(line, "a case has `record` or `records`, not both".into());
+                }
+                for t in &tables {
+                    self.record(t, policy);
+                }
+                Some(tables)
+            }
+            None => None,
+        };
+        let mut expect_by_subject = BTreeMap::new();
         let expect = match table.get("expect").and_then(Item::as_table_like) {
+            Some(t) if records.is_some() => {
+                // `expect = { "v-1" = { daily_top10 = 1 }, ... }`
+                for (subject, item) in t.iter() {
+                    match item.as_table_like() {
+                        Some(counts) => {
+                            let c = self.counts(counts, policy);
+                            expect_by_subject.insert(subject.to_string(), c);
+                        }
+                        None => {
+                            let l = self.key_line(t, subject);
+                            self.problem(l, format!("with `records`, `expect` holds a table of decisions for each subject: `\"{subject}\" = {{ rule = 1 }}`"));
+                        }
+                    }
+                }
+                BTreeMap::new()
+            }
             Some(t) => self.counts(t, policy),
             None => {
                 self.problem(
@@ -428,6 +477,15 @@ impl Reader<'_> {
         let without = self.without(table, policy);
         let message = self.messages(table, policy);
         let args = self.args(table, policy);
+        if records.is_some() && !message.is_empty() {
+            self.problem(line, "`message` is for one record; with `records`, check arguments with `args` (and `subject`)".into());
+        }
+        if records.is_some() && args.iter().any(|a| a.subject.is_none()) {
+            self.problem(
+                line,
+                "with `records`, each `args` entry names its `subject`".into(),
+            );
+        }
         let ok = self.problems.len() == before;
         self.case = None;
         Some(CaseSpec {
@@ -435,7 +493,9 @@ impl Reader<'_> {
             line,
             at: at?,
             record,
+            records,
             expect,
+            expect_by_subject,
             exact,
             without,
             message,
