@@ -1194,9 +1194,15 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::governed_decl
         | Rule::param_decl
         | Rule::let_decl
+        | Rule::rank_decl
+        | Rule::rank_kw
         | Rule::rule_decl => {
             "a policy entry (`title`, `subject`, `zone`, `param`, `let`, `rule`, ...)"
         }
+        Rule::rule_each | Rule::rule_on | Rule::on_kw => "`on`, `for` or `{`",
+        Rule::rule_let => "`let`",
+        Rule::effect_guard | Rule::if_kw => "`if`",
+        Rule::group_by | Rule::group_kw => "`group by`",
         Rule::window | Rule::from_bound | Rule::until_bound => "`from` or `until`",
         Rule::time_point => "a date or timestamp",
         Rule::version_decl => "`version`",
