@@ -246,16 +246,6 @@ fn run(args: RunArgs) -> Exit {
             Err(e) => return error(format!("cannot read {name}: {e}")),
         },
     };
-    // A policy that ranks subjects against each other needs the whole input once
-    // before anything is decided: a first pass keeps only the ranking keys.
-    let (rules, mut source) = if rules.needs_ranks() && format == InputFormat::Jsonl {
-        match rank_first_pass(rules, source, &args.data, &name, now) {
-            Ok(x) => x,
-            Err(e) => return error(e),
-        }
-    } else {
-        (rules, source)
-    };
     let mut problems = ProblemPrinter {
         name: &name,
         rules: &rules,
@@ -263,6 +253,16 @@ fn run(args: RunArgs) -> Exit {
     let mut on_problem = |p: RunProblem| problems.print(&p);
     let decide = |out: &mut (dyn Write + Send)| -> std::io::Result<Summary> {
         if format == InputFormat::Jsonl {
+            // A policy that ranks subjects against each other needs the whole input
+            // once before anything is decided: a first pass keeps only ranking keys.
+            let (ranked, source) = if rules.needs_ranks() {
+                let (r, s) =
+                    rank_first_pass(&rules, source, &args.data, &name, now, &mut on_problem)?;
+                (Some(r), s)
+            } else {
+                (None, source)
+            };
+            let rules = ranked.as_ref().unwrap_or(&rules);
             // Streamed: a reader thread cuts blocks of whole lines while earlier ones are decided.
             let (tx, rx) = std::sync::mpsc::sync_channel(2);
             let reader = std::thread::spawn(move || {
@@ -277,7 +277,7 @@ fn run(args: RunArgs) -> Exit {
                     .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))
             });
             let summary =
-                guifan_runner::run_batches(&rules, batches, now, args.format, out, &mut on_problem);
+                guifan_runner::run_batches(rules, batches, now, args.format, out, &mut on_problem);
             let _ = reader.join();
             summary
         } else {
@@ -338,11 +338,12 @@ type Source = std::io::BufReader<Box<dyn Read + Send>>;
 /// file is read again for the second pass; standard input is spooled to a
 /// temporary file, which the second pass reads.
 fn rank_first_pass(
-    rules: RuleSet,
+    rules: &RuleSet,
     mut source: Source,
     data: &str,
     name: &str,
     now: DateTime<FixedOffset>,
+    on_problem: &mut dyn FnMut(RunProblem),
 ) -> std::io::Result<(RuleSet, Source)> {
     use std::io::Seek;
     let context =
@@ -356,21 +357,14 @@ fn rank_first_pass(
         std::fs::File::open(data).map_err(context)?
     };
     let mut keys = Vec::new();
-    {
-        let mut printer = ProblemPrinter {
-            name,
-            rules: &rules,
-        };
-        let mut on_problem = |p: RunProblem| printer.print(&p);
-        for block in data::Blocks::new(&mut spool, BLOCK_BYTES) {
-            let block = block.map_err(context)?;
-            keys.extend(guifan_runner::rank_keys(
-                &rules,
-                &block.records(),
-                now,
-                &mut on_problem,
-            ));
-        }
+    for block in data::Blocks::new(&mut spool, BLOCK_BYTES) {
+        let block = block.map_err(context)?;
+        keys.extend(guifan_runner::rank_keys(
+            rules,
+            &block.records(),
+            now,
+            on_problem,
+        ));
     }
     let ranked = rules.with_ranks(Ranks::from_keys(keys));
     let second: Box<dyn Read + Send> = if data == "-" {
