@@ -2,9 +2,13 @@
 //!
 //! `guifan-gen --merchants 100000 > merchants.jsonl` writes Douyin
 //! zero-deposit-trial merchants whose values straddle every threshold of
-//! `douyin.zero_deposit_trial`, so that each rule fires on some of them.
+//! `douyin.zero_deposit_trial`, so that each rule fires on some of them;
+//! `guifan-gen --mix 100000` records of every kind of the catalogue
+//! ([`kinds::mix`]), and `guifan-gen --videos 100000` Ramadan videos.
 
 use std::fmt::Write;
+
+pub mod kinds;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
