@@ -755,6 +755,19 @@ fn percent(text: &str) -> Result<Decimal, String> {
     }
 }
 
+/// The kind a record names, read without decoding the rest of it (the other
+/// fields are skipped): `None` when it names none the schema knows, or is not
+/// a JSON object.
+pub fn peek_kind(schema: &Schema, json: &[u8]) -> Option<KindId> {
+    #[derive(serde::Deserialize)]
+    struct KindOnly<'a> {
+        #[serde(borrow)]
+        kind: Option<Cow<'a, str>>,
+    }
+    let found: KindOnly<'_> = serde_json::from_slice(json).ok()?;
+    schema.kind(&found.kind?)
+}
+
 /// Parses a calendar period (`1y`, `6mo`) into months.
 pub fn period(s: &str) -> Option<i64> {
     let split = s.find(|c: char| !c.is_ascii_digit())?;

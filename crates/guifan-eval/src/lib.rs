@@ -51,7 +51,7 @@ mod types;
 mod value;
 
 pub use check::check;
-pub use decode::{decode_subject, decode_value, duration as parse_duration, DataError};
+pub use decode::{decode_subject, decode_value, duration as parse_duration, peek_kind, DataError};
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
 pub use eval::{evaluate, evaluate_with_ranks, Decision, Effect, Outcome, RuleError};
 pub use ir::{EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};

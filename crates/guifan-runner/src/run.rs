@@ -292,12 +292,23 @@ pub fn rank_keys(
     on_problem: &mut dyn FnMut(RunProblem),
 ) -> Vec<guifan_eval::rank::RankKey> {
     let program = rules.program();
+    // Only records of a kind some policy ranks are decoded; the others are skipped by a glance at their `kind`.
+    let ranked: Vec<guifan_eval::KindId> = program
+        .policies
+        .iter()
+        .filter(|p| !p.rankings.is_empty())
+        .map(|p| p.kind)
+        .collect();
     let per_chunk: Vec<(Vec<guifan_eval::rank::RankKey>, Vec<FailedRule>)> = records
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut keys = Vec::new();
             let mut failed = Vec::new();
             for record in chunk {
+                let kind = guifan_eval::peek_kind(&program.schema, &record.json);
+                if kind.is_some_and(|k| !ranked.contains(&k)) {
+                    continue;
+                }
                 let Ok(subject) = decode_subject(&program.schema, &record.json) else {
                     continue;
                 };
