@@ -223,20 +223,32 @@ impl Example {
             }
         };
         let mut seen = Vec::new();
+        let mut subjects = Vec::with_capacity(self.records.len());
         for raw in &self.records {
-            let subject = match decode_subject(&rules.program().schema, raw.get().as_bytes()) {
-                Ok(s) => s,
-                Err(e) => {
-                    report.failures.push(Failure {
-                        case: raw.get().chars().take(60).collect(),
-                        message: format!("record does not decode: {e}"),
-                    });
-                    continue;
-                }
-            };
+            match decode_subject(&rules.program().schema, raw.get().as_bytes()) {
+                Ok(s) => subjects.push(s),
+                Err(e) => report.failures.push(Failure {
+                    case: raw.get().chars().take(60).collect(),
+                    message: format!("record does not decode: {e}"),
+                }),
+            }
+        }
+        // The example's records are one input: ranking policies rank them together.
+        let program = rules.program();
+        let ranks = rules.needs_ranks().then(|| {
+            let keys = subjects
+                .iter()
+                .flat_map(|s| guifan_eval::rank::rank_keys(program, s, now).0)
+                .collect();
+            guifan_eval::rank::Ranks::from_keys(keys)
+        });
+        for subject in &subjects {
             let id = subject.id.to_string();
             seen.push(id.clone());
-            let outcome = evaluate(rules.program(), &subject, now);
+            let outcome = match &ranks {
+                Some(r) => guifan_eval::evaluate_with_ranks(program, subject, now, r),
+                None => evaluate(program, subject, now),
+            };
             let empty = BTreeMap::new();
             let expect = self.expect.get(&id).unwrap_or(&empty);
             let args: Vec<ArgExpect> = self

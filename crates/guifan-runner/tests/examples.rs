@@ -105,3 +105,95 @@ fn example_outputs_match_their_snapshots() {
         insta::assert_snapshot!(data.replace(['/', '.'], "_"), common::stdout(&out));
     }
 }
+
+/// Every catalogue example through the command itself: its records as JSON
+/// Lines on standard input, `guifan run --at <its time>`, each subject's
+/// decisions counted by rule and its arguments compared as values.
+#[test]
+fn every_example_passes_through_guifan_run() {
+    let dir = common::root().join("tests/examples");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 5, "{paths:?}");
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let example = Example::parse(&text).unwrap();
+        let input: String = example
+            .records
+            .iter()
+            .map(|r| format!("{}\n", r.get().replace('\n', " ")))
+            .collect();
+        let out = common::guifan_stdin(&["run", "--data", "-", "--at", &example.at, "-q"], &input);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            common::stderr(&out)
+        );
+        let mut seen = 0;
+        for line in common::stdout(&out).lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let subject = record["subject"].as_str().unwrap();
+            let mut counts = std::collections::BTreeMap::<String, usize>::new();
+            for d in record["decisions"].as_array().unwrap() {
+                *counts
+                    .entry(d["rule"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+            let expected = example.expect.get(subject).cloned().unwrap_or_default();
+            assert_eq!(counts, expected, "{}: {subject}", path.display());
+            for a in example
+                .args
+                .iter()
+                .filter(|a| a.subject.as_deref() == Some(subject))
+            {
+                let values: Vec<&serde_json::Value> = record["decisions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|d| d["rule"] == a.rule.as_str())
+                    .flat_map(|d| d["effects"].as_array().unwrap())
+                    .filter(|e| e["kind"] == a.effect.as_str())
+                    .map(|e| &e[a.arg.as_str()])
+                    .collect();
+                let want = a
+                    .equals
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| a.equals.to_string());
+                let same = |v: &&serde_json::Value| {
+                    let got = v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string());
+                    // Money and durations compare as values: "500 CNY" is "500.00 CNY", "72h" is "3d".
+                    got == want
+                        || money(&got).is_some() && money(&got) == money(&want)
+                        || guifan_eval::parse_duration(&got).is_some()
+                            && guifan_eval::parse_duration(&got)
+                                == guifan_eval::parse_duration(&want)
+                };
+                assert!(
+                    values.iter().any(same),
+                    "{}: {subject} {}.{}: {values:?} vs {want}",
+                    path.display(),
+                    a.effect,
+                    a.arg
+                );
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, example.records.len(), "{}", path.display());
+    }
+}
+
+fn money(text: &str) -> Option<(rust_decimal::Decimal, String)> {
+    let (amount, currency) = text.split_once(' ')?;
+    Some((amount.parse().ok()?, currency.to_string()))
+}
