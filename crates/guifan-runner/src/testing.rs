@@ -235,13 +235,7 @@ impl Example {
         }
         // The example's records are one input: ranking policies rank them together.
         let program = rules.program();
-        let ranks = rules.needs_ranks().then(|| {
-            let keys = subjects
-                .iter()
-                .flat_map(|s| guifan_eval::rank::rank_keys(program, s, now).0)
-                .collect();
-            guifan_eval::rank::Ranks::from_keys(keys)
-        });
+        let ranks = ranks_of(rules, &subjects, now);
         for subject in &subjects {
             let id = subject.id.to_string();
             seen.push(id.clone());
@@ -390,13 +384,7 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
         }
         let program = rules.program();
         // A ranking policy ranks the case's records against each other.
-        let ranks = rules.needs_ranks().then(|| {
-            let keys = subjects
-                .iter()
-                .flat_map(|s| guifan_eval::rank::rank_keys(program, s, now).0)
-                .collect();
-            guifan_eval::rank::Ranks::from_keys(keys)
-        });
+        let ranks = ranks_of(rules, &subjects, now);
         let decide = |s: &guifan_eval::Subject| match &ranks {
             Some(r) => guifan_eval::evaluate_with_ranks(program, s, now, r),
             None => evaluate(program, s, now),
@@ -434,6 +422,21 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
         }
     }
     report
+}
+
+/// The places of subjects decided together, when some policy ranks them.
+fn ranks_of(
+    rules: &RuleSet,
+    subjects: &[guifan_eval::Subject],
+    now: DateTime<FixedOffset>,
+) -> Option<guifan_eval::rank::Ranks> {
+    rules.needs_ranks().then(|| {
+        let keys = subjects
+            .iter()
+            .flat_map(|s| guifan_eval::rank::rank_keys(rules.program(), s, now).0)
+            .collect();
+        guifan_eval::rank::Ranks::from_keys(keys)
+    })
 }
 
 /// Removes a dotted path (`trial`, `deposit.balance`) from a table.

@@ -404,14 +404,7 @@ impl Reader<'_> {
         };
         let records = match table.get("records") {
             Some(item) => {
-                let tables: Vec<Table> = match item {
-                    Item::ArrayOfTables(a) => a.iter().cloned().collect(),
-                    Item::Value(toml_edit::Value::Array(a)) => a
-                        .iter()
-                        .filter_map(|v| v.as_inline_table().map(|t| t.clone().into_table()))
-                        .collect(),
-                    _ => Vec::new(),
-                };
+                let tables = tables_of(item);
                 if tables.is_empty() {
                     let l = self.item_line(item);
                     self.problem(
@@ -578,14 +571,7 @@ impl Reader<'_> {
             return Vec::new();
         };
         let line = self.item_line(item);
-        let entries: Vec<Table> = match item {
-            Item::ArrayOfTables(a) => a.iter().cloned().collect(),
-            Item::Value(toml_edit::Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_inline_table().map(|t| t.clone().into_table()))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let entries = tables_of(item);
         if entries.is_empty() {
             self.problem(
                 line,
@@ -631,6 +617,18 @@ impl Reader<'_> {
             }
         }
         out
+    }
+}
+
+/// The tables of a list of tables (`[[x]]` or `[{ ... }, ...]`); none for anything else.
+fn tables_of(item: &Item) -> Vec<Table> {
+    match item {
+        Item::ArrayOfTables(a) => a.iter().cloned().collect(),
+        Item::Value(toml_edit::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_inline_table().map(|t| t.clone().into_table()))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
