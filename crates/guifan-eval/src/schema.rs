@@ -181,27 +181,41 @@ impl Schema {
         self.kinds.iter().map(|k| k.name.as_str())
     }
 
-    fn record_has_money(&self, id: RecordId, depth: usize) -> bool {
-        if depth > 32 {
-            return false;
+    /// Whether money is reachable from a record, through its fields, lists,
+    /// maps and nested records. Each record is visited once: records that
+    /// refer to themselves (`record Timed { next: [Timed], later: Timed? }`)
+    /// would otherwise be walked once per path, exponentially.
+    fn record_has_money(&self, root: RecordId) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(record) = self.record(id) else {
+                continue;
+            };
+            for f in &record.fields {
+                if type_has_money(&f.ty, &mut stack) {
+                    return true;
+                }
+            }
         }
-        self.record(id)
-            .map(|r| {
-                r.fields
-                    .iter()
-                    .any(|f| self.type_has_money(&f.ty, depth + 1))
-            })
-            .unwrap_or(false)
+        false
     }
+}
 
-    fn type_has_money(&self, ty: &Type, depth: usize) -> bool {
-        match ty {
-            Type::Money(_) => true,
-            Type::List(t) | Type::Optional(t) => self.type_has_money(t, depth),
-            Type::Map(k, v) => self.type_has_money(k, depth) || self.type_has_money(v, depth),
-            Type::Record(r) => self.record_has_money(*r, depth),
-            _ => false,
+/// Whether a type holds money itself; the records it refers to are pushed on `records` to visit.
+fn type_has_money(ty: &Type, records: &mut Vec<RecordId>) -> bool {
+    match ty {
+        Type::Money(_) => true,
+        Type::List(t) | Type::Optional(t) => type_has_money(t, records),
+        Type::Map(k, v) => type_has_money(k, records) || type_has_money(v, records),
+        Type::Record(r) => {
+            records.push(*r);
+            false
         }
+        _ => false,
     }
 }
 
@@ -300,7 +314,7 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
     for i in 0..b.schema.kinds.len() {
         let record = b.schema.kinds.get(i).map(|k| k.record);
         if let Some(record) = record {
-            let has_money = b.schema.record_has_money(record, 0);
+            let has_money = b.schema.record_has_money(record);
             if let Some(kind) = b.schema.kinds.get_mut(i) {
                 kind.has_money = has_money;
             }

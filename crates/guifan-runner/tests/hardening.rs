@@ -331,3 +331,34 @@ fn a_diagnostic_past_column_65535_renders_clipped() {
         err.len()
     );
 }
+
+/// Every input the fuzzers found (`fuzz/regressions/`) goes through loading
+/// and checking with the bundled schema, promptly and without a panic.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = root().join("fuzz/regressions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let mut texts: Vec<(std::path::PathBuf, String)> =
+            guifan_runner::rule_files(&root().join("rules/schema"))
+                .unwrap()
+                .into_iter()
+                .map(|p| {
+                    let t = std::fs::read_to_string(&p).unwrap();
+                    (p, t)
+                })
+                .collect();
+        texts.push((path.clone(), text));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let loaded = guifan_runner::load_texts(texts).is_ok();
+            let _ = tx.send(loaded);
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{} does not load promptly", path.display()));
+        count += 1;
+    }
+    assert!(count >= 1);
+}
