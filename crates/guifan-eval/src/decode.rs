@@ -759,6 +759,25 @@ fn percent(text: &str) -> Result<Decimal, String> {
 /// fields are skipped): `None` when it names none the schema knows, or is not
 /// a JSON object.
 pub fn peek_kind(schema: &Schema, json: &[u8]) -> Option<KindId> {
+    // The usual layout, `{"kind":"video",...`: read at once, without scanning the record.
+    let leading = json
+        .trim_ascii_start()
+        .strip_prefix(b"{")
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(|r| r.strip_prefix(b"\"kind\""))
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(|r| r.strip_prefix(b":"))
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(|r| r.strip_prefix(b"\""))
+        .and_then(|body| {
+            let end = body.iter().position(|b| *b == b'"' || *b == b'\\')?;
+            let name = body.get(..end)?;
+            (body.get(end) == Some(&b'"')).then_some(name)
+        })
+        .and_then(|name| std::str::from_utf8(name).ok());
+    if let Some(name) = leading {
+        return schema.kind(name);
+    }
     #[derive(serde::Deserialize)]
     struct KindOnly<'a> {
         #[serde(borrow)]

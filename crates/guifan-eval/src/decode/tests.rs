@@ -157,3 +157,24 @@ fn numbers_dates_and_percentages_are_read_strictly() {
         Value::Percent(rust_decimal::Decimal::new(125, 3))
     );
 }
+
+#[test]
+fn the_kind_is_glanced_at_whatever_the_layout() {
+    let p = program();
+    let merchant = p.schema.kind("merchant");
+    assert!(merchant.is_some());
+    for json in [
+        r#"{"kind":"merchant","id":"m"}"#,
+        r#"  { "kind" : "merchant", "id": "m"}"#,
+        r#"{"id":"m","nested":{"kind":"other"},"kind":"merchant"}"#,
+        r#"{"kind":"merch\u0061nt"}"#,
+    ] {
+        assert_eq!(
+            crate::peek_kind(&p.schema, json.as_bytes()),
+            merchant,
+            "{json}"
+        );
+    }
+    assert_eq!(crate::peek_kind(&p.schema, br#"{"kind":"nope"}"#), None);
+    assert_eq!(crate::peek_kind(&p.schema, b"not json"), None);
+}
