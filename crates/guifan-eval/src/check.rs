@@ -350,16 +350,19 @@ fn check_policy(
         let id: Arc<str> = Arc::from(format!("{}.{}", decl.id.node, r.name.name));
         // A rule on another kind reads that kind's fields: the policy's
         // definitions and the facts its filter proved are not in scope.
-        let saved = r.on.as_ref().map(|_| {
-            (
-                cx.root,
-                std::mem::take(&mut cx.lets),
-                std::mem::take(&mut cx.let_depths),
-                std::mem::take(&mut cx.facts),
-                std::mem::take(&mut cx.ranks),
-            )
+        let saved = r.on.as_ref().map(|_| PolicyScope {
+            root: cx.root,
+            lets: std::mem::take(&mut cx.lets),
+            let_depths: std::mem::take(&mut cx.let_depths),
+            facts: std::mem::take(&mut cx.facts),
+            ranks: std::mem::take(&mut cx.ranks),
         });
         let on = r.on.as_ref().and_then(|on| rule_on(&mut cx, on));
+        if r.on.is_some() && on.is_none() {
+            // An unknown kind is reported; its body would only add errors against the wrong kind.
+            restore(&mut cx, saved);
+            continue;
+        }
         let each = r.each.as_ref().map(|e| rule_each(&mut cx, e));
         let versions = match &r.body {
             RuleBody::Single(clauses) => {
@@ -393,13 +396,7 @@ fn check_policy(
             }
         };
         cx.locals.clear();
-        if let Some((root, lets, depths, facts, ranks)) = saved {
-            cx.root = root;
-            cx.lets = lets;
-            cx.let_depths = depths;
-            cx.facts = facts;
-            cx.ranks = ranks;
-        }
+        restore(&mut cx, saved);
         rules.push(ir::Rule {
             id,
             name: r.name.name.clone(),
@@ -497,6 +494,26 @@ pub(crate) fn with_currency(ty: Type, currency: Option<Currency>) -> Type {
             Box::new(with_currency(*v, currency)),
         ),
         other => other,
+    }
+}
+
+/// What a rule on another kind cannot see of its policy, set aside while it is checked.
+struct PolicyScope {
+    root: RecordId,
+    lets: Vec<(String, Type)>,
+    let_depths: Vec<usize>,
+    facts: Vec<String>,
+    ranks: Vec<String>,
+}
+
+/// Puts back what [`PolicyScope`] set aside.
+fn restore(cx: &mut Cx<'_>, saved: Option<PolicyScope>) {
+    if let Some(s) = saved {
+        cx.root = s.root;
+        cx.lets = s.lets;
+        cx.let_depths = s.let_depths;
+        cx.facts = s.facts;
+        cx.ranks = s.ranks;
     }
 }
 

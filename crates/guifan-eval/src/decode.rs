@@ -412,8 +412,10 @@ fn fix_currency(v: &mut Value, currency: Currency) {
 /// The keys of one JSON object read so far, to refuse a repeated one.
 #[derive(Default)]
 struct SeenKeys {
-    /// Declared fields, by slot
-    slots: Vec<u64>,
+    /// Declared fields, by slot: the first 128 inline (no allocation per record)
+    first: [u64; 2],
+    /// Slots from 128 on
+    more: Vec<u64>,
     /// Undeclared keys (skipped, but a repeat is still an error)
     others: Vec<String>,
 }
@@ -422,17 +424,22 @@ impl SeenKeys {
     /// Marks a slot; false if it was already seen.
     fn slot(&mut self, slot: usize) -> bool {
         let (word, bit) = (slot / 64, 1u64 << (slot % 64));
-        if self.slots.len() <= word {
-            self.slots.resize(word + 1, 0);
-        }
-        match self.slots.get_mut(word) {
-            Some(w) if *w & bit != 0 => false,
-            Some(w) => {
-                *w |= bit;
-                true
+        let w = match self.first.get_mut(word) {
+            Some(w) => w,
+            None => {
+                let i = word - self.first.len();
+                if self.more.len() <= i {
+                    self.more.resize(i + 1, 0);
+                }
+                match self.more.get_mut(i) {
+                    Some(w) => w,
+                    None => return true,
+                }
             }
-            None => true,
-        }
+        };
+        let first = *w & bit == 0;
+        *w |= bit;
+        first
     }
 
     /// Marks an undeclared key; false if it was already seen.

@@ -627,3 +627,13 @@ fn self_referring_records_check_at_once() {
         .unwrap();
     assert!(has_money, "money two records away is found");
 }
+
+#[test]
+fn a_rule_on_an_unknown_kind_is_one_error() {
+    assert_eq!(
+        codes(&wrap(
+            "rule r on pickup_reqest { when slot_end > 19:00 then violation(code: \"x\") }"
+        )),
+        ["guifan::check::unknown_kind"]
+    );
+}

@@ -178,3 +178,13 @@ fn the_kind_is_glanced_at_whatever_the_layout() {
     assert_eq!(crate::peek_kind(&p.schema, br#"{"kind":"nope"}"#), None);
     assert_eq!(crate::peek_kind(&p.schema, b"not json"), None);
 }
+
+#[test]
+fn seen_keys_count_past_128_fields() {
+    let mut seen = super::SeenKeys::default();
+    for slot in [0, 63, 64, 127, 128, 300] {
+        assert!(seen.slot(slot), "{slot} first time");
+        assert!(!seen.slot(slot), "{slot} again");
+    }
+    assert!(seen.other("x") && !seen.other("x"));
+}
