@@ -58,7 +58,7 @@ fn is_policy_entries(block: &str) -> bool {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("//"))
         .unwrap_or("");
-    let entry = ["rule ", "let ", "param ", "governed "]
+    let entry = ["rule ", "let ", "param ", "governed ", "rank "]
         .iter()
         .any(|k| first.starts_with(k));
     entry && !block.contains("<name>") && !block.contains("<condition>")
