@@ -1,4 +1,5 @@
-//! Throughput of decoding and deciding Douyin trial merchants with the bundled rules.
+//! Throughput of decoding and deciding Douyin trial merchants, and a mix of
+//! every kind of the catalogue (ranking pass included), with the bundled rules.
 //!
 //! `cargo bench -p guifan-bench` (figures per record; see README "Performance").
 #![allow(
@@ -76,6 +77,29 @@ fn bench(c: &mut Criterion) {
                 &rules,
                 &lines,
                 now,
+                OutputFormat::Jsonl,
+                &mut std::io::sink(),
+                &mut |_| {},
+            )
+        })
+    });
+    group.finish();
+
+    // Every kind of the catalogue: the ranking pass, then the run with the places.
+    let mix = guifan_bench::kinds::mix(N, 42);
+    let mix_lines = records(mix.as_bytes(), InputFormat::Jsonl).expect("records");
+    let mix_now = guifan_bench::kinds::MIX_AT.parse().expect("a time");
+    let mut group = c.benchmark_group("catalogue_mix");
+    group.throughput(Throughput::Elements(N as u64));
+    group.sample_size(10);
+    group.bench_function("rank_then_run_all_cores", |b| {
+        b.iter(|| {
+            let keys = guifan_runner::rank_keys(&rules, &mix_lines, mix_now, &mut |_| {});
+            let ranked = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(keys));
+            run(
+                &ranked,
+                &mix_lines,
+                mix_now,
                 OutputFormat::Jsonl,
                 &mut std::io::sink(),
                 &mut |_| {},
