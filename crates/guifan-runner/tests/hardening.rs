@@ -341,15 +341,7 @@ fn fuzz_findings_stay_fixed() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-        let mut texts: Vec<(std::path::PathBuf, String)> =
-            guifan_runner::rule_files(&root().join("rules/schema"))
-                .unwrap()
-                .into_iter()
-                .map(|p| {
-                    let t = std::fs::read_to_string(&p).unwrap();
-                    (p, t)
-                })
-                .collect();
+        let mut texts = common::rule_texts(&root().join("rules/schema"));
         texts.push((path.clone(), text));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -134,15 +134,7 @@ fn every_bad_case_is_reported_and_the_good_ones_still_run() {
 #[test]
 fn exact_is_scoped_to_the_policy_under_test() {
     // Another policy on merchants that fires on every record must not break this file's tests.
-    let mut texts: Vec<(std::path::PathBuf, String)> =
-        guifan_runner::rule_files(&root().join("rules"))
-            .unwrap()
-            .into_iter()
-            .map(|p| {
-                let t = std::fs::read_to_string(&p).unwrap();
-                (p, t)
-            })
-            .collect();
+    let mut texts = common::rule_texts(&root().join("rules"));
     texts.push((
         "other.policy".into(),
         "policy other.always { subject merchant zone Asia/Shanghai rule every { when true then violation(code: \"x\") } }".into(),

@@ -71,3 +71,15 @@ pub fn merchant(id: &str, listings: u32) -> String {
         r#"{{"kind":"merchant","id":"{id}","platform":"douyin","currency":"CNY","store_type":"personal","trial":{{"active":true,"ended_at":null}},"deposit":{{"balance":"0.00","required":"2000.00"}},"goods_balance":"3000.00","listings_online":{listings},"selling_channels":["shelf"],"marketing":{{"platform_campaigns":[],"affiliate_alliance":false,"platform_subsidy":false}},"paid_orders":{{"count":20,"total":"900.00"}},"violations":{{"general":0,"severe":0,"orders":0}},"creator_deductions":[],"withdrawals":[]}}"#
     )
 }
+
+/// The rule files under a directory as (path, text) pairs, for `load_texts`.
+pub fn rule_texts(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
+    guifan_runner::rule_files(dir)
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let t = std::fs::read_to_string(&p).unwrap();
+            (p, t)
+        })
+        .collect()
+}
