@@ -106,13 +106,7 @@ fn evaluate_policy(
     ranks: Option<&crate::rank::Ranks>,
     out: &mut Outcome,
 ) {
-    let mut frame = Frame::new(
-        &policy.params,
-        &policy.lets,
-        policy.zone,
-        &subject.fields,
-        now,
-    );
+    let mut frame = Frame::for_policy(policy, subject, now);
     if !policy.rankings.is_empty() {
         frame.places = ranks.map(|r| {
             (0..policy.rankings.len())
@@ -357,16 +351,14 @@ pub(crate) fn rank_keys_of(
         if policy.rankings.is_empty() || policy.kind != subject.kind {
             continue;
         }
-        let mut frame = Frame::new(
-            &policy.params,
-            &policy.lets,
-            policy.zone,
-            &subject.fields,
-            now,
-        );
+        let mut frame = Frame::for_policy(policy, subject, now);
         let fail = |errors: &mut Vec<RuleError>, name: &str, error: EvalError| {
             errors.push(RuleError {
-                rule: Arc::from(format!("{}.{name}", policy.id)),
+                rule: if name.is_empty() {
+                    policy.id.clone()
+                } else {
+                    Arc::from(format!("{}.{name}", policy.id))
+                },
                 source_id: policy.source_id,
                 error,
             })
@@ -509,6 +501,17 @@ struct Frame<'a> {
 }
 
 impl<'a> Frame<'a> {
+    /// A frame for evaluating one policy on one subject.
+    fn for_policy(policy: &'a Policy, subject: &'a Subject, now: DateTime<FixedOffset>) -> Self {
+        Frame::new(
+            &policy.params,
+            &policy.lets,
+            policy.zone,
+            &subject.fields,
+            now,
+        )
+    }
+
     fn new(
         params: &'a [Param],
         lets: &'a [Let],

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use guifan_syntax::ast::{self, ExprKind, Literal};
 use guifan_syntax::Span;
 
-use super::expr::aggregate;
+use super::expr::{aggregate, poison};
 use super::Cx;
 use crate::error::{CheckError, CheckErrorKind};
 use crate::ir::{self, Builtin};
@@ -218,13 +218,7 @@ impl Cx<'_> {
                     )
                     .with_help("weeks start on the weekday named: `week(t, \"monday\")`, `week(t, \"thursday\")`");
                     self.push(err);
-                    return (
-                        ir::Expr {
-                            kind: ir::ExprKind::Const(crate::value::Value::Absent),
-                            span,
-                        },
-                        Type::Error,
-                    );
+                    return poison(span);
                 };
                 lowered.truncate(1);
                 (Builtin::Week(day), ty)
@@ -325,13 +319,7 @@ impl Cx<'_> {
                                     reason: e.to_string(),
                                 },
                             );
-                            return (
-                                ir::Expr {
-                                    kind: ir::ExprKind::Const(crate::value::Value::Absent),
-                                    span,
-                                },
-                                Type::Error,
-                            );
+                            return poison(span);
                         }
                     },
                     None => {
@@ -342,13 +330,7 @@ impl Cx<'_> {
                                 what: "a regular expression",
                             },
                         );
-                        return (
-                            ir::Expr {
-                                kind: ir::ExprKind::Const(crate::value::Value::Absent),
-                                span,
-                            },
-                            Type::Error,
-                        );
+                        return poison(span);
                     }
                 }
             }
@@ -365,13 +347,7 @@ impl Cx<'_> {
                     None => err.with_help(format!("the functions are {}", FUNCTIONS.join(", "))),
                 };
                 self.push(err);
-                return (
-                    ir::Expr {
-                        kind: ir::ExprKind::Const(crate::value::Value::Absent),
-                        span,
-                    },
-                    Type::Error,
-                );
+                return poison(span);
             }
         };
         (
@@ -406,13 +382,7 @@ impl Cx<'_> {
                 found,
             },
         );
-        (
-            ir::Expr {
-                kind: ir::ExprKind::Const(crate::value::Value::Absent),
-                span,
-            },
-            Type::Error,
-        )
+        poison(span)
     }
 
     /// Checks arguments against one of several accepted signatures.

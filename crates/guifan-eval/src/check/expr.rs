@@ -20,7 +20,8 @@ fn ir(kind: ir::ExprKind, span: Span) -> ir::Expr {
     ir::Expr { kind, span }
 }
 
-fn poison(span: Span) -> Typed {
+/// The result of an expression that failed to check: absent, of the type that reports nothing more.
+pub(crate) fn poison(span: Span) -> Typed {
     (ir(ir::ExprKind::Const(Value::Absent), span), Type::Error)
 }
 
