@@ -444,7 +444,7 @@ fn print_summary(summary: &Summary) {
         summary.decided,
         summary.decisions,
         summary.record_errors,
-        summary.rule_errors,
+        summary.rule_errors(),
         secs,
         rate
     );

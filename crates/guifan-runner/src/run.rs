@@ -62,8 +62,6 @@ pub struct Summary {
     pub decisions: usize,
     /// Records that could not be decoded
     pub record_errors: usize,
-    /// Rule failures on records
-    pub rule_errors: usize,
     /// Rule failures by error code (`guifan::eval::division_by_zero`), in code order
     pub rule_errors_by_code: std::collections::BTreeMap<&'static str, usize>,
     /// Time spent
@@ -73,7 +71,12 @@ pub struct Summary {
 impl Summary {
     /// Whether every record was decided without error.
     pub fn is_clean(&self) -> bool {
-        self.record_errors == 0 && self.rule_errors == 0
+        self.record_errors == 0 && self.rule_errors() == 0
+    }
+
+    /// Rule failures on records, all codes together.
+    pub fn rule_errors(&self) -> usize {
+        self.rule_errors_by_code.values().sum()
     }
 }
 
@@ -179,7 +182,6 @@ pub fn run_batches<'r, 'a: 'r>(
                     summary.decided += j.decided;
                     summary.decisions += j.decisions;
                     summary.record_errors += j.bad.len();
-                    summary.rule_errors += j.failed.len();
                     for f in &j.failed {
                         *summary
                             .rule_errors_by_code
