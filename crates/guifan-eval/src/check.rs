@@ -48,6 +48,7 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
             }
         }
     }
+    hide_cascades(files, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -75,6 +76,57 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
         by_kind,
     })
 }
+
+/// Drops the errors that only follow from a declaration or entry that did not
+/// parse (its syntax error is reported): a name it would have declared is not
+/// "unknown", and a policy whose `subject` did not parse does not lack one.
+fn hide_cascades(files: &[RuleFile], errors: &mut Vec<CheckError>) {
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut missing: HashSet<(&str, &str)> = HashSet::new();
+    for file in files {
+        names.extend(file.broken.iter().filter_map(|b| b.name.as_deref()));
+        for item in &file.items {
+            if let Item::Policy(p) = item {
+                for b in &p.broken {
+                    names.extend(b.name.as_deref());
+                    // A misspelt entry word (`subjct`) may be the entry found missing.
+                    let known = ENTRY_WORDS.contains(&b.keyword.as_str());
+                    let entry = if known { b.keyword.as_str() } else { "*" };
+                    missing.insert((p.id.node.as_str(), entry));
+                }
+            }
+        }
+    }
+    if names.is_empty() && missing.is_empty() {
+        return;
+    }
+    errors.retain(|e| match &e.kind {
+        CheckErrorKind::UnknownField { name, .. }
+        | CheckErrorKind::UnknownKind { name }
+        | CheckErrorKind::UnknownType { name }
+        | CheckErrorKind::UnknownEffect { name } => !names.contains(name.as_str()),
+        CheckErrorKind::MissingEntry { policy, entry } => {
+            !missing.contains(&(policy.as_str(), *entry))
+                && !missing.contains(&(policy.as_str(), "*"))
+        }
+        _ => true,
+    });
+}
+
+/// The words that start a policy entry.
+const ENTRY_WORDS: [&str; 11] = [
+    "title",
+    "source",
+    "subject",
+    "zone",
+    "currency",
+    "effective",
+    "governed",
+    "param",
+    "let",
+    "rank",
+    "rule",
+];
 
 /// The longest chain of definitions reading one another (`let b = a + 1`, `let c = b + 1`, ...).
 pub const MAX_LET_DEPTH: usize = 64;

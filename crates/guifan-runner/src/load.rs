@@ -260,7 +260,10 @@ fn decode_text(mut bytes: Vec<u8>) -> Result<String, (String, usize)> {
     })
 }
 
-/// Parses and checks rule files given as (path, text) pairs.
+/// Parses and checks rule files given as (path, text) pairs. Every file is
+/// parsed as far as it goes and every declaration that parses is checked, so
+/// one load reports every problem: a syntax error hides only its own
+/// declaration or policy entry.
 pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
@@ -268,19 +271,22 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
     for (path, text) in texts {
         let text: Arc<str> = Arc::from(text.strip_prefix('\u{FEFF}').unwrap_or(&text));
         let id = sources.add(path, text.clone());
-        match guifan_syntax::parse(id, &text) {
-            Ok(file) => files.push(file),
-            Err(errors) => problems.extend(errors.into_iter().map(Problem::Parse)),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(invalid(sources, problems));
+        let (file, errors) = guifan_syntax::parse_recovering(id, &text);
+        problems.extend(errors.into_iter().map(Problem::Parse));
+        files.push(file);
     }
     match guifan_eval::check(&files) {
-        Ok(program) => Ok(RuleSet::new(program, sources)),
-        Err(errors) => Err(invalid(
-            sources,
-            errors.into_iter().map(Problem::Check).collect(),
-        )),
+        Ok(program) if problems.is_empty() => Ok(RuleSet::new(program, sources)),
+        Ok(_) => Err(invalid(sources, sorted(problems))),
+        Err(errors) => {
+            problems.extend(errors.into_iter().map(Problem::Check));
+            Err(invalid(sources, sorted(problems)))
+        }
     }
+}
+
+/// Problems in file order, then by place (a stable sort: one place's problems keep their order).
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|p| (p.source_id(), p.span().start));
+    problems
 }

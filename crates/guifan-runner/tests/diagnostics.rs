@@ -100,3 +100,56 @@ fn syntax_errors_explain_common_mistakes() {
         .join("\n");
     insta::assert_snapshot!(report);
 }
+
+/// Every rendered problem of loading the bundled schema plus the given files.
+fn diagnose_files(files: &[(&str, &str)]) -> Vec<String> {
+    let mut texts = Vec::new();
+    for name in ["kinds.schema", "effects.schema", "platforms.schema"] {
+        let path = common::root().join("rules/schema").join(name);
+        texts.push((
+            PathBuf::from(format!("rules/schema/{name}")),
+            std::fs::read_to_string(path).expect("schema"),
+        ));
+    }
+    for (name, text) in files {
+        texts.push((PathBuf::from(name), text.to_string()));
+    }
+    match load_texts(texts) {
+        Ok(_) => panic!("the policies were expected to fail"),
+        Err(LoadError::Invalid {
+            sources, problems, ..
+        }) => problems
+            .iter()
+            .map(|p| problem_text(p, &sources, 100))
+            .collect(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn every_error_of_every_file_is_reported_in_one_run() {
+    // File a: a broken rule between two rules with type errors of their own.
+    let a = format!(
+        "{HEADER}  rule first {{\n    when listings_online > 5000 CNY\n    then end_trial\n  }}\n  rule broken {{\n    when listings_online >\n    then end_trial\n  }}\n  rule third {{\n    when listing_online > 1\n    then end_trial\n  }}\n}}\n"
+    );
+    // File b: a parameter that does not parse, and a rule that reads it (no cascade).
+    let b = "policy demo.other {\n  subject merchant where platform == \"douyin\" and trial is present\n  zone Asia/Shanghai\n  param cap: int = = 3\n  rule r {\n    when listings_online > cap\n    then end_trial\n  }\n}\n";
+    let problems = diagnose_files(&[("rules/demo/a.policy", &a), ("rules/demo/b.policy", b)]);
+    insta::assert_snapshot!(problems.join("\n"));
+    // Two type errors around the broken rule, its syntax error, and the parameter's.
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+}
+
+#[test]
+fn a_broken_declaration_hides_only_itself() {
+    // A kind that does not parse, then a policy with a misspelt field: the
+    // policy is still checked, and the kind's name is not reported unknown.
+    let schema = "kind gadget {\n  id: string\n  weight: : int\n}\n";
+    let policy = "policy demo.gadgets {\n  subject gadget\n  zone Asia/Shanghai\n  rule r {\n    when true and listings_onlin > 1\n    then end_trial\n  }\n}\n";
+    let problems = diagnose_files(&[
+        ("rules/demo/gadget.schema", schema),
+        ("rules/demo/gadgets.policy", policy),
+    ]);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].contains("syntax error"), "{}", problems[0]);
+}

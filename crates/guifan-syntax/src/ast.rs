@@ -15,6 +15,50 @@ pub struct RuleFile {
     pub source: SourceId,
     /// Its declarations, in order
     pub items: Vec<Item>,
+    /// Its `//` comments, in order
+    pub comments: Vec<Comment>,
+    /// Declarations that did not parse (reported as syntax errors), so that
+    /// the checker does not report their names as unknown
+    pub broken: Vec<Broken>,
+}
+
+impl RuleFile {
+    /// The comments attached to the item or entry starting at `start`: those
+    /// on the lines right above it (with nothing but comments between), and
+    /// one at the end of its first line.
+    pub fn comments_on(&self, start: u32, first_line_end: u32) -> impl Iterator<Item = &Comment> {
+        self.comments.iter().filter(move |c| {
+            (!c.trailing && c.next_code == start)
+                || (c.trailing && c.span.start > start && c.span.start <= first_line_end)
+        })
+    }
+}
+
+/// A `// ...` comment, kept with where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// The text after `//`, as written (without the line break)
+    pub text: String,
+    /// Where it is, `//` included
+    pub span: Span,
+    /// Whether code stands before it on its line (`x = 1 // why`)
+    pub trailing: bool,
+    /// Where the next code after it starts (the item it is attached to, when not trailing)
+    pub next_code: u32,
+    /// Whether a blank line stands between it and the code or comment above
+    pub blank_before: bool,
+}
+
+/// A declaration or entry that did not parse: its keyword and, when it could be
+/// read, its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    /// The word it starts with (`rule`, `param`, `kind`, ...)
+    pub keyword: String,
+    /// The name after the word, when there is one
+    pub name: Option<String>,
+    /// The whole text it spans
+    pub span: Span,
 }
 
 /// One top-level declaration.
@@ -75,6 +119,8 @@ pub struct FieldDecl {
     pub name: Ident,
     /// Its type
     pub ty: TypeExpr,
+    /// The whole declaration
+    pub span: Span,
 }
 
 /// A type as written, `money` or `[{ at: timestamp }]?`.
@@ -123,6 +169,10 @@ pub struct PlatformDecl {
     pub currency: Option<Spanned<String>>,
     /// The platform's time zone
     pub zone: Option<Spanned<String>>,
+    /// `currency` and `zone` in the order written
+    pub currency_first: bool,
+    /// The whole declaration
+    pub span: Span,
 }
 
 /// A policy: header, parameters, definitions and rules.
@@ -152,8 +202,40 @@ pub struct PolicyDecl {
     pub ranks: Vec<RankDecl>,
     /// `rule name { ... }`
     pub rules: Vec<RuleDecl>,
+    /// Every entry, in the order written (each names its place in the lists above)
+    pub order: Vec<Entry>,
+    /// Entries that did not parse (reported as syntax errors)
+    pub broken: Vec<Broken>,
     /// The whole declaration
     pub span: Span,
+}
+
+/// One entry of a policy, in the order written: which header field or which
+/// element of [`PolicyDecl`]'s lists it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `title`
+    Title(Span),
+    /// `source`
+    Source(Span),
+    /// `subject`
+    Subject(Span),
+    /// `zone`
+    Zone(Span),
+    /// `currency`
+    Currency(Span),
+    /// `effective`
+    Effective(Span),
+    /// `governed by`
+    Governed(Span),
+    /// `params[i]`
+    Param(usize),
+    /// `lets[i]`
+    Let(usize),
+    /// `ranks[i]`
+    Rank(usize),
+    /// `rules[i]`
+    Rule(usize),
 }
 
 /// `subject merchant where platform == "douyin"`
@@ -163,6 +245,8 @@ pub struct SubjectDecl {
     pub kind: Ident,
     /// Which subjects of that kind the policy applies to
     pub filter: Option<Expr>,
+    /// The whole declaration
+    pub span: Span,
 }
 
 /// `from X until Y`: `from` inclusive, `until` exclusive.
@@ -192,6 +276,8 @@ pub struct ParamDecl {
     pub ty: TypeExpr,
     /// Its default, if any
     pub default: Option<Expr>,
+    /// The whole declaration
+    pub span: Span,
 }
 
 /// `rank daily by gmv [per market] [where eligible]`
@@ -216,6 +302,8 @@ pub struct LetDecl {
     pub name: Ident,
     /// Its value
     pub value: Expr,
+    /// The whole declaration
+    pub span: Span,
 }
 
 /// `rule name "title" { when ... then ... }` or with versions.
@@ -255,6 +343,8 @@ pub struct GroupBy {
     pub keys: Vec<(Ident, Expr)>,
     /// The name of the list of a group's items
     pub items: Ident,
+    /// The whole `group by ...`
+    pub span: Span,
 }
 
 /// The body of a rule.
@@ -290,6 +380,8 @@ pub struct Clauses {
     pub effects: Vec<EffectCall>,
     /// The message, with `{expr}` interpolations
     pub message: Option<Template>,
+    /// The whole body
+    pub span: Span,
 }
 
 /// `restrict(target: "listing")`
@@ -317,7 +409,7 @@ pub struct Template {
 /// A piece of a template.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TemplatePart {
-    /// Plain text
+    /// Plain text, unescaped
     Text(String),
     /// `{expr}`
     Expr(Expr),
@@ -335,8 +427,10 @@ pub struct Expr {
 /// The forms of an expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    /// A literal (`100`, `5000.00 CNY`, `"personal"`)
-    Literal(Literal),
+    /// A literal (`100`, `5000.00 CNY`, `"personal"`): its value, and its text as written (`72h`, not `3d`)
+    Literal(Literal, Box<str>),
+    /// `(x)`: parentheses as written
+    Paren(Box<Expr>),
     /// A name: a field of the subject, a parameter, a definition or a binding (`listings_online`)
     Name(String),
     /// `now`
@@ -436,6 +530,8 @@ pub struct NamedCondition {
     pub description: Option<Spanned<String>>,
     /// The condition
     pub cond: Expr,
+    /// The whole named condition
+    pub span: Span,
 }
 
 /// Prefix operators.
@@ -566,4 +662,15 @@ pub enum Literal {
     Absent,
     /// `1y`, `6mo`: a calendar period, in months
     Period(i64),
+}
+
+impl Expr {
+    /// The expression inside any parentheses around it (`((x))` is `x`).
+    pub fn unparen(&self) -> &Expr {
+        let mut e = self;
+        while let ExprKind::Paren(inner) = &e.kind {
+            e = inner;
+        }
+        e
+    }
 }

@@ -3,7 +3,9 @@
 //! Navigation never unwraps: a missing child becomes `ParseError::Internal`,
 //! which would be a bug in the grammar/lowering pair, not in the user's file.
 
+mod comments;
 pub(crate) mod literal;
+mod recover;
 
 use pest::iterators::{Pair, Pairs};
 use pest::Parser;
@@ -14,42 +16,68 @@ use crate::grammar::{PolicyParser, Rule};
 use crate::nesting;
 use crate::span::{SourceId, Span, Spanned};
 
-/// Lowering context: the file being lowered.
+/// Lowering context: the file being lowered, and where in it the text being
+/// parsed starts (a declaration parsed alone during recovery starts past 0).
 pub(crate) struct Lower<'s> {
     pub(crate) source: SourceId,
+    /// The whole file
     pub(crate) text: &'s str,
+    /// Byte offset of the parsed slice in `text`: added to every span
+    pub(crate) base: usize,
 }
 
 type Result<T> = std::result::Result<T, ParseError>;
 
-/// Parses a whole file.
-pub(crate) fn file(source: SourceId, text: &str) -> std::result::Result<RuleFile, Vec<ParseError>> {
-    let lower = Lower { source, text };
-    nesting::prescan(source, text, 0).map_err(|e| vec![e])?;
-    let pairs = PolicyParser::parse(Rule::file, text).map_err(|e| vec![lower.syntax_error(e)])?;
-    let mut items = Vec::new();
+/// A file parsed as far as it goes: every declaration and entry that parses,
+/// and an error for each one that does not.
+pub(crate) fn file_recovering(source: SourceId, text: &str) -> (RuleFile, Vec<ParseError>) {
+    let lower = Lower {
+        source,
+        text,
+        base: 0,
+    };
+    let mut file = RuleFile {
+        source,
+        items: Vec::new(),
+        comments: comments::scan(text),
+        broken: Vec::new(),
+    };
     let mut errors = Vec::new();
-    for pair in pairs.flatten().filter(|p| is_item(p.as_rule())) {
-        match lower.item(pair) {
-            Ok(item) => items.push(item),
-            Err(e) => errors.push(e),
+    if let Err(e) = nesting::prescan(source, text, 0) {
+        errors.push(e);
+        return (file, errors);
+    }
+    match PolicyParser::parse(Rule::file, text) {
+        Ok(pairs) => {
+            for pair in pairs.flatten().filter(|p| is_item(p.as_rule())) {
+                lower.item_into(pair, &mut file, &mut errors);
+            }
+        }
+        // Parsed again declaration by declaration: a mistake hides only its own.
+        Err(e) => {
+            let first = lower.syntax_error(e);
+            let before = errors.len();
+            let mut first = Some(first);
+            recover::items(&lower, &mut file, &mut errors, &mut first);
+            // Every piece parsed alone, yet not the whole: the whole's error stands.
+            if errors.len() == before {
+                errors.extend(first);
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(RuleFile { source, items })
-    } else {
-        Err(errors)
-    }
+    (file, errors)
 }
 
-/// Parses one expression on its own (used for template interpolations and tests).
-pub(crate) fn expression(source: SourceId, text: &str, offset: usize) -> Result<Expr> {
-    let lower = Lower { source, text };
-    nesting::prescan(source, text, offset)?;
-    let mut pairs = PolicyParser::parse(Rule::expr_only, text).map_err(|e| {
-        let err = lower.syntax_error(e);
-        shift_error(err, offset)
-    })?;
+/// Parses one expression on its own (tools and tests).
+pub(crate) fn expression(source: SourceId, text: &str) -> Result<Expr> {
+    let lower = Lower {
+        source,
+        text,
+        base: 0,
+    };
+    nesting::prescan(source, text, 0)?;
+    let mut pairs =
+        PolicyParser::parse(Rule::expr_only, text).map_err(|e| lower.syntax_error(e))?;
     let top = pairs
         .next()
         .ok_or_else(|| lower.internal(Span::new(0, 0), "empty expression"))?;
@@ -57,10 +85,7 @@ pub(crate) fn expression(source: SourceId, text: &str, offset: usize) -> Result<
         .into_inner()
         .find(|p| p.as_rule() == Rule::expr)
         .ok_or_else(|| lower.internal(Span::new(0, 0), "no expression"))?;
-    let shifted = Lower { source, text };
-    let e = shifted.expr(expr_pair).map(|e| shift_expr(e, offset))?;
-    nesting::check_depth(source, &e)?;
-    Ok(e)
+    lower.expr(expr_pair)
 }
 
 fn is_item(rule: Rule) -> bool {
@@ -74,12 +99,35 @@ fn is_item(rule: Rule) -> bool {
     )
 }
 
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
-}
-
 impl<'s> Lower<'s> {
+    /// Where a pair stands in the file.
+    pub(crate) fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    /// Lowers a declaration into the file, or records why it cannot be.
+    pub(crate) fn item_into(
+        &self,
+        pair: Pair<'s, Rule>,
+        file: &mut RuleFile,
+        errors: &mut Vec<ParseError>,
+    ) {
+        let span = self.span_of(&pair);
+        let item = if pair.as_rule() == Rule::policy_decl {
+            self.policy(pair, errors).map(|p| Item::Policy(Box::new(p)))
+        } else {
+            self.item(pair)
+        };
+        match item {
+            Ok(item) => file.items.push(item),
+            Err(e) => {
+                errors.push(e);
+                file.broken.push(recover::broken(self.text, span));
+            }
+        }
+    }
+
     fn internal(&self, span: Span, detail: &str) -> ParseError {
         ParseError::Internal {
             source_id: self.source,
@@ -88,11 +136,12 @@ impl<'s> Lower<'s> {
         }
     }
 
-    fn syntax_error(&self, err: pest::error::Error<Rule>) -> ParseError {
-        let pos = match err.location {
-            pest::error::InputLocation::Pos(p) => p,
-            pest::error::InputLocation::Span((s, _)) => s,
-        };
+    pub(crate) fn syntax_error(&self, err: pest::error::Error<Rule>) -> ParseError {
+        let pos = self.base
+            + match err.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
         let (expected, help) = match &err.variant {
             pest::error::ErrorVariant::ParsingError { positives, .. } => {
                 describe_expected(positives)
@@ -135,7 +184,7 @@ impl<'s> Lower<'s> {
     fn ident(&self, pair: Pair<'s, Rule>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
-            span: span_of(&pair),
+            span: self.span_of(&pair),
         }
     }
 
@@ -151,7 +200,7 @@ impl<'s> Lower<'s> {
     }
 
     fn item(&self, pair: Pair<'s, Rule>) -> Result<Item> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         match pair.as_rule() {
             Rule::kind_decl => Ok(Item::Kind(self.record_decl(pair)?)),
             Rule::record_decl => Ok(Item::Record(self.record_decl(pair)?)),
@@ -171,24 +220,32 @@ impl<'s> Lower<'s> {
                     name,
                     currency: None,
                     zone: None,
+                    currency_first: false,
+                    span,
                 };
                 for p in inner {
                     let which = p.as_rule();
+                    let entry_span = self.span_of(&p);
                     let value = self.header_value(p)?;
-                    match which {
-                        Rule::currency_decl => decl.currency = Some(value),
-                        _ => decl.zone = Some(value),
+                    let slot = match which {
+                        Rule::currency_decl => {
+                            decl.currency_first = decl.zone.is_none();
+                            &mut decl.currency
+                        }
+                        _ => &mut decl.zone,
+                    };
+                    if set_once(slot, value) {
+                        return Err(self.duplicate_entry(entry_span));
                     }
                 }
                 Ok(Item::Platform(decl))
             }
-            Rule::policy_decl => Ok(Item::Policy(Box::new(self.policy(pair)?))),
             _ => Err(self.internal(span, "unexpected declaration")),
         }
     }
 
     fn record_decl(&self, pair: Pair<'s, Rule>) -> Result<RecordDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair);
         let name = self.ident(self.next(&mut inner, span, "name")?);
         let body = self.next(&mut inner, span, "record body")?;
@@ -207,7 +264,7 @@ impl<'s> Lower<'s> {
                 fields.push(self.field_decl(p)?);
                 continue;
             }
-            let vspan = span_of(&p);
+            let vspan = self.span_of(&p);
             let mut i = self.children(p);
             let field = self.ident(self.next(&mut i, vspan, "discriminating field")?);
             let value = self.string(self.next(&mut i, vspan, "value")?)?;
@@ -232,19 +289,19 @@ impl<'s> Lower<'s> {
     }
 
     fn field_decl(&self, pair: Pair<'s, Rule>) -> Result<FieldDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair);
         let name = self.ident(self.next(&mut inner, span, "field name")?);
         let ty = self.type_expr(self.next(&mut inner, span, "field type")?)?;
-        Ok(FieldDecl { name, ty })
+        Ok(FieldDecl { name, ty, span })
     }
 
     fn type_expr(&self, pair: Pair<'s, Rule>) -> Result<TypeExpr> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair);
         let atom = self.next(&mut inner, span, "type")?;
         let optional = inner.next().is_some();
-        let atom_span = span_of(&atom);
+        let atom_span = self.span_of(&atom);
         let kind = match atom.as_rule() {
             Rule::named_type => {
                 let mut i = self.children(atom);
@@ -281,22 +338,36 @@ impl<'s> Lower<'s> {
 
     /// The single value of a `title "..."`, `zone X` or `currency X` entry.
     fn header_value(&self, pair: Pair<'s, Rule>) -> Result<Spanned<String>> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair);
         let value = self.next(&mut inner, span, "value")?;
         if value.as_rule() == Rule::string_lit {
             self.string(value)
         } else {
-            Ok(Spanned::new(value.as_str().to_string(), span_of(&value)))
+            Ok(Spanned::new(
+                value.as_str().to_string(),
+                self.span_of(&value),
+            ))
         }
     }
 
-    fn policy(&self, pair: Pair<'s, Rule>) -> Result<PolicyDecl> {
-        let span = span_of(&pair);
+    /// A policy, every entry that lowers; an entry that does not is reported
+    /// and recorded as broken, and the others are kept.
+    fn policy(&self, pair: Pair<'s, Rule>, errors: &mut Vec<ParseError>) -> Result<PolicyDecl> {
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair);
         let id_pair = self.next(&mut inner, span, "policy id")?;
-        let mut policy = PolicyDecl {
-            id: Spanned::new(id_pair.as_str().to_string(), span_of(&id_pair)),
+        let mut policy = self.empty_policy(&id_pair, span);
+        for p in inner {
+            self.entry_into(&mut policy, p, errors);
+        }
+        Ok(policy)
+    }
+
+    /// A policy with its ID and no entries yet.
+    pub(crate) fn empty_policy(&self, id_pair: &Pair<'s, Rule>, span: Span) -> PolicyDecl {
+        PolicyDecl {
+            id: Spanned::new(id_pair.as_str().to_string(), self.span_of(id_pair)),
             title: None,
             source_text: None,
             subject: None,
@@ -308,110 +379,169 @@ impl<'s> Lower<'s> {
             lets: Vec::new(),
             ranks: Vec::new(),
             rules: Vec::new(),
+            order: Vec::new(),
+            broken: Vec::new(),
             span,
-        };
-        for p in inner {
-            let entry_span = span_of(&p);
-            let rule = p.as_rule();
-            let seen = match rule {
-                Rule::title_decl => set_once(&mut policy.title, self.header_value(p)?),
-                Rule::source_decl => set_once(&mut policy.source_text, self.header_value(p)?),
-                Rule::zone_decl => set_once(&mut policy.zone, self.header_value(p)?),
-                Rule::currency_decl => set_once(&mut policy.currency, self.header_value(p)?),
-                Rule::subject_decl => {
-                    let mut i = self.children(p);
-                    let kind = self.ident(self.next(&mut i, entry_span, "subject kind")?);
-                    let filter = i.next().map(|f| self.expr(f)).transpose()?;
-                    set_once(&mut policy.subject, SubjectDecl { kind, filter })
-                }
-                Rule::effective_decl => {
-                    let mut i = self.children(p);
-                    let w = self.window(self.next(&mut i, entry_span, "window")?)?;
-                    set_once(&mut policy.effective, w)
-                }
-                Rule::governed_decl => {
-                    let mut i = self.children(p);
-                    let e = self.expr(self.next(&mut i, entry_span, "governing time")?)?;
-                    set_once(&mut policy.governed_by, e)
-                }
-                Rule::param_decl => {
-                    let mut i = self.children(p);
-                    let name = self.ident(self.next(&mut i, entry_span, "parameter name")?);
-                    let ty = self.type_expr(self.next(&mut i, entry_span, "parameter type")?)?;
-                    let default = i.next().map(|d| self.expr(d)).transpose()?;
-                    policy.params.push(ParamDecl { name, ty, default });
-                    false
-                }
-                Rule::let_decl => {
-                    let mut i = self.children(p);
-                    let name = self.ident(self.next(&mut i, entry_span, "definition name")?);
-                    let value = self.expr(self.next(&mut i, entry_span, "definition value")?)?;
-                    policy.lets.push(LetDecl { name, value });
-                    false
-                }
-                Rule::rule_decl => {
-                    policy.rules.push(self.rule_decl(p)?);
-                    false
-                }
-                Rule::rank_decl => {
-                    let mut name = None;
-                    let mut score = None;
-                    let mut per = None;
-                    let mut filter = None;
-                    // Each expression is placed by the keyword before it.
-                    let mut after = Rule::rank_kw;
-                    for c in self.children(p) {
-                        match c.as_rule() {
-                            Rule::ident => name = Some(self.ident(c)),
-                            Rule::by_kw | Rule::per_kw | Rule::where_kw | Rule::rank_kw => {
-                                after = c.as_rule()
-                            }
-                            _ => {
-                                let e = self.expr(c)?;
-                                match after {
-                                    Rule::by_kw => score = Some(e),
-                                    Rule::per_kw => per = Some(e),
-                                    _ => filter = Some(e),
-                                }
-                            }
-                        }
-                    }
-                    policy.ranks.push(RankDecl {
-                        name: name
-                            .ok_or_else(|| self.internal(entry_span, "rank without a name"))?,
-                        score: score
-                            .ok_or_else(|| self.internal(entry_span, "rank without a score"))?,
-                        per,
-                        filter,
-                        span: entry_span,
-                    });
-                    false
-                }
-                _ => return Err(self.internal(entry_span, "unexpected policy entry")),
-            };
-            if seen {
-                let entry = self
-                    .text
-                    .get(entry_span.start as usize..entry_span.end as usize)
-                    .unwrap_or("");
-                let word: String = entry
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphabetic())
-                    .collect();
-                return Err(ParseError::DuplicateEntry {
-                    source_id: self.source,
+        }
+    }
+
+    /// Lowers one entry into its policy, or records why it cannot be.
+    pub(crate) fn entry_into(
+        &self,
+        policy: &mut PolicyDecl,
+        p: Pair<'s, Rule>,
+        errors: &mut Vec<ParseError>,
+    ) {
+        let span = self.span_of(&p);
+        if let Err(e) = self.entry(policy, p) {
+            errors.push(e);
+            policy.broken.push(recover::broken(self.text, span));
+        }
+    }
+
+    fn duplicate_entry(&self, entry_span: Span) -> ParseError {
+        let entry = self
+            .text
+            .get(entry_span.start as usize..entry_span.end as usize)
+            .unwrap_or("");
+        let word: String = entry
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        ParseError::DuplicateEntry {
+            source_id: self.source,
+            span: entry_span,
+            entry: word,
+        }
+    }
+
+    fn entry(&self, policy: &mut PolicyDecl, p: Pair<'s, Rule>) -> Result<()> {
+        let entry_span = self.span_of(&p);
+        let rule = p.as_rule();
+        let (seen, entry) = match rule {
+            Rule::title_decl => (
+                set_once(&mut policy.title, self.header_value(p)?),
+                Entry::Title(entry_span),
+            ),
+            Rule::source_decl => (
+                set_once(&mut policy.source_text, self.header_value(p)?),
+                Entry::Source(entry_span),
+            ),
+            Rule::zone_decl => (
+                set_once(&mut policy.zone, self.header_value(p)?),
+                Entry::Zone(entry_span),
+            ),
+            Rule::currency_decl => (
+                set_once(&mut policy.currency, self.header_value(p)?),
+                Entry::Currency(entry_span),
+            ),
+            Rule::subject_decl => {
+                let mut i = self.children(p);
+                let kind = self.ident(self.next(&mut i, entry_span, "subject kind")?);
+                let filter = i.next().map(|f| self.expr(f)).transpose()?;
+                let subject = SubjectDecl {
+                    kind,
+                    filter,
                     span: entry_span,
-                    entry: word,
+                };
+                (
+                    set_once(&mut policy.subject, subject),
+                    Entry::Subject(entry_span),
+                )
+            }
+            Rule::effective_decl => {
+                let mut i = self.children(p);
+                let w = self.window(self.next(&mut i, entry_span, "window")?)?;
+                (
+                    set_once(&mut policy.effective, w),
+                    Entry::Effective(entry_span),
+                )
+            }
+            Rule::governed_decl => {
+                let mut i = self.children(p);
+                let e = self.expr(self.next(&mut i, entry_span, "governing time")?)?;
+                (
+                    set_once(&mut policy.governed_by, e),
+                    Entry::Governed(entry_span),
+                )
+            }
+            Rule::param_decl => {
+                let mut i = self.children(p);
+                let name = self.ident(self.next(&mut i, entry_span, "parameter name")?);
+                let ty = self.type_expr(self.next(&mut i, entry_span, "parameter type")?)?;
+                let default = i.next().map(|d| self.expr(d)).transpose()?;
+                policy.params.push(ParamDecl {
+                    name,
+                    ty,
+                    default,
+                    span: entry_span,
                 });
+                (false, Entry::Param(policy.params.len() - 1))
+            }
+            Rule::let_decl => {
+                policy.lets.push(self.let_decl(p)?);
+                (false, Entry::Let(policy.lets.len() - 1))
+            }
+            Rule::rule_decl => {
+                policy.rules.push(self.rule_decl(p)?);
+                (false, Entry::Rule(policy.rules.len() - 1))
+            }
+            Rule::rank_decl => {
+                policy.ranks.push(self.rank_decl(p, entry_span)?);
+                (false, Entry::Rank(policy.ranks.len() - 1))
+            }
+            _ => return Err(self.internal(entry_span, "unexpected policy entry")),
+        };
+        if seen {
+            return Err(self.duplicate_entry(entry_span));
+        }
+        policy.order.push(entry);
+        Ok(())
+    }
+
+    /// `let name = value`, in a policy or a rule.
+    fn let_decl(&self, p: Pair<'s, Rule>) -> Result<LetDecl> {
+        let span = self.span_of(&p);
+        let mut i = self.children(p);
+        let name = self.ident(self.next(&mut i, span, "definition name")?);
+        let value = self.expr(self.next(&mut i, span, "definition value")?)?;
+        Ok(LetDecl { name, value, span })
+    }
+
+    fn rank_decl(&self, p: Pair<'s, Rule>, entry_span: Span) -> Result<RankDecl> {
+        let mut name = None;
+        let mut score = None;
+        let mut per = None;
+        let mut filter = None;
+        // Each expression is placed by the keyword before it.
+        let mut after = Rule::rank_kw;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(c)),
+                Rule::by_kw | Rule::per_kw | Rule::where_kw | Rule::rank_kw => after = c.as_rule(),
+                _ => {
+                    let e = self.expr(c)?;
+                    match after {
+                        Rule::by_kw => score = Some(e),
+                        Rule::per_kw => per = Some(e),
+                        _ => filter = Some(e),
+                    }
+                }
             }
         }
-        Ok(policy)
+        Ok(RankDecl {
+            name: name.ok_or_else(|| self.internal(entry_span, "rank without a name"))?,
+            score: score.ok_or_else(|| self.internal(entry_span, "rank without a score"))?,
+            per,
+            filter,
+            span: entry_span,
+        })
     }
 
     fn window(&self, pair: Pair<'s, Rule>) -> Result<Window> {
         let mut window = Window::default();
         for bound in self.children(pair) {
-            let span = span_of(&bound);
+            let span = self.span_of(&bound);
             let is_from = bound.as_rule() == Rule::from_bound;
             let mut i = self.children(bound);
             let tp = self.next(&mut i, span, "time point")?;
@@ -426,10 +556,10 @@ impl<'s> Lower<'s> {
     }
 
     fn time_point(&self, pair: Pair<'s, Rule>) -> Result<Spanned<TimePoint>> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut i = self.children(pair);
         let lit = self.next(&mut i, span, "date or timestamp")?;
-        let lit_span = span_of(&lit);
+        let lit_span = self.span_of(&lit);
         match self.literal(lit)? {
             Literal::Date(d) => Ok(Spanned::new(TimePoint::Date(d), lit_span)),
             Literal::Timestamp(t) => Ok(Spanned::new(TimePoint::Timestamp(t), lit_span)),
@@ -438,7 +568,7 @@ impl<'s> Lower<'s> {
     }
 
     fn rule_decl(&self, pair: Pair<'s, Rule>) -> Result<RuleDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair).peekable();
         let name = self.ident(
             inner
@@ -461,18 +591,22 @@ impl<'s> Lower<'s> {
         for p in inner {
             match p.as_rule() {
                 Rule::rule_on => {
-                    let ospan = span_of(&p);
+                    let ospan = self.span_of(&p);
                     let mut i = self
                         .children(p)
                         .filter(|p| !matches!(p.as_rule(), Rule::on_kw | Rule::where_kw));
                     let kind = self.ident(self.next(&mut i, ospan, "subject kind")?);
                     let filter = i.next().map(|f| self.expr(f)).transpose()?;
-                    on = Some(SubjectDecl { kind, filter });
+                    on = Some(SubjectDecl {
+                        kind,
+                        filter,
+                        span: ospan,
+                    });
                 }
                 Rule::rule_each => each = Some(self.rule_each(p)?),
                 Rule::clauses => single = Some(self.clauses(p)?),
                 Rule::version_decl => {
-                    let vspan = span_of(&p);
+                    let vspan = self.span_of(&p);
                     let mut window = Window::default();
                     let mut label = None;
                     let mut clauses = None;
@@ -481,7 +615,11 @@ impl<'s> Lower<'s> {
                             Rule::string_lit => label = Some(self.string(v)?),
                             Rule::window => window = self.window(v)?,
                             Rule::clauses => clauses = Some(self.clauses(v)?),
-                            _ => return Err(self.internal(span_of(&v), "unexpected version entry")),
+                            _ => {
+                                return Err(
+                                    self.internal(self.span_of(&v), "unexpected version entry")
+                                )
+                            }
                         }
                     }
                     versions.push(VersionDecl {
@@ -493,7 +631,7 @@ impl<'s> Lower<'s> {
                         span: vspan,
                     });
                 }
-                _ => return Err(self.internal(span_of(&p), "unexpected rule entry")),
+                _ => return Err(self.internal(self.span_of(&p), "unexpected rule entry")),
             }
         }
         let body = match single {
@@ -512,7 +650,7 @@ impl<'s> Lower<'s> {
 
     /// `for r in reminders [group by key: value, ... as items]`
     fn rule_each(&self, pair: Pair<'s, Rule>) -> Result<RuleEach> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self
             .children(pair)
             .filter(|p| !matches!(p.as_rule(), Rule::for_kw | Rule::op_in));
@@ -520,13 +658,13 @@ impl<'s> Lower<'s> {
         let source = self.expr(self.next(&mut inner, span, "collection")?)?;
         let group = match inner.next() {
             Some(g) => {
-                let gspan = span_of(&g);
+                let gspan = self.span_of(&g);
                 let mut keys = Vec::new();
                 let mut items = None;
                 for p in self.children(g) {
                     match p.as_rule() {
                         Rule::group_key => {
-                            let kspan = span_of(&p);
+                            let kspan = self.span_of(&p);
                             let mut i = self.children(p);
                             let name = self.ident(self.next(&mut i, kspan, "key name")?);
                             let value = self.expr(self.next(&mut i, kspan, "key value")?)?;
@@ -537,7 +675,11 @@ impl<'s> Lower<'s> {
                     }
                 }
                 let items = items.ok_or_else(|| self.internal(gspan, "group without `as`"))?;
-                Some(GroupBy { keys, items })
+                Some(GroupBy {
+                    keys,
+                    items,
+                    span: gspan,
+                })
             }
             None => None,
         };
@@ -550,18 +692,14 @@ impl<'s> Lower<'s> {
     }
 
     fn clauses(&self, pair: Pair<'s, Rule>) -> Result<Clauses> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair).peekable();
         let mut lets = Vec::new();
         while let Some(l) = inner.next_if(|p| p.as_rule() == Rule::rule_let) {
-            let lspan = span_of(&l);
-            let mut i = self.children(l);
-            let name = self.ident(self.next(&mut i, lspan, "definition name")?);
-            let value = self.expr(self.next(&mut i, lspan, "definition value")?)?;
-            lets.push(LetDecl { name, value });
+            lets.push(self.let_decl(l)?);
         }
         let when_pair = self.next(&mut inner, span, "when")?;
-        let when_span = span_of(&when_pair);
+        let when_span = self.span_of(&when_pair);
         let when =
             self.expr(self.next(&mut self.children(when_pair), when_span, "condition")?)?;
         let then_pair = self.next(&mut inner, span, "then")?;
@@ -571,7 +709,7 @@ impl<'s> Lower<'s> {
             .collect::<Result<Vec<_>>>()?;
         let message = match inner.next() {
             Some(m) => {
-                let mspan = span_of(&m);
+                let mspan = self.span_of(&m);
                 let s = self.next(&mut self.children(m), mspan, "message text")?;
                 Some(self.template(s)?)
             }
@@ -582,17 +720,18 @@ impl<'s> Lower<'s> {
             when,
             effects,
             message,
+            span,
         })
     }
 
     fn effect_call(&self, pair: Pair<'s, Rule>) -> Result<EffectCall> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = self.children(pair);
         let name = self.ident(self.next(&mut inner, span, "effect name")?);
         let mut args = Vec::new();
         let mut guard = None;
         for arg in inner {
-            let aspan = span_of(&arg);
+            let aspan = self.span_of(&arg);
             if arg.as_rule() == Rule::effect_guard {
                 let mut i = self.children(arg).filter(|p| p.as_rule() == Rule::expr);
                 guard = Some(self.expr(self.next(&mut i, aspan, "condition")?)?);
@@ -611,69 +750,61 @@ impl<'s> Lower<'s> {
         })
     }
 
-    /// A message template: text with `{expr}` interpolations; `{{` and `}}`
-    /// (or `\{` and `\}`) are literal braces, and escapes work as in any string.
+    /// A message template, as the grammar splits it: text (unescaped),
+    /// `{{`/`}}` braces, and `{expr}` interpolations.
     fn template(&self, pair: Pair<'s, Rule>) -> Result<Template> {
-        let span = span_of(&pair);
-        let raw_pair = self.next(&mut self.children(pair), span, "string content")?;
-        let raw = raw_pair.as_str();
-        let base = raw_pair.as_span().start();
-        let bytes = raw.as_bytes();
+        let span = self.span_of(&pair);
         let mut parts = Vec::new();
         let mut text = String::new();
-        // Start of the raw text not yet unescaped into `text`.
-        let mut run = 0usize;
-        let mut i = 0usize;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'\\' => {
-                    // Skip the escaped character (a `\u{...}` escape has no `{` interpolation).
-                    i += 1;
-                    if bytes.get(i) == Some(&b'u') && bytes.get(i + 1) == Some(&b'{') {
-                        while bytes.get(i).is_some_and(|c| *c != b'}') {
-                            i += 1;
-                        }
-                    }
-                    i += raw
-                        .get(i..)
-                        .and_then(|r| r.chars().next())
-                        .map_or(1, char::len_utf8);
+        for p in self.children(pair) {
+            let pspan = self.span_of(&p);
+            match p.as_rule() {
+                Rule::template_text => {
+                    let raw = p.as_str();
+                    self.unescape_into(&mut text, raw, 0, raw.len(), pspan.start as usize)?;
                 }
-                b'{' | b'}' if bytes.get(i + 1) == Some(&b) => {
-                    self.unescape_into(&mut text, raw, run, i, base)?;
-                    text.push(char::from(b));
-                    i += 2;
-                    run = i;
-                }
-                b'{' => {
-                    self.unescape_into(&mut text, raw, run, i, base)?;
-                    let close = raw.get(i + 1..).and_then(|t| t.find('}')).ok_or(
-                        ParseError::UnclosedInterpolation {
-                            source_id: self.source,
-                            span: Span::new(base + i, base + i + 1),
-                        },
-                    )?;
-                    let inner = raw.get(i + 1..i + 1 + close).unwrap_or("");
+                Rule::brace_escape => text.push_str(p.as_str().get(..1).unwrap_or("")),
+                Rule::interpolation => {
+                    let mut i = self.children(p);
+                    let e = self.expr(self.next(&mut i, pspan, "interpolated expression")?)?;
                     if !text.is_empty() {
                         parts.push(TemplatePart::Text(std::mem::take(&mut text)));
                     }
-                    parts.push(TemplatePart::Expr(expression(
-                        self.source,
-                        inner,
-                        base + i + 1,
-                    )?));
-                    i += close + 2;
-                    run = i;
+                    parts.push(TemplatePart::Expr(e));
                 }
-                // A lone `}` stays as text.
-                _ => i += 1,
+                _ => return Err(self.unclosed_brace(pspan, span)),
             }
         }
-        self.unescape_into(&mut text, raw, run, raw.len(), base)?;
         if !text.is_empty() {
             parts.push(TemplatePart::Text(text));
         }
         Ok(Template { parts, span })
+    }
+
+    /// A `{` in a template that opens no expression: unclosed, or closed round
+    /// something that is not an expression (then that expression's own error).
+    fn unclosed_brace(&self, brace: Span, template: Span) -> ParseError {
+        let rest = self
+            .text
+            .get(brace.end as usize..template.end.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let unclosed = ParseError::UnclosedInterpolation {
+            source_id: self.source,
+            span: brace,
+        };
+        let Some(close) = rest.find('}') else {
+            return unclosed;
+        };
+        let inner = rest.get(..close).unwrap_or("");
+        let lower = Lower {
+            source: self.source,
+            text: self.text,
+            base: brace.end as usize,
+        };
+        match PolicyParser::parse(Rule::expr_only, inner) {
+            Err(e) => lower.syntax_error(e),
+            Ok(_) => unclosed,
+        }
     }
 
     /// Unescapes `raw[from..to]` (which starts at byte `base + from` of the file) onto `out`.
@@ -698,7 +829,7 @@ impl<'s> Lower<'s> {
     }
 
     fn string(&self, pair: Pair<'s, Rule>) -> Result<Spanned<String>> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let inner = pair.into_inner().next();
         let raw = inner.as_ref().map(|p| p.as_str()).unwrap_or("");
         let base = inner
@@ -721,14 +852,14 @@ impl<'s> Lower<'s> {
     /// ever built (dropping one would recurse): each operand counts the levels
     /// this call adds, and the whole is measured before it is returned.
     pub(crate) fn expr(&self, pair: Pair<'s, Rule>) -> Result<Expr> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         if pair.as_rule() != Rule::expr {
             return Err(self.internal(span, "expected an expression"));
         }
         let mut operands: Vec<Operand> = Vec::new();
         let mut ops: Vec<Pending> = Vec::new();
         for p in pair.into_inner() {
-            let pspan = span_of(&p);
+            let pspan = self.span_of(&p);
             match p.as_rule() {
                 Rule::op_not => ops.push(Pending::Prefix(UnaryOp::Not, pspan)),
                 Rule::op_neg => ops.push(Pending::Prefix(UnaryOp::Neg, pspan)),
@@ -873,7 +1004,7 @@ impl<'s> Lower<'s> {
 
     /// `lhs.field`, `lhs[key]`, `lhs is present`, `lhs within (a, b]`.
     fn postfix(&self, lhs: Expr, op: Pair<'s, Rule>) -> Result<Expr> {
-        let span = lhs.span.to(span_of(&op));
+        let span = lhs.span.to(self.span_of(&op));
         let kind = match op.as_rule() {
             Rule::field_access => {
                 let mut i = self.children(op);
@@ -912,9 +1043,13 @@ impl<'s> Lower<'s> {
     }
 
     fn primary(&self, pair: Pair<'s, Rule>) -> Result<Expr> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let kind = match pair.as_rule() {
-            Rule::expr => return self.expr(pair),
+            Rule::paren_expr => {
+                let mut i = self.children(pair);
+                let inner = self.expr(self.next(&mut i, span, "expression")?)?;
+                ExprKind::Paren(Box::new(inner))
+            }
             Rule::ident => ExprKind::Name(pair.as_str().to_string()),
             Rule::now_kw => ExprKind::Now,
             Rule::held_kw => ExprKind::Held,
@@ -924,7 +1059,7 @@ impl<'s> Lower<'s> {
                 let mut otherwise = None;
                 for p in self.children(pair).filter(|p| p.as_rule() != Rule::if_kw) {
                     if p.as_rule() == Rule::else_if {
-                        let espan = span_of(&p);
+                        let espan = self.span_of(&p);
                         let mut i = self.children(p).filter(|p| p.as_rule() != Rule::if_kw);
                         let cond = self.expr(self.next(&mut i, espan, "condition")?)?;
                         let then = self.expr(self.next(&mut i, espan, "then value")?)?;
@@ -960,7 +1095,7 @@ impl<'s> Lower<'s> {
                 };
                 let mut items = Vec::new();
                 for c in i {
-                    let cspan = span_of(&c);
+                    let cspan = self.span_of(&c);
                     let mut ci = self.children(c).peekable();
                     let name = self.ident(self.next_peek(&mut ci, cspan, "condition name")?);
                     let description = match ci.peek() {
@@ -974,11 +1109,15 @@ impl<'s> Lower<'s> {
                         name,
                         description,
                         cond,
+                        span: cspan,
                     });
                 }
                 ExprKind::Conditions { quantifier, items }
             }
-            _ => ExprKind::Literal(self.literal(pair)?),
+            _ => {
+                let written = pair.as_str().into();
+                ExprKind::Literal(self.literal(pair)?, written)
+            }
         };
         Ok(Expr { kind, span })
     }
@@ -994,13 +1133,13 @@ impl<'s> Lower<'s> {
         for p in i {
             match p.as_rule() {
                 Rule::for_clause => {
-                    let fspan = span_of(&p);
+                    let fspan = self.span_of(&p);
                     let mut i = self.children(p).filter(|p| p.as_rule() == Rule::expr);
                     let e = self.expr(i.next().ok_or_else(|| self.internal(fspan, "binding"))?)?;
                     binding = Some(self.binding(e, "for")?);
                 }
                 Rule::where_clause => {
-                    let wspan = span_of(&p);
+                    let wspan = self.span_of(&p);
                     let mut i = self.children(p).filter(|p| p.as_rule() == Rule::expr);
                     let e =
                         self.expr(i.next().ok_or_else(|| self.internal(wspan, "condition"))?)?;
@@ -1235,116 +1374,6 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::named_condition => "a named condition (`name: condition`)",
         Rule::string_lit | Rule::string_inner => "a string",
         _ => "a value",
-    }
-}
-
-fn shift_error(err: ParseError, by: usize) -> ParseError {
-    match err {
-        ParseError::Syntax {
-            source_id,
-            span,
-            expected,
-            found,
-            help,
-        } => ParseError::Syntax {
-            source_id,
-            span: span.shifted(by),
-            expected,
-            found,
-            help,
-        },
-        ParseError::InvalidLiteral {
-            source_id,
-            span,
-            what,
-            text,
-            reason,
-        } => ParseError::InvalidLiteral {
-            source_id,
-            span: span.shifted(by),
-            what,
-            text,
-            reason,
-        },
-        other => other,
-    }
-}
-
-/// Moves every span of an expression parsed from a substring to its place in the file.
-fn shift_expr(mut e: Expr, by: usize) -> Expr {
-    shift_in_place(&mut e, by);
-    e
-}
-
-fn shift_in_place(root: &mut Expr, by: usize) {
-    // An explicit stack: interpolations are shifted before their depth is checked.
-    let mut stack: Vec<&mut Expr> = vec![root];
-    while let Some(e) = stack.pop() {
-        e.span = e.span.shifted(by);
-        match &mut e.kind {
-            ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Now | ExprKind::Held => {}
-            ExprKind::Field(base, name) => {
-                name.span = name.span.shifted(by);
-                stack.push(base);
-            }
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::Chain { first, rest } => {
-                stack.push(first);
-                stack.extend(rest.iter_mut().map(|(_, x)| x));
-            }
-            ExprKind::Unary(_, a) | ExprKind::Presence { expr: a, .. } => stack.push(a),
-            ExprKind::Within {
-                expr, low, high, ..
-            } => {
-                stack.push(expr);
-                stack.push(low);
-                stack.push(high);
-            }
-            ExprKind::If {
-                branches,
-                otherwise,
-            } => {
-                for (c, v) in branches.iter_mut() {
-                    stack.push(c);
-                    stack.push(v);
-                }
-                stack.push(otherwise);
-            }
-            ExprKind::List(items) => stack.extend(items.iter_mut()),
-            ExprKind::Call { func, args } => {
-                func.span = func.span.shifted(by);
-                stack.extend(args.iter_mut());
-            }
-            ExprKind::Comprehension {
-                func,
-                map,
-                binder,
-                source,
-                filter,
-            } => {
-                func.span = func.span.shifted(by);
-                binder.span = binder.span.shifted(by);
-                if let Some(m) = map {
-                    stack.push(m);
-                }
-                stack.push(source);
-                if let Some(f) = filter {
-                    stack.push(f);
-                }
-            }
-            ExprKind::Conditions { items, .. } => {
-                for item in items {
-                    item.name.span = item.name.span.shifted(by);
-                    if let Some(d) = &mut item.description {
-                        d.span = d.span.shifted(by);
-                    }
-                    stack.push(&mut item.cond);
-                }
-            }
-        }
     }
 }
 

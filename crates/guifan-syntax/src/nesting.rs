@@ -57,6 +57,12 @@ const ENTRY_WORDS: [&str; 13] = [
 
 /// Checks the nesting of `text` (which starts at byte `offset` of its file) before it is parsed.
 pub(crate) fn prescan(source: SourceId, text: &str, offset: usize) -> Result<(), ParseError> {
+    scan(source, text, offset, false)
+}
+
+/// [`prescan`]; `in_template` when `text` is an interpolation of a message
+/// template (whose own strings are then plain strings).
+fn scan(source: SourceId, text: &str, offset: usize, in_template: bool) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
     let mut frames: Vec<Frame> = vec![Frame {
         angle: false,
@@ -79,6 +85,21 @@ pub(crate) fn prescan(source: SourceId, text: &str, offset: usize) -> Result<(),
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 i = memchr_newline(bytes, i);
+                continue;
+            }
+            b'"' if !in_template && prev_word == Some("message") && !prev_word_is_member => {
+                // A message template: the grammar parses its interpolations as
+                // expressions, so each is scanned like one.
+                i = template_end(bytes, i + 1, |from, to| {
+                    scan(
+                        source,
+                        text.get(from..to).unwrap_or(""),
+                        offset + from,
+                        true,
+                    )
+                })?;
+                prev_word = None;
+                prev_significant = b'"';
                 continue;
             }
             b'"' => {
@@ -238,6 +259,48 @@ fn string_end(bytes: &[u8], mut i: usize) -> usize {
     bytes.len()
 }
 
+/// The index just past the message template whose text starts at `i`, calling
+/// `interpolation(from, to)` on the text of each `{...}` in it (as the grammar
+/// reads it: `{{`, `}}` and escapes are text; an interpolation ends at the
+/// first `}` outside its brackets and strings).
+fn template_end(
+    bytes: &[u8],
+    mut i: usize,
+    mut interpolation: impl FnMut(usize, usize) -> Result<(), ParseError>,
+) -> Result<usize, ParseError> {
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => return Ok(i + 1),
+            b'\n' => return Ok(i),
+            b'\\' => i += 2,
+            b'{' | b'}' if bytes.get(i + 1) == Some(&b) => i += 2,
+            b'{' => {
+                let from = i + 1;
+                let mut depth = 0usize;
+                let mut j = from;
+                while let Some(&c) = bytes.get(j) {
+                    match c {
+                        b'"' => {
+                            j = string_end(bytes, j + 1);
+                            continue;
+                        }
+                        b'(' | b'[' | b'{' => depth += 1,
+                        b')' | b']' => depth = depth.saturating_sub(1),
+                        b'}' if depth == 0 => break,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                interpolation(from, j)?;
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(bytes.len())
+}
+
 /// Checks that an expression tree is at most [`MAX_DEPTH`] deep, without recursing.
 pub(crate) fn check_depth(source: SourceId, root: &Expr) -> Result<(), ParseError> {
     let mut stack: Vec<(&Expr, usize)> = vec![(root, 1)];
@@ -249,7 +312,9 @@ pub(crate) fn check_depth(source: SourceId, root: &Expr) -> Result<(), ParseErro
                 limit: MAX_DEPTH,
             });
         }
-        for_each_child(e, |c| stack.push((c, depth + 1)));
+        // Parentheses add no level: their number is bounded by the prescan.
+        let step = usize::from(!matches!(e.kind, ExprKind::Paren(_)));
+        for_each_child(e, |c| stack.push((c, depth + step)));
     }
     Ok(())
 }
@@ -257,7 +322,8 @@ pub(crate) fn check_depth(source: SourceId, root: &Expr) -> Result<(), ParseErro
 /// Calls `f` on each direct sub-expression of `e`.
 pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
     match &e.kind {
-        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Now | ExprKind::Held => {}
+        ExprKind::Literal(..) | ExprKind::Name(_) | ExprKind::Now | ExprKind::Held => {}
+        ExprKind::Paren(x) => f(x),
         ExprKind::Field(base, _) => f(base),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             f(a);

@@ -66,29 +66,38 @@ fn parses_a_policy_with_versions_params_and_lets() {
 fn literals() {
     assert_eq!(
         expr("5000.00 CNY"),
-        ExprKind::Literal(Literal::Money("5000.00".parse().unwrap(), "CNY".into()))
+        ExprKind::Literal(
+            Literal::Money("5000.00".parse().unwrap(), "CNY".into()),
+            "5000.00 CNY".into()
+        )
     );
     assert_eq!(
         expr("50%"),
-        ExprKind::Literal(Literal::Percent("0.5".parse().unwrap()))
+        ExprKind::Literal(Literal::Percent("0.5".parse().unwrap()), "50%".into())
     );
     assert_eq!(
         expr("30d"),
-        ExprKind::Literal(Literal::Duration(30 * 86_400))
+        ExprKind::Literal(Literal::Duration(30 * 86_400), "30d".into())
     );
-    assert_eq!(expr("15min"), ExprKind::Literal(Literal::Duration(900)));
-    assert!(matches!(expr("09:00"), ExprKind::Literal(Literal::Time(_))));
+    assert_eq!(
+        expr("15min"),
+        ExprKind::Literal(Literal::Duration(900), "15min".into())
+    );
+    assert!(matches!(
+        expr("09:00"),
+        ExprKind::Literal(Literal::Time(_), _)
+    ));
     assert!(matches!(
         expr("2023-02-28"),
-        ExprKind::Literal(Literal::Date(_))
+        ExprKind::Literal(Literal::Date(_), _)
     ));
     assert!(matches!(
         expr("2023-02-24T00:00+08:00"),
-        ExprKind::Literal(Literal::Timestamp(_))
+        ExprKind::Literal(Literal::Timestamp(_), _)
     ));
     assert_eq!(
         expr("\"a\\\"b\""),
-        ExprKind::Literal(Literal::Str("a\"b".into()))
+        ExprKind::Literal(Literal::Str("a\"b".into()), "\"a\\\"b\"".into())
     );
 }
 
@@ -137,12 +146,14 @@ fn operators_of_one_level_form_one_flat_chain_in_order() {
     assert!(matches!(first.kind, ExprKind::Name(ref n) if n == "a"));
     let ops: Vec<BinaryOp> = rest.iter().map(|(op, _)| *op).collect();
     assert_eq!(ops, [BinaryOp::Sub, BinaryOp::Add, BinaryOp::Sub]);
-    // Parentheses start a chain of their own.
+    // Parentheses start a chain of their own, and stay in the tree as written.
     let ExprKind::Chain { first, rest } = expr("(a - b) - c") else {
         panic!()
     };
     assert_eq!(rest.len(), 1);
-    assert!(matches!(first.kind, ExprKind::Chain { .. }));
+    assert!(
+        matches!(&first.kind, ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::Chain { .. }))
+    );
     // `else if` is one `if` with several branches.
     let ExprKind::If { branches, .. } =
         expr("if a then 1 else if b then 2 else if c then 3 else 4")
@@ -230,7 +241,7 @@ fn header_entries_are_given_once() {
 fn string_escapes_are_checked_and_work_in_messages() {
     assert_eq!(
         expr(r#""\u{4E2D}\t\"""#),
-        ExprKind::Literal(Literal::Str("中\t\"".into()))
+        ExprKind::Literal(Literal::Str("中\t\"".into()), r#""\u{4E2D}\t\"""#.into())
     );
     for bad in [r#""\q""#, r#""\u{110000}""#, r#""\u{zz}""#, r#""\u4E2D""#] {
         let err = parse_expr(SourceId(0), bad).unwrap_err();

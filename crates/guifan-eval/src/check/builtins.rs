@@ -202,8 +202,10 @@ impl Cx<'_> {
                     &[&[Type::Timestamp, Type::Str], &[Type::Date, Type::Str]],
                     Type::Date,
                 );
-                let day = match args.get(1).map(|a| &a.kind) {
-                    Some(ExprKind::Literal(Literal::Str(d))) => d.parse::<chrono::Weekday>().ok(),
+                let day = match args.get(1).map(|a| &a.unparen().kind) {
+                    Some(ExprKind::Literal(Literal::Str(d), _)) => {
+                        d.parse::<chrono::Weekday>().ok()
+                    }
                     _ => None,
                 };
                 let Some(day) = day else {
@@ -260,8 +262,8 @@ impl Cx<'_> {
                 (Builtin::Nth, ty)
             }
             "matches" => {
-                let pattern = match args.get(1).map(|a| &a.kind) {
-                    Some(ExprKind::Literal(Literal::Str(p))) => Some(p.clone()),
+                let pattern = match args.get(1).map(|a| &a.unparen().kind) {
+                    Some(ExprKind::Literal(Literal::Str(p), _)) => Some(p.clone()),
                     _ => None,
                 };
                 // A parameter holding a pattern, or a list of them (optional when it has

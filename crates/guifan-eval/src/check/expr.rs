@@ -78,7 +78,8 @@ impl Cx<'_> {
     pub(crate) fn expr(&mut self, e: &ast::Expr) -> Typed {
         let span = e.span;
         match &e.kind {
-            ExprKind::Literal(lit) => self.literal(lit, span),
+            ExprKind::Literal(lit, _) => self.literal(lit, span),
+            ExprKind::Paren(inner) => self.expr(inner),
             ExprKind::Now => (ir(ir::ExprKind::Now, span), Type::Timestamp),
             ExprKind::Held => {
                 if !self.held_allowed {
@@ -463,7 +464,7 @@ impl Cx<'_> {
                         if !(lt.fits(item) || item.fits(&lt)) {
                             self.operands(op, &lt, &rt, span);
                         }
-                        if let ast::ExprKind::List(items) = &b.kind {
+                        if let ast::ExprKind::List(items) = &b.unparen().kind {
                             for i in items {
                                 self.check_enum_literal(&lt, i);
                             }
@@ -665,7 +666,7 @@ impl Cx<'_> {
     /// `store_type == "personl"`: a string literal compared with a fixed set must be one of it.
     pub(crate) fn check_enum_literal(&mut self, ty: &Type, other: &ast::Expr) {
         let Type::Enum(id) = ty else { return };
-        let ast::ExprKind::Literal(Literal::Str(s)) = &other.kind else {
+        let ast::ExprKind::Literal(Literal::Str(s), _) = &other.unparen().kind else {
             return;
         };
         let values = self.schema.enum_values(*id);

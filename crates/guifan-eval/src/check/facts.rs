@@ -8,7 +8,7 @@ use guifan_syntax::ast::{BinaryOp, Expr, ExprKind, Quantifier, UnaryOp};
 
 /// The written path of a name or field chain (`deposit.balance`), if it is one.
 pub(crate) fn path(e: &Expr) -> Option<String> {
-    match &e.kind {
+    match &e.unparen().kind {
         ExprKind::Name(n) => Some(n.clone()),
         ExprKind::Field(base, field) => path(base).map(|b| format!("{b}.{}", field.name)),
         _ => None,
@@ -17,7 +17,7 @@ pub(crate) fn path(e: &Expr) -> Option<String> {
 
 /// Paths present whenever `e` is true.
 pub(crate) fn when_true(e: &Expr) -> Vec<String> {
-    match &e.kind {
+    match &e.unparen().kind {
         ExprKind::Presence {
             expr,
             present: true,
@@ -38,7 +38,7 @@ pub(crate) fn when_true(e: &Expr) -> Vec<String> {
 
 /// Paths present whenever `e` is false.
 pub(crate) fn when_false(e: &Expr) -> Vec<String> {
-    match &e.kind {
+    match &e.unparen().kind {
         ExprKind::Presence {
             expr,
             present: false,
@@ -72,14 +72,14 @@ pub(crate) fn variant_fields(e: &Expr, root: &crate::schema::RecordDef) -> Vec<S
 
 fn collect_equalities(e: &Expr, out: &mut Vec<(String, String)>) {
     use guifan_syntax::ast::Literal;
-    match &e.kind {
+    match &e.unparen().kind {
         ExprKind::Chain { first, rest } if chain_of(rest, BinaryOp::And) => {
             collect_equalities(first, out);
             rest.iter().for_each(|(_, x)| collect_equalities(x, out));
         }
-        ExprKind::Binary(BinaryOp::Eq, a, b) => match (&a.kind, &b.kind) {
-            (ExprKind::Name(n), ExprKind::Literal(Literal::Str(v)))
-            | (ExprKind::Literal(Literal::Str(v)), ExprKind::Name(n)) => {
+        ExprKind::Binary(BinaryOp::Eq, a, b) => match (&a.unparen().kind, &b.unparen().kind) {
+            (ExprKind::Name(n), ExprKind::Literal(Literal::Str(v), _))
+            | (ExprKind::Literal(Literal::Str(v), _), ExprKind::Name(n)) => {
                 out.push((n.clone(), v.clone()));
             }
             _ => {}

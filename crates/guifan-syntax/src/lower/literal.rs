@@ -4,14 +4,14 @@ use chrono::{DateTime, NaiveDate, NaiveTime};
 use pest::iterators::Pair;
 use rust_decimal::Decimal;
 
-use super::{span_of, Lower, Result};
+use super::{Lower, Result};
 use crate::ast::Literal;
 use crate::error::ParseError;
 use crate::grammar::Rule;
 
 impl Lower<'_> {
     pub(super) fn literal(&self, pair: Pair<'_, Rule>) -> Result<Literal> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let text = pair.as_str();
         let invalid = |what: &'static str, reason: String| ParseError::InvalidLiteral {
             source_id: self.source,
