@@ -27,21 +27,26 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
     let mut errors = Vec::new();
     let mut schema = schema::build(files, &mut errors);
     let mut policies = Vec::new();
-    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut seen_ids: std::collections::HashMap<String, (SourceId, Span)> =
+        std::collections::HashMap::new();
     for file in files {
         for item in &file.items {
             if let Item::Policy(decl) = item {
-                if !seen_ids.insert(decl.id.node.clone()) {
-                    errors.push(CheckError::new(
-                        file.source,
-                        decl.id.span,
-                        CheckErrorKind::Duplicate {
-                            what: "policy",
-                            name: decl.id.node.clone(),
-                        },
-                    ));
+                if let Some(&(first_file, first)) = seen_ids.get(&decl.id.node) {
+                    errors.push(
+                        CheckError::new(
+                            file.source,
+                            decl.id.span,
+                            CheckErrorKind::Duplicate {
+                                what: "policy",
+                                name: decl.id.node.clone(),
+                            },
+                        )
+                        .with_related(first_file, first, "first declared here"),
+                    );
                     continue;
                 }
+                seen_ids.insert(decl.id.node.clone(), (file.source, decl.id.span));
                 if let Some(p) = check_policy(&mut schema, file.source, decl, &mut errors) {
                     policies.push(p);
                 }
@@ -279,7 +284,7 @@ fn check_policy(
     };
 
     let root_def = schema.record(root)?;
-    let mut names: HashSet<&str> = HashSet::new();
+    let mut names: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
     let mut params = Vec::new();
     for (p, ty) in decl.params.iter().zip(param_types) {
         check_new_name(&mut cx, root_def, &mut names, &p.name, "parameter");
@@ -387,18 +392,22 @@ fn check_policy(
         .unwrap_or_default();
 
     let mut rules = Vec::new();
-    let mut rule_names: HashSet<&str> = HashSet::new();
+    let mut rule_names: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
     for r in &decl.rules {
-        if !rule_names.insert(&r.name.name) {
-            cx.error(
+        if let Some(&first) = rule_names.get(r.name.name.as_str()) {
+            let err = CheckError::new(
+                cx.source,
                 r.name.span,
                 CheckErrorKind::Duplicate {
                     what: "rule",
                     name: r.name.name.clone(),
                 },
-            );
+            )
+            .with_related(cx.source, first, "first declared here");
+            cx.push(err);
             continue;
         }
+        rule_names.insert(&r.name.name, r.name.span);
         let id: Arc<str> = Arc::from(format!("{}.{}", decl.id.node, r.name.name));
         // A rule on another kind reads that kind's fields: the policy's
         // definitions and the facts its filter proved are not in scope.
@@ -510,19 +519,25 @@ pub(crate) fn compile_patterns(value: &Value) -> Result<regex::RegexSet, String>
 fn check_new_name<'n>(
     cx: &mut Cx<'_>,
     root: &schema::RecordDef,
-    names: &mut HashSet<&'n str>,
+    names: &mut std::collections::HashMap<&'n str, Span>,
     name: &'n ast::Ident,
     what: &'static str,
 ) {
-    if !names.insert(&name.name) {
-        cx.error(
+    if let Some(&first) = names.get(name.name.as_str()) {
+        let err = CheckError::new(
+            cx.source,
             name.span,
             CheckErrorKind::Duplicate {
                 what,
                 name: name.name.clone(),
             },
-        );
-    } else if root.slot(&name.name).is_some() {
+        )
+        .with_related(cx.source, first, "first declared here");
+        cx.push(err);
+        return;
+    }
+    names.insert(&name.name, name.span);
+    if root.slot(&name.name).is_some() {
         let err = CheckError::new(
             cx.source,
             name.span,

@@ -219,6 +219,8 @@ pub struct CheckError {
     pub help: Option<String>,
     /// Text of the label under the span
     pub label: Option<String>,
+    /// Other places that explain the error (the first declaration of a duplicate)
+    pub related: Vec<(SourceId, Span, String)>,
 }
 
 impl CheckError {
@@ -229,7 +231,13 @@ impl CheckError {
             kind,
             help: None,
             label: None,
+            related: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_related(mut self, source: SourceId, span: Span, label: &str) -> Self {
+        self.related.push((source, span, label.to_string()));
+        self
     }
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -251,6 +259,22 @@ impl fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
+impl From<&CheckError> for guifan_syntax::diagnostic::Diagnostic {
+    fn from(e: &CheckError) -> Self {
+        use guifan_syntax::diagnostic::{Diagnostic, Label};
+        let mut d = Diagnostic::new(
+            e.kind.code(),
+            e.kind.to_string(),
+            Label::new(e.source_id, e.span, e.label.clone()),
+        );
+        d.help = e.help.clone();
+        for (source, span, label) in &e.related {
+            d = d.with_secondary(Label::new(*source, *span, Some(label.clone())));
+        }
+        d
+    }
+}
+
 impl Diagnostic for CheckError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.kind.code()))
@@ -271,7 +295,13 @@ impl Diagnostic for CheckError {
             self.label.clone().or_else(|| Some("here".into())),
             self.span,
         );
-        Some(Box::new(std::iter::once(label)))
+        // Related places in the same file are shown beside the error.
+        let related = self
+            .related
+            .iter()
+            .filter(|(source, _, _)| *source == self.source_id)
+            .map(|(_, span, text)| LabeledSpan::new_with_span(Some(text.clone()), *span));
+        Some(Box::new(std::iter::once(label).chain(related)))
     }
 }
 

@@ -24,6 +24,7 @@ mod load;
 pub mod output;
 mod params;
 pub mod render;
+pub mod report;
 mod run;
 mod sources;
 pub mod stdio;

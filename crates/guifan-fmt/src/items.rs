@@ -1,0 +1,325 @@
+//! Declarations and policy entries, one per line, in the order written.
+
+use guifan_syntax::ast::*;
+
+use crate::expr;
+use crate::printer::Printer;
+
+/// A whole file.
+pub(crate) fn file(p: &mut Printer<'_>, file: &RuleFile) {
+    for item in &file.items {
+        let span = match item {
+            Item::Kind(r) | Item::Record(r) => r.span,
+            Item::Effect(e) => e.span,
+            Item::Platform(x) => x.span,
+            Item::Policy(x) => x.span,
+        };
+        p.line(span.start, true);
+        match item {
+            Item::Kind(r) => record(p, "kind", r),
+            Item::Record(r) => record(p, "record", r),
+            Item::Effect(e) => effect(p, e),
+            Item::Platform(x) => platform(p, x),
+            Item::Policy(x) => policy(p, x),
+        }
+    }
+}
+
+/// The position of a block's closing brace (the last byte of its span).
+fn closing(span: guifan_syntax::Span) -> u32 {
+    span.end.saturating_sub(1)
+}
+
+/// `kind merchant { ... }` or `record Payment { ... }`: fields and `when` blocks in the order written.
+fn record(p: &mut Printer<'_>, word: &str, r: &RecordDecl) {
+    p.put(word);
+    p.put(" ");
+    p.put(&r.name.name);
+    p.put(" {");
+    p.open();
+    let mut parts: Vec<(u32, Option<&FieldDecl>, Option<&VariantDecl>)> = r
+        .fields
+        .iter()
+        .map(|f| (f.span.start, Some(f), None))
+        .chain(r.variants.iter().map(|v| (v.span.start, None, Some(v))))
+        .collect();
+    parts.sort_by_key(|x| x.0);
+    for (start, field, variant) in parts {
+        p.line(start, true);
+        if let Some(f) = field {
+            field_decl(p, f);
+        }
+        if let Some(v) = variant {
+            p.put("when ");
+            p.put(&v.field.name);
+            p.put(" == ");
+            p.put(p.source(v.value.span));
+            p.put(" {");
+            p.open();
+            for f in &v.fields {
+                p.line(f.span.start, true);
+                field_decl(p, f);
+            }
+            p.close(closing(v.span), "}");
+        }
+    }
+    p.close(closing(r.span), "}");
+}
+
+/// `name: type`
+fn field_decl(p: &mut Printer<'_>, f: &FieldDecl) {
+    p.put(&f.name.name);
+    p.put(": ");
+    expr::type_expr(p, &f.ty);
+}
+
+/// `effect name(arg: type, ...)`, broken one argument per line when too long.
+fn effect(p: &mut Printer<'_>, e: &EffectDecl) {
+    p.put("effect ");
+    p.put(&e.name.name);
+    if e.params.is_empty() {
+        return;
+    }
+    let flat: Vec<String> = e
+        .params
+        .iter()
+        .map(|f| format!("{}: {}", f.name.name, expr::flat_type(p, &f.ty)))
+        .collect();
+    let one_line = format!("({})", flat.join(", "));
+    if p.fits(&one_line) {
+        p.put(&one_line);
+        return;
+    }
+    p.put("(");
+    p.open();
+    for f in &e.params {
+        p.line(f.span.start, false);
+        field_decl(p, f);
+        p.put(",");
+    }
+    p.close(closing(e.span), ")");
+}
+
+/// `platform douyin { currency CNY zone Asia/Shanghai }`, entries in the order written.
+fn platform(p: &mut Printer<'_>, x: &PlatformDecl) {
+    p.put("platform ");
+    p.put(&x.name.name);
+    p.put(" {");
+    let currency = x.currency.as_ref().map(|c| format!(" currency {}", c.node));
+    let zone = x.zone.as_ref().map(|z| format!(" zone {}", z.node));
+    let (a, b) = if x.currency_first {
+        (currency, zone)
+    } else {
+        (zone, currency)
+    };
+    for part in [a, b].into_iter().flatten() {
+        p.put(&part);
+    }
+    p.put(" }");
+}
+
+/// A policy: its entries in the order written.
+fn policy(p: &mut Printer<'_>, x: &PolicyDecl) {
+    p.put("policy ");
+    p.put(&x.id.node);
+    p.put(" {");
+    p.open();
+    for entry in &x.order {
+        match *entry {
+            Entry::Title(span) => header(p, span, "title", x.title.as_ref().map(|t| t.span)),
+            Entry::Source(span) => header(p, span, "source", x.source_text.as_ref().map(|t| t.span)),
+            Entry::Zone(span) => header(p, span, "zone", x.zone.as_ref().map(|t| t.span)),
+            Entry::Currency(span) => header(p, span, "currency", x.currency.as_ref().map(|t| t.span)),
+            Entry::Subject(span) => {
+                p.line(span.start, true);
+                if let Some(s) = &x.subject {
+                    subject(p, "subject", s);
+                }
+            }
+            Entry::Effective(span) => {
+                p.line(span.start, true);
+                p.put("effective");
+                if let Some(w) = &x.effective {
+                    window(p, w);
+                }
+            }
+            Entry::Governed(span) => {
+                p.line(span.start, true);
+                if let Some(g) = &x.governed_by {
+                    p.put("governed by ");
+                    expr::expr(p, g);
+                }
+            }
+            Entry::Param(i) => {
+                if let Some(d) = x.params.get(i) {
+                    p.line(d.span.start, true);
+                    p.put("param ");
+                    p.put(&d.name.name);
+                    p.put(": ");
+                    expr::type_expr(p, &d.ty);
+                    if let Some(v) = &d.default {
+                        p.put(" = ");
+                        expr::value(p, v);
+                    }
+                }
+            }
+            Entry::Let(i) => {
+                if let Some(l) = x.lets.get(i) {
+                    let_decl(p, l);
+                }
+            }
+            Entry::Rank(i) => {
+                if let Some(r) = x.ranks.get(i) {
+                    p.line(r.span.start, true);
+                    p.put("rank ");
+                    p.put(&r.name.name);
+                    p.put(" by ");
+                    expr::expr(p, &r.score);
+                    if let Some(per) = &r.per {
+                        p.put(" per ");
+                        expr::expr(p, per);
+                    }
+                    if let Some(f) = &r.filter {
+                        p.put(" where ");
+                        expr::expr(p, f);
+                    }
+                }
+            }
+            Entry::Rule(i) => {
+                if let Some(r) = x.rules.get(i) {
+                    rule(p, r);
+                }
+            }
+        }
+    }
+    p.close(closing(x.span), "}");
+}
+
+/// `title "..."`, `zone Asia/Shanghai`: the word and the value as written.
+fn header(p: &mut Printer<'_>, entry: guifan_syntax::Span, word: &str, value: Option<guifan_syntax::Span>) {
+    p.line(entry.start, true);
+    p.put(word);
+    if let Some(v) = value {
+        p.put(" ");
+        p.put(p.source(v));
+    }
+}
+
+/// `subject merchant where ...` or a rule's `on claim where ...`.
+fn subject(p: &mut Printer<'_>, word: &str, s: &SubjectDecl) {
+    p.put(word);
+    p.put(" ");
+    p.put(&s.kind.name);
+    if let Some(f) = &s.filter {
+        p.put(" where ");
+        expr::expr(p, f);
+    }
+}
+
+/// ` from X until Y`, the bounds as written.
+fn window(p: &mut Printer<'_>, w: &Window) {
+    if let Some(f) = &w.from {
+        p.put(" from ");
+        p.put(p.source(f.span));
+    }
+    if let Some(u) = &w.until {
+        p.put(" until ");
+        p.put(p.source(u.span));
+    }
+}
+
+/// `let name = value`
+fn let_decl(p: &mut Printer<'_>, l: &LetDecl) {
+    p.line(l.span.start, true);
+    p.put("let ");
+    p.put(&l.name.name);
+    p.put(" = ");
+    expr::value(p, &l.value);
+}
+
+/// A rule: its header on one line, then its body or versions.
+fn rule(p: &mut Printer<'_>, r: &RuleDecl) {
+    p.line(r.span.start, true);
+    p.put("rule ");
+    p.put(&r.name.name);
+    if let Some(t) = &r.title {
+        p.put(" ");
+        p.put(p.source(t.span));
+    }
+    if let Some(on) = &r.on {
+        p.put(" ");
+        subject(p, "on", on);
+    }
+    if let Some(each) = &r.each {
+        p.put(" for ");
+        p.put(&each.binder.name);
+        p.put(" in ");
+        expr::expr(p, &each.source);
+        if let Some(g) = &each.group {
+            p.put(" group by ");
+            for (k, (name, value)) in g.keys.iter().enumerate() {
+                if k > 0 {
+                    p.put(", ");
+                }
+                p.put(&name.name);
+                p.put(": ");
+                expr::expr(p, value);
+            }
+            p.put(" as ");
+            p.put(&g.items.name);
+        }
+    }
+    p.put(" {");
+    p.open();
+    match &r.body {
+        RuleBody::Single(c) => clauses(p, c),
+        RuleBody::Versions(vs) => {
+            for v in vs {
+                p.line(v.span.start, true);
+                p.put("version ");
+                p.put(p.source(v.label.span));
+                window(p, &v.window);
+                p.put(" {");
+                p.open();
+                clauses(p, &v.clauses);
+                p.close(closing(v.span), "}");
+            }
+        }
+    }
+    p.close(closing(r.span), "}");
+}
+
+/// `let`s, `when`, `then`, `message`.
+fn clauses(p: &mut Printer<'_>, c: &Clauses) {
+    for l in &c.lets {
+        let_decl(p, l);
+    }
+    p.line(c.when.span.start, true);
+    p.put("when ");
+    expr::condition(p, &c.when);
+    let first = c.effects.first().map_or(c.when.span.end, |e| e.span.start);
+    p.line(first, true);
+    p.put("then ");
+    let flat: Option<Vec<String>> = c.effects.iter().map(|e| expr::flat_effect(p, e)).collect();
+    match flat.map(|f| f.join(", ")) {
+        Some(line) if p.fits(&line) => p.put(&line),
+        _ => {
+            // One effect per line, aligned under the first.
+            let indent = p.indent;
+            for (k, e) in c.effects.iter().enumerate() {
+                if k > 0 {
+                    p.put(",");
+                    p.indent = indent + "then ".len();
+                    p.line(e.span.start, false);
+                }
+                expr::effect_call(p, e);
+            }
+            p.indent = indent;
+        }
+    }
+    if let Some(m) = &c.message {
+        p.line(m.span.start, true);
+        p.put("message ");
+        p.put(p.source(m.span));
+    }
+}

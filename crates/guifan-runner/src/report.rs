@@ -1,0 +1,452 @@
+//! Reporting problems: every problem becomes one [`Diagnostic`], rendered for
+//! people (miette, with source lines), for machines (JSON, SARIF 2.1.0) or as
+//! GitHub Actions annotations.
+
+use std::fmt;
+
+use guifan_syntax::diagnostic::{At, Diagnostic, Label, Severity, CODES};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+use serde::Serialize;
+use serde_sarif::sarif;
+
+use crate::load::Problem;
+use crate::sources::SourceMap;
+
+/// How problems are reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Source lines with the problem underlined, and advice
+    Human,
+    /// One JSON array of problems
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`)
+    Github,
+}
+
+impl From<&Problem> for Diagnostic {
+    fn from(p: &Problem) -> Self {
+        match p {
+            Problem::Parse(e) => e.into(),
+            Problem::Check(e) => e.into(),
+        }
+    }
+}
+
+/// The problems of a load, as diagnostics.
+pub fn diagnostics(problems: &[Problem]) -> Vec<Diagnostic> {
+    problems.iter().map(Diagnostic::from).collect()
+}
+
+/// Renders diagnostics in `format`; `color` only for human output to a terminal.
+pub fn render(
+    format: ReportFormat,
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+) -> String {
+    match format {
+        ReportFormat::Human => diagnostics
+            .iter()
+            .map(|d| human(d, sources, color))
+            .collect(),
+        ReportFormat::Json => {
+            let all: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| json(d, sources)).collect();
+            let mut out = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into());
+            out.push('\n');
+            out
+        }
+        ReportFormat::Sarif => {
+            let mut out =
+                serde_json::to_string_pretty(&sarif_log(diagnostics, sources)).unwrap_or_default();
+            out.push('\n');
+            out
+        }
+        ReportFormat::Github => diagnostics.iter().map(|d| github(d, sources)).collect(),
+    }
+}
+
+/// A place as a file name, line and column (1-based) and end line and column.
+struct Place {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    field: Option<String>,
+}
+
+fn place(at: &At, sources: &SourceMap) -> Place {
+    match at {
+        At::Source(id, span) => {
+            let (line, column) = sources.line_col(*id, span.start as usize);
+            let (end_line, end_column) = sources.line_col(*id, span.end as usize);
+            Place {
+                file: sources
+                    .path(*id)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                line,
+                column,
+                end_line,
+                end_column,
+                field: None,
+            }
+        }
+        At::Line { file, line, field } => Place {
+            file: file.clone(),
+            line: *line,
+            column: 1,
+            end_line: *line,
+            end_column: 1,
+            field: field.clone(),
+        },
+        At::File(file) => Place {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            field: None,
+        },
+    }
+}
+
+// ------------------------------------------------------------------ human
+
+/// A diagnostic as miette sees it: labels in its primary file.
+struct View<'a> {
+    d: &'a Diagnostic,
+    id: guifan_syntax::SourceId,
+    /// Advice, with the places in other files that the labels cannot show
+    help: Option<String>,
+}
+
+impl fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.d.message)
+    }
+}
+
+impl fmt::Display for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.d.message)
+    }
+}
+
+impl std::error::Error for View<'_> {}
+
+impl miette::Diagnostic for View<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let labels = std::iter::once(&self.d.primary)
+            .chain(&self.d.secondary)
+            .filter_map(|l| match l.at {
+                At::Source(id, span) if id == self.id => Some(LabeledSpan::new_with_span(
+                    Some(l.message.clone().unwrap_or_else(|| "here".into())),
+                    span,
+                )),
+                _ => None,
+            });
+        Some(Box::new(labels))
+    }
+}
+
+/// One diagnostic for people: the source line underlined (when it is in a
+/// loaded file), advice, and where related places in other files are.
+pub fn human(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let elsewhere: Vec<String> = d
+        .secondary
+        .iter()
+        .filter(|l| match (&l.at, &d.primary.at) {
+            (At::Source(a, _), At::Source(b, _)) => a != b,
+            _ => true,
+        })
+        .map(|l| {
+            let p = place(&l.at, sources);
+            format!(
+                "{}: {}:{}:{}",
+                l.message.as_deref().unwrap_or("see"),
+                p.file,
+                p.line,
+                p.column
+            )
+        })
+        .collect();
+    let help = match (&d.help, elsewhere.is_empty()) {
+        (h, true) => h.clone(),
+        (Some(h), false) => Some(format!("{h}\n{}", elsewhere.join("\n"))),
+        (None, false) => Some(elsewhere.join("\n")),
+    };
+    let Some((id, _)) = d.source_span() else {
+        let p = place(&d.primary.at, sources);
+        let field = p
+            .field
+            .map(|f| format!(" (field `{f}`)"))
+            .unwrap_or_default();
+        let mut out = format!(
+            "{}[{}]: {}\n  --> {}:{}{field}\n",
+            d.severity.word(),
+            d.code,
+            crate::clip::printable(&d.message),
+            crate::clip::printable(&p.file),
+            p.line
+        );
+        if let Some(h) = &help {
+            out.push_str(&format!("  help: {}\n", crate::clip::printable(h)));
+        }
+        out.push('\n');
+        return out;
+    };
+    let view = View { d, id, help };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let name = sources
+        .path(id)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<unknown>".into());
+    let text = sources.text(id).map(|t| &**t).unwrap_or("");
+    let shown = crate::clip::Shown::new(&view, &name, text);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &shown).is_err() {
+        out = format!("{shown}\n");
+    }
+    out
+}
+
+// ------------------------------------------------------------------ JSON
+
+/// A diagnostic as a JSON object.
+#[derive(Serialize)]
+pub struct JsonDiagnostic {
+    /// The file
+    pub file: String,
+    /// 1-based line
+    pub line: usize,
+    /// 1-based column
+    pub column: usize,
+    /// Line where the problem ends
+    pub end_line: usize,
+    /// Column where the problem ends
+    pub end_column: usize,
+    /// The field path inside a data record, when the problem is in data
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Stable code (`guifan::check::unknown_field`)
+    pub code: &'static str,
+    /// `error`, `warning` or `note`
+    pub severity: &'static str,
+    /// What is wrong
+    pub message: String,
+    /// What to do about it
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Other places that explain it
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated>,
+}
+
+/// A related place in JSON output.
+#[derive(Serialize)]
+pub struct JsonRelated {
+    /// The file
+    pub file: String,
+    /// 1-based line
+    pub line: usize,
+    /// 1-based column
+    pub column: usize,
+    /// What is there
+    pub message: String,
+}
+
+fn json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
+    let p = place(&d.primary.at, sources);
+    JsonDiagnostic {
+        file: p.file,
+        line: p.line,
+        column: p.column,
+        end_line: p.end_line,
+        end_column: p.end_column,
+        field: p.field,
+        code: d.code,
+        severity: d.severity.word(),
+        message: d.message.clone(),
+        help: d.help.clone(),
+        related: d
+            .secondary
+            .iter()
+            .map(|l| {
+                let r = place(&l.at, sources);
+                JsonRelated {
+                    file: r.file,
+                    line: r.line,
+                    column: r.column,
+                    message: l.message.clone().unwrap_or_default(),
+                }
+            })
+            .collect(),
+    }
+}
+
+// ------------------------------------------------------------------ SARIF
+
+fn sarif_location(l: &Label, sources: &SourceMap) -> sarif::Location {
+    let p = place(&l.at, sources);
+    let region = sarif::Region::builder()
+        .start_line(p.line as i64)
+        .start_column(p.column as i64)
+        .end_line(p.end_line as i64)
+        .end_column(p.end_column as i64)
+        .build();
+    let physical = sarif::PhysicalLocation::builder()
+        .artifact_location(sarif::ArtifactLocation::builder().uri(uri(&p.file)).build())
+        .region(region)
+        .build();
+    match &l.message {
+        Some(m) => sarif::Location::builder()
+            .physical_location(physical)
+            .message(sarif::Message::builder().text(m.clone()).build())
+            .build(),
+        None => sarif::Location::builder()
+            .physical_location(physical)
+            .build(),
+    }
+}
+
+/// A relative file path as a URI reference (forward slashes).
+fn uri(path: &str) -> String {
+    path.replace('\\', "/")
+}
+
+/// A SARIF 2.1.0 log of one run of Guifan.
+pub fn sarif_log(diagnostics: &[Diagnostic], sources: &SourceMap) -> sarif::Sarif {
+    // The rules are the registry's codes this run reports, in registry order.
+    let used: Vec<&guifan_syntax::diagnostic::Code> = CODES
+        .iter()
+        .filter(|c| diagnostics.iter().any(|d| d.code == c.code))
+        .collect();
+    let rules: Vec<sarif::ReportingDescriptor> = used
+        .iter()
+        .map(|c| {
+            sarif::ReportingDescriptor::builder()
+                .id(c.code)
+                .short_description(sarif::MultiformatMessageString::builder().text(c.summary).build())
+                .build()
+        })
+        .collect();
+    let results: Vec<sarif::Result> = diagnostics
+        .iter()
+        .map(|d| {
+            let level = match d.severity {
+                Severity::Error => sarif::ResultLevel::Error,
+                Severity::Warning => sarif::ResultLevel::Warning,
+                Severity::Note => sarif::ResultLevel::Note,
+            };
+            let text = match &d.help {
+                Some(h) => format!("{}\n{h}", d.message),
+                None => d.message.clone(),
+            };
+            let index = used.iter().position(|c| c.code == d.code).unwrap_or(0);
+            let related: Vec<sarif::Location> = d
+                .secondary
+                .iter()
+                .map(|l| sarif_location(l, sources))
+                .collect();
+            let builder = sarif::Result::builder()
+                .rule_id(d.code)
+                .rule_index(index as i64)
+                .level(level)
+                .message(sarif::Message::builder().text(text).build())
+                .locations(vec![sarif_location(&d.primary, sources)]);
+            if related.is_empty() {
+                builder.build()
+            } else {
+                builder.related_locations(related).build()
+            }
+        })
+        .collect();
+    let driver = sarif::ToolComponent::builder()
+        .name("guifan")
+        .version(env!("CARGO_PKG_VERSION"))
+        .rules(rules)
+        .build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .build();
+    sarif::Sarif::builder()
+        .version(sarif::Version::V2_1_0.to_string())
+        .schema(sarif::SCHEMA_URL)
+        .runs(vec![run])
+        .build()
+}
+
+// ------------------------------------------------------------------ GitHub
+
+/// A GitHub Actions workflow command, one line: `::error file=...,line=...::message`.
+fn github(d: &Diagnostic, sources: &SourceMap) -> String {
+    let p = place(&d.primary.at, sources);
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\n");
+        message.push_str(h);
+    }
+    format!(
+        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        escape_property(&p.file),
+        p.line,
+        p.column,
+        p.end_line,
+        p.end_column,
+        escape_property(d.code),
+        escape_data(&message)
+    )
+}
+
+/// Escapes a workflow command's message (`%`, CR, LF).
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (also `:` and `,`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_escape_what_github_reads_as_syntax() {
+        assert_eq!(escape_data("50%\na"), "50%25%0Aa");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}
