@@ -42,7 +42,11 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
                                 name: decl.id.node.clone(),
                             },
                         )
-                        .with_related(first_file, first, "first declared here"),
+                        .with_related(
+                            first_file,
+                            first,
+                            "first declared here",
+                        ),
                     );
                     continue;
                 }

@@ -2,6 +2,8 @@
 
 use guifan_syntax::ast::*;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::printer::Printer;
 
 /// An expression on one line, or `None` when it must span lines (`any {}`, `all {}`).
@@ -59,7 +61,11 @@ fn write_flat(p: &Printer<'_>, e: &Expr, out: &mut String) -> Option<()> {
         }
         ExprKind::Presence { expr, present } => {
             write_flat(p, expr, out)?;
-            out.push_str(if *present { " is present" } else { " is absent" });
+            out.push_str(if *present {
+                " is present"
+            } else {
+                " is absent"
+            });
         }
         ExprKind::Within {
             expr,
@@ -69,7 +75,11 @@ fn write_flat(p: &Printer<'_>, e: &Expr, out: &mut String) -> Option<()> {
             high_included,
         } => {
             write_flat(p, expr, out)?;
-            out.push_str(if *low_included { " within [" } else { " within (" });
+            out.push_str(if *low_included {
+                " within ["
+            } else {
+                " within ("
+            });
             write_flat(p, low, out)?;
             out.push_str(", ");
             write_flat(p, high, out)?;
@@ -186,21 +196,33 @@ pub(crate) fn expr(p: &mut Printer<'_>, e: &Expr) {
             branches,
             otherwise,
         } => {
+            // Each branch `if c then v` on a line when it fits, else `if c` and
+            // `then v` on lines of their own; `else` starts a line.
             let at_line_start = p.column() == p.indent;
             let indent = p.indent;
+            let cont = if at_line_start { indent } else { indent + 2 };
             for (k, (c, v)) in branches.iter().enumerate() {
-                if k == 0 {
-                    p.put("if ");
-                } else {
-                    p.indent = if at_line_start { indent } else { indent + 2 };
+                let word = if k == 0 { "if " } else { "else if " };
+                if k > 0 {
+                    p.indent = cont;
                     p.line(c.span.start, false);
-                    p.put("else if ");
                 }
-                expr(p, c);
-                p.put(" then ");
-                expr(p, v);
+                let one_line = flat(p, c)
+                    .zip(flat(p, v))
+                    .map(|(c, v)| format!("{word}{c} then {v}"));
+                match one_line {
+                    Some(line) if p.fits(&line) => p.put(&line),
+                    _ => {
+                        p.put(word);
+                        expr(p, c);
+                        p.indent = cont;
+                        p.line(v.span.start, false);
+                        p.put("then ");
+                        expr(p, v);
+                    }
+                }
             }
-            p.indent = if at_line_start { indent } else { indent + 2 };
+            p.indent = cont;
             p.line(otherwise.span.start, false);
             p.put("else ");
             expr(p, otherwise);
@@ -247,14 +269,19 @@ pub(crate) fn expr(p: &mut Printer<'_>, e: &Expr) {
                 Quantifier::All => "all {",
             });
             p.open();
-            for c in items {
+            // The conditions line up after their names and descriptions.
+            let heads: Vec<String> = items
+                .iter()
+                .map(|c| match &c.description {
+                    Some(d) => format!("{} {}:", c.name.name, p.source(d.span)),
+                    None => format!("{}:", c.name.name),
+                })
+                .collect();
+            let width = heads.iter().map(|h| h.width()).max().unwrap_or(0);
+            for (c, head) in items.iter().zip(&heads) {
                 p.line(c.span.start, false);
-                p.put(&c.name.name);
-                if let Some(d) = &c.description {
-                    p.put(" ");
-                    p.put(p.source(d.span));
-                }
-                p.put(": ");
+                p.put(head);
+                p.put(&" ".repeat(width.saturating_sub(head.width()) + 1));
                 let indent = p.indent;
                 p.indent += 2;
                 expr(p, &c.cond);
@@ -294,7 +321,11 @@ pub(crate) fn expr(p: &mut Printer<'_>, e: &Expr) {
         }
         ExprKind::Presence { expr: x, present } => {
             expr(p, x);
-            p.put(if *present { " is present" } else { " is absent" });
+            p.put(if *present {
+                " is present"
+            } else {
+                " is absent"
+            });
         }
         ExprKind::Within {
             expr: x,
@@ -304,7 +335,11 @@ pub(crate) fn expr(p: &mut Printer<'_>, e: &Expr) {
             high_included,
         } => {
             expr(p, x);
-            p.put(if *low_included { " within [" } else { " within (" });
+            p.put(if *low_included {
+                " within ["
+            } else {
+                " within ("
+            });
             expr(p, low);
             p.put(", ");
             expr(p, high);
@@ -409,7 +444,10 @@ pub(crate) fn effect_call(p: &mut Printer<'_>, e: &EffectCall) {
             expr(p, value);
             p.put(",");
         }
-        let close = e.guard.as_ref().map_or(e.span.end.saturating_sub(1), |g| g.span.start);
+        let close = e
+            .guard
+            .as_ref()
+            .map_or(e.span.end.saturating_sub(1), |g| g.span.start);
         p.close(close, ")");
     }
     if let Some(g) = &e.guard {
@@ -460,7 +498,10 @@ pub(crate) fn type_expr(p: &mut Printer<'_>, t: &TypeExpr) {
                 p.put(": ");
                 type_expr(p, &field.ty);
             }
-            p.close(t.span.end.saturating_sub(if t.optional { 2 } else { 1 }), "}");
+            p.close(
+                t.span.end.saturating_sub(if t.optional { 2 } else { 1 }),
+                "}",
+            );
         }
         TypeExprKind::List(x) => {
             p.put("[");

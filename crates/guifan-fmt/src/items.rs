@@ -1,6 +1,8 @@
 //! Declarations and policy entries, one per line, in the order written.
 
 use guifan_syntax::ast::*;
+use guifan_syntax::Span;
+use unicode_width::UnicodeWidthStr;
 
 use crate::expr;
 use crate::printer::Printer;
@@ -26,7 +28,7 @@ pub(crate) fn file(p: &mut Printer<'_>, file: &RuleFile) {
 }
 
 /// The position of a block's closing brace (the last byte of its span).
-fn closing(span: guifan_syntax::Span) -> u32 {
+fn closing(span: Span) -> u32 {
     span.end.saturating_sub(1)
 }
 
@@ -118,27 +120,158 @@ fn platform(p: &mut Printer<'_>, x: &PlatformDecl) {
     p.put(" }");
 }
 
+/// Which entries line up with their neighbours: header words, parameter
+/// names and types, definition names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Header,
+    Param,
+    Let,
+    Other,
+}
+
+fn class(e: &Entry) -> Class {
+    match e {
+        Entry::Title(_)
+        | Entry::Source(_)
+        | Entry::Subject(_)
+        | Entry::Zone(_)
+        | Entry::Currency(_)
+        | Entry::Effective(_) => Class::Header,
+        Entry::Param(_) => Class::Param,
+        Entry::Let(_) => Class::Let,
+        Entry::Governed(_) | Entry::Rank(_) | Entry::Rule(_) => Class::Other,
+    }
+}
+
+fn entry_span(x: &PolicyDecl, e: &Entry) -> Option<Span> {
+    match *e {
+        Entry::Title(s)
+        | Entry::Source(s)
+        | Entry::Subject(s)
+        | Entry::Zone(s)
+        | Entry::Currency(s)
+        | Entry::Effective(s)
+        | Entry::Governed(s) => Some(s),
+        Entry::Param(i) => x.params.get(i).map(|d| d.span),
+        Entry::Let(i) => x.lets.get(i).map(|d| d.span),
+        Entry::Rank(i) => x.ranks.get(i).map(|d| d.span),
+        Entry::Rule(i) => x.rules.get(i).map(|d| d.span),
+    }
+}
+
+/// The first word of a header entry.
+fn header_word(e: &Entry) -> &'static str {
+    match e {
+        Entry::Title(_) => "title",
+        Entry::Source(_) => "source",
+        Entry::Subject(_) => "subject",
+        Entry::Zone(_) => "zone",
+        Entry::Currency(_) => "currency",
+        Entry::Effective(_) => "effective",
+        _ => "",
+    }
+}
+
+/// For each entry, the widths its parts are padded to so that a run of
+/// neighbours of one class (on consecutive lines, nothing between) lines up:
+/// the word or name, then a parameter's type.
+fn alignment(p: &Printer<'_>, x: &PolicyDecl) -> Vec<(usize, usize)> {
+    let name_of = |e: &Entry| -> usize {
+        match *e {
+            Entry::Param(i) => x.params.get(i).map_or(0, |d| d.name.name.width()),
+            Entry::Let(i) => x.lets.get(i).map_or(0, |d| d.name.name.width()),
+            _ => header_word(e).len(),
+        }
+    };
+    let type_of = |e: &Entry| -> usize {
+        match *e {
+            Entry::Param(i) => x
+                .params
+                .get(i)
+                .filter(|d| d.default.is_some())
+                .map_or(0, |d| expr::flat_type(p, &d.ty).width()),
+            _ => 0,
+        }
+    };
+    let mut out = vec![(0, 0); x.order.len()];
+    let mut start = 0;
+    while start < x.order.len() {
+        let c = x.order.get(start).map_or(Class::Other, class);
+        let mut end = start + 1;
+        while let (Some(a), Some(b)) = (x.order.get(end - 1), x.order.get(end)) {
+            let adjacent = match (entry_span(x, a), entry_span(x, b)) {
+                (Some(a), Some(b)) => {
+                    let between = p.source(Span::new(a.end as usize, b.start as usize));
+                    between.matches('\n').count() == 1 && between.trim().is_empty()
+                }
+                _ => false,
+            };
+            if class(b) != c || c == Class::Other || !adjacent {
+                break;
+            }
+            end += 1;
+        }
+        let run = x.order.get(start..end).unwrap_or(&[]);
+        let names = run.iter().map(name_of).max().unwrap_or(0);
+        let types = run.iter().map(type_of).max().unwrap_or(0);
+        for slot in out.get_mut(start..end).into_iter().flatten() {
+            *slot = (names, types);
+        }
+        start = end;
+    }
+    out
+}
+
+/// Spaces after `written` up to `width` columns.
+fn pad(p: &mut Printer<'_>, written: &str, width: usize) {
+    let n = width.saturating_sub(written.width());
+    p.put(&" ".repeat(n));
+}
+
 /// A policy: its entries in the order written.
 fn policy(p: &mut Printer<'_>, x: &PolicyDecl) {
     p.put("policy ");
     p.put(&x.id.node);
     p.put(" {");
     p.open();
-    for entry in &x.order {
+    let aligned = alignment(p, x);
+    for (k, entry) in x.order.iter().enumerate() {
+        let (names, types) = aligned.get(k).copied().unwrap_or((0, 0));
         match *entry {
-            Entry::Title(span) => header(p, span, "title", x.title.as_ref().map(|t| t.span)),
-            Entry::Source(span) => header(p, span, "source", x.source_text.as_ref().map(|t| t.span)),
-            Entry::Zone(span) => header(p, span, "zone", x.zone.as_ref().map(|t| t.span)),
-            Entry::Currency(span) => header(p, span, "currency", x.currency.as_ref().map(|t| t.span)),
+            Entry::Title(span) => header(p, span, "title", names, x.title.as_ref().map(|t| t.span)),
+            Entry::Source(span) => header(
+                p,
+                span,
+                "source",
+                names,
+                x.source_text.as_ref().map(|t| t.span),
+            ),
+            Entry::Zone(span) => header(p, span, "zone", names, x.zone.as_ref().map(|t| t.span)),
+            Entry::Currency(span) => header(
+                p,
+                span,
+                "currency",
+                names,
+                x.currency.as_ref().map(|t| t.span),
+            ),
             Entry::Subject(span) => {
                 p.line(span.start, true);
                 if let Some(s) = &x.subject {
-                    subject(p, "subject", s);
+                    p.put("subject");
+                    pad(p, "subject", names);
+                    p.put(" ");
+                    p.put(&s.kind.name);
+                    if let Some(f) = &s.filter {
+                        p.put(" where ");
+                        expr::expr(p, f);
+                    }
                 }
             }
             Entry::Effective(span) => {
                 p.line(span.start, true);
                 p.put("effective");
+                pad(p, "effective", names);
                 if let Some(w) = &x.effective {
                     window(p, w);
                 }
@@ -155,8 +288,20 @@ fn policy(p: &mut Printer<'_>, x: &PolicyDecl) {
                     p.line(d.span.start, true);
                     p.put("param ");
                     p.put(&d.name.name);
-                    p.put(": ");
-                    expr::type_expr(p, &d.ty);
+                    p.put(":");
+                    pad(p, &d.name.name, names);
+                    p.put(" ");
+                    if d.default.is_some() {
+                        let ty = expr::flat_type(p, &d.ty);
+                        if p.fits(&ty) {
+                            p.put(&ty);
+                            pad(p, &ty, types);
+                        } else {
+                            expr::type_expr(p, &d.ty);
+                        }
+                    } else {
+                        expr::type_expr(p, &d.ty);
+                    }
                     if let Some(v) = &d.default {
                         p.put(" = ");
                         expr::value(p, v);
@@ -165,7 +310,12 @@ fn policy(p: &mut Printer<'_>, x: &PolicyDecl) {
             }
             Entry::Let(i) => {
                 if let Some(l) = x.lets.get(i) {
-                    let_decl(p, l);
+                    p.line(l.span.start, true);
+                    p.put("let ");
+                    p.put(&l.name.name);
+                    pad(p, &l.name.name, names);
+                    p.put(" = ");
+                    expr::value(p, &l.value);
                 }
             }
             Entry::Rank(i) => {
@@ -195,10 +345,11 @@ fn policy(p: &mut Printer<'_>, x: &PolicyDecl) {
     p.close(closing(x.span), "}");
 }
 
-/// `title "..."`, `zone Asia/Shanghai`: the word and the value as written.
-fn header(p: &mut Printer<'_>, entry: guifan_syntax::Span, word: &str, value: Option<guifan_syntax::Span>) {
+/// `title "..."`, `zone Asia/Shanghai`: the word (padded to `width`) and the value as written.
+fn header(p: &mut Printer<'_>, entry: Span, word: &str, width: usize, value: Option<Span>) {
     p.line(entry.start, true);
     p.put(word);
+    pad(p, word, width);
     if let Some(v) = value {
         p.put(" ");
         p.put(p.source(v));

@@ -80,17 +80,19 @@ impl<'a> Printer<'a> {
             self.next += 1;
         }
         self.end_line();
-        let blank_allowed = blank_allowed && !self.block_start;
+        let mut blank_ok = blank_allowed && !self.block_start;
         while let Some(c) = self.pending(at) {
-            if blank_allowed && c.blank_before {
+            if blank_ok && c.blank_before {
                 self.out.push('\n');
             }
             self.put("//");
             self.out.push_str(c.text.trim_end());
             self.next += 1;
             self.end_line();
+            // After a comment, the block has begun: a blank line may follow.
+            blank_ok = blank_allowed;
         }
-        if blank_allowed && self.blank_above(at) {
+        if blank_ok && self.blank_above(at) {
             self.out.push('\n');
         }
         self.block_start = false;

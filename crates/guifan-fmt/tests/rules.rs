@@ -1,6 +1,11 @@
 //! Every rule file of the repository: already in the canonical layout, and
 //! formatting it keeps its tree and comments and changes nothing the second time.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -33,11 +38,15 @@ fn repository_rule_files() -> Vec<PathBuf> {
 fn formatting_keeps_the_tree_and_comments_and_is_idempotent() {
     for path in repository_rule_files() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let once = guifan_fmt::format_text(&text)
-            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let once =
+            guifan_fmt::format_text(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         let before = parse(SourceId(0), &text).unwrap();
-        let after = parse(SourceId(0), &once)
-            .unwrap_or_else(|e| panic!("{}: formatted text does not parse: {e:?}\n{once}", path.display()));
+        let after = parse(SourceId(0), &once).unwrap_or_else(|e| {
+            panic!(
+                "{}: formatted text does not parse: {e:?}\n{once}",
+                path.display()
+            )
+        });
         assert!(
             same_ignoring_spans(&before, &after),
             "{}: the tree changed\n{once}",

@@ -139,12 +139,12 @@ fn is_bool(e: &Expr, value: bool) -> bool {
 fn operands(e: &Expr, and: bool) -> Option<Vec<&Expr>> {
     let want = if and { BinaryOp::And } else { BinaryOp::Or };
     match &e.kind {
-        ExprKind::Chain { first, rest } if rest.iter().all(|(op, _)| *op == want) => {
-            Some(std::iter::once(&**first).chain(rest.iter().map(|(_, x)| x)).collect())
-        }
-        ExprKind::Conditions { quantifier, items }
-            if (*quantifier == Quantifier::All) == and =>
-        {
+        ExprKind::Chain { first, rest } if rest.iter().all(|(op, _)| *op == want) => Some(
+            std::iter::once(&**first)
+                .chain(rest.iter().map(|(_, x)| x))
+                .collect(),
+        ),
+        ExprKind::Conditions { quantifier, items } if (*quantifier == Quantifier::All) == and => {
             Some(items.iter().map(|i| &i.cond).collect())
         }
         _ => None,

@@ -103,8 +103,12 @@ impl Lint<'_> {
         help: String,
     ) {
         self.out.push(
-            Diagnostic::new(code, message, Label::new(self.source, span, Some(label.to_string())))
-                .with_help(help),
+            Diagnostic::new(
+                code,
+                message,
+                Label::new(self.source, span, Some(label.to_string())),
+            )
+            .with_help(help),
         );
     }
 }
@@ -140,7 +144,9 @@ fn allows(comment: &str, code: &str, short: &str) -> bool {
     else {
         return false;
     };
-    list.split(',').map(str::trim).any(|c| c == code || c == short)
+    list.split(',')
+        .map(str::trim)
+        .any(|c| c == code || c == short)
 }
 
 /// The spans that hold `span`: its top-level declaration and its policy entry.

@@ -116,7 +116,10 @@ pub(crate) fn unused(lint: &mut Lint<'_>, policy: &PolicyDecl) {
                 if !read_here.contains(l.name.name.as_str()) {
                     lint.warn(
                         "guifan::lint::unused_let",
-                        format!("definition `{}` of rule `{}` is never read", l.name.name, rule.name.name),
+                        format!(
+                            "definition `{}` of rule `{}` is never read",
+                            l.name.name, rule.name.name
+                        ),
                         l.name.span,
                         "nothing in the rule reads it",
                         "remove it, or use it in the rule's condition, effects or message".into(),

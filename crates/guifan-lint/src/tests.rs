@@ -34,7 +34,10 @@ fn unused_parameters() {
         "  // guifan: allow(unused_param)\n  param cap: int = 1\n  rule r { when listings_online > 1 then end_trial }\n",
         "guifan::lint::unused_param",
     );
-    assert!(codes("  param cap: int = 1\n  rule r { when listings_online > cap then end_trial }\n").is_empty());
+    assert!(codes(
+        "  param cap: int = 1\n  rule r { when listings_online > cap then end_trial }\n"
+    )
+    .is_empty());
 }
 
 #[test]
@@ -50,7 +53,10 @@ fn unused_definitions_of_policies_and_rules() {
         "guifan::lint::unused_let",
     );
     // Read in a message: used.
-    assert!(codes("  rule r {\n    let n = 1\n    when true\n    then end_trial\n    message \"{n}\"\n  }\n").is_empty());
+    assert!(codes(
+        "  rule r {\n    let n = 1\n    when true\n    then end_trial\n    message \"{n}\"\n  }\n"
+    )
+    .is_empty());
 }
 
 #[test]
@@ -60,8 +66,14 @@ fn conditions_that_never_hold() {
         "  // guifan: allow(never_holds)\n  rule r { when listings_online > 200 and listings_online < 100 then end_trial }\n",
         "guifan::lint::never_holds",
     );
-    assert_eq!(codes("  rule r { when x >= 5 and x < 5 then end_trial }\n"), ["guifan::lint::never_holds"]);
-    assert_eq!(codes("  rule r { when x and false then end_trial }\n"), ["guifan::lint::never_holds"]);
+    assert_eq!(
+        codes("  rule r { when x >= 5 and x < 5 then end_trial }\n"),
+        ["guifan::lint::never_holds"]
+    );
+    assert_eq!(
+        codes("  rule r { when x and false then end_trial }\n"),
+        ["guifan::lint::never_holds"]
+    );
     // A point is allowed, and other fields do not meet.
     assert!(codes("  rule r { when x >= 5 and x <= 5 and y < 1 then end_trial }\n").is_empty());
     assert!(codes("  rule r { when a.b > 100 CNY and a.b < 200 CNY then end_trial }\n").is_empty());
@@ -74,7 +86,10 @@ fn conditions_that_always_hold() {
         "  rule r { // guifan: allow(always_holds)\n    when x <= 100 or x > 100\n    then end_trial\n  }\n",
         "guifan::lint::always_holds",
     );
-    assert_eq!(codes("  rule r { when x or true then end_trial }\n"), ["guifan::lint::always_holds"]);
+    assert_eq!(
+        codes("  rule r { when x or true then end_trial }\n"),
+        ["guifan::lint::always_holds"]
+    );
     assert!(codes("  rule r { when x < 100 or x > 100 then end_trial }\n").is_empty());
 }
 
@@ -104,13 +119,8 @@ fn two_policies_emitting_one_rule_id() {
         codes_with(&text, &Context::default()),
         ["guifan::lint::duplicate_rule_id"]
     );
-    let allowed = text.replacen(
-        "  rule r",
-        "  rule r",
-        1,
-    );
-    let second = allowed.rfind("  rule r").unwrap_or(0);
-    let allowed = format!("{}  // guifan: allow(duplicate_rule_id)\n{}", &allowed[..second], &allowed[second..]);
+    let (first, second) = text.split_at(text.rfind("  rule r").unwrap_or(0));
+    let allowed = format!("{first}  // guifan: allow(duplicate_rule_id)\n{second}");
     assert!(codes_with(&allowed, &Context::default()).is_empty());
 }
 
@@ -136,6 +146,14 @@ fn an_allow_comment_names_its_code() {
         codes("  // guifan: allow(unused_let)\n  param cap: int = 1\n  rule r { when true then end_trial }\n"),
         ["guifan::lint::unused_param"]
     );
-    assert!(allows(" guifan: allow(a, unused_param)", "guifan::lint::unused_param", "unused_param"));
-    assert!(!allows(" allow(unused_param)", "guifan::lint::unused_param", "unused_param"));
+    assert!(allows(
+        " guifan: allow(a, unused_param)",
+        "guifan::lint::unused_param",
+        "unused_param"
+    ));
+    assert!(!allows(
+        " allow(unused_param)",
+        "guifan::lint::unused_param",
+        "unused_param"
+    ));
 }

@@ -5,6 +5,13 @@ use guifan_syntax::ast::*;
 
 use crate::Lint;
 
+/// A version with its start and end as instants.
+type Bounded<'v> = (
+    Option<DateTime<FixedOffset>>,
+    Option<DateTime<FixedOffset>>,
+    &'v VersionDecl,
+);
+
 /// A window bound as an instant: a date is its midnight in the policy's zone.
 fn instant(t: &TimePoint, zone: Option<chrono_tz::Tz>) -> Option<DateTime<FixedOffset>> {
     match t {
@@ -22,20 +29,22 @@ fn instant(t: &TimePoint, zone: Option<chrono_tz::Tz>) -> Option<DateTime<FixedO
 /// Reports, for each rule with versions, each gap between one version's end
 /// and the next one's start.
 pub(crate) fn gaps(lint: &mut Lint<'_>, policy: &PolicyDecl) {
-    let zone = policy.zone.as_ref().and_then(|z| z.node.parse::<chrono_tz::Tz>().ok());
+    let zone = policy
+        .zone
+        .as_ref()
+        .and_then(|z| z.node.parse::<chrono_tz::Tz>().ok());
     for rule in &policy.rules {
         let RuleBody::Versions(versions) = &rule.body else {
             continue;
         };
-        let mut spans: Vec<(Option<DateTime<FixedOffset>>, Option<DateTime<FixedOffset>>, &VersionDecl)> =
-            versions
-                .iter()
-                .map(|v| {
-                    let from = v.window.from.as_ref().and_then(|f| instant(f, zone));
-                    let until = v.window.until.as_ref().and_then(|u| instant(u, zone));
-                    (from, until, v)
-                })
-                .collect();
+        let mut spans: Vec<Bounded<'_>> = versions
+            .iter()
+            .map(|v| {
+                let from = v.window.from.as_ref().and_then(|f| instant(f, zone));
+                let until = v.window.until.as_ref().and_then(|u| instant(u, zone));
+                (from, until, v)
+            })
+            .collect();
         spans.sort_by_key(|(from, _, _)| *from);
         for pair in spans.windows(2) {
             let [(_, Some(end), before), (Some(start), _, after)] = pair else {

@@ -19,6 +19,7 @@
 
 pub mod clip;
 pub mod data;
+pub mod format_files;
 mod json_cache;
 mod load;
 pub mod output;
@@ -33,7 +34,8 @@ mod toml_json;
 
 pub use json_cache::JsonCache;
 pub use load::{
-    load_rules, load_texts, rule_files, LoadError, Problem, RuleSet, MAX_PROBLEMS, RULE_EXTENSIONS,
+    load_paths, load_rules, load_texts, rule_files, rules_root, selection_files, LoadError,
+    Problem, RuleSet, MAX_PROBLEMS, RULE_EXTENSIONS,
 };
 pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;

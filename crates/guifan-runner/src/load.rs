@@ -115,17 +115,25 @@ pub struct RuleSet {
     json: Arc<JsonCache>,
     /// The places of the input's subjects in the policies' rankings, once computed
     ranks: Option<Arc<guifan_eval::rank::Ranks>>,
+    /// The syntax trees the program was checked from (for linting and tools)
+    files: Arc<Vec<guifan_syntax::ast::RuleFile>>,
 }
 
 impl RuleSet {
-    fn new(program: Program, sources: SourceMap) -> Self {
+    fn new(program: Program, sources: SourceMap, files: Vec<guifan_syntax::ast::RuleFile>) -> Self {
         let json = Arc::new(JsonCache::new(&program));
         RuleSet {
             program: Arc::new(program),
             sources,
             json,
             ranks: None,
+            files: Arc::new(files),
         }
+    }
+
+    /// The syntax trees of the rule files, by source (comments and spans included).
+    pub fn files(&self) -> &[guifan_syntax::ast::RuleFile] {
+        &self.files
     }
 
     /// Whether some policy ranks subjects against each other (`rank`): then the
@@ -216,6 +224,78 @@ pub fn load_rules(dir: &Path) -> Result<RuleSet, LoadError> {
             path: dir.to_path_buf(),
         });
     }
+    load_paths(paths)
+}
+
+/// The rules directory a path belongs to: the nearest directory, from the
+/// path up, that holds a `schema/` directory (the shared schema); else the
+/// path's own directory.
+pub fn rules_root(path: &Path) -> PathBuf {
+    let start = if path.is_file() {
+        path.parent().unwrap_or(Path::new("."))
+    } else {
+        path
+    };
+    let start = if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    };
+    start
+        .ancestors()
+        .find(|d| d.join("schema").is_dir())
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
+/// The rule files of a selection: the files under each path (a file, or a
+/// directory), with the schema they are checked against: `schema` when given,
+/// else the `schema/` directory of the rules root above the first path. Each
+/// file once, sorted; returns the files and which of them were selected.
+pub fn selection_files(
+    paths: &[PathBuf],
+    schema: Option<&Path>,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), LoadError> {
+    let mut selected = Vec::new();
+    for p in paths {
+        if !p.exists() {
+            return Err(LoadError::Io {
+                path: p.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file or directory",
+                ),
+            });
+        }
+        selected.extend(rule_files(p)?);
+    }
+    let schema_dir = match schema {
+        Some(dir) => Some(dir.to_path_buf()),
+        None => paths
+            .first()
+            .map(|p| rules_root(p).join("schema"))
+            .filter(|d| d.is_dir()),
+    };
+    let mut all = selected.clone();
+    if let Some(dir) = schema_dir {
+        all.extend(rule_files(&dir)?);
+    }
+    // One file reached two ways (a path and the schema) is loaded once.
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    all.sort();
+    selected.sort();
+    selected.dedup();
+    if all.is_empty() {
+        return Err(LoadError::Empty {
+            path: paths.first().cloned().unwrap_or_default(),
+        });
+    }
+    Ok((all, selected))
+}
+
+/// Loads, parses and checks the given rule files.
+pub fn load_paths(paths: Vec<PathBuf>) -> Result<RuleSet, LoadError> {
     let mut texts = Vec::with_capacity(paths.len());
     let mut bad_encoding = Vec::new();
     for path in paths {
@@ -276,7 +356,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
         files.push(file);
     }
     match guifan_eval::check(&files) {
-        Ok(program) if problems.is_empty() => Ok(RuleSet::new(program, sources)),
+        Ok(program) if problems.is_empty() => Ok(RuleSet::new(program, sources, files)),
         Ok(_) => Err(invalid(sources, sorted(problems))),
         Err(errors) => {
             problems.extend(errors.into_iter().map(Problem::Check));

@@ -6,15 +6,17 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use guifan_eval::rank::Ranks;
 use guifan_runner::clip::printable;
 use guifan_runner::data::{self, InputFormat};
+use guifan_runner::report::{self, ReportFormat};
 use guifan_runner::stdio::is_broken_pipe;
 use guifan_runner::{
-    apply_params_file, errln, load_rules, outln, output, render, testing, Batch, Exit, LoadError,
-    OutputFormat, ParamsError, RuleSet, RunProblem, Summary,
+    apply_params_file, errln, load_paths, load_rules, outln, output, selection_files, testing,
+    Batch, Exit, LoadError, OutputFormat, ParamsError, RuleSet, RunProblem, SourceMap, Summary,
 };
+use guifan_syntax::diagnostic::{At, Diagnostic, Label};
 
 /// Bytes of JSON Lines decided per block while streaming.
 const BLOCK_BYTES: usize = 2 << 20;
@@ -36,18 +38,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse and type-check every rule file under DIR against the schema declared there
-    Check {
-        /// The rule directory (or one file)
-        #[arg(default_value = "rules")]
-        dir: PathBuf,
-        /// How to report problems
-        #[arg(long, value_enum, default_value = "human")]
-        format: ReportFormat,
-        /// Parameter overrides to check too (TOML, one table per policy)
-        #[arg(long)]
-        params: Option<PathBuf>,
-    },
+    /// Parse, type-check and lint rule files: a whole rules directory, a
+    /// directory under it, or single policy files (checked against the schema
+    /// of the rules directory they are in)
+    Check(CheckArgs),
     /// Evaluate the rules against data and write one decision record per subject
     Run(RunArgs),
     /// Run the `*.test.toml` files beside the policies
@@ -56,27 +50,56 @@ enum Command {
         /// rules are loaded from the nearest directory above it holding `schema/`
         #[arg(default_value = "rules")]
         dir: PathBuf,
+        /// How to report failures
+        #[arg(long, value_enum, default_value = "human")]
+        format: ReportFormat,
     },
+    /// Rewrite rule files in the canonical layout (comments kept)
+    Fmt(FmtArgs),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ReportFormat {
-    /// Source lines with a caret under each problem
-    Human,
-    /// One JSON array of problems, for CI
-    Json,
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Rule files or directories; the schema is the `schema/` directory of the
+    /// nearest directory above the first path that has one
+    #[arg(default_value = "rules")]
+    paths: Vec<PathBuf>,
+    /// The schema directory to check against, when it is elsewhere
+    #[arg(long)]
+    schema: Option<PathBuf>,
+    /// How to report problems
+    #[arg(long, value_enum, default_value = "human")]
+    format: ReportFormat,
+    /// Parameter overrides to check too (TOML, one table per policy)
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Fail (exit status 3) on warnings too
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(clap::Args)]
+struct FmtArgs {
+    /// Rule files or directories to format; `-` formats standard input to standard output
+    #[arg(default_value = "rules")]
+    paths: Vec<PathBuf>,
+    /// Change nothing: list the files that are not formatted, and exit 1 if there are any
+    #[arg(long)]
+    check: bool,
+    /// How to report files that are not formatted, and parse errors
+    #[arg(long, value_enum, default_value = "human")]
+    format: ReportFormat,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
-        Command::Check {
-            dir,
-            format,
-            params,
-        } => check(&dir, format, params.as_deref()),
+        Command::Check(args) => check(args),
         Command::Run(args) => run(args),
-        Command::Test { dir } => test(&dir),
+        Command::Test { dir, format } => test(&dir, format),
+        Command::Fmt(args) => {
+            guifan_runner::format_files::run(&args.paths, args.check, args.format)
+        }
     };
     ExitCode::from(exit.code())
 }
@@ -86,82 +109,140 @@ fn error(message: impl std::fmt::Display) -> Exit {
     Exit::Usage
 }
 
-/// The width diagnostics are laid out in.
-const REPORT_WIDTH: usize = 100;
+/// Prints diagnostics in `format`: people read them on standard error,
+/// machines on standard output.
+fn report(format: ReportFormat, diagnostics: &[Diagnostic], sources: &SourceMap) {
+    if diagnostics.is_empty() && format == ReportFormat::Human {
+        return;
+    }
+    match format {
+        ReportFormat::Human => {
+            let color = std::io::stderr().is_terminal();
+            errln!(
+                "{}",
+                report::render(format, diagnostics, sources, color).trim_end()
+            );
+        }
+        _ => {
+            let text = report::render(format, diagnostics, sources, false);
+            outln!("{}", text.trim_end());
+        }
+    }
+}
 
-/// Loads rules, printing problems; `None` carries the exit status.
-fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleSet, Exit> {
-    let mut rules = match load_rules(dir) {
-        Ok(r) => r,
-        Err(LoadError::Invalid {
-            sources,
-            problems,
-            omitted,
-        }) => {
-            match format {
-                ReportFormat::Human => {
-                    let color = std::io::stderr().is_terminal();
-                    for p in &problems {
-                        errln!(
-                            "{}",
-                            render::problem_report(p, &sources, REPORT_WIDTH, color)
-                        );
-                    }
-                    let total = problems.len() + omitted;
-                    let more = if omitted > 0 {
-                        format!(" ({omitted} more not shown)")
-                    } else {
-                        String::new()
-                    };
-                    errln!(
-                        "error: {total} problem{} in rule files under `{}`{more}",
-                        if total == 1 { "" } else { "s" },
-                        printable(&dir.display().to_string())
-                    );
-                }
-                ReportFormat::Json => {
-                    let json =
-                        serde_json::to_string_pretty(&render::problems_json(&problems, &sources))
-                            .unwrap_or_default();
-                    outln!("{json}");
-                }
-            }
-            return Err(Exit::CheckFailed);
-        }
-        Err(e) => return Err(error(e)),
+/// The exit status of a failed load: unreadable files are usage errors, the rest check failures.
+fn load_failure(e: &LoadError, format: ReportFormat, what: &Path) -> Exit {
+    let sources = match e {
+        LoadError::Invalid { sources, .. } => sources.clone(),
+        _ => SourceMap::default(),
     };
-    if let Some(path) = params {
-        match apply_params_file(&mut rules, path) {
-            Ok(_) => {}
-            Err(e @ ParamsError::Io { .. }) => return Err(error(e)),
-            Err(e @ ParamsError::Invalid { .. }) => {
-                errln!("error: {}", printable(&e.to_string()));
-                return Err(Exit::CheckFailed);
-            }
+    let diagnostics = report::load_error_diagnostics(e);
+    report(format, &diagnostics, &sources);
+    if let LoadError::Invalid {
+        problems, omitted, ..
+    } = e
+    {
+        if format == ReportFormat::Human {
+            let total = problems.len() + omitted;
+            let more = if *omitted > 0 {
+                format!(" ({omitted} more not shown)")
+            } else {
+                String::new()
+            };
+            errln!(
+                "error: {total} problem{} in rule files under `{}`{more}",
+                if total == 1 { "" } else { "s" },
+                printable(&what.display().to_string())
+            );
         }
+        return Exit::CheckFailed;
+    }
+    Exit::Usage
+}
+
+/// A parameter file's problem, as a diagnostic in any format.
+fn params_failure(e: &ParamsError, format: ReportFormat) -> Exit {
+    let (code, path, exit) = match e {
+        ParamsError::Io { path, .. } => ("guifan::io::unreadable", path, Exit::Usage),
+        ParamsError::Invalid { path, .. } => ("guifan::params::invalid", path, Exit::CheckFailed),
+    };
+    let d = Diagnostic::new(
+        code,
+        e.to_string(),
+        Label {
+            at: At::File(path.display().to_string()),
+            message: None,
+        },
+    );
+    report(format, &[d], &SourceMap::default());
+    exit
+}
+
+/// Loads a rules directory, reporting problems in `format`; `Err` carries the exit status.
+fn load(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Result<RuleSet, Exit> {
+    let mut rules = load_rules(dir).map_err(|e| load_failure(&e, format, dir))?;
+    if let Some(path) = params {
+        apply_params_file(&mut rules, path).map_err(|e| params_failure(&e, format))?;
     }
     Ok(rules)
 }
 
-fn check(dir: &Path, format: ReportFormat, params: Option<&Path>) -> Exit {
-    match load(dir, format, params) {
-        Ok(rules) => {
-            let p = rules.program();
-            let rule_count: usize = p.policies.iter().map(|x| x.rules.len()).sum();
-            match format {
-                ReportFormat::Human => errln!(
-                    "ok: {} file(s), {} kind(s), {} policies, {} rules",
-                    rules.sources.len(),
-                    p.schema.kinds.len(),
-                    p.policies.len(),
-                    rule_count
-                ),
-                ReportFormat::Json => outln!("[]"),
-            }
-            Exit::Ok
+fn check(args: CheckArgs) -> Exit {
+    let (all, selected) = match selection_files(&args.paths, args.schema.as_deref()) {
+        Ok(x) => x,
+        Err(e) => return load_failure(&e, args.format, first_path(&args.paths)),
+    };
+    let mut rules = match load_paths(all) {
+        Ok(r) => r,
+        Err(e) => return load_failure(&e, args.format, first_path(&args.paths)),
+    };
+    if let Some(path) = &args.params {
+        if let Err(e) = apply_params_file(&mut rules, path) {
+            return params_failure(&e, args.format);
         }
-        Err(exit) => exit,
     }
+    // Lints on the selected files, knowing which policies the tests exercise.
+    let root = guifan_runner::rules_root(first_path(&args.paths));
+    let context = guifan_lint::Context {
+        tested_policies: Some(testing::tested_policies(&root)),
+    };
+    let selected: std::collections::HashSet<PathBuf> = selected.into_iter().collect();
+    let texts: Vec<(&guifan_syntax::ast::RuleFile, &str)> = rules
+        .files()
+        .iter()
+        .filter(|f| {
+            rules
+                .sources
+                .path(f.source)
+                .is_some_and(|p| selected.contains(p))
+        })
+        .filter_map(|f| rules.sources.text(f.source).map(|t| (f, &**t)))
+        .collect();
+    let warnings = guifan_lint::lint(&texts, &context);
+    report(args.format, &warnings, &rules.sources);
+    if args.format == ReportFormat::Human {
+        let p = rules.program();
+        let rule_count: usize = p.policies.iter().map(|x| x.rules.len()).sum();
+        errln!(
+            "{}: {} file(s), {} kind(s), {} policies, {} rules, {} warning{}",
+            if warnings.is_empty() { "ok" } else { "checked" },
+            rules.sources.len(),
+            p.schema.kinds.len(),
+            p.policies.len(),
+            rule_count,
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" }
+        );
+    }
+    if args.deny_warnings && !warnings.is_empty() {
+        Exit::CheckFailed
+    } else {
+        Exit::Ok
+    }
+}
+
+fn first_path(paths: &[PathBuf]) -> &Path {
+    paths.first().map_or(Path::new("rules"), PathBuf::as_path)
 }
 
 #[derive(clap::Args)]
@@ -450,9 +531,9 @@ fn print_summary(summary: &Summary) {
     );
 }
 
-fn test(path: &Path) -> Exit {
+fn test(path: &Path, format: ReportFormat) -> Exit {
     let root = testing::rules_root(path);
-    let rules = match load(&root, ReportFormat::Human, None) {
+    let rules = match load(&root, format, None) {
         Ok(r) => r,
         Err(exit) => return exit,
     };
@@ -461,44 +542,78 @@ fn test(path: &Path) -> Exit {
     } else {
         testing::test_files(path)
     };
-    if files.is_empty() {
+    let human = format == ReportFormat::Human;
+    if files.is_empty() && human {
         errln!(
             "no *.test.toml files under `{}`",
             printable(&path.display().to_string())
         );
     }
     let (mut passed, mut failed) = (0usize, 0usize);
+    let mut diagnostics = Vec::new();
     for file in files {
         let shown = printable(&file.display().to_string()).into_owned();
+        let at = || Label {
+            at: At::File(file.display().to_string()),
+            message: None,
+        };
         let text = match std::fs::read(&file) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(_) => {
-                    outln!("{shown}: not UTF-8 text");
+                    if human {
+                        outln!("{shown}: not UTF-8 text");
+                    }
+                    diagnostics.push(Diagnostic::new(
+                        "guifan::test::invalid",
+                        "not UTF-8 text",
+                        at(),
+                    ));
                     failed += 1;
                     continue;
                 }
             },
-            Err(e) => return error(format!("cannot read `{shown}`: {e}")),
+            Err(e) => {
+                let d = Diagnostic::new(
+                    "guifan::io::unreadable",
+                    format!("cannot read `{shown}`: {e}"),
+                    at(),
+                );
+                report(format, &[d], &SourceMap::default());
+                return Exit::Usage;
+            }
         };
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-        let report = testing::run_test_file(&rules, text);
-        outln!(
-            "{shown}: {} passed, {} failed",
-            report.passed,
-            report.failures.len()
-        );
-        for f in &report.failures {
+        let result = testing::run_test_file(&rules, text);
+        if human {
             outln!(
-                "  FAILED {}\n    {}",
-                printable(&f.case),
-                printable(&f.message)
+                "{shown}: {} passed, {} failed",
+                result.passed,
+                result.failures.len()
             );
         }
-        passed += report.passed;
-        failed += report.failures.len();
+        for f in &result.failures {
+            if human {
+                outln!(
+                    "  FAILED {}\n    {}",
+                    printable(&f.case),
+                    printable(&f.message)
+                );
+            }
+            diagnostics.push(Diagnostic::new(
+                "guifan::test::failed",
+                format!("{}: {}", f.case, f.message),
+                at(),
+            ));
+        }
+        passed += result.passed;
+        failed += result.failures.len();
     }
-    outln!("{passed} passed, {failed} failed");
+    if human {
+        outln!("{passed} passed, {failed} failed");
+    } else {
+        report(format, &diagnostics, &SourceMap::default());
+    }
     if failed == 0 {
         Exit::Ok
     } else {

@@ -34,6 +34,32 @@ impl From<&Problem> for Diagnostic {
     }
 }
 
+/// A load that failed, as diagnostics (file errors included, so that every
+/// format reports them).
+pub fn load_error_diagnostics(e: &crate::LoadError) -> Vec<Diagnostic> {
+    use crate::LoadError;
+    let at_file = |code: &'static str, path: &std::path::Path, message: String| {
+        Diagnostic::new(
+            code,
+            message,
+            Label {
+                at: At::File(path.display().to_string()),
+                message: None,
+            },
+        )
+    };
+    match e {
+        LoadError::Invalid { problems, .. } => diagnostics(problems),
+        LoadError::Io { path, .. } => vec![at_file("guifan::io::unreadable", path, e.to_string())],
+        LoadError::TooLarge { path, .. } => {
+            vec![at_file("guifan::io::too_large", path, e.to_string())]
+        }
+        LoadError::Empty { path } => {
+            vec![at_file("guifan::io::no_rule_files", path, e.to_string())]
+        }
+    }
+}
+
 /// The problems of a load, as diagnostics.
 pub fn diagnostics(problems: &[Problem]) -> Vec<Diagnostic> {
     problems.iter().map(Diagnostic::from).collect()
@@ -352,7 +378,11 @@ pub fn sarif_log(diagnostics: &[Diagnostic], sources: &SourceMap) -> sarif::Sari
         .map(|c| {
             sarif::ReportingDescriptor::builder()
                 .id(c.code)
-                .short_description(sarif::MultiformatMessageString::builder().text(c.summary).build())
+                .short_description(
+                    sarif::MultiformatMessageString::builder()
+                        .text(c.summary)
+                        .build(),
+                )
                 .build()
         })
         .collect();
@@ -415,7 +445,7 @@ fn github(d: &Diagnostic, sources: &SourceMap) -> String {
     };
     let mut message = d.message.clone();
     if let Some(h) = &d.help {
-        message.push_str("\n");
+        message.push('\n');
         message.push_str(h);
     }
     format!(
@@ -432,7 +462,9 @@ fn github(d: &Diagnostic, sources: &SourceMap) -> String {
 
 /// Escapes a workflow command's message (`%`, CR, LF).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value (also `:` and `,`).

@@ -42,3 +42,17 @@ macro_rules! outln {
 macro_rules! errln {
     ($($arg:tt)*) => { $crate::stdio::err_line(format_args!($($arg)*)) };
 }
+
+/// Writes bytes to standard output as they are: [`crate::Exit::Ok`], or the
+/// status of the failure (a closed pipe ends quietly).
+pub fn write_stdout(bytes: &[u8]) -> crate::Exit {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => crate::Exit::Ok,
+        Err(e) if is_broken_pipe(&e) => crate::Exit::BrokenPipe,
+        Err(e) => {
+            err_line(format_args!("error: cannot write to standard output: {e}"));
+            crate::Exit::Usage
+        }
+    }
+}

@@ -271,25 +271,20 @@ impl Example {
     }
 }
 
-/// The rule directory a test path belongs to: the nearest directory, from the
-/// path up, that holds a `schema/` directory (the shared schema); else the
-/// path's own directory.
+/// The rule directory a test path belongs to (see [`crate::load::rules_root`]).
 pub fn rules_root(path: &Path) -> PathBuf {
-    let start = if path.is_file() {
-        path.parent().unwrap_or(Path::new("."))
-    } else {
-        path
-    };
-    let start = if start.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        start
-    };
-    start
-        .ancestors()
-        .find(|d| d.join("schema").is_dir())
-        .unwrap_or(start)
-        .to_path_buf()
+    crate::load::rules_root(path)
+}
+
+/// The IDs of the policies the `*.test.toml` files under `dir` name
+/// (`policy = "..."`); files that cannot be read or parsed name none.
+pub fn tested_policies(dir: &Path) -> std::collections::HashSet<String> {
+    test_files(dir)
+        .into_iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .filter_map(|t| t.parse::<toml::Table>().ok())
+        .filter_map(|t| t.get("policy").and_then(|p| p.as_str()).map(str::to_string))
+        .collect()
 }
 
 /// Finds every `*.test.toml` under a directory, sorted.

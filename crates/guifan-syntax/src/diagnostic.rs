@@ -306,6 +306,16 @@ pub const CODES: &[Code] = &[
         "guifan::fmt::unformatted",
         "a file not in the canonical layout",
     ),
+    // io
+    error(
+        "guifan::io::unreadable",
+        "a file or directory that cannot be read",
+    ),
+    error(
+        "guifan::io::too_large",
+        "a rule file larger than rule files may be",
+    ),
+    error("guifan::io::no_rule_files", "a path holding no rule files"),
     // params
     error(
         "guifan::params::invalid",

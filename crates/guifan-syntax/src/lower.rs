@@ -24,6 +24,8 @@ pub(crate) struct Lower<'s> {
     pub(crate) text: &'s str,
     /// Byte offset of the parsed slice in `text`: added to every span
     pub(crate) base: usize,
+    /// The file's comments, in order (spans end before trailing comments)
+    pub(crate) comments: &'s [Comment],
 }
 
 type Result<T> = std::result::Result<T, ParseError>;
@@ -31,15 +33,17 @@ type Result<T> = std::result::Result<T, ParseError>;
 /// A file parsed as far as it goes: every declaration and entry that parses,
 /// and an error for each one that does not.
 pub(crate) fn file_recovering(source: SourceId, text: &str) -> (RuleFile, Vec<ParseError>) {
+    let all_comments = comments::scan(text);
     let lower = Lower {
         source,
         text,
         base: 0,
+        comments: &all_comments,
     };
     let mut file = RuleFile {
         source,
         items: Vec::new(),
-        comments: comments::scan(text),
+        comments: Vec::new(),
         broken: Vec::new(),
     };
     let mut errors = Vec::new();
@@ -65,15 +69,18 @@ pub(crate) fn file_recovering(source: SourceId, text: &str) -> (RuleFile, Vec<Pa
             }
         }
     }
+    file.comments = all_comments;
     (file, errors)
 }
 
 /// Parses one expression on its own (tools and tests).
 pub(crate) fn expression(source: SourceId, text: &str) -> Result<Expr> {
+    let all_comments = comments::scan(text);
     let lower = Lower {
         source,
         text,
         base: 0,
+        comments: &all_comments,
     };
     nesting::prescan(source, text, 0)?;
     let mut pairs =
@@ -100,10 +107,28 @@ fn is_item(rule: Rule) -> bool {
 }
 
 impl<'s> Lower<'s> {
-    /// Where a pair stands in the file.
+    /// Where a pair stands in the file: from its first token to its last,
+    /// without the spaces and comments pest lets a rule end with.
     pub(crate) fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.base + s.start(), self.base + s.end())
+        let start = self.base + s.start();
+        let mut end = self.base + s.end();
+        loop {
+            let before = self.text.get(start..end).unwrap_or("");
+            let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n', '\u{3000}']);
+            end = start + trimmed.len();
+            let ends_comment = self
+                .comments
+                .binary_search_by_key(&end, |c| c.span.end as usize)
+                .ok()
+                .and_then(|i| self.comments.get(i))
+                .filter(|c| c.span.start as usize >= start);
+            match ends_comment {
+                Some(c) => end = c.span.start as usize,
+                None => break,
+            }
+        }
+        Span::new(start, end)
     }
 
     /// Lowers a declaration into the file, or records why it cannot be.
@@ -800,6 +825,7 @@ impl<'s> Lower<'s> {
             source: self.source,
             text: self.text,
             base: brace.end as usize,
+            comments: self.comments,
         };
         match PolicyParser::parse(Rule::expr_only, inner) {
             Err(e) => lower.syntax_error(e),

@@ -161,6 +161,7 @@ pub(crate) fn items(
             source: lower.source,
             text,
             base: start,
+            comments: lower.comments,
         };
         match PolicyParser::parse(Rule::item_only, chunk) {
             Ok(pairs) => {
@@ -244,6 +245,7 @@ fn policy(
             source: lower.source,
             text,
             base: s,
+            comments: lower.comments,
         };
         let entry_text = text.get(s..e).unwrap_or("");
         match PolicyParser::parse(Rule::policy_item_only, entry_text) {
