@@ -241,11 +241,18 @@ pub fn rules_root(path: &Path) -> PathBuf {
     } else {
         start
     };
-    start
-        .ancestors()
-        .find(|d| d.join("schema").is_dir())
-        .unwrap_or(start)
-        .to_path_buf()
+    // Relative paths stay relative when the root is among their own ancestors.
+    if let Some(root) = start.ancestors().find(|d| d.join("schema").is_dir()) {
+        return root.to_path_buf();
+    }
+    std::fs::canonicalize(start)
+        .ok()
+        .and_then(|abs| {
+            abs.ancestors()
+                .find(|d| d.join("schema").is_dir())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| start.to_path_buf())
 }
 
 /// The rule files of a selection: the files under each path (a file, or a
@@ -276,14 +283,15 @@ pub fn selection_files(
             .map(|p| rules_root(p).join("schema"))
             .filter(|d| d.is_dir()),
     };
+    // One file reached two ways (a path and the schema) is loaded once, by the path given.
+    let real = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+    let mut seen: std::collections::HashSet<PathBuf> = selected.iter().map(real).collect();
     let mut all = selected.clone();
     if let Some(dir) = schema_dir {
-        all.extend(rule_files(&dir)?);
+        all.extend(rule_files(&dir)?.into_iter().filter(|p| seen.insert(real(p))));
     }
-    // One file reached two ways (a path and the schema) is loaded once.
-    let mut seen = std::collections::HashSet::new();
-    all.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     all.sort();
+    all.dedup();
     selected.sort();
     selected.dedup();
     if all.is_empty() {

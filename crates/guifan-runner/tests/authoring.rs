@@ -1,0 +1,207 @@
+//! The authoring tools end to end: `check` on single policies and broken
+//! copies of `rules/` in every report format (SARIF validated against the
+//! published 2.1.0 schema), lints with `--deny-warnings`, and `fmt`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "tests and benchmarks fail loudly"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{guifan, guifan_stdin, root, stderr, stdout};
+
+/// Runs `guifan` in `dir`.
+fn guifan_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("guifan runs")
+}
+
+/// A copy of `rules/` in a temporary directory.
+fn rules_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("rules");
+    copy_dir(&root().join("rules"), &target);
+    (dir, target)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Breaks a copy of `rules/`: a syntax error in one rule of one file, and a
+/// misspelt field in another rule of the same file and in another file.
+fn broken_rules() -> (tempfile::TempDir, PathBuf) {
+    let (dir, rules) = rules_copy();
+    let trial = rules.join("douyin/zero_deposit_trial.policy");
+    let text = std::fs::read_to_string(&trial).unwrap();
+    let text = text
+        .replacen("when trial.active and listings_online > listing_cap", "when trial.active and listings_online >", 1)
+        .replacen("deposit.balance < 0 CNY", "deposit.balanse < 0 CNY", 1);
+    std::fs::write(&trial, text).unwrap();
+    let presale = rules.join("wechat_channels/presale.policy");
+    let text = std::fs::read_to_string(&presale).unwrap();
+    let text = text.replacen("subject ", "subject  ", 1);
+    let text = text.replacen("[min_ship_days", "[min_ship_dayz", 1);
+    std::fs::write(&presale, text).unwrap();
+    (dir, rules)
+}
+
+#[test]
+fn one_policy_checks_against_the_shared_schema() {
+    for path in ["rules/douyin/zero_deposit_trial.policy", "rules/douyin"] {
+        let out = guifan(&["check", "--deny-warnings", path]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+        assert!(stderr(&out).contains("ok:"), "{}", stderr(&out));
+    }
+    // From inside the rules directory, and with the schema named.
+    let out = guifan_in(&root().join("rules/douyin"), &["check", "zero_deposit_trial.policy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = guifan(&["check", "--schema", "rules/schema", "rules/kuaishou/report_escalation.policy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A path that does not exist is a usage error, in every format.
+    let out = guifan(&["check", "--format", "json", "rules/nowhere.policy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("guifan::io::unreadable"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_broken_copy_reports_every_problem_in_one_run() {
+    let (dir, _) = broken_rules();
+    let out = guifan_in(dir.path(), &["check", "rules"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    for expected in [
+        "guifan::parse::syntax",
+        "unknown field `balanse` on `merchant.deposit`",
+        "unknown field `min_ship_dayz`",
+        "3 problems in rule files",
+    ] {
+        assert!(err.contains(expected), "{expected}:\n{err}");
+    }
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .unwrap();
+    let (dir, _) = broken_rules();
+    let out = guifan_in(dir.path(), &["check", "--format", "sarif", "rules"]);
+    assert_eq!(out.status.code(), Some(3));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{log:#}");
+    assert!(results.iter().all(|r| r["level"] == "error"));
+    let first = &results[0]["locations"][0]["physicalLocation"];
+    assert!(first["artifactLocation"]["uri"].as_str().unwrap().ends_with(".policy"));
+    assert!(first["region"]["startLine"].as_i64().unwrap() > 1);
+    // Warnings too, and a file that cannot be read: still valid SARIF.
+    let out = guifan(&["check", "--format", "sarif", "rules/nowhere"]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&log), "{log:#}");
+    // A schema violation is caught: the test can fail.
+    let mut bad = log.clone();
+    bad["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn github_output_is_one_workflow_command_per_problem() {
+    let (dir, _) = broken_rules();
+    let out = guifan_in(dir.path(), &["check", "--format", "github", "rules"]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for line in &lines {
+        assert!(line.starts_with("::error file=rules/"), "{line}");
+        assert!(line.contains(",line=") && line.contains(",col="), "{line}");
+        assert!(line.contains("title=guifan%3A%3A"), "{line}");
+    }
+}
+
+#[test]
+fn warnings_fail_only_with_deny_warnings_and_speak_every_format() {
+    let (dir, rules) = rules_copy();
+    let path = rules.join("jd/scheduled_delivery.policy");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen("  rule ", "  param spare: int = 1\n\n  rule ", 1);
+    std::fs::write(&path, text).unwrap();
+    let out = guifan_in(dir.path(), &["check", "rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("guifan::lint::unused_param"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 warning"), "{}", stderr(&out));
+    let out = guifan_in(dir.path(), &["check", "--deny-warnings", "rules"]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = guifan_in(dir.path(), &["check", "--format", "json", "rules"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["severity"], "warning");
+    assert_eq!(json[0]["code"], "guifan::lint::unused_param");
+    let out = guifan_in(dir.path(), &["check", "--format", "github", "rules"]);
+    assert!(stdout(&out).starts_with("::warning file="), "{}", stdout(&out));
+}
+
+#[test]
+fn fmt_check_lists_unformatted_files_and_fmt_restores_the_layout() {
+    let (dir, rules) = rules_copy();
+    let out = guifan_in(dir.path(), &["fmt", "--check", "rules"]);
+    assert_eq!(out.status.code(), Some(0), "rules/ is formatted: {}", stdout(&out));
+    // Destroy the layout of one policy: indentation, spacing, line breaks.
+    let path = rules.join("kuaishou/report_escalation.policy");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let destroyed: String = original
+        .lines()
+        .map(|l| {
+            let l = l.trim_start();
+            if l.starts_with("param") {
+                format!("{}\n", l.replace(": ", ":").replace(" = ", "=").replace("  ", " "))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(destroyed, original);
+    std::fs::write(&path, &destroyed).unwrap();
+    let out = guifan_in(dir.path(), &["fmt", "--check", "rules"]);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = stdout(&out);
+    assert!(listed.contains("Diff in rules/kuaishou/report_escalation.policy"), "{listed}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), destroyed, "--check changes nothing");
+    let out = guifan_in(dir.path(), &["fmt", "rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    // Standard input to standard output.
+    let out = guifan_stdin(&["fmt", "-"], &destroyed);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), original);
+    // A file that does not parse is reported and left alone.
+    let out = guifan_stdin(&["fmt", "-"], "policy a.b { rule }");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("guifan::parse::syntax"), "{}", stderr(&out));
+}
