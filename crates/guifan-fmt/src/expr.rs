@@ -281,7 +281,10 @@ pub(crate) fn expr(p: &mut Printer<'_>, e: &Expr) {
             for (c, head) in items.iter().zip(&heads) {
                 p.line(c.span.start, false);
                 p.put(head);
-                p.put(&" ".repeat(width.saturating_sub(head.width()) + 1));
+                // Aligned when the condition fits on the line; a long one follows its head.
+                let aligned = " ".repeat(width.saturating_sub(head.width()) + 1);
+                let fits = flat(p, &c.cond).is_some_and(|f| p.fits(&format!("{aligned}{f}")));
+                p.put(if fits { &aligned } else { " " });
                 let indent = p.indent;
                 p.indent += 2;
                 expr(p, &c.cond);

@@ -203,7 +203,7 @@ fn alignment(p: &Printer<'_>, x: &PolicyDecl) -> Vec<(usize, usize)> {
             let adjacent = match (entry_span(x, a), entry_span(x, b)) {
                 (Some(a), Some(b)) => {
                     let between = p.source(Span::new(a.end as usize, b.start as usize));
-                    between.matches('\n').count() == 1 && between.trim().is_empty()
+                    neighbours(between)
                 }
                 _ => false,
             };
@@ -221,6 +221,14 @@ fn alignment(p: &Printer<'_>, x: &PolicyDecl) -> Vec<(usize, usize)> {
         start = end;
     }
     out
+}
+
+/// Whether the text between two entries keeps them on neighbouring lines:
+/// at most one line break, and nothing but a comment at the end of the first.
+fn neighbours(between: &str) -> bool {
+    let (first, rest) = between.split_once('\n').unwrap_or((between, ""));
+    let first = first.trim();
+    (first.is_empty() || first.starts_with("//")) && rest.trim().is_empty() && !rest.contains('\n')
 }
 
 /// Spaces after `written` up to `width` columns.

@@ -14,7 +14,7 @@
 //! ```
 //! let messy = "policy a.b{subject merchant zone Asia/Shanghai\n// why\nparam cap:int=100}";
 //! let tidy = guifan_fmt::format_text(messy).expect("parses");
-//! assert_eq!(tidy, "policy a.b {\n  subject merchant\n  zone Asia/Shanghai\n  // why\n  param cap: int = 100\n}\n");
+//! assert_eq!(tidy, "policy a.b {\n  subject merchant\n  zone    Asia/Shanghai\n  // why\n  param cap: int = 100\n}\n");
 //! ```
 
 mod expr;

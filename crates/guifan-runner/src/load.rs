@@ -288,7 +288,11 @@ pub fn selection_files(
     let mut seen: std::collections::HashSet<PathBuf> = selected.iter().map(real).collect();
     let mut all = selected.clone();
     if let Some(dir) = schema_dir {
-        all.extend(rule_files(&dir)?.into_iter().filter(|p| seen.insert(real(p))));
+        all.extend(
+            rule_files(&dir)?
+                .into_iter()
+                .filter(|p| seen.insert(real(p))),
+        );
     }
     all.sort();
     all.dedup();

@@ -54,7 +54,11 @@ fn broken_rules() -> (tempfile::TempDir, PathBuf) {
     let trial = rules.join("douyin/zero_deposit_trial.policy");
     let text = std::fs::read_to_string(&trial).unwrap();
     let text = text
-        .replacen("when trial.active and listings_online > listing_cap", "when trial.active and listings_online >", 1)
+        .replacen(
+            "when trial.active and listings_online > listing_cap",
+            "when trial.active and listings_online >",
+            1,
+        )
         .replacen("deposit.balance < 0 CNY", "deposit.balanse < 0 CNY", 1);
     std::fs::write(&trial, text).unwrap();
     let presale = rules.join("wechat_channels/presale.policy");
@@ -73,14 +77,26 @@ fn one_policy_checks_against_the_shared_schema() {
         assert!(stderr(&out).contains("ok:"), "{}", stderr(&out));
     }
     // From inside the rules directory, and with the schema named.
-    let out = guifan_in(&root().join("rules/douyin"), &["check", "zero_deposit_trial.policy"]);
+    let out = guifan_in(
+        &root().join("rules/douyin"),
+        &["check", "zero_deposit_trial.policy"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = guifan(&["check", "--schema", "rules/schema", "rules/kuaishou/report_escalation.policy"]);
+    let out = guifan(&[
+        "check",
+        "--schema",
+        "rules/schema",
+        "rules/kuaishou/report_escalation.policy",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // A path that does not exist is a usage error, in every format.
     let out = guifan(&["check", "--format", "json", "rules/nowhere.policy"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("guifan::io::unreadable"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("guifan::io::unreadable"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -119,7 +135,10 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     assert_eq!(results.len(), 3, "{log:#}");
     assert!(results.iter().all(|r| r["level"] == "error"));
     let first = &results[0]["locations"][0]["physicalLocation"];
-    assert!(first["artifactLocation"]["uri"].as_str().unwrap().ends_with(".policy"));
+    assert!(first["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with(".policy"));
     assert!(first["region"]["startLine"].as_i64().unwrap() > 1);
     // Warnings too, and a file that cannot be read: still valid SARIF.
     let out = guifan(&["check", "--format", "sarif", "rules/nowhere"]);
@@ -155,7 +174,11 @@ fn warnings_fail_only_with_deny_warnings_and_speak_every_format() {
     std::fs::write(&path, text).unwrap();
     let out = guifan_in(dir.path(), &["check", "rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("guifan::lint::unused_param"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("guifan::lint::unused_param"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("1 warning"), "{}", stderr(&out));
     let out = guifan_in(dir.path(), &["check", "--deny-warnings", "rules"]);
     assert_eq!(out.status.code(), Some(3));
@@ -164,14 +187,23 @@ fn warnings_fail_only_with_deny_warnings_and_speak_every_format() {
     assert_eq!(json[0]["severity"], "warning");
     assert_eq!(json[0]["code"], "guifan::lint::unused_param");
     let out = guifan_in(dir.path(), &["check", "--format", "github", "rules"]);
-    assert!(stdout(&out).starts_with("::warning file="), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("::warning file="),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
 fn fmt_check_lists_unformatted_files_and_fmt_restores_the_layout() {
     let (dir, rules) = rules_copy();
     let out = guifan_in(dir.path(), &["fmt", "--check", "rules"]);
-    assert_eq!(out.status.code(), Some(0), "rules/ is formatted: {}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "rules/ is formatted: {}",
+        stdout(&out)
+    );
     // Destroy the layout of one policy: indentation, spacing, line breaks.
     let path = rules.join("kuaishou/report_escalation.policy");
     let original = std::fs::read_to_string(&path).unwrap();
@@ -180,7 +212,10 @@ fn fmt_check_lists_unformatted_files_and_fmt_restores_the_layout() {
         .map(|l| {
             let l = l.trim_start();
             if l.starts_with("param") {
-                format!("{}\n", l.replace(": ", ":").replace(" = ", "=").replace("  ", " "))
+                format!(
+                    "{}\n",
+                    l.replace(": ", ":").replace(" = ", "=").replace("  ", " ")
+                )
             } else {
                 format!("{l}\n")
             }
@@ -191,8 +226,15 @@ fn fmt_check_lists_unformatted_files_and_fmt_restores_the_layout() {
     let out = guifan_in(dir.path(), &["fmt", "--check", "rules"]);
     assert_eq!(out.status.code(), Some(1));
     let listed = stdout(&out);
-    assert!(listed.contains("Diff in rules/kuaishou/report_escalation.policy"), "{listed}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), destroyed, "--check changes nothing");
+    assert!(
+        listed.contains("Diff in rules/kuaishou/report_escalation.policy"),
+        "{listed}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        destroyed,
+        "--check changes nothing"
+    );
     let out = guifan_in(dir.path(), &["fmt", "rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
@@ -203,5 +245,9 @@ fn fmt_check_lists_unformatted_files_and_fmt_restores_the_layout() {
     // A file that does not parse is reported and left alone.
     let out = guifan_stdin(&["fmt", "-"], "policy a.b { rule }");
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("guifan::parse::syntax"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("guifan::parse::syntax"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,0 +1,48 @@
+//! Snapshots of the canonical layout: a policy written carelessly, formatted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+const MESSY: &str = r#"// A policy written in a hurry.
+policy   demo.messy{
+title "演示"   source "https://example.invalid/rules"
+subject merchant where platform=="douyin" and trial is present
+      zone Asia/Shanghai
+currency CNY
+
+
+// Caps.
+param cap:int=100 // the published cap
+param fee : money = 5 CNY
+param window:duration=72h
+let personal=store_type=="personal"
+let cap_here = if personal then cap else if listings_online > 1000 then cap * 2 else cap + 50
+  rule   listing_cap "在线商品总量超过上限"{
+when trial.active and listings_online>cap_here and deposit.balance < deposit.required and not personal // too many
+then violation(code:"listing_cap_exceeded"),restrict(target:"listing"),fine(amount: fee) if personal
+message "在线商品 {listings_online} 件, 上限 {cap_here} 件"
+}
+rule   exit "试运营期结束" { when any { full "保证金足额": deposit.balance >= deposit.required
+orders "订单过多": paid_orders.count > (cap*2)
+// a third reason
+late: sum(d.points for d in creator_deductions where d.at within (now - window, now]) >= 4 } then end_trial message "结束: {held}" }
+}
+"#;
+
+#[test]
+fn a_careless_policy_in_the_canonical_layout() {
+    let formatted = guifan_fmt::format_text(MESSY).unwrap();
+    insta::assert_snapshot!(formatted);
+    assert_eq!(guifan_fmt::format_text(&formatted).unwrap(), formatted);
+}
+
+#[test]
+fn schema_declarations_in_the_canonical_layout() {
+    let messy = "record Payment{at:timestamp amount:money}\n// kinds\nkind shop {\nplatform:string\nwhen platform == \"douyin\" { deposit: { balance: money, required: money }? }\n}\neffect restrict(target:\"withdrawal\"|\"listing\"|\"transactions\"|\"platform_campaigns\"|\"affiliate_alliance\"|\"live_selling\")\neffect end_trial\nplatform douyin{currency CNY zone Asia/Shanghai}\n";
+    let formatted = guifan_fmt::format_text(messy).unwrap();
+    insta::assert_snapshot!(formatted);
+    assert_eq!(guifan_fmt::format_text(&formatted).unwrap(), formatted);
+}
