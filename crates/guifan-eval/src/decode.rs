@@ -181,13 +181,52 @@ impl<'s> Ctx<'s> {
     }
 }
 
-/// serde_json's message without its " at line L column C" suffix (the caller places the error itself).
+/// serde_json's message without its " at line L column C" suffix (the caller
+/// places the error itself), in the language's words rather than Rust's.
 fn without_position(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    match text.rfind(" at line ") {
+    let text = match text.rfind(" at line ") {
         Some(i) => text.get(..i).unwrap_or(&text).to_string(),
         None => text,
-    }
+    };
+    language_words(&text)
+}
+
+/// serde's `invalid type: string "x", expected i64` as the language says it:
+/// `expected an int, found the string "x"`. Other messages are kept.
+pub(crate) fn language_words(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_string();
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let expected = match expected {
+        "i64" | "u64" | "i32" | "u32" | "an integer" | "usize" => "an int",
+        "a boolean" | "bool" => "a bool (true or false)",
+        "f64" | "a number" => "a number",
+        "a string" | "a borrowed string" | "string" => "a string",
+        "a sequence" | "a list" => "a list",
+        "a map" => "an object",
+        other => other,
+    };
+    let found = if let Some(s) = found.strip_prefix("string ") {
+        format!("the string {s}")
+    } else if let Some(f) = found.strip_prefix("floating point ") {
+        format!("the number {}", f.trim_matches('`'))
+    } else if let Some(i) = found.strip_prefix("integer ") {
+        format!("the number {}", i.trim_matches('`'))
+    } else if let Some(b) = found.strip_prefix("boolean ") {
+        b.trim_matches('`').to_string()
+    } else {
+        match found {
+            "map" => "an object".to_string(),
+            "sequence" => "a list".to_string(),
+            "null" | "unit value" => "null".to_string(),
+            other => other.to_string(),
+        }
+    };
+    format!("expected {expected}, found {found}")
 }
 
 fn custom<E: de::Error>(msg: impl fmt::Display) -> E {
@@ -270,8 +309,11 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                     let name = map.next_value_seed(KeySeed)?;
                     let kid = schema.kind(&name).ok_or_else(|| {
                         let known: Vec<&str> = schema.kind_names().collect();
+                        let hint = crate::suggest::closest(&name, known.iter().copied())
+                            .map(|c| format!("did you mean `{c}`? "))
+                            .unwrap_or_default();
                         custom::<A::Error>(format!(
-                            "unknown kind `{name}` (known kinds: {})",
+                            "unknown kind `{name}` ({hint}known kinds: {})",
                             known.join(", ")
                         ))
                     })?;
@@ -598,8 +640,11 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
                 } else {
                     let values = self.cx.schema.enum_values(*id);
                     let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                    let hint = crate::suggest::closest(&s, values.iter().map(|v| &**v))
+                        .map(|c| format!("did you mean \"{c}\"? "))
+                        .unwrap_or_default();
                     Err(custom(format!(
-                        "unknown value \"{s}\" (expected one of {})",
+                        "unknown value \"{s}\" ({hint}expected one of {})",
                         quoted.join(", ")
                     )))
                 }

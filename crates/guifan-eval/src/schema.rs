@@ -110,6 +110,8 @@ pub struct EffectDef {
     pub name: String,
     /// Declared arguments; optional ones may be left out
     pub params: Vec<FieldDef>,
+    /// Where it is declared
+    pub declared: (SourceId, Span),
 }
 
 /// A platform's defaults.
@@ -266,6 +268,7 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
                     b.schema.effects.push(EffectDef {
                         name: decl.name.name.clone(),
                         params,
+                        declared: (file.source, decl.span),
                     });
                 }
                 Item::Platform(decl) => {

@@ -13,7 +13,7 @@ pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1) + 1;
+    let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
@@ -33,5 +33,8 @@ mod tests {
             Some("listings_online")
         );
         assert_eq!(closest("xyz", ["listings_online"]), None);
+        // Short names need a close match: `zap` is not `ban`.
+        assert_eq!(closest("zap", ["ban", "grant"]), None);
+        assert_eq!(closest("bam", ["ban", "grant"]), Some("ban"));
     }
 }

@@ -474,7 +474,7 @@ impl ProblemPrinter<'_> {
                         .map(|i| format!(" (record `{}`)", printable(i)))
                         .unwrap_or_default();
                 errln!(
-                    "error: {name}:{}{id}: {}",
+                    "error: {name}:{}{id}: {} [guifan::data::invalid]",
                     e.line,
                     printable(&e.error.to_string())
                 );

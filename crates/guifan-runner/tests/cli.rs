@@ -372,3 +372,32 @@ fn ranking_policies_read_the_input_twice_from_a_file_or_standard_input() {
     );
     assert_eq!(rewarded(&from_json), expected);
 }
+
+#[test]
+fn data_errors_speak_the_language_and_suggest() {
+    let base = merchant("m-1", 40);
+    let lines = [
+        base.replace(r#""listings_online":40"#, r#""listings_online":"many""#),
+        base.replace(r#""listings_online":40"#, r#""listings_online":1.5"#),
+        base.replace(r#""store_type":"personal""#, r#""store_type":"personl""#),
+        base.replace(r#""kind":"merchant""#, r#""kind":"merchnt""#),
+    ];
+    for line in &lines {
+        assert_ne!(line, &base, "the record was changed");
+    }
+    let out = guifan_stdin(
+        &["run", "--data", "-", "--at", AT],
+        &(lines.join("\n") + "\n"),
+    );
+    let err = stderr(&out);
+    for expected in [
+        "at `listings_online`: expected an int, found the string \"many\"",
+        "at `listings_online`: expected an int, found the number 1.5",
+        "did you mean \"personal\"?",
+        "did you mean `merchant`?",
+        "[guifan::data::invalid]",
+    ] {
+        assert!(err.contains(expected), "{expected}:\n{err}");
+    }
+    assert!(!err.contains("i64"), "{err}");
+}

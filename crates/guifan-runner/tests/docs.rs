@@ -120,3 +120,81 @@ fn expression_examples_in_the_reference_parse() {
         }
     }
 }
+
+/// The table of codes in `docs/diagnostics.md` is the registry, row for row.
+#[test]
+fn the_diagnostics_table_is_the_registry() {
+    let text = std::fs::read_to_string(common::root().join("docs/diagnostics.md")).unwrap();
+    let rows: Vec<(String, String, String)> = text
+        .lines()
+        .filter(|l| l.starts_with("| `guifan::"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            (
+                cells[0].trim_matches('`').to_string(),
+                cells[1].to_string(),
+                cells[2].to_string(),
+            )
+        })
+        .collect();
+    let registry: Vec<(String, String, String)> = guifan_syntax::diagnostic::CODES
+        .iter()
+        .map(|c| {
+            (
+                c.code.to_string(),
+                c.severity.word().to_string(),
+                c.summary.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows, registry,
+        "docs/diagnostics.md and the registry differ"
+    );
+}
+
+/// Every code the sources report is in the registry, and every registry code
+/// is reported somewhere: no code is made up, none is dead.
+#[test]
+fn every_code_in_the_sources_is_registered_and_used() {
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![common::root().join("crates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("diagnostic.rs")
+                && !path.components().any(|c| c.as_os_str() == "tests")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find("guifan::") {
+                    let code: String = rest[i..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == ':' || *c == '_')
+                        .collect();
+                    if code.matches("::").count() == 2 && !code.ends_with(':') {
+                        found.insert(code);
+                    }
+                    rest = &rest[i + 8..];
+                }
+            }
+        }
+    }
+    let registry: std::collections::BTreeSet<String> = guifan_syntax::diagnostic::CODES
+        .iter()
+        .map(|c| c.code.to_string())
+        .collect();
+    let unregistered: Vec<&String> = found.difference(&registry).collect();
+    assert!(
+        unregistered.is_empty(),
+        "codes not in the registry: {unregistered:?}"
+    );
+    let unused: Vec<&String> = registry.difference(&found).collect();
+    assert!(
+        unused.is_empty(),
+        "registered codes nothing reports: {unused:?}"
+    );
+}

@@ -704,7 +704,18 @@ impl Cx<'_> {
             let err = match did_you_mean(&call.name.name, schema.effect_names()) {
                 Some(h) => err.with_help(h),
                 None => {
-                    err.with_help("effects are declared with `effect <name>(...)` under rules/")
+                    let err = err.with_help(format!(
+                        "declare it beside the other effects: `effect {}(...)`",
+                        call.name.name
+                    ));
+                    match schema.effects.first() {
+                        Some(first) => err.with_related(
+                            first.declared.0,
+                            first.declared.1,
+                            "effects are declared here",
+                        ),
+                        None => err,
+                    }
                 }
             };
             self.push(err);
