@@ -198,3 +198,77 @@ fn every_code_in_the_sources_is_registered_and_used() {
         "registered codes nothing reports: {unused:?}"
     );
 }
+
+/// Each lint of `docs/lints.md`: its bad example warns with its code, its good one does not.
+#[test]
+fn every_lint_example_in_the_docs_does_what_it_says() {
+    let text = std::fs::read_to_string(common::root().join("docs/lints.md")).unwrap();
+    let mut checked = 0;
+    for section in text.split("\n## `").skip(1) {
+        let code = section.split('`').next().unwrap();
+        let blocks: Vec<(&str, &str)> = section
+            .split("```")
+            .skip(1)
+            .step_by(2)
+            .map(|b| b.split_once('\n').unwrap())
+            .collect();
+        let guifan_blocks: Vec<&str> = blocks
+            .iter()
+            .filter(|(l, _)| *l == "guifan")
+            .map(|(_, b)| *b)
+            .collect();
+        let tested_by_toml: std::collections::HashSet<String> = blocks
+            .iter()
+            .filter(|(l, _)| *l == "toml")
+            .filter_map(|(_, b)| b.parse::<toml::Table>().ok())
+            .filter_map(|t| t.get("policy").and_then(|p| p.as_str()).map(str::to_string))
+            .collect();
+        let lint_codes = |body: &str,
+                          tested: std::collections::HashSet<String>|
+         -> Vec<&'static str> {
+            let file = parse(SourceId(0), body).unwrap_or_else(|e| panic!("{code}: {e:?}\n{body}"));
+            let context = guifan_lint::Context {
+                tested_policies: Some(tested),
+            };
+            guifan_lint::lint(&[(&file, body)], &context)
+                .into_iter()
+                .map(|d| d.code)
+                .collect()
+        };
+        let all_tested = |body: &str| -> std::collections::HashSet<String> {
+            body.lines()
+                .filter_map(|l| l.trim().strip_prefix("policy "))
+                .map(|l| l.trim_end_matches(" {").to_string())
+                .collect()
+        };
+        let bad = guifan_blocks[0];
+        let bad_context = if code.ends_with("untested_policy") {
+            Default::default()
+        } else {
+            all_tested(bad)
+        };
+        let warned = lint_codes(bad, bad_context);
+        assert!(
+            !warned.is_empty() && warned.iter().all(|c| *c == code),
+            "{code}: the bad example warns {warned:?}"
+        );
+        let (good, good_context) = if code.ends_with("untested_policy") {
+            (guifan_blocks[0], tested_by_toml)
+        } else {
+            (guifan_blocks[1], all_tested(guifan_blocks[1]))
+        };
+        assert!(
+            lint_codes(good, good_context).is_empty(),
+            "{code}: the good example"
+        );
+        checked += 1;
+    }
+    let lint_codes = guifan_syntax::diagnostic::CODES
+        .iter()
+        .filter(|c| c.code.starts_with("guifan::lint::"))
+        .count();
+    assert_eq!(
+        checked, lint_codes,
+        "every lint has a section with examples"
+    );
+}
