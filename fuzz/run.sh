@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Seeds a target's corpus from the repository and fuzzes it.
-#   fuzz/run.sh TARGET [SECONDS]      (targets: rule_file, data_line, policy_eval)
+#   fuzz/run.sh TARGET [SECONDS]      (targets: rule_file, fmt_roundtrip, data_line, policy_eval)
 # Needs `cargo install cargo-fuzz`; runs on the stable toolchain through RUSTC_BOOTSTRAP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: fuzz/run.sh rule_file|data_line|policy_eval [SECONDS]}
+target=${1:?usage: fuzz/run.sh rule_file|fmt_roundtrip|data_line|policy_eval [SECONDS]}
 seconds=${2:-1800}
 corpus=fuzz/corpus/$target
 mkdir -p "$corpus"
 case $target in
-  rule_file|policy_eval)
+  rule_file|fmt_roundtrip|policy_eval)
     for f in rules/*/*.policy rules/schema/*.schema docs/*.md; do
       cp "$f" "$corpus/seed-$(basename "$f")"
     done

@@ -357,13 +357,23 @@ fn decode_text(mut bytes: Vec<u8>) -> Result<String, (String, usize)> {
 /// one load reports every problem: a syntax error hides only its own
 /// declaration or policy entry.
 pub fn load_texts(texts: Vec<(PathBuf, String)>) -> Result<RuleSet, LoadError> {
+    use rayon::prelude::*;
     let mut sources = SourceMap::default();
-    let mut files = Vec::new();
     let mut problems = Vec::new();
-    for (path, text) in texts {
-        let text: Arc<str> = Arc::from(text.strip_prefix('\u{FEFF}').unwrap_or(&text));
-        let id = sources.add(path, text.clone());
-        let (file, errors) = guifan_syntax::parse_recovering(id, &text);
+    let texts: Vec<(SourceId, Arc<str>)> = texts
+        .into_iter()
+        .map(|(path, text)| {
+            let text: Arc<str> = Arc::from(text.strip_prefix('\u{FEFF}').unwrap_or(&text));
+            (sources.add(path, text.clone()), text)
+        })
+        .collect();
+    // Files parse independently: in parallel, in file order.
+    let parsed: Vec<_> = texts
+        .par_iter()
+        .map(|(id, text)| guifan_syntax::parse_recovering(*id, text))
+        .collect();
+    let mut files = Vec::with_capacity(parsed.len());
+    for (file, errors) in parsed {
         problems.extend(errors.into_iter().map(Problem::Parse));
         files.push(file);
     }

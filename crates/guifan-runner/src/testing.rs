@@ -279,10 +279,22 @@ pub fn rules_root(path: &Path) -> PathBuf {
 /// The IDs of the policies the `*.test.toml` files under `dir` name
 /// (`policy = "..."`); files that cannot be read or parsed name none.
 pub fn tested_policies(dir: &Path) -> std::collections::HashSet<String> {
+    use rayon::prelude::*;
     test_files(dir)
-        .into_iter()
+        .into_par_iter()
         .filter_map(|f| std::fs::read_to_string(f).ok())
-        .filter_map(|t| t.parse::<toml::Table>().ok())
+        .filter_map(|t| {
+            // Only the top-level keys, before the first table, are read.
+            let head_end = t
+                .match_indices('\n')
+                .map(|(i, _)| i + 1)
+                .find(|&i| {
+                    t.get(i..)
+                        .is_some_and(|rest| rest.trim_start().starts_with('['))
+                })
+                .unwrap_or(t.len());
+            t.get(..head_end)?.parse::<toml::Table>().ok()
+        })
         .filter_map(|t| t.get("policy").and_then(|p| p.as_str()).map(str::to_string))
         .collect()
 }
