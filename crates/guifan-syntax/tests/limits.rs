@@ -144,3 +144,28 @@ fn the_deepest_file_allowed_parses_on_a_small_stack() {
         .unwrap();
     assert!(ok);
 }
+
+#[test]
+fn recovery_from_many_broken_declarations_is_linear() {
+    // 40,000 declarations that do not parse, then 40,000 broken rules in one
+    // policy: each is reported, and the whole is read in one pass (a quadratic
+    // cut took minutes here).
+    let kinds: String = (0..40_000)
+        .map(|i| format!("kind k{i} {{ a: : int }}\n"))
+        .collect();
+    let rules: String = std::iter::once("policy t.p {\n  subject merchant\n".to_string())
+        .chain((0..40_000).map(|i| format!("  rule r{i} {{ when x > then end_trial }}\n")))
+        .chain(std::iter::once("}\n".to_string()))
+        .collect();
+    for text in [kinds, rules] {
+        let started = Instant::now();
+        let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), &text);
+        assert_eq!(errors.len(), 40_000);
+        assert!(file.items.len() <= 1);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}

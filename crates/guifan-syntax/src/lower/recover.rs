@@ -131,6 +131,8 @@ pub(crate) fn items(
     let text = lower.text;
     let toks = tokens(text, 0, text.len());
     let mut starts = Vec::new();
+    // Whether each chunk starts with `policy`.
+    let mut policies = Vec::new();
     let mut depth = 0usize;
     for (k, t) in toks.iter().enumerate() {
         let w = word(text, t);
@@ -139,9 +141,11 @@ pub(crate) fn items(
         if is_item_word && (depth == 0 || t.column_zero) {
             depth = 0;
             starts.push(t.start);
+            policies.push(w == "policy");
         } else if starts.is_empty() {
             // Text before the first declaration: a chunk of its own, which fails.
             starts.push(t.start);
+            policies.push(false);
         }
         match w {
             "{" => depth += 1,
@@ -155,7 +159,7 @@ pub(crate) fn items(
         .copied()
         .chain(std::iter::once(text.len()))
         .collect();
-    for (&start, &end) in starts.iter().zip(&ends) {
+    for ((&start, &end), &is_policy) in starts.iter().zip(&ends).zip(&policies) {
         let chunk = text.get(start..end).unwrap_or("");
         let part = Lower {
             source: lower.source,
@@ -174,8 +178,7 @@ pub(crate) fn items(
                 }
             }
             Err(e) => {
-                let opening = toks.iter().find(|t| t.start == start);
-                if opening.is_some_and(|t| word(text, t) == "policy") {
+                if is_policy {
                     if let Some(policy) = self::policy(&part, start, end, errors, first) {
                         file.items.push(crate::ast::Item::Policy(Box::new(policy)));
                         continue;
