@@ -76,7 +76,8 @@ pub fn render(
         ReportFormat::Human => diagnostics
             .iter()
             .map(|d| human(d, sources, color))
-            .collect(),
+            .collect::<Vec<_>>()
+            .join("\n"),
         ReportFormat::Json => {
             let all: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| json(d, sources)).collect();
             let mut out = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into());
