@@ -274,6 +274,11 @@ struct RunArgs {
     /// No summary on standard error
     #[arg(long, short)]
     quiet: bool,
+    /// How record and rule problems are reported on standard error: human
+    /// lines, JSON Lines, GitHub annotations (each as it is found), or one
+    /// SARIF log at the end (of the first 1,000)
+    #[arg(long, value_enum, default_value = "human")]
+    report_format: ReportFormat,
 }
 
 fn run(args: RunArgs) -> Exit {
@@ -330,6 +335,8 @@ fn run(args: RunArgs) -> Exit {
     let mut problems = ProblemPrinter {
         name: &name,
         rules: &rules,
+        format: args.report_format,
+        sarif: Vec::new(),
     };
     let mut on_problem = |p: RunProblem| problems.print(&p);
     let decide = |out: &mut (dyn Write + Send)| -> std::io::Result<Summary> {
@@ -395,6 +402,12 @@ fn run(args: RunArgs) -> Exit {
             decide(&mut out)
         }
     };
+    if args.report_format == ReportFormat::Sarif {
+        errln!(
+            "{}",
+            report::render(ReportFormat::Sarif, &problems.sarif, &rules.sources, false).trim_end()
+        );
+    }
     let mut summary = match summary {
         Ok(s) => s,
         Err(e) if is_broken_pipe(&e) => return Exit::BrokenPipe,
@@ -458,14 +471,46 @@ fn rank_first_pass(
     Ok((ranked, std::io::BufReader::with_capacity(1 << 16, second)))
 }
 
-/// Prints each problem of a run as it is found, on standard error.
+/// Prints each problem of a run as it is found, on standard error (a SARIF
+/// log gathers them for the end).
 struct ProblemPrinter<'a> {
     name: &'a str,
     rules: &'a RuleSet,
+    format: ReportFormat,
+    /// The problems kept for a SARIF log
+    sarif: Vec<Diagnostic>,
 }
 
 impl ProblemPrinter<'_> {
     fn print(&mut self, problem: &RunProblem) {
+        match self.format {
+            ReportFormat::Human => {}
+            ReportFormat::Sarif => {
+                if self.sarif.len() < guifan_runner::MAX_PROBLEMS {
+                    self.sarif.push(report::run_problem(problem, self.name));
+                }
+                return;
+            }
+            ReportFormat::Json | ReportFormat::Github => {
+                let d = report::run_problem(problem, self.name);
+                let text = report::render(
+                    self.format,
+                    std::slice::from_ref(&d),
+                    &self.rules.sources,
+                    false,
+                );
+                // One line per problem: the JSON array's element alone.
+                let line = match self.format {
+                    ReportFormat::Json => {
+                        serde_json::to_string(&report::json(&d, &self.rules.sources))
+                            .unwrap_or_default()
+                    }
+                    _ => text.trim_end().to_string(),
+                };
+                errln!("{line}");
+                return;
+            }
+        }
         let name = printable(self.name);
         match problem {
             RunProblem::Record(e) => {

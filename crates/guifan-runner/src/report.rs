@@ -60,6 +60,49 @@ pub fn load_error_diagnostics(e: &crate::LoadError) -> Vec<Diagnostic> {
     }
 }
 
+/// A problem of a run as a diagnostic: a record that does not fit its kind
+/// (at its line and field path in the data), or a rule that failed on a
+/// record (at the rule's expression, naming the record).
+pub fn run_problem(problem: &crate::RunProblem, data_name: &str) -> Diagnostic {
+    match problem {
+        crate::RunProblem::Record(e) => {
+            let id =
+                e.id.as_deref()
+                    .map(|i| format!("record `{i}`: "))
+                    .unwrap_or_default();
+            let at = if e.error.path.is_empty() {
+                String::new()
+            } else {
+                format!("at `{}`: ", e.error.path)
+            };
+            Diagnostic::new(
+                "guifan::data::invalid",
+                format!("{id}{at}{}", e.error.message),
+                Label {
+                    at: At::Line {
+                        file: data_name.to_string(),
+                        line: e.line,
+                        field: (!e.error.path.is_empty()).then(|| e.error.path.clone()),
+                    },
+                    message: None,
+                },
+            )
+        }
+        crate::RunProblem::Rule(f) => Diagnostic::new(
+            f.error.error.kind.code(),
+            format!(
+                "rule `{}` failed on record `{}` ({data_name}:{}): {}",
+                f.error.rule, f.id, f.line, f.error.error.kind
+            ),
+            Label::new(
+                f.error.source_id,
+                f.error.error.span,
+                Some("while evaluating this".to_string()),
+            ),
+        ),
+    }
+}
+
 /// The problems of a load, as diagnostics.
 pub fn diagnostics(problems: &[Problem]) -> Vec<Diagnostic> {
     problems.iter().map(Diagnostic::from).collect()
@@ -308,7 +351,8 @@ pub struct JsonRelated {
     pub message: String,
 }
 
-fn json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
+/// One diagnostic as a JSON object.
+pub fn json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
     let p = place(&d.primary.at, sources);
     JsonDiagnostic {
         file: p.file,

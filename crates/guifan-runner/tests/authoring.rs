@@ -251,3 +251,69 @@ fn fmt_check_lists_unformatted_files_and_fmt_restores_the_layout() {
         stderr(&out)
     );
 }
+
+#[test]
+fn run_reports_record_problems_in_every_format() {
+    let bad = common::merchant("m-2", 40)
+        .replace(r#""listings_online":40"#, r#""listings_online":"many""#);
+    let input = format!("{}\n{bad}\n", common::merchant("m-1", 40));
+    let at = "2023-04-20T12:00:00+08:00";
+    let out = guifan_stdin(
+        &[
+            "run",
+            "--data",
+            "-",
+            "--at",
+            at,
+            "--report-format",
+            "github",
+        ],
+        &input,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("::error file=<stdin>,line=2,")
+                && l.contains("at `listings_online`: expected an int")),
+        "{err}"
+    );
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "the good record is decided"
+    );
+    let out = guifan_stdin(
+        &["run", "--data", "-", "--at", at, "--report-format", "json"],
+        &input,
+    );
+    let first: serde_json::Value =
+        serde_json::from_str(stderr(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "guifan::data::invalid");
+    assert_eq!(first["field"], "listings_online");
+    assert_eq!(first["line"], 2);
+    let out = guifan_stdin(
+        &[
+            "run",
+            "--data",
+            "-",
+            "--at",
+            at,
+            "--report-format",
+            "sarif",
+            "--quiet",
+        ],
+        &input,
+    );
+    let log: serde_json::Value = serde_json::from_str(&stderr(&out)).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .unwrap();
+    assert!(validator.is_valid(&log), "{log:#}");
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
