@@ -58,7 +58,7 @@ pub use ir::{EffectArgs, Message, Param, Policy, Program, Rule, Version, Window}
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use suggest::did_you_mean;
 pub use types::Type;
-pub use value::{timestamp_text, Currency, Duration, Money, Subject, Value};
+pub use value::{timestamp_text, Currency, Duration, JsonValue, Money, Subject, Value};
 
 impl Program {
     /// Overrides a parameter's value with JSON text of its type (`120`, `"300.00"`, `["telegram"]`),

@@ -302,6 +302,43 @@ impl fmt::Display for Value {
     }
 }
 
+/// A value in the JSON of decision records: money `"1500.00 CNY"`, durations
+/// `"72h"`, timestamps RFC 3339, decimals as exact JSON numbers, absent as `null`.
+pub struct JsonValue<'a>(pub &'a Value);
+
+impl serde::Serialize for JsonValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Absent => s.serialize_none(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Decimal(d) => {
+                match serde_json::value::RawValue::from_string(d.normalize().to_string()) {
+                    Ok(raw) => raw.serialize(s),
+                    Err(_) => s.serialize_str(&d.to_string()),
+                }
+            }
+            Value::Str(text) => s.serialize_str(text),
+            Value::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for i in items.iter() {
+                    seq.serialize_element(&JsonValue(i))?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries.iter() {
+                    map.serialize_entry(&k.to_string(), &JsonValue(v))?;
+                }
+                map.end()
+            }
+            other => s.serialize_str(&other.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

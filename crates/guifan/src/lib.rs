@@ -1,0 +1,85 @@
+//! Guifan (规范): declarative e-commerce platform policies, from Rust.
+//!
+//! Load rule files (from a directory, or from text you hold), and decide
+//! records — JSON text, a `serde_json::Value`, or any `Serialize` value of
+//! your own — at an evaluation time you pass in. Money is exact, calendar
+//! words are computed in each policy's zone, and every decision serialises
+//! to the catalogue's decision format. A [`RuleSet`] is immutable and
+//! `Send + Sync`; an [`Engine`] swaps in a new one atomically (hot reload).
+//!
+//! ```
+//! use guifan::{Engine, RuleSet};
+//!
+//! let rules = RuleSet::from_sources([(
+//!     "trial.policy",
+//!     r#"
+//!     kind merchant { store_type: "personal" | "enterprise", listings_online: int }
+//!     effect restrict(target: string)
+//!     policy shop.trial {
+//!       subject merchant
+//!       zone    Asia/Shanghai
+//!       param personal_cap: int = 100
+//!       rule listing_cap "在线商品总量超过上限" {
+//!         when store_type == "personal" and listings_online > personal_cap
+//!         then restrict(target: "listing")
+//!         message "在线商品 {listings_online} 件, 上限 {personal_cap} 件"
+//!       }
+//!     }
+//!     "#,
+//! )])?;
+//! let engine = Engine::new(rules);
+//! let now: guifan::DateTime<guifan::FixedOffset> = "2024-03-01T12:00:00+08:00".parse()?;
+//! let record = serde_json::json!({
+//!     "kind": "merchant", "id": "m-1", "store_type": "personal", "listings_online": 140
+//! });
+//! let decided = engine.rules().decide_value(&record, now)?;
+//! assert_eq!(
+//!     serde_json::to_string(&decided)?,
+//!     r#"{"subject":"m-1","kind":"merchant","decisions":[{"rule":"shop.trial.listing_cap","effects":[{"kind":"restrict","target":"listing"}],"message":"在线商品 140 件, 上限 100 件"}]}"#
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Errors print as one readable report per problem:
+//!
+//! ```
+//! let err = guifan::RuleSet::from_sources([("bad.schema", "kind k { n: mony }")]).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "1 problem in rule files\nbad.schema:1:13: error[guifan::check::unknown_type]: unknown type `mony`\n  help: did you mean `money`?"
+//! );
+//! ```
+//!
+//! The crates behind this one (`guifan-syntax`, `guifan-eval`) are internal:
+//! this crate is the promised surface.
+
+mod decisions;
+mod engine;
+mod error;
+mod rules;
+
+pub use chrono::{DateTime, FixedOffset, Utc};
+pub use decisions::{Decision, Decisions, Effect, RuleFailure, Value};
+pub use engine::Engine;
+pub use error::{LoadError, ParamError, Problem, RecordError};
+pub use rules::RuleSet;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_types_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<RuleSet>();
+        shared::<Engine>();
+        shared::<Decisions>();
+        shared::<LoadError>();
+        shared::<RecordError>();
+    }
+}
+
+/// The README's examples, compiled and run as doctests (its Rust blocks).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
