@@ -12,7 +12,8 @@ use crate::load::Problem;
 use crate::sources::SourceMap;
 
 /// How decisions are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OutputFormat {
     /// One decision record per line
     Jsonl,
@@ -230,7 +231,19 @@ fn effect_text(e: &Effect) -> String {
     }
 }
 
+/// Lays rows out as a table (tab-separated without the `cli` feature).
+#[cfg(not(feature = "cli"))]
+pub fn table(rows: Vec<[String; 4]>) -> String {
+    let mut out = String::from("subject\trule\teffects\tmessage\n");
+    for r in rows {
+        out.push_str(&r.map(|c| c.replace(['\t', '\n'], " ")).join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
 /// Lays rows out as a table.
+#[cfg(feature = "cli")]
 pub fn table(rows: Vec<[String; 4]>) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);

@@ -13,7 +13,8 @@ use crate::load::Problem;
 use crate::sources::SourceMap;
 
 /// How problems are reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ReportFormat {
     /// Source lines with the problem underlined, and advice
     Human,

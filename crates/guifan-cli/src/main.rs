@@ -1,4 +1,4 @@
-//! The `guifan` command: `check`, `run` and `test` over a rule directory.
+//! The `guifan` command: `check`, `fmt`, `test` and `run` over rule files and data.
 
 use std::io::{BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
