@@ -56,6 +56,30 @@ enum Command {
     },
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
+    /// Decide records over HTTP (`POST /v1/decide`), reloading the rules as they change
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The rule directory, watched for changes
+    #[arg(long, default_value = "rules")]
+    rules: PathBuf,
+    /// The address to listen on (port 0: any free port, printed when ready)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Append each decided record to this JSON Lines file (time, subject, decisions, revision)
+    #[arg(long)]
+    decision_log: Option<PathBuf>,
+    /// The largest request body, in bytes
+    #[arg(long, default_value_t = 16 << 20)]
+    max_body: usize,
+    /// The longest a request may take, in milliseconds
+    #[arg(long, default_value_t = 30_000)]
+    timeout_ms: u64,
+    /// How often the rule directory is looked at for changes, in milliseconds
+    #[arg(long, default_value_t = 500)]
+    watch_ms: u64,
 }
 
 #[derive(clap::Args)]
@@ -97,6 +121,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Run(args) => run(args),
         Command::Test { dir, format } => test(&dir, format),
+        Command::Serve(args) => serve(args),
         Command::Fmt(args) => {
             guifan_runner::format_files::run(&args.paths, args.check, args.format)
         }
@@ -238,6 +263,32 @@ fn check(args: CheckArgs) -> Exit {
         Exit::CheckFailed
     } else {
         Exit::Ok
+    }
+}
+
+fn serve(args: ServeArgs) -> Exit {
+    let mut config = guifan_serve::Config::new(args.rules, args.listen);
+    config.decision_log = args.decision_log;
+    config.max_body = args.max_body;
+    config.timeout = std::time::Duration::from_millis(args.timeout_ms.max(1));
+    config.watch_every = std::time::Duration::from_millis(args.watch_ms.max(10));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return error(format!("cannot start the server's threads: {e}")),
+    };
+    let served = runtime.block_on(guifan_serve::serve(config, |addr| {
+        errln!("guifan serve: listening on http://{addr}");
+    }));
+    match served {
+        Ok(()) => Exit::Ok,
+        Err(guifan_serve::ServeError::Rules(e)) => {
+            errln!("error: {}", printable(&e.to_string()));
+            Exit::CheckFailed
+        }
+        Err(e) => error(e),
     }
 }
 

@@ -30,21 +30,8 @@ fn guifan_in(dir: &Path, args: &[&str]) -> Output {
 fn rules_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("rules");
-    copy_dir(&root().join("rules"), &target);
+    common::copy_dir(&root().join("rules"), &target);
     (dir, target)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 /// Breaks a copy of `rules/`: a syntax error in one rule of one file, and a

@@ -330,6 +330,19 @@ pub const CODES: &[Code] = &[
         "guifan::test::failed",
         "a test case whose decisions differ from its expectation",
     ),
+    // serve
+    error(
+        "guifan::serve::bad_request",
+        "a request that is not a record or JSON Lines, or a bad `at`",
+    ),
+    error(
+        "guifan::serve::too_large",
+        "a request body over the server's limit",
+    ),
+    error(
+        "guifan::serve::timeout",
+        "a request not decided within the server's time limit",
+    ),
     // data
     error(
         "guifan::data::invalid",

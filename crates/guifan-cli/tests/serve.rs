@@ -1,0 +1,256 @@
+//! `guifan serve` end to end on a free loopback port: decide, healthz,
+//! metrics, the decision log, a broken rule edit (the old set keeps serving,
+//! the failure counted) and a good one (picked up within 2 s), and a
+//! graceful stop on SIGTERM.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::root;
+
+const AT: &str = "2023-04-20T12:00:00%2B08:00";
+
+/// A running server and the address it listens on.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(rules: &Path, log: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--watch-ms",
+            "100",
+            "--rules",
+        ])
+        .arg(rules)
+        .arg("--decision-log")
+        .arg(log)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    assert!(line.contains("listening on"), "{line}");
+    // Keep draining standard error so the server never blocks on it.
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    Server {
+        child,
+        base: format!("http://{addr}"),
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Status, body and revision header of a POST.
+fn post(url: &str, body: &str) -> (u16, String, String) {
+    let mut response = agent().post(url).send(body).unwrap();
+    let revision = response
+        .headers()
+        .get("guifan-revision")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.body_mut().read_to_string().unwrap(),
+        revision,
+    )
+}
+
+fn get(url: &str) -> String {
+    agent()
+        .get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && !l.starts_with('#'))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn serve_decides_reports_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    common::copy_dir(&root().join("rules"), &rules);
+    let log = dir.path().join("decisions.jsonl");
+    let server = start(&rules, &log);
+    let decide = format!("{}/v1/decide?at={AT}", server.base);
+    let examples =
+        std::fs::read_to_string(root().join("examples/douyin_zero_deposit_trial.jsonl")).unwrap();
+    let first = examples.lines().next().unwrap();
+
+    // One record.
+    let (status, body, revision) = post(&decide, first);
+    assert_eq!(status, 200, "{body}");
+    let decided: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(decided["subject"], "dy-e1");
+    assert!(!decided["decisions"].as_array().unwrap().is_empty());
+    assert_eq!(revision.len(), 16);
+
+    // JSON Lines, one bad line among them: the others are decided.
+    let batch = format!(
+        "{first}\n{{\"kind\":\"merchant\",\"id\":\"bad\",\"listings_online\":\"many\"}}\n{first}\n"
+    );
+    let (status, body, _) = post(&decide, &batch);
+    assert_eq!(status, 200);
+    let lines: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[1]["error"]["code"], "guifan::data::invalid");
+    assert_eq!(lines[2]["subject"], "dy-e1");
+
+    // Bad input is a 400 with a code, never a 500.
+    for (body, code) in [
+        (
+            "{\"kind\":\"merchant\",\"id\":\"x\",\"listings_online\":\"many\"}",
+            "guifan::data::invalid",
+        ),
+        ("", "guifan::serve::bad_request"),
+        ("not json", "guifan::data::invalid"),
+    ] {
+        let (status, text, _) = post(&decide, body);
+        assert_eq!(status, 400, "{body}: {text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["error"]["code"], code, "{body}");
+    }
+    let (status, text, _) = post(&format!("{}/v1/decide?at=yesterday", server.base), first);
+    assert_eq!(status, 400, "{text}");
+
+    // Health and metrics.
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&format!("{}/healthz", server.base))).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["revision"], revision);
+    let metrics = get(&format!("{}/metrics", server.base));
+    assert!(metric(&metrics, "guifan_records_total") >= 4.0, "{metrics}");
+    assert!(
+        metric(&metrics, "guifan_record_errors_total") >= 1.0,
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            "guifan_rules_revision{{revision=\"{revision}\"}} 1"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("guifan_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+
+    // The decision log has each decided record with the revision.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(logged.lines().next().unwrap()).unwrap();
+    assert_eq!(entry["subject"], "dy-e1");
+    assert_eq!(entry["revision"], revision);
+    assert!(entry["time"]
+        .as_str()
+        .unwrap()
+        .starts_with("2023-04-20T12:00:00"));
+
+    // A broken edit: the old rules keep deciding, and the failure shows in the metrics.
+    let policy = rules.join("douyin/zero_deposit_trial.policy");
+    let original = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        original.replacen("when trial.active", "when trial.active and", 1),
+    )
+    .unwrap();
+    let started = Instant::now();
+    while metric(
+        &get(&format!("{}/metrics", server.base)),
+        "guifan_reload_failures_total",
+    ) < 1.0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the broken edit was not seen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, _, still) = post(&decide, first);
+    assert_eq!((status, still.as_str()), (200, revision.as_str()));
+
+    // A good edit: a lower cap, in force within 2 s.
+    let edited = original.replace(
+        "param personal_listing_cap: int = 100",
+        "param personal_listing_cap: int = 1",
+    );
+    assert_ne!(edited, original);
+    std::fs::write(&policy, edited).unwrap();
+    let started = Instant::now();
+    loop {
+        let (_, _, now_revision) = post(&decide, first);
+        if now_revision != revision {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the good edit was not picked up in 2 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let metrics = get(&format!("{}/metrics", server.base));
+    assert!(metric(&metrics, "guifan_reloads_total") >= 1.0, "{metrics}");
+
+    // SIGTERM: a graceful stop.
+    let mut server = server;
+    let pid = server.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn serve_refuses_rules_that_do_not_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.schema"), "kind k { n: nosuch }").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("guifan::check::unknown_type"));
+}

@@ -1,0 +1,146 @@
+//! `POST /v1/decide`: one JSON record, or JSON Lines, decided at `?at=` or now.
+
+use guifan::{DateTime, FixedOffset, RuleSet};
+use serde::Serialize;
+
+/// A problem with a request, answered with status 400 and its code.
+#[derive(Debug, Serialize)]
+pub(crate) struct BadRequest {
+    /// Stable code (`guifan::data::invalid`, `guifan::serve::bad_request`)
+    pub(crate) code: &'static str,
+    /// What is wrong
+    pub(crate) message: String,
+    /// The field path in the record, for a record that does not fit its kind
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) field: Option<String>,
+    /// The line of the body, for JSON Lines
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) line: Option<usize>,
+}
+
+impl BadRequest {
+    pub(crate) fn request(message: impl Into<String>) -> BadRequest {
+        BadRequest {
+            code: "guifan::serve::bad_request",
+            message: message.into(),
+            field: None,
+            line: None,
+        }
+    }
+}
+
+/// What a decide request answers: one record's decisions, or one line per
+/// record of a batch (a decision record, or `{"line", "error"}`).
+pub(crate) struct Answer {
+    pub(crate) body: Vec<u8>,
+    pub(crate) batch: bool,
+    pub(crate) records: u64,
+    pub(crate) decisions: u64,
+    pub(crate) record_errors: u64,
+    pub(crate) rule_errors: u64,
+    /// Each decided record's JSON, for the decision log
+    pub(crate) decided: Vec<(String, serde_json::Value)>,
+}
+
+/// The evaluation time of `?at=`, or the clock's.
+pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, BadRequest> {
+    match at {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map_err(|e| BadRequest::request(format!("`at` is not an RFC 3339 time: {e}"))),
+        None => Ok(guifan::Utc::now().fixed_offset()),
+    }
+}
+
+/// Decides a body: one line, or one JSON object over several lines, is one
+/// record (a bad one is a 400); anything else is read as JSON Lines (blank
+/// lines skipped; a bad line is answered in its place).
+pub(crate) fn decide(
+    rules: &RuleSet,
+    body: &[u8],
+    now: DateTime<FixedOffset>,
+    log: bool,
+) -> Result<Answer, BadRequest> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| BadRequest::request(format!("the body is not UTF-8: {e}")))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err(BadRequest::request("the body holds no record"));
+    }
+    let mut answer = Answer {
+        body: Vec::new(),
+        batch: lines.len() > 1,
+        records: 0,
+        decisions: 0,
+        record_errors: 0,
+        rule_errors: 0,
+        decided: Vec::new(),
+    };
+    // One record, possibly spread over several lines (pretty-printed JSON).
+    let single = lines.len() == 1
+        || serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object());
+    if single {
+        answer.batch = false;
+        answer.records = 1;
+        let decided = rules
+            .decide_json(text.trim().as_bytes(), now)
+            .map_err(|e| BadRequest {
+                code: e.code(),
+                message: e.message().to_string(),
+                field: (!e.path().is_empty()).then(|| e.path().to_string()),
+                line: None,
+            });
+        let decided = match decided {
+            Ok(d) => d,
+            Err(e) => {
+                return Err(e);
+            }
+        };
+        answer.decisions = decided.decisions().len() as u64;
+        answer.rule_errors = decided.errors().len() as u64;
+        answer.body = serde_json::to_vec(&decided).unwrap_or_default();
+        if log {
+            answer.decided.push((
+                decided.subject().to_string(),
+                serde_json::to_value(decided.decisions()).unwrap_or_default(),
+            ));
+        }
+        return Ok(answer);
+    }
+    answer.batch = true;
+    for (line, record) in lines {
+        answer.records += 1;
+        match rules.decide_json(record.as_bytes(), now) {
+            Ok(decided) => {
+                answer.decisions += decided.decisions().len() as u64;
+                answer.rule_errors += decided.errors().len() as u64;
+                let _ = serde_json::to_writer(&mut answer.body, &decided);
+                if log {
+                    answer.decided.push((
+                        decided.subject().to_string(),
+                        serde_json::to_value(decided.decisions()).unwrap_or_default(),
+                    ));
+                }
+            }
+            Err(e) => {
+                answer.record_errors += 1;
+                let problem = BadRequest {
+                    code: e.code(),
+                    message: e.message().to_string(),
+                    field: (!e.path().is_empty()).then(|| e.path().to_string()),
+                    line: Some(line),
+                };
+                let _ = serde_json::to_writer(
+                    &mut answer.body,
+                    &serde_json::json!({ "line": line, "error": problem }),
+                );
+            }
+        }
+        answer.body.push(b'\n');
+    }
+    Ok(answer)
+}

@@ -1,0 +1,119 @@
+//! The server's metrics, in the Prometheus text format (`GET /metrics`).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Labels of a request: its route and response status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RequestLabels {
+    pub(crate) route: &'static str,
+    pub(crate) status: u16,
+}
+
+/// Labels of the rule set in force.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RevisionLabels {
+    pub(crate) revision: String,
+}
+
+/// Every metric, registered under `guifan_`.
+pub(crate) struct Metrics {
+    registry: Registry,
+    pub(crate) requests: Family<RequestLabels, Counter>,
+    pub(crate) records: Counter,
+    pub(crate) decisions: Counter,
+    pub(crate) record_errors: Counter,
+    pub(crate) rule_errors: Counter,
+    pub(crate) latency: Histogram,
+    pub(crate) revision: Family<RevisionLabels, Gauge>,
+    pub(crate) reloads: Counter,
+    pub(crate) reload_failures: Counter,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("guifan");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "HTTP requests answered, by route and status",
+            requests.clone(),
+        );
+        let records = Counter::default();
+        registry.register("records", "Records received for decision", records.clone());
+        let decisions = Counter::default();
+        registry.register("decisions", "Rules that fired", decisions.clone());
+        let record_errors = Counter::default();
+        registry.register(
+            "record_errors",
+            "Records that did not fit their kind",
+            record_errors.clone(),
+        );
+        let rule_errors = Counter::default();
+        registry.register(
+            "rule_errors",
+            "Rules that could not be evaluated on a record",
+            rule_errors.clone(),
+        );
+        // 50 µs to about 13 s.
+        let latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 18));
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer a decide request",
+            latency.clone(),
+        );
+        let revision = Family::<RevisionLabels, Gauge>::default();
+        registry.register(
+            "rules_revision",
+            "The rule set in force (1 for its revision)",
+            revision.clone(),
+        );
+        let reloads = Counter::default();
+        registry.register(
+            "reloads",
+            "Rule sets swapped in after a change",
+            reloads.clone(),
+        );
+        let reload_failures = Counter::default();
+        registry.register(
+            "reload_failures",
+            "Changed rule files that did not load or check (the old set stayed)",
+            reload_failures.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            records,
+            decisions,
+            record_errors,
+            rule_errors,
+            latency,
+            revision,
+            reloads,
+            reload_failures,
+        }
+    }
+
+    /// Marks `revision` as the rule set in force.
+    pub(crate) fn set_revision(&self, revision: &str) {
+        self.revision.clear();
+        self.revision
+            .get_or_create(&RevisionLabels {
+                revision: revision.to_string(),
+            })
+            .set(1);
+    }
+
+    /// The metrics as Prometheus text.
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
