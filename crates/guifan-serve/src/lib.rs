@@ -127,7 +127,8 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
         .await
         .map_err(ServeError::Io)?;
     let bound = listener.local_addr().map_err(ServeError::Io)?;
-    tokio::spawn(watch(shared, config.watch_every));
+    let seen = shared.engine.fingerprint();
+    tokio::spawn(watch(shared, config.watch_every, seen));
     ready(bound);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
@@ -161,8 +162,7 @@ async fn shutdown() {
 
 /// Looks at the rule directory every `every`; a change is loaded, checked and
 /// swapped in, or reported and counted while the old set stays.
-async fn watch(shared: Arc<Shared>, every: Duration) {
-    let mut seen = shared.engine.fingerprint();
+async fn watch(shared: Arc<Shared>, every: Duration, mut seen: Option<u64>) {
     loop {
         tokio::time::sleep(every).await;
         let now = shared.engine.fingerprint();

@@ -17,9 +17,22 @@ pub struct Decisions {
     pub(crate) kind: String,
     pub(crate) decisions: Vec<Decision>,
     pub(crate) errors: Vec<RuleFailure>,
+    pub(crate) revision: std::sync::Arc<str>,
 }
 
 impl Decisions {
+    /// The revision of the rule set that decided (see [`crate::RuleSet::revision`]).
+    ///
+    /// ```
+    /// # let rules = guifan::RuleSet::from_sources([("k.schema", "kind k { n: int }")]).unwrap();
+    /// # let now = "2024-01-01T00:00:00Z".parse().unwrap();
+    /// let d = rules.decide_json(br#"{"kind":"k","id":"x","n":1}"#, now).unwrap();
+    /// assert_eq!(d.revision(), rules.revision());
+    /// ```
+    pub fn revision(&self) -> &str {
+        &self.revision
+    }
+
     /// The subject's `id`.
     ///
     /// ```

@@ -219,3 +219,72 @@ impl Engine {
         Some(h.finish())
     }
 }
+
+/// A thread that looks at an engine's rule directory every so often and
+/// reloads it on a change ([`Engine::reload`]); it stops when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("k.schema"), "kind k { n: int }")?;
+/// let engine = Arc::new(guifan::Engine::from_dir(dir.path())?);
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let _watch = guifan::Watch::start(engine.clone(), Duration::from_millis(20), move |result| {
+///     let _ = tx.send(result.map(|rules| rules.revision().to_string()).map_err(|e| e.to_string()));
+/// });
+/// std::fs::write(dir.path().join("k.schema"), "kind k { n: nosuch }")?;
+/// let refused = rx.recv_timeout(Duration::from_secs(5))?; // the old set stays
+/// assert!(refused.unwrap_err().contains("guifan::check::unknown_type"));
+/// std::fs::write(dir.path().join("k.schema"), "kind k { n: int? }")?;
+/// let revision = rx.recv_timeout(Duration::from_secs(5))??;
+/// assert_eq!(engine.rules().revision(), revision);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug)]
+pub struct Watch {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Watch {
+    /// Starts watching; `report` is called after each reload with the rules
+    /// now in force, or with the problems of rules that were refused.
+    pub fn start(
+        engine: Arc<Engine>,
+        every: std::time::Duration,
+        report: impl Fn(Result<Arc<RuleSet>, LoadError>) + Send + 'static,
+    ) -> Watch {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        // What "unchanged" means is settled before `start` returns.
+        let mut seen = engine.fingerprint();
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(every);
+                let now = engine.fingerprint();
+                if now != seen {
+                    seen = now;
+                    report(engine.reload());
+                }
+            }
+        });
+        Watch {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

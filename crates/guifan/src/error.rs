@@ -211,6 +211,15 @@ impl fmt::Display for RecordError {
 impl std::error::Error for RecordError {}
 
 /// A parameter override that does not fit its policy.
+///
+/// ```
+/// let mut rules = guifan::RuleSet::from_sources([(
+///     "p.policy",
+///     "kind k { n: int } effect e policy a.b { subject k zone UTC param cap: int = 1 rule r { when n > cap then e } }",
+/// )]).unwrap();
+/// let err = rules.set_param("a.b", "cap", "\"many\"").unwrap_err();
+/// assert!(err.to_string().starts_with("parameter `a.b.cap`"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamError(pub(crate) String);
 

@@ -61,6 +61,8 @@ mod rules;
 pub use chrono::{DateTime, FixedOffset, Utc};
 pub use decisions::{Decision, Decisions, Effect, RuleFailure, Value};
 pub use engine::Engine;
+#[cfg(not(target_arch = "wasm32"))]
+pub use engine::Watch;
 pub use error::{LoadError, ParamError, Problem, RecordError};
 pub use rules::RuleSet;
 

@@ -275,6 +275,7 @@ impl RuleSet {
                 .map(Decision::from_eval)
                 .collect(),
             errors,
+            revision: self.revision.clone(),
         })
     }
 
