@@ -99,7 +99,7 @@ fn hide_cascades(files: &[RuleFile], errors: &mut Vec<CheckError>) {
                 for b in &p.broken {
                     names.extend(b.name.as_deref());
                     // A misspelt entry word (`subjct`) may be the entry found missing.
-                    let known = ENTRY_WORDS.contains(&b.keyword.as_str());
+                    let known = guifan_syntax::ast::ENTRY_WORDS.contains(&b.keyword.as_str());
                     let entry = if known { b.keyword.as_str() } else { "*" };
                     missing.insert((p.id.node.as_str(), entry));
                 }
@@ -121,21 +121,6 @@ fn hide_cascades(files: &[RuleFile], errors: &mut Vec<CheckError>) {
         _ => true,
     });
 }
-
-/// The words that start a policy entry.
-const ENTRY_WORDS: [&str; 11] = [
-    "title",
-    "source",
-    "subject",
-    "zone",
-    "currency",
-    "effective",
-    "governed",
-    "param",
-    "let",
-    "rank",
-    "rule",
-];
 
 /// The longest chain of definitions reading one another (`let b = a + 1`, `let c = b + 1`, ...).
 pub const MAX_LET_DEPTH: usize = 64;

@@ -144,22 +144,6 @@ fn class(e: &Entry) -> Class {
     }
 }
 
-fn entry_span(x: &PolicyDecl, e: &Entry) -> Option<Span> {
-    match *e {
-        Entry::Title(s)
-        | Entry::Source(s)
-        | Entry::Subject(s)
-        | Entry::Zone(s)
-        | Entry::Currency(s)
-        | Entry::Effective(s)
-        | Entry::Governed(s) => Some(s),
-        Entry::Param(i) => x.params.get(i).map(|d| d.span),
-        Entry::Let(i) => x.lets.get(i).map(|d| d.span),
-        Entry::Rank(i) => x.ranks.get(i).map(|d| d.span),
-        Entry::Rule(i) => x.rules.get(i).map(|d| d.span),
-    }
-}
-
 /// The first word of a header entry.
 fn header_word(e: &Entry) -> &'static str {
     match e {
@@ -200,7 +184,7 @@ fn alignment(p: &Printer<'_>, x: &PolicyDecl) -> Vec<(usize, usize)> {
         let c = x.order.get(start).map_or(Class::Other, class);
         let mut end = start + 1;
         while let (Some(a), Some(b)) = (x.order.get(end - 1), x.order.get(end)) {
-            let adjacent = match (entry_span(x, a), entry_span(x, b)) {
+            let adjacent = match (x.entry_span(a), x.entry_span(b)) {
                 (Some(a), Some(b)) => {
                     let between = p.source(Span::new(a.end as usize, b.start as usize));
                     neighbours(between)

@@ -19,7 +19,7 @@ mod versions;
 
 use std::collections::{HashMap, HashSet};
 
-use guifan_syntax::ast::{Entry, Item, PolicyDecl, RuleFile};
+use guifan_syntax::ast::{Item, PolicyDecl, RuleFile};
 use guifan_syntax::diagnostic::{Diagnostic, Label};
 use guifan_syntax::{SourceId, Span};
 
@@ -173,22 +173,7 @@ fn holders(file: &RuleFile, span: Span) -> Vec<Span> {
 
 /// The span of each entry of a policy.
 fn entry_spans(p: &PolicyDecl) -> Vec<Span> {
-    p.order
-        .iter()
-        .filter_map(|e| match *e {
-            Entry::Title(s)
-            | Entry::Source(s)
-            | Entry::Subject(s)
-            | Entry::Zone(s)
-            | Entry::Currency(s)
-            | Entry::Effective(s)
-            | Entry::Governed(s) => Some(s),
-            Entry::Param(i) => p.params.get(i).map(|x| x.span),
-            Entry::Let(i) => p.lets.get(i).map(|x| x.span),
-            Entry::Rank(i) => p.ranks.get(i).map(|x| x.span),
-            Entry::Rule(i) => p.rules.get(i).map(|x| x.span),
-        })
-        .collect()
+    p.order.iter().filter_map(|e| p.entry_span(e)).collect()
 }
 
 #[cfg(test)]

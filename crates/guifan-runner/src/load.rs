@@ -181,39 +181,13 @@ impl RuleSet {
 
 /// Finds every rule file under `dir` (or `dir` itself, if it is a file), sorted by path.
 pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| LoadError::Io { path, source }
-    };
-    if dir.is_file() {
-        return Ok(vec![dir.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    // Directories already walked, by their real path: a symbolic link back up the
-    // tree (or to a sibling) is followed once, never round a loop.
-    let mut visited = std::collections::HashSet::new();
-    while let Some(d) = stack.pop() {
-        let real = std::fs::canonicalize(&d).map_err(io(&d))?;
-        if !visited.insert(real) {
-            continue;
-        }
-        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
-            let entry = entry.map_err(io(&d))?;
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| RULE_EXTENSIONS.contains(&e))
-            {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    guifan::rule_files(dir).map_err(|e| match e {
+        guifan::LoadError::Io { path, source } => LoadError::Io { path, source },
+        other => LoadError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
 }
 
 /// Loads, parses and checks every rule file under `dir`.

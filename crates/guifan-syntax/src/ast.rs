@@ -664,6 +664,40 @@ pub enum Literal {
     Period(i64),
 }
 
+impl PolicyDecl {
+    /// Where an entry of [`PolicyDecl::order`] is written.
+    pub fn entry_span(&self, entry: &Entry) -> Option<Span> {
+        match *entry {
+            Entry::Title(s)
+            | Entry::Source(s)
+            | Entry::Subject(s)
+            | Entry::Zone(s)
+            | Entry::Currency(s)
+            | Entry::Effective(s)
+            | Entry::Governed(s) => Some(s),
+            Entry::Param(i) => self.params.get(i).map(|d| d.span),
+            Entry::Let(i) => self.lets.get(i).map(|d| d.span),
+            Entry::Rank(i) => self.ranks.get(i).map(|d| d.span),
+            Entry::Rule(i) => self.rules.get(i).map(|d| d.span),
+        }
+    }
+}
+
+/// The words that start a policy entry (`title`, `param`, `rule`, ...).
+pub const ENTRY_WORDS: [&str; 11] = [
+    "title",
+    "source",
+    "subject",
+    "zone",
+    "currency",
+    "effective",
+    "governed",
+    "param",
+    "let",
+    "rank",
+    "rule",
+];
+
 impl Expr {
     /// The expression inside any parentheses around it (`((x))` is `x`).
     pub fn unparen(&self) -> &Expr {

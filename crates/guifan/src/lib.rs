@@ -64,7 +64,7 @@ pub use engine::Engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;
 pub use error::{LoadError, ParamError, Problem, RecordError};
-pub use rules::RuleSet;
+pub use rules::{rule_files, RuleSet};
 
 #[cfg(test)]
 mod tests {

@@ -376,8 +376,20 @@ fn revision(sources: &[Source]) -> Arc<str> {
     Arc::from(hex)
 }
 
-/// Every rule file under `dir` (or `dir` itself), sorted.
-pub(crate) fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// Every rule file (`*.policy`, `*.schema`) under `dir`, or `dir` itself when
+/// it is a file, sorted by path. A directory linked back up the tree is
+/// walked once, never round a loop.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir(dir.path().join("shop"))?;
+/// std::fs::write(dir.path().join("shop/a.policy"), "")?;
+/// std::fs::write(dir.path().join("notes.md"), "")?;
+/// let files = guifan::rule_files(dir.path())?;
+/// assert_eq!(files, [dir.path().join("shop/a.policy")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LoadError::Io { path, source }

@@ -10,7 +10,7 @@
 
 use pest::Parser;
 
-use crate::ast::{Broken, RuleFile};
+use crate::ast::{Broken, RuleFile, ENTRY_WORDS};
 use crate::error::ParseError;
 use crate::grammar::{PolicyParser, Rule};
 use crate::span::Span;
@@ -19,20 +19,6 @@ use super::Lower;
 
 /// Words that start a declaration.
 const ITEM_WORDS: [&str; 5] = ["kind", "record", "effect", "platform", "policy"];
-/// Words that start a policy entry.
-const ENTRY_WORDS: [&str; 11] = [
-    "title",
-    "source",
-    "subject",
-    "zone",
-    "currency",
-    "effective",
-    "governed",
-    "param",
-    "let",
-    "rank",
-    "rule",
-];
 
 /// A token of the light scan: a word, or one byte of punctuation.
 #[derive(Clone, Copy)]
