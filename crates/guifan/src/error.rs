@@ -15,6 +15,8 @@ pub struct Problem {
     pub(crate) line: usize,
     pub(crate) column: usize,
     pub(crate) help: Option<String>,
+    /// The file's text and the problem's bytes in it, for rendering with miette
+    pub(crate) source: Option<(std::sync::Arc<str>, usize, usize)>,
 }
 
 impl Problem {
@@ -66,6 +68,53 @@ impl Problem {
     /// ```
     pub fn help(&self) -> Option<&str> {
         self.help.as_deref()
+    }
+}
+
+impl std::error::Error for Problem {}
+
+/// A problem is a miette diagnostic with its file's text attached, so that
+/// any miette handler renders it with the source line underlined.
+///
+/// ```
+/// let err = guifan::RuleSet::from_sources([("a.schema", "kind k { n: mony }")]).unwrap_err();
+/// let problem = &err.problems()[0];
+/// let mut out = String::new();
+/// guifan::miette::GraphicalReportHandler::new_themed(guifan::miette::GraphicalTheme::unicode_nocolor())
+///     .render_report(&mut out, problem)
+///     .unwrap();
+/// assert!(out.contains("kind k { n: mony }"));
+/// assert!(out.contains("did you mean `money`?"));
+/// ```
+impl miette::Diagnostic for Problem {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(if self.warning {
+            miette::Severity::Warning
+        } else {
+            miette::Severity::Error
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source
+            .as_ref()
+            .map(|(text, _, _)| text as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let (_, start, end) = self.source.as_ref()?;
+        let label = miette::LabeledSpan::new_with_span(None, (*start, end.saturating_sub(*start)));
+        Some(Box::new(std::iter::once(label)))
     }
 }
 

@@ -64,11 +64,29 @@ pub use engine::Engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;
 pub use error::{LoadError, ParamError, Problem, RecordError};
+/// The diagnostics library problems are rendered with ([`Problem`] is a `miette::Diagnostic`).
+pub use miette;
 pub use rules::{rule_files, RuleSet};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_problem_on_a_huge_line_renders_without_its_snippet() {
+        let text = format!("kind k {{ {} n: nosuch }}", "a: int ".repeat(20_000));
+        let err = RuleSet::from_sources([("wide.schema", text)]).unwrap_err();
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, &err.problems()[0])
+            .unwrap();
+        assert!(out.contains("guifan::check"), "{out}");
+        assert!(
+            out.len() < 2000,
+            "the line was not left out: {} bytes",
+            out.len()
+        );
+    }
 
     #[test]
     fn the_public_types_can_be_shared_across_threads() {

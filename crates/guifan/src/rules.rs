@@ -81,6 +81,10 @@ pub struct RuleSet {
     revision: Arc<str>,
 }
 
+/// The longest source line a problem shows as a snippet (longer ones are left
+/// out of the rendering: miette cannot lay out lines past 65,535 columns).
+const MAX_SNIPPET_LINE: usize = 4096;
+
 /// File extensions read from a rule directory.
 const RULE_EXTENSIONS: [&str; 2] = ["policy", "schema"];
 
@@ -336,16 +340,30 @@ fn invalid(
     let mut problems: Vec<Problem> = diagnostics
         .into_iter()
         .map(|d| {
-            let (file, line, column) = match &d.primary.at {
+            let (file, line, column, source) = match &d.primary.at {
                 At::Source(id, span) => match sources.get(id.0 as usize) {
                     Some(s) => {
                         let (l, c) = s.line_col(span.start as usize);
-                        (s.name.clone(), l, c)
+                        // A snippet only where miette lays lines out safely (short lines).
+                        let (from, to) = (span.start as usize, span.end as usize);
+                        let line_start = s
+                            .text
+                            .get(..from)
+                            .and_then(|t| t.rfind('\n'))
+                            .map_or(0, |i| i + 1);
+                        let line_end = s
+                            .text
+                            .get(to..)
+                            .and_then(|t| t.find('\n'))
+                            .map_or(s.text.len(), |i| to + i);
+                        let bytes = (line_end - line_start <= MAX_SNIPPET_LINE)
+                            .then(|| (s.text.clone(), from, to));
+                        (s.name.clone(), l, c, bytes)
                     }
-                    None => (String::new(), 0, 0),
+                    None => (String::new(), 0, 0, None),
                 },
-                At::Line { file, line, .. } => (file.clone(), *line, 1),
-                At::File(file) => (file.clone(), 1, 1),
+                At::Line { file, line, .. } => (file.clone(), *line, 1, None),
+                At::File(file) => (file.clone(), 1, 1, None),
             };
             Problem {
                 code: d.code,
@@ -355,6 +373,7 @@ fn invalid(
                 line,
                 column,
                 help: d.help,
+                source,
             }
         })
         .collect();
