@@ -58,6 +58,46 @@ enum Command {
     Fmt(FmtArgs),
     /// Decide records over HTTP (`POST /v1/decide`), reloading the rules as they change
     Serve(ServeArgs),
+    /// What a rule change does to data: the subjects whose decisions differ
+    /// between two rule directories, by rule and kind of change
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The rules before the change
+    #[arg(long)]
+    base: PathBuf,
+    /// The rules after the change
+    #[arg(long, default_value = "rules")]
+    rules: PathBuf,
+    /// The data: a .jsonl, .json or .toml file, or `-` for standard input
+    #[arg(long)]
+    data: String,
+    /// Evaluation time, RFC 3339; the wall clock when left out
+    #[arg(long)]
+    at: Option<String>,
+    /// `human` or `json`
+    #[arg(long, value_enum, default_value = "human")]
+    format: DiffFormat,
+    /// Example subjects kept per count
+    #[arg(long, default_value_t = 5)]
+    examples: usize,
+    /// List every subject that changes (JSON), not only examples
+    #[arg(long)]
+    all_subjects: bool,
+    /// Data format, when the file's extension does not tell
+    #[arg(long, value_enum)]
+    input_format: Option<InputFormat>,
+}
+
+/// How `diff` reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    /// Totals, then each rule's counts with example subjects
+    Human,
+    /// One JSON object
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -122,6 +162,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Test { dir, format } => test(&dir, format),
         Command::Serve(args) => serve(args),
+        Command::Diff(args) => diff(args),
         Command::Fmt(args) => {
             guifan_runner::format_files::run(&args.paths, args.check, args.format)
         }
@@ -266,6 +307,131 @@ fn check(args: CheckArgs) -> Exit {
     }
 }
 
+fn diff(args: DiffArgs) -> Exit {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build_global();
+    if let Err(e) = pool {
+        return error(format!("cannot start the worker threads: {e}"));
+    }
+    let now: DateTime<FixedOffset> = match &args.at {
+        Some(at) => match guifan_syntax::parse_timestamp(at) {
+            Ok(t) => t,
+            Err(e) => return error(format!("--at `{at}` is not an RFC 3339 time: {e}")),
+        },
+        None => Utc::now().fixed_offset(),
+    };
+    let base = match load(&args.base, ReportFormat::Human, None) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let rules = match load(&args.rules, ReportFormat::Human, None) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let name = if args.data == "-" {
+        "<stdin>".to_string()
+    } else {
+        args.data.clone()
+    };
+    let mut source = match open_data(&args.data) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let format = match args.input_format.or_else(|| {
+        (args.data != "-")
+            .then(|| InputFormat::from_path(Path::new(&args.data)))
+            .flatten()
+    }) {
+        Some(f) => f,
+        None => match source.fill_buf() {
+            Ok(head) => InputFormat::sniff(head),
+            Err(e) => return error(format!("cannot read {name}: {e}")),
+        },
+    };
+    // Problems of single records are left to `guifan run`: here they are counted.
+    let mut ignore = |_: RunProblem| {};
+    let report = if format == InputFormat::Jsonl {
+        let mut base = base;
+        let mut rules = rules;
+        for set in [&mut base, &mut rules] {
+            if set.needs_ranks() {
+                match rank_first_pass(set, source, &args.data, &name, now, &mut ignore) {
+                    Ok((ranked, next)) => {
+                        *set = ranked;
+                        source = next;
+                    }
+                    Err(e) => return error(e),
+                }
+            }
+        }
+        let blocks = data::Blocks::new(source, BLOCK_BYTES).map(|b| {
+            b.map(Batch::Block)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))
+        });
+        guifan_runner::diff::diff_batches(
+            &base,
+            &rules,
+            blocks,
+            now,
+            args.examples,
+            args.all_subjects,
+        )
+    } else {
+        let mut bytes = Vec::new();
+        if let Err(e) = source.read_to_end(&mut bytes) {
+            return error(format!("cannot read {name}: {e}"));
+        }
+        let records = match data::records(&bytes, format) {
+            Ok(r) => r,
+            Err(e) => return error(format!("{name}:{}: {}", e.line, e.message)),
+        };
+        let ranked = |set: &RuleSet| {
+            if set.needs_ranks() {
+                let keys = guifan_runner::rank_keys(set, &records, now, &mut |_| {});
+                set.with_ranks(Ranks::from_keys(keys))
+            } else {
+                set.clone()
+            }
+        };
+        let (base, rules) = (ranked(&base), ranked(&rules));
+        guifan_runner::diff::diff_batches(
+            &base,
+            &rules,
+            std::iter::once(Ok(Batch::Records(&records))),
+            now,
+            args.examples,
+            args.all_subjects,
+        )
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) if is_broken_pipe(&e) => return Exit::BrokenPipe,
+        Err(e) => return error(e),
+    };
+    match args.format {
+        DiffFormat::Human => outln!("{}", guifan_runner::diff::human(&report).trim_end()),
+        DiffFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+    }
+    Exit::Ok
+}
+
+/// The data named on the command line (`-`: standard input), buffered.
+fn open_data(data: &str) -> Result<Source, Exit> {
+    let source: Box<dyn Read + Send> = if data == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match std::fs::File::open(data) {
+            Ok(f) => Box::new(f),
+            Err(e) => return Err(error(format!("cannot read `{data}`: {e}"))),
+        }
+    };
+    Ok(std::io::BufReader::with_capacity(1 << 16, source))
+}
+
 fn serve(args: ServeArgs) -> Exit {
     let mut config = guifan_serve::Config::new(args.rules, args.listen);
     config.decision_log = args.decision_log;
@@ -363,15 +529,10 @@ fn run(args: RunArgs) -> Exit {
     } else {
         args.data.clone()
     };
-    let source: Box<dyn Read + Send> = if args.data == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        match std::fs::File::open(&args.data) {
-            Ok(f) => Box::new(f),
-            Err(e) => return error(format!("cannot read `{}`: {e}", args.data)),
-        }
+    let mut source = match open_data(&args.data) {
+        Ok(s) => s,
+        Err(exit) => return exit,
     };
-    let mut source = std::io::BufReader::with_capacity(1 << 16, source);
     let format = match args.input_format.or_else(|| {
         (args.data != "-")
             .then(|| InputFormat::from_path(Path::new(&args.data)))

@@ -19,6 +19,7 @@
 
 pub mod clip;
 pub mod data;
+pub mod diff;
 pub mod format_files;
 mod json_cache;
 mod load;
@@ -39,7 +40,9 @@ pub use load::{
 };
 pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
-pub use run::{rank_keys, run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary};
+pub use run::{
+    judge_batches, rank_keys, run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary,
+};
 pub use sources::SourceMap;
 
 /// Exit statuses of the `guifan` command, stable for CI.

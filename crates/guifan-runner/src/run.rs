@@ -154,31 +154,12 @@ pub fn run_batches<'r, 'a: 'r>(
             }
             out.flush()
         });
-        let mut read_error = None;
-        'batches: for batch in batches {
-            let batch = match batch {
-                Ok(b) => b,
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
-                }
-            };
-            let block_records;
-            let records: &[RecordText<'_>] = match &batch {
-                Batch::Records(r) => r,
-                Batch::Block(b) => {
-                    block_records = b.records();
-                    &block_records
-                }
-            };
-            summary.records += records.len();
-            for group in records.chunks(BATCH) {
-                let judged: Vec<Judged> = group
-                    .par_chunks(CHUNK)
-                    .map(|chunk| judge_chunk(rules, chunk, now, format))
-                    .collect();
+        let judged = judge_batches(
+            batches,
+            |chunk| judge_chunk(rules, chunk, now, format),
+            |group: Vec<Judged>| {
                 let mut table_rows = Vec::new();
-                for j in judged {
+                for j in group {
                     summary.decided += j.decided;
                     summary.decisions += j.decisions;
                     summary.record_errors += j.bad.len();
@@ -196,28 +177,55 @@ pub fn run_batches<'r, 'a: 'r>(
                         .for_each(|e| on_problem(RunProblem::Rule(e)));
                     table_rows.extend(j.rows);
                     if tx.send(j.bytes).is_err() {
-                        break 'batches; // the writer failed; its error is returned below
+                        return false; // the writer failed; its error is returned below
                     }
                 }
-                if format == OutputFormat::Table
+                !(format == OutputFormat::Table
                     && !table_rows.is_empty()
-                    && tx.send(render::table(table_rows).into_bytes()).is_err()
-                {
-                    break 'batches;
-                }
-            }
-        }
+                    && tx.send(render::table(table_rows).into_bytes()).is_err())
+            },
+        );
         drop(tx);
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread stopped")));
-        match read_error {
-            Some(e) => Err(e),
-            None => written,
-        }
+        summary.records = judged?;
+        written
     })?;
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// The ordered parallel pipeline every pass over records shares (`run`,
+/// `diff`): each batch is cut into groups, each group judged in parallel
+/// chunks by `judge`, and the chunks' results handed to `consume` a group at
+/// a time, in input order (it returns `false` to stop). Returns the number of
+/// records read, or the first read error.
+pub fn judge_batches<'r, 'a: 'r, T: Send>(
+    batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
+    judge: impl Fn(&[RecordText<'_>]) -> T + Sync,
+    mut consume: impl FnMut(Vec<T>) -> bool,
+) -> std::io::Result<usize> {
+    let mut records_read = 0;
+    for batch in batches {
+        let batch = batch?;
+        let block_records;
+        let records: &[RecordText<'_>] = match &batch {
+            Batch::Records(r) => r,
+            Batch::Block(b) => {
+                block_records = b.records();
+                &block_records
+            }
+        };
+        records_read += records.len();
+        for group in records.chunks(BATCH) {
+            let judged: Vec<T> = group.par_chunks(CHUNK).map(&judge).collect();
+            if !consume(judged) {
+                return Ok(records_read);
+            }
+        }
+    }
+    Ok(records_read)
 }
 
 fn judge_chunk(

@@ -1,0 +1,232 @@
+//! `guifan diff`: what a rule change does to real data. Both rule sets decide
+//! every record (in parallel, streaming, through the same pipeline as `run`),
+//! and the subjects whose decisions differ are counted by rule and by kind of
+//! change, with a few example subjects each.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use guifan_eval::{decode_subject, Decision, Outcome};
+use serde::Serialize;
+
+use crate::data::RecordText;
+use crate::load::RuleSet;
+use crate::run::{judge_batches, Batch};
+
+/// How one rule's decisions about one subject changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    /// It fires with the new rules, not with the old
+    NewlyFired,
+    /// It fired with the old rules, not with the new
+    NoLongerFired,
+    /// It fires with both, with other effects, arguments, version or message
+    Changed,
+}
+
+/// A count, and the first few subjects counted.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Examples {
+    /// How many subjects
+    pub count: usize,
+    /// The first of them, in input order
+    pub subjects: Vec<String>,
+}
+
+impl Examples {
+    fn add(&mut self, subject: &str, keep: usize) {
+        self.count += 1;
+        if self.subjects.len() < keep {
+            self.subjects.push(subject.to_string());
+        }
+    }
+}
+
+/// The changes of one rule.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RuleChanges {
+    /// The rule's full ID
+    pub rule: String,
+    /// Subjects it now fires on and did not before
+    pub newly_fired: Examples,
+    /// Subjects it fired on and no longer does
+    pub no_longer_fired: Examples,
+    /// Subjects it fires on in both, with other effects, arguments, version or message
+    pub changed: Examples,
+}
+
+/// What a rule change does to a data set.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct DiffReport {
+    /// Records read
+    pub records: usize,
+    /// Records both rule sets decoded and decided
+    pub compared: usize,
+    /// Records only one rule set (or neither) could decode
+    pub record_errors: usize,
+    /// Subjects whose decisions differ
+    pub changed_subjects: Examples,
+    /// The rules whose decisions differ, by rule ID
+    pub rules: Vec<RuleChanges>,
+}
+
+/// One record's comparison.
+struct Compared {
+    subject: String,
+    changes: Vec<(String, Change)>,
+}
+
+/// What a chunk of records came to.
+#[derive(Default)]
+struct Chunk {
+    compared: usize,
+    record_errors: usize,
+    changed: Vec<Compared>,
+}
+
+/// The decisions of one outcome, by rule (a rule over items may fire more than once).
+fn by_rule(outcome: &Outcome) -> BTreeMap<&str, Vec<&Decision>> {
+    let mut out: BTreeMap<&str, Vec<&Decision>> = BTreeMap::new();
+    for d in &outcome.decisions {
+        out.entry(&d.rule).or_default().push(d);
+    }
+    out
+}
+
+/// How each rule's decisions differ between two outcomes.
+fn compare(old: &Outcome, new: &Outcome) -> Vec<(String, Change)> {
+    let (old, new) = (by_rule(old), by_rule(new));
+    let mut changes = Vec::new();
+    for (rule, before) in &old {
+        match new.get(rule) {
+            None => changes.push((rule.to_string(), Change::NoLongerFired)),
+            Some(after) if after != before => changes.push((rule.to_string(), Change::Changed)),
+            Some(_) => {}
+        }
+    }
+    for rule in new.keys().filter(|r| !old.contains_key(*r)) {
+        changes.push((rule.to_string(), Change::NewlyFired));
+    }
+    changes.sort();
+    changes
+}
+
+fn compare_chunk(
+    base: &RuleSet,
+    rules: &RuleSet,
+    chunk: &[RecordText<'_>],
+    now: DateTime<FixedOffset>,
+) -> Chunk {
+    let mut out = Chunk::default();
+    for record in chunk {
+        let decide = |set: &RuleSet| -> Option<(String, Outcome)> {
+            let program = set.program();
+            let subject = decode_subject(&program.schema, &record.json).ok()?;
+            let outcome = match set.ranks() {
+                Some(ranks) => guifan_eval::evaluate_with_ranks(program, &subject, now, ranks),
+                None => guifan_eval::evaluate(program, &subject, now),
+            };
+            Some((subject.id.to_string(), outcome))
+        };
+        match (decide(base), decide(rules)) {
+            (Some((subject, old)), Some((_, new))) => {
+                out.compared += 1;
+                let changes = compare(&old, &new);
+                if !changes.is_empty() {
+                    out.changed.push(Compared { subject, changes });
+                }
+            }
+            _ => out.record_errors += 1,
+        }
+    }
+    out
+}
+
+/// Decides every record of `batches` with both rule sets and reports the
+/// differences, keeping `examples` example subjects per count (and every
+/// changed subject when `all_subjects`).
+pub fn diff_batches<'r, 'a: 'r>(
+    base: &RuleSet,
+    rules: &RuleSet,
+    batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
+    now: DateTime<FixedOffset>,
+    examples: usize,
+    all_subjects: bool,
+) -> std::io::Result<DiffReport> {
+    let mut report = DiffReport::default();
+    let mut by_rule: BTreeMap<String, RuleChanges> = BTreeMap::new();
+    let keep_subjects = if all_subjects { usize::MAX } else { examples };
+    report.records = judge_batches(
+        batches,
+        |chunk| compare_chunk(base, rules, chunk, now),
+        |group: Vec<Chunk>| {
+            for chunk in group {
+                report.compared += chunk.compared;
+                report.record_errors += chunk.record_errors;
+                for c in chunk.changed {
+                    report.changed_subjects.add(&c.subject, keep_subjects);
+                    for (rule, change) in c.changes {
+                        let entry = by_rule.entry(rule.clone()).or_insert_with(|| RuleChanges {
+                            rule,
+                            ..RuleChanges::default()
+                        });
+                        let slot = match change {
+                            Change::NewlyFired => &mut entry.newly_fired,
+                            Change::NoLongerFired => &mut entry.no_longer_fired,
+                            Change::Changed => &mut entry.changed,
+                        };
+                        slot.add(&c.subject, examples);
+                    }
+                }
+            }
+            true
+        },
+    )?;
+    report.rules = by_rule.into_values().collect();
+    Ok(report)
+}
+
+/// The report for people: totals, then one line per rule with its counts and examples.
+pub fn human(report: &DiffReport) -> String {
+    let mut out = format!(
+        "{} records, {} compared, {} subject{} change",
+        report.records,
+        report.compared,
+        report.changed_subjects.count,
+        if report.changed_subjects.count == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    if report.compared > 0 {
+        out.push_str(&format!(
+            " ({:.2}%)",
+            report.changed_subjects.count as f64 * 100.0 / report.compared as f64
+        ));
+    }
+    if report.record_errors > 0 {
+        out.push_str(&format!(
+            "; {} records not decoded by both rule sets",
+            report.record_errors
+        ));
+    }
+    out.push('\n');
+    for r in &report.rules {
+        out.push_str(&format!("\n{}\n", r.rule));
+        for (what, ex) in [
+            ("newly fired", &r.newly_fired),
+            ("no longer fired", &r.no_longer_fired),
+            ("changed", &r.changed),
+        ] {
+            if ex.count > 0 {
+                out.push_str(&format!(
+                    "  {what:<16} {:>8}   e.g. {}\n",
+                    ex.count,
+                    crate::clip::printable(&ex.subjects.join(", "))
+                ));
+            }
+        }
+    }
+    out
+}
