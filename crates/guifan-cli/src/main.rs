@@ -50,9 +50,12 @@ enum Command {
         /// rules are loaded from the nearest directory above it holding `schema/`
         #[arg(default_value = "rules")]
         dir: PathBuf,
-        /// How to report failures
+        /// How to report: human, json, sarif, github, or JUnit XML for CI dashboards
         #[arg(long, value_enum, default_value = "human")]
-        format: ReportFormat,
+        format: TestFormat,
+        /// Run only the cases whose name contains this text
+        #[arg(long)]
+        filter: Option<String>,
     },
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
@@ -89,6 +92,21 @@ struct DiffArgs {
     /// Data format, when the file's extension does not tell
     #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
+}
+
+/// How `test` reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TestFormat {
+    /// Each file's counts and each failure
+    Human,
+    /// One JSON array of failures
+    Json,
+    /// A SARIF 2.1.0 log of failures
+    Sarif,
+    /// GitHub Actions annotations
+    Github,
+    /// JUnit XML: one test suite per file, one test case per case
+    Junit,
 }
 
 /// How `diff` reports.
@@ -160,7 +178,11 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(args) => check(args),
         Command::Run(args) => run(args),
-        Command::Test { dir, format } => test(&dir, format),
+        Command::Test {
+            dir,
+            format,
+            filter,
+        } => test(&dir, format, filter.as_deref()),
         Command::Serve(args) => serve(args),
         Command::Diff(args) => diff(args),
         Command::Fmt(args) => {
@@ -788,9 +810,15 @@ fn print_summary(summary: &Summary) {
     );
 }
 
-fn test(path: &Path, format: ReportFormat) -> Exit {
+fn test(path: &Path, format: TestFormat, filter: Option<&str>) -> Exit {
+    let report_format = match format {
+        TestFormat::Human | TestFormat::Junit => ReportFormat::Human,
+        TestFormat::Json => ReportFormat::Json,
+        TestFormat::Sarif => ReportFormat::Sarif,
+        TestFormat::Github => ReportFormat::Github,
+    };
     let root = testing::rules_root(path);
-    let rules = match load(&root, format, None) {
+    let rules = match load(&root, report_format, None) {
         Ok(r) => r,
         Err(exit) => return exit,
     };
@@ -799,15 +827,16 @@ fn test(path: &Path, format: ReportFormat) -> Exit {
     } else {
         testing::test_files(path)
     };
-    let human = format == ReportFormat::Human;
+    let human = format == TestFormat::Human;
     if files.is_empty() && human {
         errln!(
             "no *.test.toml files under `{}`",
             printable(&path.display().to_string())
         );
     }
-    let (mut passed, mut failed) = (0usize, 0usize);
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     let mut diagnostics = Vec::new();
+    let mut suites = Vec::new();
     for file in files {
         let shown = printable(&file.display().to_string()).into_owned();
         let at = || Label {
@@ -836,15 +865,20 @@ fn test(path: &Path, format: ReportFormat) -> Exit {
                     format!("cannot read `{shown}`: {e}"),
                     at(),
                 );
-                report(format, &[d], &SourceMap::default());
+                report(report_format, &[d], &SourceMap::default());
                 return Exit::Usage;
             }
         };
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-        let result = testing::run_test_file(&rules, text);
+        let result = testing::run_test_file_filtered(&rules, text, filter);
         if human {
+            let skip = if result.skipped > 0 {
+                format!(", {} filtered out", result.skipped)
+            } else {
+                String::new()
+            };
             outln!(
-                "{shown}: {} passed, {} failed",
+                "{shown}: {} passed, {} failed{skip}",
                 result.passed,
                 result.failures.len()
             );
@@ -865,15 +899,79 @@ fn test(path: &Path, format: ReportFormat) -> Exit {
         }
         passed += result.passed;
         failed += result.failures.len();
+        skipped += result.skipped;
+        suites.push((file.display().to_string(), result));
     }
-    if human {
-        outln!("{passed} passed, {failed} failed");
-    } else {
-        report(format, &diagnostics, &SourceMap::default());
+    match format {
+        TestFormat::Human => {
+            let skip = if skipped > 0 {
+                format!(", {skipped} filtered out")
+            } else {
+                String::new()
+            };
+            outln!("{passed} passed, {failed} failed{skip}");
+        }
+        TestFormat::Junit => outln!("{}", junit(&suites).trim_end()),
+        _ => report(report_format, &diagnostics, &SourceMap::default()),
     }
     if failed == 0 {
         Exit::Ok
     } else {
         Exit::Failures
     }
+}
+
+/// Test results as JUnit XML: a suite per test file, a case per test case
+/// (problems of the file itself as failed cases named after it).
+fn junit(suites: &[(String, testing::Report)]) -> String {
+    use quick_xml::escape::escape;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (file, report) in suites {
+        let cases = &report.cases;
+        let file_problems: Vec<&testing::Failure> = report
+            .failures
+            .iter()
+            .filter(|f| {
+                !cases
+                    .iter()
+                    .any(|c| c.failure.as_deref() == Some(f.message.as_str()) && c.name == f.case)
+            })
+            .collect();
+        let tests = cases.len() + file_problems.len();
+        let failures = cases.iter().filter(|c| c.failure.is_some()).count() + file_problems.len();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{}\">\n",
+            escape(file.as_str()),
+            report.skipped
+        ));
+        for c in cases {
+            out.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
+                escape(c.name.as_str()),
+                escape(file.as_str()),
+                escape(file.as_str()),
+                c.line
+            ));
+            match &c.failure {
+                None => out.push_str("/>\n"),
+                Some(f) => out.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    escape(f.lines().next().unwrap_or("")),
+                    escape(f.as_str())
+                )),
+            }
+        }
+        for f in file_problems {
+            out.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                escape(f.case.as_str()),
+                escape(file.as_str()),
+                escape(f.message.lines().next().unwrap_or("")),
+                escape(f.message.as_str())
+            ));
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
 }

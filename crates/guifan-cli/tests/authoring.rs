@@ -304,3 +304,56 @@ fn run_reports_record_problems_in_every_format() {
     assert!(validator.is_valid(&log), "{log:#}");
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn test_filters_cases_and_speaks_junit() {
+    let out = guifan(&[
+        "test",
+        "rules/douyin/zero_deposit_trial.test.toml",
+        "--filter",
+        "100 listings",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("1 passed, 0 failed, 42 filtered out"),
+        "{text}"
+    );
+
+    let (dir, rules) = rules_copy();
+    let tests = rules.join("douyin/zero_deposit_trial.test.toml");
+    let original = std::fs::read_to_string(&tests).unwrap();
+    // Break one expectation: that case fails, the others pass.
+    let broken = original.replacen("expect = {}", "expect = { listing_cap = true }", 1);
+    assert_ne!(broken, original);
+    std::fs::write(&tests, broken).unwrap();
+    let out = guifan_in(
+        dir.path(),
+        &[
+            "test",
+            "rules/douyin/zero_deposit_trial.test.toml",
+            "--format",
+            "junit",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    // Well-formed XML, one test case per case, one failure.
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((cases, failures), (43, 1), "{xml}");
+    assert!(xml.contains("tests=\"43\" failures=\"1\""), "{xml}");
+}

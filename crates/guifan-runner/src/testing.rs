@@ -52,6 +52,21 @@ pub struct Report {
     pub passed: usize,
     /// What failed
     pub failures: Vec<Failure>,
+    /// Each case run, in file order, with its failure if it failed
+    pub cases: Vec<CaseOutcome>,
+    /// Cases left out by a filter
+    pub skipped: usize,
+}
+
+/// One case of a test file, run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseOutcome {
+    /// Its name
+    pub name: String,
+    /// Its line in the test file
+    pub line: usize,
+    /// Why it failed, when it did
+    pub failure: Option<String>,
 }
 
 /// An expectation on one effect argument.
@@ -328,6 +343,12 @@ pub fn test_files(dir: &Path) -> Vec<PathBuf> {
 /// ([`file::read`]): each problem is a failure with its line, and only the
 /// cases without problems run.
 pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
+    run_test_file_filtered(rules, text, None)
+}
+
+/// [`run_test_file`], running only the cases whose name contains `filter`
+/// (the others are counted as skipped).
+pub fn run_test_file_filtered(rules: &RuleSet, text: &str, filter: Option<&str>) -> Report {
     let spec = file::read(rules.program(), text);
     let mut report = Report::default();
     for p in &spec.problems {
@@ -338,97 +359,122 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
     }
     let scope = spec.policy.as_ref().map(|p| format!("{p}."));
     for case in &spec.cases {
-        let fail = |message: String| Failure {
-            case: case.name.clone(),
-            message: format!("line {}: {message}", case.line),
-        };
-        let now: DateTime<FixedOffset> = match guifan_syntax::parse_timestamp(&case.at) {
-            Ok(t) => t,
-            Err(e) => {
-                report.failures.push(fail(format!("invalid `at`: {e}")));
-                continue;
-            }
-        };
-        // The case's records: one, or several decided together.
-        let tables: Vec<Table> = match &case.records {
-            Some(records) => records
-                .iter()
-                .map(|r| {
-                    let mut t = spec.base.clone();
-                    merge(&mut t, r);
-                    t
-                })
-                .collect(),
-            None => {
-                let mut t = spec.base.clone();
-                if let Some(over) = &case.record {
-                    merge(&mut t, over);
-                }
-                vec![t]
-            }
-        };
-        let mut subjects = Vec::with_capacity(tables.len());
-        let mut broken = None;
-        for mut record in tables {
-            for path in &case.without {
-                remove(&mut record, path);
-            }
-            let decoded = toml_json::table_to_json(&record, text).and_then(|json| {
-                decode_subject(&rules.program().schema, json.as_bytes())
-                    .map_err(|e| format!("record does not decode: {e}"))
-            });
-            match decoded {
-                Ok(s) => subjects.push(s),
-                Err(e) => {
-                    broken = Some(e);
-                    break;
-                }
-            }
-        }
-        if let Some(e) = broken {
-            report.failures.push(fail(e));
+        if filter.is_some_and(|f| !case.name.contains(f)) {
+            report.skipped += 1;
             continue;
         }
-        let program = rules.program();
-        // A ranking policy ranks the case's records against each other.
-        let ranks = ranks_of(rules, &subjects, now);
-        let decide = |s: &guifan_eval::Subject| match &ranks {
-            Some(r) => guifan_eval::evaluate_with_ranks(program, s, now, r),
-            None => evaluate(program, s, now),
-        };
-        let exact = case.exact.then_some(scope.as_deref().unwrap_or(""));
-        let mut problems = Vec::new();
-        if case.records.is_some() {
-            for s in &subjects {
-                let outcome = decide(s);
-                let empty = BTreeMap::new();
-                let expect = case.expect_by_subject.get(&*s.id).unwrap_or(&empty);
-                let args: Vec<ArgExpect> = case
-                    .args
-                    .iter()
-                    .filter(|a| a.subject.as_deref() == Some(&*s.id))
-                    .cloned()
-                    .collect();
-                for p in expectations(&outcome, expect, exact, &BTreeMap::new(), &args) {
-                    problems.push(format!("`{}`: {p}", s.id));
-                }
-            }
-            for id in case.expect_by_subject.keys() {
-                if !subjects.iter().any(|s| *s.id == **id) {
-                    problems.push(format!("no record has the ID `{id}`"));
-                }
-            }
-        } else if let Some(s) = subjects.first() {
-            let outcome = decide(s);
-            problems = expectations(&outcome, &case.expect, exact, &case.message, &case.args);
-        }
-        if problems.is_empty() {
-            report.passed += 1;
-        } else {
-            report.failures.push(fail(problems.join("\n    ")));
-        }
+        let failures_before = report.failures.len();
+        run_case(rules, text, &spec, case, scope.as_deref(), &mut report);
+        report.cases.push(CaseOutcome {
+            name: case.name.clone(),
+            line: case.line,
+            failure: report
+                .failures
+                .get(failures_before)
+                .map(|f| f.message.clone()),
+        });
     }
     report
+}
+
+/// Runs one case, adding its pass or its failure to `report`.
+fn run_case(
+    rules: &RuleSet,
+    text: &str,
+    spec: &file::TestSpec,
+    case: &file::CaseSpec,
+    scope: Option<&str>,
+    report: &mut Report,
+) {
+    let fail = |message: String| Failure {
+        case: case.name.clone(),
+        message: format!("line {}: {message}", case.line),
+    };
+    let now: DateTime<FixedOffset> = match guifan_syntax::parse_timestamp(&case.at) {
+        Ok(t) => t,
+        Err(e) => {
+            report.failures.push(fail(format!("invalid `at`: {e}")));
+            return;
+        }
+    };
+    // The case's records: one, or several decided together.
+    let tables: Vec<Table> = match &case.records {
+        Some(records) => records
+            .iter()
+            .map(|r| {
+                let mut t = spec.base.clone();
+                merge(&mut t, r);
+                t
+            })
+            .collect(),
+        None => {
+            let mut t = spec.base.clone();
+            if let Some(over) = &case.record {
+                merge(&mut t, over);
+            }
+            vec![t]
+        }
+    };
+    let mut subjects = Vec::with_capacity(tables.len());
+    let mut broken = None;
+    for mut record in tables {
+        for path in &case.without {
+            remove(&mut record, path);
+        }
+        let decoded = toml_json::table_to_json(&record, text).and_then(|json| {
+            decode_subject(&rules.program().schema, json.as_bytes())
+                .map_err(|e| format!("record does not decode: {e}"))
+        });
+        match decoded {
+            Ok(s) => subjects.push(s),
+            Err(e) => {
+                broken = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = broken {
+        report.failures.push(fail(e));
+        return;
+    }
+    let program = rules.program();
+    // A ranking policy ranks the case's records against each other.
+    let ranks = ranks_of(rules, &subjects, now);
+    let decide = |s: &guifan_eval::Subject| match &ranks {
+        Some(r) => guifan_eval::evaluate_with_ranks(program, s, now, r),
+        None => evaluate(program, s, now),
+    };
+    let exact = case.exact.then_some(scope.unwrap_or(""));
+    let mut problems = Vec::new();
+    if case.records.is_some() {
+        for s in &subjects {
+            let outcome = decide(s);
+            let empty = BTreeMap::new();
+            let expect = case.expect_by_subject.get(&*s.id).unwrap_or(&empty);
+            let args: Vec<ArgExpect> = case
+                .args
+                .iter()
+                .filter(|a| a.subject.as_deref() == Some(&*s.id))
+                .cloned()
+                .collect();
+            for p in expectations(&outcome, expect, exact, &BTreeMap::new(), &args) {
+                problems.push(format!("`{}`: {p}", s.id));
+            }
+        }
+        for id in case.expect_by_subject.keys() {
+            if !subjects.iter().any(|s| *s.id == **id) {
+                problems.push(format!("no record has the ID `{id}`"));
+            }
+        }
+    } else if let Some(s) = subjects.first() {
+        let outcome = decide(s);
+        problems = expectations(&outcome, &case.expect, exact, &case.message, &case.args);
+    }
+    if problems.is_empty() {
+        report.passed += 1;
+    } else {
+        report.failures.push(fail(problems.join("\n    ")));
+    }
 }
 
 /// The places of subjects decided together, when some policy ranks them.
