@@ -356,7 +356,7 @@ fn diff(args: DiffArgs) -> Exit {
     } else {
         args.data.clone()
     };
-    let mut source = match open_data(&args.data) {
+    let (mut source, progress) = match open_data(&args.data, true) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -378,7 +378,15 @@ fn diff(args: DiffArgs) -> Exit {
         let mut rules = rules;
         for set in [&mut base, &mut rules] {
             if set.needs_ranks() {
-                match rank_first_pass(set, source, &args.data, &name, now, &mut ignore) {
+                match rank_first_pass(
+                    set,
+                    source,
+                    &args.data,
+                    &name,
+                    now,
+                    &mut ignore,
+                    progress.as_ref(),
+                ) {
                     Ok((ranked, next)) => {
                         *set = ranked;
                         source = next;
@@ -426,6 +434,9 @@ fn diff(args: DiffArgs) -> Exit {
             args.all_subjects,
         )
     };
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     let report = match report {
         Ok(r) => r,
         Err(e) if is_broken_pipe(&e) => return Exit::BrokenPipe,
@@ -442,17 +453,36 @@ fn diff(args: DiffArgs) -> Exit {
 }
 
 /// The data named on the command line (`-`: standard input), buffered.
-fn open_data(data: &str) -> Result<Source, Exit> {
-    let source: Box<dyn Read + Send> = if data == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        match std::fs::File::open(data) {
-            Ok(f) => Box::new(f),
-            Err(e) => return Err(error(format!("cannot read `{data}`: {e}"))),
-        }
+/// With a progress bar on standard error when it is a terminal and the file is
+/// big enough to take more than a moment (`show` false: never).
+fn open_data(data: &str, show: bool) -> Result<(Source, Option<indicatif::ProgressBar>), Exit> {
+    if data == "-" {
+        let source: Box<dyn Read + Send> = Box::new(std::io::stdin());
+        return Ok((std::io::BufReader::with_capacity(1 << 16, source), None));
+    }
+    let file = match std::fs::File::open(data) {
+        Ok(f) => f,
+        Err(e) => return Err(error(format!("cannot read `{data}`: {e}"))),
     };
-    Ok(std::io::BufReader::with_capacity(1 << 16, source))
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = (show && size >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let source: Box<dyn Read + Send> = match &bar {
+        Some(b) => Box::new(b.wrap_read(file)),
+        None => Box::new(file),
+    };
+    Ok((std::io::BufReader::with_capacity(1 << 16, source), bar))
 }
+
+/// The smallest data file `run` and `diff` show a progress bar for (smaller ones take a moment).
+const PROGRESS_MIN_BYTES: u64 = 16 << 20;
 
 fn serve(args: ServeArgs) -> Exit {
     let mut config = guifan_serve::Config::new(args.rules, args.listen);
@@ -551,7 +581,7 @@ fn run(args: RunArgs) -> Exit {
     } else {
         args.data.clone()
     };
-    let mut source = match open_data(&args.data) {
+    let (mut source, progress) = match open_data(&args.data, !args.quiet) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -572,14 +602,26 @@ fn run(args: RunArgs) -> Exit {
         format: args.report_format,
         sarif: Vec::new(),
     };
-    let mut on_problem = |p: RunProblem| problems.print(&p);
+    // Problems are printed above the progress bar, never through it.
+    let bar = progress.clone();
+    let mut on_problem = |p: RunProblem| match &bar {
+        Some(bar) => bar.suspend(|| problems.print(&p)),
+        None => problems.print(&p),
+    };
     let decide = |out: &mut (dyn Write + Send)| -> std::io::Result<Summary> {
         if format == InputFormat::Jsonl {
             // A policy that ranks subjects against each other needs the whole input
             // once before anything is decided: a first pass keeps only ranking keys.
             let (ranked, source) = if rules.needs_ranks() {
-                let (r, s) =
-                    rank_first_pass(&rules, source, &args.data, &name, now, &mut on_problem)?;
+                let (r, s) = rank_first_pass(
+                    &rules,
+                    source,
+                    &args.data,
+                    &name,
+                    now,
+                    &mut on_problem,
+                    progress.as_ref(),
+                )?;
                 (Some(r), s)
             } else {
                 (None, source)
@@ -636,6 +678,9 @@ fn run(args: RunArgs) -> Exit {
             decide(&mut out)
         }
     };
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     if args.report_format == ReportFormat::Sarif {
         errln!(
             "{}",
@@ -672,6 +717,7 @@ fn rank_first_pass(
     name: &str,
     now: DateTime<FixedOffset>,
     on_problem: &mut dyn FnMut(RunProblem),
+    progress: Option<&indicatif::ProgressBar>,
 ) -> std::io::Result<(RuleSet, Source)> {
     use std::io::Seek;
     let context =
@@ -700,7 +746,15 @@ fn rank_first_pass(
         Box::new(spool)
     } else {
         drop(source);
-        Box::new(std::fs::File::open(data).map_err(context)?)
+        // The progress bar follows the pass that decides.
+        let file = std::fs::File::open(data).map_err(context)?;
+        match progress {
+            Some(bar) => {
+                bar.reset();
+                Box::new(bar.wrap_read(file))
+            }
+            None => Box::new(file),
+        }
     };
     Ok((ranked, std::io::BufReader::with_capacity(1 << 16, second)))
 }

@@ -357,3 +357,52 @@ fn test_filters_cases_and_speaks_junit() {
     assert_eq!((cases, failures), (43, 1), "{xml}");
     assert!(xml.contains("tests=\"43\" failures=\"1\""), "{xml}");
 }
+
+#[test]
+fn a_progress_bar_only_on_a_terminal() {
+    // One record padded past the size that shows a bar (16 MiB).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("big.jsonl");
+    let record = common::merchant("m-1", 40);
+    std::fs::write(&data, format!("{record}{}\n", " ".repeat(17 << 20))).unwrap();
+    let args = [
+        "run",
+        "--data",
+        data.to_str().unwrap(),
+        "--at",
+        "2023-04-20T12:00:00+08:00",
+        "--output",
+    ];
+    let out_file = dir.path().join("out.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(args)
+        .arg(&out_file)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("eta") && !err.contains('\u{1b}'),
+        "a bar in a pipe: {err:?}"
+    );
+    // On a terminal (a pseudo-terminal from `script`, where it exists), the bar shows.
+    if Path::new("/usr/bin/script").exists() {
+        let typescript = dir.path().join("typescript");
+        let command = format!(
+            "stty cols 120 rows 40; '{}' {} '{}'",
+            env!("CARGO_BIN_EXE_guifan"),
+            args.map(|a| format!("'{a}'")).join(" "),
+            out_file.display()
+        );
+        let status = Command::new("/usr/bin/script")
+            .args(["-qec", &command])
+            .arg(&typescript)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(status.status.success());
+        let shown = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+        assert!(shown.contains("eta"), "no bar on a terminal: {shown:?}");
+    }
+}
