@@ -61,9 +61,31 @@ enum Command {
     Fmt(FmtArgs),
     /// Decide records over HTTP (`POST /v1/decide`), reloading the rules as they change
     Serve(ServeArgs),
+    /// Why each rule fired or did not for one subject: every policy of its
+    /// kind, every rule, each comparison with its values and its distance to flipping
+    Explain(ExplainArgs),
     /// What a rule change does to data: the subjects whose decisions differ
     /// between two rule directories, by rule and kind of change
     Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// The rule directory
+    #[arg(long, default_value = "rules")]
+    rules: PathBuf,
+    /// The data holding the subject: a .jsonl, .json or .toml file, or `-`
+    #[arg(long)]
+    data: String,
+    /// The subject's `id`
+    #[arg(long)]
+    subject: String,
+    /// Evaluation time, RFC 3339; the wall clock when left out
+    #[arg(long)]
+    at: Option<String>,
+    /// `human` or `json`
+    #[arg(long, value_enum, default_value = "human")]
+    format: DiffFormat,
 }
 
 #[derive(clap::Args)]
@@ -185,6 +207,7 @@ fn main() -> ExitCode {
         } => test(&dir, format, filter.as_deref()),
         Command::Serve(args) => serve(args),
         Command::Diff(args) => diff(args),
+        Command::Explain(args) => explain(args),
         Command::Fmt(args) => {
             guifan_runner::format_files::run(&args.paths, args.check, args.format)
         }
@@ -450,6 +473,68 @@ fn diff(args: DiffArgs) -> Exit {
         ),
     }
     Exit::Ok
+}
+
+fn explain(args: ExplainArgs) -> Exit {
+    let now: DateTime<FixedOffset> = match &args.at {
+        Some(at) => match guifan_syntax::parse_timestamp(at) {
+            Ok(t) => t,
+            Err(e) => return error(format!("--at `{at}` is not an RFC 3339 time: {e}")),
+        },
+        None => Utc::now().fixed_offset(),
+    };
+    let rules = match load(&args.rules, ReportFormat::Human, None) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let (mut source, _) = match open_data(&args.data, false) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = source.read_to_end(&mut bytes) {
+        return error(format!("cannot read {}: {e}", args.data));
+    }
+    let format =
+        InputFormat::from_path(Path::new(&args.data)).unwrap_or_else(|| InputFormat::sniff(&bytes));
+    let records = match data::records(&bytes, format) {
+        Ok(r) => r,
+        Err(e) => return error(format!("{}:{}: {}", args.data, e.line, e.message)),
+    };
+    let found = records
+        .iter()
+        .find(|r| guifan_runner::record_id(&r.json).as_deref() == Some(args.subject.as_str()));
+    let Some(record) = found else {
+        return error(format!(
+            "no record with `id` `{}` in {}",
+            args.subject, args.data
+        ));
+    };
+    // Ranking policies see the places of the whole input.
+    let rules = if rules.needs_ranks() {
+        let keys = guifan_runner::rank_keys(&rules, &records, now, &mut |_| {});
+        rules.with_ranks(Ranks::from_keys(keys))
+    } else {
+        rules
+    };
+    match guifan_runner::explain::explain(&rules, &record.json, now) {
+        Ok(e) => {
+            match args.format {
+                DiffFormat::Human => outln!(
+                    "{}",
+                    guifan_runner::explain::human(&e, std::io::stdout().is_terminal()).trim_end()
+                ),
+                DiffFormat::Json => {
+                    outln!("{}", serde_json::to_string_pretty(&e).unwrap_or_default())
+                }
+            }
+            Exit::Ok
+        }
+        Err(e) => {
+            errln!("error: {}:{}: {}", args.data, record.line, printable(&e));
+            Exit::Failures
+        }
+    }
 }
 
 /// The data named on the command line (`-`: standard input), buffered.

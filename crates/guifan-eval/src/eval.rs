@@ -2,6 +2,7 @@
 //! parsing, exact arithmetic, and one rule's error never stops the others.
 
 mod ops;
+pub mod trace;
 
 use std::sync::Arc;
 
@@ -72,7 +73,20 @@ pub struct Outcome {
 /// function it fails with `guifan::eval::no_ranks`; use
 /// [`evaluate_with_ranks`] after [`crate::rank::rank_keys`] over every record.
 pub fn evaluate(program: &Program, subject: &Subject, now: DateTime<FixedOffset>) -> Outcome {
-    evaluate_inner(program, subject, now, None)
+    evaluate_inner(program, subject, now, None, None)
+}
+
+/// [`evaluate_with_ranks`] (or [`evaluate`], without ranks), telling `tracer`
+/// what it does: which policies apply, which rules are judged and fire, each
+/// comparison with its values, and what short-circuiting skipped.
+pub fn evaluate_traced<'a>(
+    program: &'a Program,
+    subject: &'a Subject,
+    now: DateTime<FixedOffset>,
+    ranks: Option<&'a crate::rank::Ranks>,
+    tracer: &'a std::cell::RefCell<dyn trace::Tracer + 'a>,
+) -> Outcome {
+    evaluate_inner(program, subject, now, ranks, Some(tracer))
 }
 
 /// Evaluates every policy that judges the subject's kind, reading its places
@@ -83,30 +97,42 @@ pub fn evaluate_with_ranks(
     now: DateTime<FixedOffset>,
     ranks: &crate::rank::Ranks,
 ) -> Outcome {
-    evaluate_inner(program, subject, now, Some(ranks))
+    evaluate_inner(program, subject, now, Some(ranks), None)
 }
 
-fn evaluate_inner(
-    program: &Program,
-    subject: &Subject,
+/// A tracer, when the evaluation is watched.
+type Watch<'a> = Option<&'a std::cell::RefCell<dyn trace::Tracer + 'a>>;
+
+fn evaluate_inner<'a>(
+    program: &'a Program,
+    subject: &'a Subject,
     now: DateTime<FixedOffset>,
-    ranks: Option<&crate::rank::Ranks>,
+    ranks: Option<&'a crate::rank::Ranks>,
+    tracer: Watch<'a>,
 ) -> Outcome {
     let mut outcome = Outcome::default();
     for policy in program.policies_for(subject.kind) {
-        evaluate_policy(policy, subject, now, ranks, &mut outcome);
+        evaluate_policy(policy, subject, now, ranks, &mut outcome, tracer);
     }
     outcome
 }
 
-fn evaluate_policy(
-    policy: &Policy,
-    subject: &Subject,
+fn evaluate_policy<'a>(
+    policy: &'a Policy,
+    subject: &'a Subject,
     now: DateTime<FixedOffset>,
-    ranks: Option<&crate::rank::Ranks>,
+    ranks: Option<&'a crate::rank::Ranks>,
     out: &mut Outcome,
+    tracer: Watch<'a>,
 ) {
     let mut frame = Frame::for_policy(policy, subject, now);
+    frame.tracer = tracer;
+    let tell = |f: &dyn Fn(&mut dyn trace::Tracer)| {
+        if let Some(t) = tracer {
+            f(&mut *t.borrow_mut());
+        }
+    };
+    tell(&|t| t.policy_start(&policy.id));
     if !policy.rankings.is_empty() {
         frame.places = ranks.map(|r| {
             (0..policy.rankings.len())
@@ -126,7 +152,7 @@ fn evaluate_policy(
     if let (true, Some(filter)) = (main, &policy.filter) {
         match frame.eval_bool(filter) {
             Ok(true) => {}
-            Ok(false) => return,
+            Ok(false) => return tell(&|t| t.policy(&policy.id, trace::Applies::FilterFalse)),
             Err(e) => return policy_error(out, *e),
         }
     }
@@ -149,15 +175,19 @@ fn evaluate_policy(
         None => now,
     };
     if !policy.effective.contains(&governing) {
-        return;
+        return tell(&|t| t.policy(&policy.id, trace::Applies::NotInForce));
     }
+    tell(&|t| t.policy(&policy.id, trace::Applies::Yes));
     for rule in &policy.rules {
         match &rule.on {
             None if !main => continue,
             Some((kind, _)) if *kind != subject.kind => continue,
             Some((_, Some(filter))) => match frame.eval_bool(filter) {
                 Ok(true) => {}
-                Ok(false) => continue,
+                Ok(false) => {
+                    tell(&|t| t.rule(&rule.id, trace::RuleStatus::OnFilterFalse));
+                    continue;
+                }
                 Err(error) => {
                     out.errors.push(RuleError {
                         rule: rule.id.clone(),
@@ -170,8 +200,15 @@ fn evaluate_policy(
             _ => {}
         }
         let Some(version) = rule.versions.iter().find(|v| v.window.contains(&governing)) else {
+            tell(&|t| t.rule(&rule.id, trace::RuleStatus::NoVersionInForce));
             continue;
         };
+        tell(&|t| {
+            t.rule(
+                &rule.id,
+                trace::RuleStatus::Judged(version.label.as_deref()),
+            )
+        });
         let mut judge = Judge {
             rule,
             version,
@@ -216,7 +253,11 @@ impl<'a> Judge<'_, 'a> {
             }
         }
         frame.held.clear();
-        match frame.eval_bool(&self.version.when) {
+        let when = frame.eval_bool(&self.version.when);
+        if let (Some(t), Ok(held)) = (frame.tracer, &when) {
+            t.borrow_mut().condition(&self.rule.id, *held);
+        }
+        match when {
             Ok(true) => match frame.decision(self.rule.id.clone(), self.version) {
                 Ok(d) => self.out.decisions.push(d),
                 Err(e) => self.error(*e),
@@ -498,6 +539,8 @@ struct Frame<'a> {
     held: Vec<Arc<str>>,
     /// The subject's place in each of the policy's rankings, when they were computed
     places: Option<Vec<Option<i64>>>,
+    /// Who watches the evaluation, if anyone
+    tracer: Watch<'a>,
 }
 
 impl<'a> Frame<'a> {
@@ -529,6 +572,7 @@ impl<'a> Frame<'a> {
             locals: Vec::new(),
             held: Vec::new(),
             places: None,
+            tracer: None,
         }
     }
 
@@ -583,6 +627,14 @@ impl<'a> Frame<'a> {
             effects,
             message,
         })
+    }
+
+    /// Tells the tracer which operands short-circuiting left out.
+    fn skipped(&self, rest: Option<&'a [Expr]>) {
+        if let (Some(t), Some(rest)) = (self.tracer, rest) {
+            let mut t = t.borrow_mut();
+            rest.iter().for_each(|x| t.skipped(x.span));
+        }
     }
 
     fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, Failure> {
@@ -673,16 +725,18 @@ impl<'a> Frame<'a> {
                 Ok(Val::Own(ops::negate(&v, span)?))
             }
             ExprKind::And(items) => {
-                for x in items {
+                for (i, x) in items.iter().enumerate() {
                     if !self.eval_bool(x)? {
+                        self.skipped(items.get(i + 1..));
                         return own(Value::Bool(false));
                     }
                 }
                 own(Value::Bool(true))
             }
             ExprKind::Or(items) => {
-                for x in items {
+                for (i, x) in items.iter().enumerate() {
                     if self.eval_bool(x)? {
+                        self.skipped(items.get(i + 1..));
                         return own(Value::Bool(true));
                     }
                 }
@@ -691,7 +745,11 @@ impl<'a> Frame<'a> {
             ExprKind::Cmp(op, a, b) => {
                 let l = self.eval(a)?;
                 let r = self.eval(b)?;
-                Ok(Val::Own(Value::Bool(ops::compare(*op, &l, &r, span)?)))
+                let held = ops::compare(*op, &l, &r, span)?;
+                if let Some(t) = self.tracer {
+                    t.borrow_mut().compare(span, *op, &l, &r, held);
+                }
+                Ok(Val::Own(Value::Bool(held)))
             }
             ExprKind::Arith(first, steps) => {
                 let mut acc = self.eval(first)?;

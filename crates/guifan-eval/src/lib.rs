@@ -53,8 +53,11 @@ mod value;
 pub use check::check;
 pub use decode::{decode_subject, decode_value, duration as parse_duration, peek_kind, DataError};
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
-pub use eval::{evaluate, evaluate_with_ranks, Decision, Effect, Outcome, RuleError};
-pub use ir::{EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};
+pub use eval::trace::{Applies, RuleStatus, Tracer};
+pub use eval::{
+    evaluate, evaluate_traced, evaluate_with_ranks, Decision, Effect, Outcome, RuleError,
+};
+pub use ir::{CmpOp, EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use suggest::did_you_mean;
 pub use types::Type;

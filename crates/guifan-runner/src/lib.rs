@@ -20,6 +20,7 @@
 pub mod clip;
 pub mod data;
 pub mod diff;
+pub mod explain;
 pub mod format_files;
 mod json_cache;
 mod load;
@@ -41,7 +42,8 @@ pub use load::{
 pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
 pub use run::{
-    judge_batches, rank_keys, run, run_batches, Batch, FailedRule, RecordError, RunProblem, Summary,
+    judge_batches, rank_keys, record_id, run, run_batches, Batch, FailedRule, RecordError,
+    RunProblem, Summary,
 };
 pub use sources::SourceMap;
 

@@ -344,7 +344,8 @@ pub fn rank_keys(
 }
 
 /// The `id` of a record that failed to decode, if a lenient read finds one.
-fn record_id(json: &[u8]) -> Option<String> {
+/// A record's `id`, when it has a readable one (without decoding the rest).
+pub fn record_id(json: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct IdOnly {
         id: Option<String>,

@@ -1,0 +1,102 @@
+//! `guifan explain`: each rule's comparisons with their values and their
+//! distance to flipping; policies whose filter is false said so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use common::{guifan_stdin, merchant, stdout};
+
+const AT: &str = "2023-04-20T12:00:00+08:00";
+
+/// A personal trial merchant with exactly as many paid orders as its cap (100): one short of `trial_exit`.
+fn one_order_short() -> String {
+    merchant("m-short", 40).replace(
+        r#""paid_orders":{"count":20"#,
+        r#""paid_orders":{"count":100"#,
+    )
+}
+
+#[test]
+fn one_paid_order_short_of_trial_exit_is_a_distance_of_one() {
+    let record = one_order_short();
+    assert!(record.contains(r#""count":100"#));
+    let out = guifan_stdin(
+        &[
+            "explain",
+            "--data",
+            "-",
+            "--subject",
+            "m-short",
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ],
+        &record,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let e: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let trial = e["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "douyin.zero_deposit_trial")
+        .unwrap();
+    assert_eq!(trial["applies"], "applies");
+    let exit = trial["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "douyin.zero_deposit_trial.trial_exit")
+        .unwrap();
+    assert_eq!(exit["status"], "not fired");
+    let check = exit["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["text"] == "paid_orders.count > order_cap")
+        .unwrap();
+    assert_eq!(
+        (check["left"].as_str(), check["right"].as_str()),
+        (Some("100"), Some("100"))
+    );
+    assert_eq!(check["held"], false);
+    assert_eq!(check["distance"], "1 more");
+
+    // A policy of the kind whose filter is false says so.
+    let metrics = e["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "tiktok_shop.service_metrics")
+        .unwrap();
+    assert_eq!(metrics["applies"], "filter false");
+    assert_eq!(metrics["filter"][0]["held"], false);
+}
+
+#[test]
+fn the_human_explanation() {
+    let out = guifan_stdin(
+        &["explain", "--data", "-", "--subject", "m-short", "--at", AT],
+        &one_order_short(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn an_unknown_subject_is_an_error() {
+    let out = guifan_stdin(
+        &["explain", "--data", "-", "--subject", "nobody", "--at", AT],
+        &merchant("m-1", 40),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("no record with `id` `nobody`"));
+}

@@ -1,0 +1,50 @@
+//! Watching an evaluation: which policies apply, which rules are judged and
+//! fire, every comparison with the values it saw, and what short-circuiting
+//! skipped. `guifan explain` and test coverage are built on it.
+//!
+//! Evaluation without a tracer pays one predictable branch per comparison
+//! and per short-circuit (the `Option` is `None`); see the criterion
+//! benchmark `catalogue_mix`.
+
+use guifan_syntax::Span;
+
+use crate::ir::CmpOp;
+use crate::value::Value;
+
+/// Whether a policy applies to the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applies {
+    /// Its filter holds and it is in force
+    Yes,
+    /// Its `subject ... where` filter is false
+    FilterFalse,
+    /// Its effective dates do not include the governing time
+    NotInForce,
+}
+
+/// How a rule was judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleStatus<'a> {
+    /// Its condition is evaluated now, with this version (label, for versioned rules)
+    Judged(Option<&'a str>),
+    /// Its `on ... where` filter is false
+    OnFilterFalse,
+    /// None of its versions is in force
+    NoVersionInForce,
+}
+
+/// Receives what an evaluation does; every method does nothing by default.
+pub trait Tracer {
+    /// A policy of the subject's kind is about to be evaluated (its filter first).
+    fn policy_start(&mut self, _policy: &str) {}
+    /// A policy of the subject's kind, and whether it applies.
+    fn policy(&mut self, _policy: &str, _applies: Applies) {}
+    /// A rule of an applying policy, about to be judged or passed over.
+    fn rule(&mut self, _rule: &str, _status: RuleStatus<'_>) {}
+    /// The rule's condition, as it came out (once per item for rules over items).
+    fn condition(&mut self, _rule: &str, _held: bool) {}
+    /// A comparison: its operator, its operands' values, and whether it held.
+    fn compare(&mut self, _span: Span, _op: CmpOp, _left: &Value, _right: &Value, _held: bool) {}
+    /// An operand of `and` or `or` not evaluated because the result was already known.
+    fn skipped(&mut self, _span: Span) {}
+}
