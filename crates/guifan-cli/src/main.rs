@@ -56,6 +56,12 @@ enum Command {
         /// Run only the cases whose name contains this text
         #[arg(long)]
         filter: Option<String>,
+        /// Report which rules, versions and comparisons the cases exercise
+        #[arg(long)]
+        coverage: bool,
+        /// Fail (exit 1) when less than this percentage of rules and versions is covered
+        #[arg(long, value_name = "PERCENT")]
+        min_coverage: Option<f64>,
     },
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
@@ -204,7 +210,15 @@ fn main() -> ExitCode {
             dir,
             format,
             filter,
-        } => test(&dir, format, filter.as_deref()),
+            coverage,
+            min_coverage,
+        } => test(
+            &dir,
+            format,
+            filter.as_deref(),
+            coverage || min_coverage.is_some(),
+            min_coverage,
+        ),
         Command::Serve(args) => serve(args),
         Command::Diff(args) => diff(args),
         Command::Explain(args) => explain(args),
@@ -949,7 +963,15 @@ fn print_summary(summary: &Summary) {
     );
 }
 
-fn test(path: &Path, format: TestFormat, filter: Option<&str>) -> Exit {
+fn test(
+    path: &Path,
+    format: TestFormat,
+    filter: Option<&str>,
+    with_coverage: bool,
+    min_coverage: Option<f64>,
+) -> Exit {
+    let coverage = with_coverage
+        .then(|| std::cell::RefCell::new(guifan_runner::coverage::Coverage::default()));
     let report_format = match format {
         TestFormat::Human | TestFormat::Junit => ReportFormat::Human,
         TestFormat::Json => ReportFormat::Json,
@@ -1009,7 +1031,7 @@ fn test(path: &Path, format: TestFormat, filter: Option<&str>) -> Exit {
             }
         };
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-        let result = testing::run_test_file_filtered(&rules, text, filter);
+        let result = testing::run_test_file_with(&rules, text, filter, coverage.as_ref());
         if human {
             let skip = if result.skipped > 0 {
                 format!(", {} filtered out", result.skipped)
@@ -1041,19 +1063,49 @@ fn test(path: &Path, format: TestFormat, filter: Option<&str>) -> Exit {
         skipped += result.skipped;
         suites.push((file.display().to_string(), result));
     }
-    match format {
-        TestFormat::Human => {
+    // Coverage of the policies the test files name.
+    let named = testing::tested_policies(path);
+    let covered = coverage.map(|c| c.into_inner().report(&rules, Some(&named)));
+    match (format, &covered) {
+        (TestFormat::Human, _) => {
             let skip = if skipped > 0 {
                 format!(", {skipped} filtered out")
             } else {
                 String::new()
             };
             outln!("{passed} passed, {failed} failed{skip}");
+            if let Some(c) = &covered {
+                outln!("{}", guifan_runner::coverage::human(c).trim_end());
+            }
         }
-        TestFormat::Junit => outln!("{}", junit(&suites).trim_end()),
+        (TestFormat::Junit, _) => outln!("{}", junit(&suites).trim_end()),
+        (TestFormat::Json, Some(c)) => {
+            let problems = report::render(
+                ReportFormat::Json,
+                &diagnostics,
+                &SourceMap::default(),
+                false,
+            );
+            let problems: serde_json::Value = serde_json::from_str(&problems).unwrap_or_default();
+            let both = serde_json::json!({ "problems": problems, "coverage": c });
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&both).unwrap_or_default()
+            );
+        }
         _ => report(report_format, &diagnostics, &SourceMap::default()),
     }
-    if failed == 0 {
+    let below = match (&covered, min_coverage) {
+        (Some(c), Some(min)) if c.percent < min => {
+            errln!(
+                "error: {:.1}% of rules and versions covered, below --min-coverage {min}",
+                c.percent
+            );
+            true
+        }
+        _ => false,
+    };
+    if failed == 0 && !below {
         Exit::Ok
     } else {
         Exit::Failures

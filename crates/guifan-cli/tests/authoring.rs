@@ -406,3 +406,48 @@ fn a_progress_bar_only_on_a_terminal() {
         assert!(shown.contains("eta"), "no bar on a terminal: {shown:?}");
     }
 }
+
+#[test]
+fn coverage_of_the_catalogue_and_a_missing_case() {
+    let out = guifan(&["test", "rules", "--coverage", "--min-coverage", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("rules and versions covered: 100.0%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("douyin.zero_deposit_trial") && text.contains("rules 11/11"),
+        "{text}"
+    );
+    let out = guifan(&["test", "rules", "--coverage", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["coverage"]["percent"], 100.0);
+    assert_eq!(json["problems"].as_array().unwrap().len(), 0);
+
+    // Without the one case that makes `negative_deposit` fire, coverage falls short.
+    let (dir, rules) = rules_copy();
+    let tests = rules.join("douyin/zero_deposit_trial.test.toml");
+    let original = std::fs::read_to_string(&tests).unwrap();
+    let name = "name = \"a deposit one fen below zero is deducted from goods funds and blocks withdrawals\"";
+    let start = original.find(name).unwrap();
+    let case_start = original[..start].rfind("[[case]]").unwrap();
+    let case_end = original[start..]
+        .find("[[case]]")
+        .map_or(original.len(), |i| start + i);
+    let without = format!("{}{}", &original[..case_start], &original[case_end..]);
+    std::fs::write(&tests, without).unwrap();
+    let out = guifan_in(dir.path(), &["test", "rules", "--min-coverage", "100"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .contains("not covered: rule never fired: douyin.zero_deposit_trial.negative_deposit"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("below --min-coverage 100"),
+        "{}",
+        stderr(&out)
+    );
+}

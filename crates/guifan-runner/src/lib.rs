@@ -18,6 +18,7 @@
 //! records ─[`run`]→ decision records (in input order) + [`Summary`].
 
 pub mod clip;
+pub mod coverage;
 pub mod data;
 pub mod diff;
 pub mod explain;

@@ -295,7 +295,12 @@ pub fn rules_root(path: &Path) -> PathBuf {
 /// (`policy = "..."`); files that cannot be read or parsed name none.
 pub fn tested_policies(dir: &Path) -> std::collections::HashSet<String> {
     use rayon::prelude::*;
-    test_files(dir)
+    let files = if dir.is_file() {
+        vec![dir.to_path_buf()]
+    } else {
+        test_files(dir)
+    };
+    files
         .into_par_iter()
         .filter_map(|f| std::fs::read_to_string(f).ok())
         .filter_map(|t| {
@@ -349,6 +354,16 @@ pub fn run_test_file(rules: &RuleSet, text: &str) -> Report {
 /// [`run_test_file`], running only the cases whose name contains `filter`
 /// (the others are counted as skipped).
 pub fn run_test_file_filtered(rules: &RuleSet, text: &str, filter: Option<&str>) -> Report {
+    run_test_file_with(rules, text, filter, None)
+}
+
+/// [`run_test_file_filtered`], every evaluation watched by `coverage` when given.
+pub fn run_test_file_with(
+    rules: &RuleSet,
+    text: &str,
+    filter: Option<&str>,
+    coverage: Option<&std::cell::RefCell<crate::coverage::Coverage>>,
+) -> Report {
     let spec = file::read(rules.program(), text);
     let mut report = Report::default();
     for p in &spec.problems {
@@ -364,7 +379,15 @@ pub fn run_test_file_filtered(rules: &RuleSet, text: &str, filter: Option<&str>)
             continue;
         }
         let failures_before = report.failures.len();
-        run_case(rules, text, &spec, case, scope.as_deref(), &mut report);
+        run_case(
+            rules,
+            text,
+            &spec,
+            case,
+            scope.as_deref(),
+            &mut report,
+            coverage,
+        );
         report.cases.push(CaseOutcome {
             name: case.name.clone(),
             line: case.line,
@@ -385,6 +408,7 @@ fn run_case(
     case: &file::CaseSpec,
     scope: Option<&str>,
     report: &mut Report,
+    coverage: Option<&std::cell::RefCell<crate::coverage::Coverage>>,
 ) {
     let fail = |message: String| Failure {
         case: case.name.clone(),
@@ -440,9 +464,10 @@ fn run_case(
     let program = rules.program();
     // A ranking policy ranks the case's records against each other.
     let ranks = ranks_of(rules, &subjects, now);
-    let decide = |s: &guifan_eval::Subject| match &ranks {
-        Some(r) => guifan_eval::evaluate_with_ranks(program, s, now, r),
-        None => evaluate(program, s, now),
+    let decide = |s: &guifan_eval::Subject| match (coverage, &ranks) {
+        (Some(c), r) => guifan_eval::evaluate_traced(program, s, now, r.as_ref(), c),
+        (None, Some(r)) => guifan_eval::evaluate_with_ranks(program, s, now, r),
+        (None, None) => evaluate(program, s, now),
     };
     let exact = case.exact.then_some(scope.unwrap_or(""));
     let mut problems = Vec::new();
