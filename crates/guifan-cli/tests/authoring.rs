@@ -451,3 +451,11 @@ fn coverage_of_the_catalogue_and_a_missing_case() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_coverage_report() {
+    let out = guifan(&["test", "rules", "--coverage"]);
+    let text = stdout(&out);
+    let report = &text[text.find("coverage\n").unwrap()..];
+    insta::assert_snapshot!(report);
+}

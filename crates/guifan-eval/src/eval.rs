@@ -787,10 +787,17 @@ impl<'a> Frame<'a> {
                 own(Value::Bool(matches!(&*v, Value::Absent) != *present))
             }
             ExprKind::If(branches, otherwise) => {
-                for (cond, value) in branches {
+                for (i, (cond, value)) in branches.iter().enumerate() {
                     if self.eval_bool(cond)? {
+                        if let Some(t) = self.tracer {
+                            t.borrow_mut().branch(span, i, branches.len() + 1);
+                        }
                         return self.eval(value);
                     }
+                }
+                if let Some(t) = self.tracer {
+                    t.borrow_mut()
+                        .branch(span, branches.len(), branches.len() + 1);
                 }
                 self.eval(otherwise)
             }
@@ -829,7 +836,11 @@ impl<'a> Frame<'a> {
                 let mut any = false;
                 let mut all = true;
                 for (label, cond) in items {
-                    if self.eval_bool(cond)? {
+                    let held = self.eval_bool(cond)?;
+                    if let Some(t) = self.tracer {
+                        t.borrow_mut().named(label, cond.span, held);
+                    }
+                    if held {
                         any = true;
                         self.held.push(label.clone());
                     } else {

@@ -19,6 +19,10 @@ pub struct Coverage {
     versions: BTreeSet<(String, String)>,
     /// Per comparison (by policy and place): seen holding, seen failing
     comparisons: BTreeMap<Place, (bool, bool)>,
+    /// Per ladder (by policy and place): the branches taken, and how many there are
+    ladders: BTreeMap<Place, (BTreeSet<usize>, usize)>,
+    /// Per named condition (by policy, label and place): seen holding, seen failing
+    named: BTreeMap<(Place, String), (bool, bool)>,
 }
 
 /// A comparison's place: its policy, and its bytes in the policy's file.
@@ -46,6 +50,29 @@ impl Tracer for Coverage {
         }
     }
 
+    fn branch(&mut self, ladder: Span, taken: usize, of: usize) {
+        let entry = self
+            .ladders
+            .entry((self.policy.clone(), ladder.start, ladder.end))
+            .or_insert_with(|| (BTreeSet::new(), of));
+        entry.0.insert(taken);
+    }
+
+    fn named(&mut self, label: &str, span: Span, held: bool) {
+        let seen = self
+            .named
+            .entry((
+                (self.policy.clone(), span.start, span.end),
+                label.to_string(),
+            ))
+            .or_default();
+        if held {
+            seen.0 = true;
+        } else {
+            seen.1 = true;
+        }
+    }
+
     fn compare(&mut self, span: Span, _op: CmpOp, _l: &Value, _r: &Value, held: bool) {
         let seen = self
             .comparisons
@@ -70,6 +97,10 @@ pub struct PolicyCoverage {
     pub versions: (usize, usize),
     /// Comparisons seen both holding and failing, and all comparisons evaluated
     pub comparisons_both_ways: (usize, usize),
+    /// Named conditions seen holding, and all named conditions evaluated
+    pub named_conditions_held: (usize, usize),
+    /// Ladder branches taken, and all branches of the ladders evaluated
+    pub ladder_tiers: (usize, usize),
     /// What no case covers: `rule never fired: x (file:line)`, ...
     pub uncovered: Vec<String>,
 }
@@ -158,6 +189,54 @@ impl Coverage {
                     ));
                 }
             }
+            let named: Vec<_> = self
+                .named
+                .iter()
+                .filter(|(((pol, _, _), _), _)| *pol == *p.id)
+                .collect();
+            let named_held = named.iter().filter(|(_, (held, _))| *held).count();
+            for (((_, start, end), label), (held, _)) in &named {
+                if !*held {
+                    uncovered.push(format!(
+                        "named condition never held: {label} ({})",
+                        place(
+                            p.source_id,
+                            Span {
+                                start: *start,
+                                end: *end
+                            }
+                        )
+                    ));
+                }
+            }
+            let ladders: Vec<_> = self
+                .ladders
+                .iter()
+                .filter(|((pol, _, _), _)| *pol == *p.id)
+                .collect();
+            let tiers = ladders
+                .iter()
+                .map(|(_, (taken, of))| (taken.len(), *of))
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            for ((_, start, end), (taken, of)) in &ladders {
+                for i in (0..*of).filter(|i| !taken.contains(i)) {
+                    let which = if i + 1 == *of {
+                        "the `else`".to_string()
+                    } else {
+                        format!("branch {}", i + 1)
+                    };
+                    uncovered.push(format!(
+                        "ladder tier never taken: {which} of the `if` at {}",
+                        place(
+                            p.source_id,
+                            Span {
+                                start: *start,
+                                end: *end
+                            }
+                        )
+                    ));
+                }
+            }
             covered += fired + versions.0;
             total += p.rules.len() + versions.1;
             policies.push(PolicyCoverage {
@@ -165,6 +244,8 @@ impl Coverage {
                 rules_fired: (fired, p.rules.len()),
                 versions,
                 comparisons_both_ways: (both, mine.len()),
+                named_conditions_held: (named_held, named.len()),
+                ladder_tiers: tiers,
                 uncovered,
             });
         }
@@ -182,12 +263,16 @@ pub fn human(report: &CoverageReport) -> String {
     let mut out = String::from("coverage\n");
     for p in &report.policies {
         out.push_str(&format!(
-            "  {:<40} rules {}/{}   versions {}/{}   comparisons both ways {}/{}\n",
+            "  {:<32} rules {}/{}  versions {}/{}  named conditions {}/{}  ladder tiers {}/{}  comparisons both ways {}/{}\n",
             p.policy,
             p.rules_fired.0,
             p.rules_fired.1,
             p.versions.0,
             p.versions.1,
+            p.named_conditions_held.0,
+            p.named_conditions_held.1,
+            p.ladder_tiers.0,
+            p.ladder_tiers.1,
             p.comparisons_both_ways.0,
             p.comparisons_both_ways.1
         ));

@@ -47,4 +47,8 @@ pub trait Tracer {
     fn compare(&mut self, _span: Span, _op: CmpOp, _left: &Value, _right: &Value, _held: bool) {}
     /// An operand of `and` or `or` not evaluated because the result was already known.
     fn skipped(&mut self, _span: Span) {}
+    /// A branch of an `if ... else if ... else` ladder taken: its index, of how many (the `else` last).
+    fn branch(&mut self, _ladder: Span, _taken: usize, _of: usize) {}
+    /// A named condition of `any { }` or `all { }`, and whether it held.
+    fn named(&mut self, _label: &str, _span: Span, _held: bool) {}
 }
