@@ -100,3 +100,45 @@ fn an_unknown_subject_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("no record with `id` `nobody`"));
 }
+
+#[test]
+fn an_interval_is_explained_as_written() {
+    let record = merchant("m-w", 40).replace(
+        r#""creator_deductions":[]"#,
+        r#""creator_deductions":[{"at":"2023-03-01T00:00:00+08:00","points":1},{"at":"2023-04-10T00:00:00+08:00","points":2}]"#,
+    );
+    assert!(record.contains("points"));
+    let out = guifan_stdin(
+        &[
+            "explain",
+            "--data",
+            "-",
+            "--subject",
+            "m-w",
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ],
+        &record,
+    );
+    let e: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let checks: Vec<&serde_json::Value> = e["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["rules"].as_array().unwrap())
+        .flat_map(|r| r["checks"].as_array().unwrap())
+        .filter(|c| c["text"].as_str().unwrap().contains("within"))
+        .collect();
+    // One check per deduction, the whole interval as written: outside, then inside.
+    assert_eq!(checks.len(), 2, "{checks:#?}");
+    assert_eq!(checks[0]["text"], "d.at within (now - creator_window, now]");
+    assert_eq!(checks[0]["held"], false);
+    assert!(
+        checks[0]["right"].as_str().unwrap().starts_with('('),
+        "{}",
+        checks[0]["right"]
+    );
+    assert_eq!(checks[1]["held"], true);
+}

@@ -772,6 +772,7 @@ fn is_constant(e: &ir::Expr) -> bool {
         | Conditions(..) => false,
         Field(b, _) | Not(b) | Neg(b) | Presence(b, _) => is_constant(b),
         Cmp(_, a, b) | In(a, b) | Index(a, b) => is_constant(a) && is_constant(b),
+        Within { x, low, high, .. } => is_constant(x) && is_constant(low) && is_constant(high),
         Arith(first, steps) => is_constant(first) && steps.iter().all(|s| is_constant(&s.rhs)),
         If(branches, otherwise) => {
             branches

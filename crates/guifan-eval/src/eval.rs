@@ -751,6 +751,30 @@ impl<'a> Frame<'a> {
                 }
                 Ok(Val::Own(Value::Bool(held)))
             }
+            ExprKind::Within {
+                x,
+                low,
+                low_op,
+                high,
+                high_op,
+            } => {
+                let v = self.eval(x)?;
+                let lo = self.eval(low)?;
+                let mut held = ops::compare(*low_op, &lo, &v, span)?;
+                let mut hi = None;
+                if held {
+                    let h = self.eval(high)?;
+                    held = ops::compare(*high_op, &v, &h, span)?;
+                    hi = Some(h);
+                }
+                if let Some(t) = self.tracer {
+                    let absent = Value::Absent;
+                    let high_value = hi.as_deref().unwrap_or(&absent);
+                    t.borrow_mut()
+                        .within(span, &v, &lo, high_value, *low_op, *high_op, held);
+                }
+                Ok(Val::Own(Value::Bool(held)))
+            }
             ExprKind::Arith(first, steps) => {
                 let mut acc = self.eval(first)?;
                 for step in steps {

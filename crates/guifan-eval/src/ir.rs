@@ -369,6 +369,20 @@ pub enum ExprKind {
     Or(Vec<Expr>),
     /// `a < b`, ...
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// `x within (low, high]`: `low < x` (or `<=`) and `x < high` (or `<=`),
+    /// with `x` computed once and the whole explained as written
+    Within {
+        /// The tested value
+        x: Box<Expr>,
+        /// Lower bound
+        low: Box<Expr>,
+        /// `Lt` when the lower bound is excluded, `Le` when included
+        low_op: CmpOp,
+        /// Upper bound
+        high: Box<Expr>,
+        /// `Lt` when the upper bound is excluded, `Le` when included
+        high_op: CmpOp,
+    },
     /// `a + b - c`, `a * b / c`: the first operand, then each step in order
     Arith(Box<Expr>, Vec<ArithStep>),
     /// `x in list`

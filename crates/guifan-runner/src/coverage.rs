@@ -73,6 +73,20 @@ impl Tracer for Coverage {
         }
     }
 
+    fn within(
+        &mut self,
+        span: Span,
+        value: &Value,
+        low: &Value,
+        _high: &Value,
+        low_op: CmpOp,
+        _high_op: CmpOp,
+        held: bool,
+    ) {
+        // An interval test counts as one comparison.
+        self.compare(span, low_op, low, value, held);
+    }
+
     fn compare(&mut self, span: Span, _op: CmpOp, _l: &Value, _r: &Value, held: bool) {
         let seen = self
             .comparisons

@@ -181,6 +181,52 @@ impl Tracer for Recorder<'_> {
         });
     }
 
+    fn within(
+        &mut self,
+        span: Span,
+        value: &Value,
+        low: &Value,
+        high: &Value,
+        low_op: CmpOp,
+        high_op: CmpOp,
+        held: bool,
+    ) {
+        let (text, line) = self.text(span);
+        let open = if low_op == CmpOp::Le { "[" } else { "(" };
+        let close = if high_op == CmpOp::Le { "]" } else { ")" };
+        let high_text = if matches!(high, Value::Absent) {
+            "…".to_string()
+        } else {
+            high.to_string()
+        };
+        // Below the interval: the lower bound's distance; above it: the upper's.
+        let distance = if held {
+            None
+        } else if !matches!(high, Value::Absent) {
+            distance(high_op, value, high, false)
+        } else {
+            distance(
+                if low_op == CmpOp::Le {
+                    CmpOp::Ge
+                } else {
+                    CmpOp::Gt
+                },
+                value,
+                low,
+                false,
+            )
+        };
+        self.push(Check {
+            text,
+            line,
+            evaluated: true,
+            left: Some(value.to_string()),
+            right: Some(format!("{open}{low}, {high_text}{close}")),
+            held: Some(held),
+            distance,
+        });
+    }
+
     fn skipped(&mut self, span: Span) {
         let (text, line) = self.text(span);
         self.push(Check {

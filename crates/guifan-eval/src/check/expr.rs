@@ -162,7 +162,7 @@ impl Cx<'_> {
                 high,
                 high_included,
             } => {
-                // `x within (a, b]` is `a < x and x <= b`, with `x` computed once per use.
+                // `x within (a, b]` is `a < x and x <= b`, with `x` computed once.
                 let (x, xt) = self.expr(expr);
                 let xt = self.present(expr, xt);
                 let (lo, lt) = self.expr(low);
@@ -173,12 +173,14 @@ impl Cx<'_> {
                 self.comparable(BinaryOp::Lt, &xt, &ht, true, expr.span.to(high.span));
                 let low_op = if *low_included { CmpOp::Le } else { CmpOp::Lt };
                 let high_op = if *high_included { CmpOp::Le } else { CmpOp::Lt };
-                let above = ir(
-                    ir::ExprKind::Cmp(low_op, Box::new(lo), Box::new(x.clone())),
-                    span,
-                );
-                let below = ir(ir::ExprKind::Cmp(high_op, Box::new(x), Box::new(hi)), span);
-                (ir(ir::ExprKind::And(vec![above, below]), span), Type::Bool)
+                let within = ir::ExprKind::Within {
+                    x: Box::new(x),
+                    low: Box::new(lo),
+                    low_op,
+                    high: Box::new(hi),
+                    high_op,
+                };
+                (ir(within, span), Type::Bool)
             }
             ExprKind::Presence { expr, present } => {
                 let (x, _) = self.expr(expr);

@@ -45,6 +45,23 @@ pub trait Tracer {
     fn condition(&mut self, _rule: &str, _held: bool) {}
     /// A comparison: its operator, its operands' values, and whether it held.
     fn compare(&mut self, _span: Span, _op: CmpOp, _left: &Value, _right: &Value, _held: bool) {}
+    /// `x within (low, high]`: the value, its bounds (the upper one absent when
+    /// the lower already failed), how each bound counts, and whether it held.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per part of the interval as written"
+    )]
+    fn within(
+        &mut self,
+        _span: Span,
+        _value: &Value,
+        _low: &Value,
+        _high: &Value,
+        _low_op: CmpOp,
+        _high_op: CmpOp,
+        _held: bool,
+    ) {
+    }
     /// An operand of `and` or `or` not evaluated because the result was already known.
     fn skipped(&mut self, _span: Span) {}
     /// A branch of an `if ... else if ... else` ladder taken: its index, of how many (the `else` last).
