@@ -367,18 +367,12 @@ fn check(args: CheckArgs) -> Exit {
 }
 
 fn diff(args: DiffArgs) -> Exit {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK)
-        .build_global();
-    if let Err(e) = pool {
-        return error(format!("cannot start the worker threads: {e}"));
+    if let Err(exit) = start_workers(None) {
+        return exit;
     }
-    let now: DateTime<FixedOffset> = match &args.at {
-        Some(at) => match guifan_syntax::parse_timestamp(at) {
-            Ok(t) => t,
-            Err(e) => return error(format!("--at `{at}` is not an RFC 3339 time: {e}")),
-        },
-        None => Utc::now().fixed_offset(),
+    let now = match evaluation_time(args.at.as_deref()) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
     let base = match load(&args.base, ReportFormat::Human, None) {
         Ok(r) => r,
@@ -388,25 +382,14 @@ fn diff(args: DiffArgs) -> Exit {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let name = if args.data == "-" {
-        "<stdin>".to_string()
-    } else {
-        args.data.clone()
-    };
-    let (mut source, progress) = match open_data(&args.data, true) {
-        Ok(s) => s,
+    let Input {
+        name,
+        mut source,
+        progress,
+        format,
+    } = match open_input(&args.data, args.input_format, true) {
+        Ok(i) => i,
         Err(exit) => return exit,
-    };
-    let format = match args.input_format.or_else(|| {
-        (args.data != "-")
-            .then(|| InputFormat::from_path(Path::new(&args.data)))
-            .flatten()
-    }) {
-        Some(f) => f,
-        None => match source.fill_buf() {
-            Ok(head) => InputFormat::sniff(head),
-            Err(e) => return error(format!("cannot read {name}: {e}")),
-        },
     };
     // Problems of single records are left to `guifan run`: here they are counted.
     let mut ignore = |_: RunProblem| {};
@@ -490,27 +473,27 @@ fn diff(args: DiffArgs) -> Exit {
 }
 
 fn explain(args: ExplainArgs) -> Exit {
-    let now: DateTime<FixedOffset> = match &args.at {
-        Some(at) => match guifan_syntax::parse_timestamp(at) {
-            Ok(t) => t,
-            Err(e) => return error(format!("--at `{at}` is not an RFC 3339 time: {e}")),
-        },
-        None => Utc::now().fixed_offset(),
+    let now = match evaluation_time(args.at.as_deref()) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
     let rules = match load(&args.rules, ReportFormat::Human, None) {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let (mut source, _) = match open_data(&args.data, false) {
-        Ok(s) => s,
+    let Input {
+        name,
+        mut source,
+        format,
+        ..
+    } = match open_input(&args.data, None, false) {
+        Ok(i) => i,
         Err(exit) => return exit,
     };
     let mut bytes = Vec::new();
     if let Err(e) = source.read_to_end(&mut bytes) {
-        return error(format!("cannot read {}: {e}", args.data));
+        return error(format!("cannot read {name}: {e}"));
     }
-    let format =
-        InputFormat::from_path(Path::new(&args.data)).unwrap_or_else(|| InputFormat::sniff(&bytes));
     let records = match data::records(&bytes, format) {
         Ok(r) => r,
         Err(e) => return error(format!("{}:{}: {}", args.data, e.line, e.message)),
@@ -549,6 +532,61 @@ fn explain(args: ExplainArgs) -> Exit {
             Exit::Failures
         }
     }
+}
+
+/// The evaluation time given with `--at` (RFC 3339), or the wall clock's.
+fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, Exit> {
+    match at {
+        Some(at) => guifan_syntax::parse_timestamp(at)
+            .map_err(|e| error(format!("--at `{at}` is not an RFC 3339 time: {e}"))),
+        None => Ok(Utc::now().fixed_offset()),
+    }
+}
+
+/// Starts the global worker pool (`jobs` threads, default one per core), with
+/// stacks well above what the deepest rule allowed needs (reserved, not committed).
+fn start_workers(jobs: Option<usize>) -> Result<(), Exit> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build_global()
+        .map_err(|e| error(format!("cannot start the worker threads: {e}")))
+}
+
+/// The data named on the command line, opened: its name for messages, the
+/// buffered source, its progress bar, and its format (given, from the file's
+/// extension, or sniffed from its first bytes).
+struct Input {
+    name: String,
+    source: Source,
+    progress: Option<indicatif::ProgressBar>,
+    format: InputFormat,
+}
+
+fn open_input(data: &str, given: Option<InputFormat>, show_progress: bool) -> Result<Input, Exit> {
+    let name = if data == "-" {
+        "<stdin>".to_string()
+    } else {
+        data.to_string()
+    };
+    let (mut source, progress) = open_data(data, show_progress)?;
+    let format = match given.or_else(|| {
+        (data != "-")
+            .then(|| InputFormat::from_path(Path::new(data)))
+            .flatten()
+    }) {
+        Some(f) => f,
+        None => match source.fill_buf() {
+            Ok(head) => InputFormat::sniff(head),
+            Err(e) => return Err(error(format!("cannot read {name}: {e}"))),
+        },
+    };
+    Ok(Input {
+        name,
+        source,
+        progress,
+        format,
+    })
 }
 
 /// The data named on the command line (`-`: standard input), buffered.
@@ -656,44 +694,25 @@ fn run(args: RunArgs) -> Exit {
             return error(format!("--jobs takes 1 to {MAX_JOBS} threads, not {jobs}"));
         }
     }
-    // Worker stacks well above what the deepest rule allowed needs (reserved, not committed).
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .build_global();
-    if let Err(e) = pool {
-        return error(format!("cannot start the worker threads: {e}"));
+    if let Err(exit) = start_workers(args.jobs) {
+        return exit;
     }
-    let now: DateTime<FixedOffset> = match &args.at {
-        Some(at) => match guifan_syntax::parse_timestamp(at) {
-            Ok(t) => t,
-            Err(e) => return error(format!("--at `{at}` is not an RFC 3339 time: {e}")),
-        },
-        None => Utc::now().fixed_offset(),
+    let now = match evaluation_time(args.at.as_deref()) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
     let rules = match load(&args.rules, ReportFormat::Human, args.params.as_deref()) {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let name = if args.data == "-" {
-        "<stdin>".to_string()
-    } else {
-        args.data.clone()
-    };
-    let (mut source, progress) = match open_data(&args.data, !args.quiet) {
-        Ok(s) => s,
+    let Input {
+        name,
+        mut source,
+        progress,
+        format,
+    } = match open_input(&args.data, args.input_format, !args.quiet) {
+        Ok(i) => i,
         Err(exit) => return exit,
-    };
-    let format = match args.input_format.or_else(|| {
-        (args.data != "-")
-            .then(|| InputFormat::from_path(Path::new(&args.data)))
-            .flatten()
-    }) {
-        Some(f) => f,
-        None => match source.fill_buf() {
-            Ok(head) => InputFormat::sniff(head),
-            Err(e) => return error(format!("cannot read {name}: {e}")),
-        },
     };
     let mut problems = ProblemPrinter {
         name: &name,
