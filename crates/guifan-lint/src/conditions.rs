@@ -180,32 +180,41 @@ fn never(lint: &mut Lint<'_>, whole: &Expr, parts: &[&Expr]) {
         return;
     }
     let atoms: Vec<Atom<'_>> = parts.iter().filter_map(|p| atom(p)).collect();
-    for (i, a) in atoms.iter().enumerate() {
-        for b in atoms.iter().skip(i + 1) {
-            if !same_value(a, b) {
-                continue;
-            }
-            let (alo, ahi) = interval(a);
-            let (blo, bhi) = interval(b);
-            let lo = if lower_looser(alo, blo) { blo } else { alo };
-            let hi = if upper_looser(ahi, bhi) { bhi } else { ahi };
-            if empty(lo, hi) {
-                lint.warn(
-                    "guifan::lint::never_holds",
-                    "this condition can never hold".into(),
-                    whole.span,
-                    &format!(
-                        "no value of `{}` is both {} and {}",
-                        a.path,
-                        words(a),
-                        words(b)
-                    ),
-                    "check the bounds: one comparison is probably the wrong way round".into(),
-                );
-                return;
-            }
-        }
+    let contradict = |a: &Atom<'_>, b: &Atom<'_>| {
+        let (alo, ahi) = interval(a);
+        let (blo, bhi) = interval(b);
+        let lo = if lower_looser(alo, blo) { blo } else { alo };
+        let hi = if upper_looser(ahi, bhi) { bhi } else { ahi };
+        empty(lo, hi)
+    };
+    if let Some((a, b)) = first_pair(&atoms, contradict) {
+        lint.warn(
+            "guifan::lint::never_holds",
+            "this condition can never hold".into(),
+            whole.span,
+            &format!(
+                "no value of `{}` is both {} and {}",
+                a.path,
+                words(a),
+                words(b)
+            ),
+            "check the bounds: one comparison is probably the wrong way round".into(),
+        );
     }
+}
+
+/// The first two comparisons of one value (in order) that `holds` says of.
+fn first_pair<'a, 'e>(
+    atoms: &'a [Atom<'e>],
+    holds: impl Fn(&Atom<'e>, &Atom<'e>) -> bool,
+) -> Option<(&'a Atom<'e>, &'a Atom<'e>)> {
+    atoms.iter().enumerate().find_map(|(i, a)| {
+        atoms
+            .iter()
+            .skip(i + 1)
+            .find(|b| same_value(a, b) && holds(a, b))
+            .map(|b| (a, b))
+    })
 }
 
 fn always(lint: &mut Lint<'_>, whole: &Expr, parts: &[&Expr]) {
@@ -220,37 +229,31 @@ fn always(lint: &mut Lint<'_>, whole: &Expr, parts: &[&Expr]) {
         return;
     }
     let atoms: Vec<Atom<'_>> = parts.iter().filter_map(|p| atom(p)).collect();
-    for (i, a) in atoms.iter().enumerate() {
-        for b in atoms.iter().skip(i + 1) {
-            if !same_value(a, b) {
-                continue;
-            }
-            // One admits everything below a point, the other everything above one.
-            let (below, above) = match (interval(a), interval(b)) {
-                ((None, hi), (lo, None)) => (hi, lo),
-                ((lo, None), (None, hi)) => (hi, lo),
-                _ => continue,
-            };
-            let covers = match (below, above) {
-                (Some((h, hi)), Some((l, li))) => l < h || (l == h && (hi || li)),
-                _ => false,
-            };
-            if covers {
-                lint.warn(
-                    "guifan::lint::always_holds",
-                    "this condition always holds".into(),
-                    whole.span,
-                    &format!(
-                        "every value of `{}` is {} or {}",
-                        a.path,
-                        words(a),
-                        words(b)
-                    ),
-                    "check the bounds: the two comparisons leave no value out".into(),
-                );
-                return;
-            }
+    // One admits everything below a point, the other everything above one.
+    let cover = |a: &Atom<'_>, b: &Atom<'_>| {
+        let (below, above) = match (interval(a), interval(b)) {
+            ((None, hi), (lo, None)) => (hi, lo),
+            ((lo, None), (None, hi)) => (hi, lo),
+            _ => return false,
+        };
+        match (below, above) {
+            (Some((h, hi)), Some((l, li))) => l < h || (l == h && (hi || li)),
+            _ => false,
         }
+    };
+    if let Some((a, b)) = first_pair(&atoms, cover) {
+        lint.warn(
+            "guifan::lint::always_holds",
+            "this condition always holds".into(),
+            whole.span,
+            &format!(
+                "every value of `{}` is {} or {}",
+                a.path,
+                words(a),
+                words(b)
+            ),
+            "check the bounds: the two comparisons leave no value out".into(),
+        );
     }
 }
 
