@@ -899,19 +899,21 @@ impl ProblemPrinter<'_> {
             }
             ReportFormat::Json | ReportFormat::Github => {
                 let d = report::run_problem(problem, self.name);
-                let text = report::render(
-                    self.format,
-                    std::slice::from_ref(&d),
-                    &self.rules.sources,
-                    false,
-                );
-                // One line per problem: the JSON array's element alone.
+                // One line per problem: a JSON object (an element of the array
+                // `--format json` would print), or a workflow command.
                 let line = match self.format {
                     ReportFormat::Json => {
                         serde_json::to_string(&report::json(&d, &self.rules.sources))
                             .unwrap_or_default()
                     }
-                    _ => text.trim_end().to_string(),
+                    _ => report::render(
+                        self.format,
+                        std::slice::from_ref(&d),
+                        &self.rules.sources,
+                        false,
+                    )
+                    .trim_end()
+                    .to_string(),
                 };
                 errln!("{line}");
                 return;

@@ -19,6 +19,16 @@ pub(crate) struct BadRequest {
 }
 
 impl BadRequest {
+    /// A record that does not fit its kind, at a line of a JSON Lines body.
+    pub(crate) fn record(e: &guifan::RecordError, line: Option<usize>) -> BadRequest {
+        BadRequest {
+            code: e.code(),
+            message: e.message().to_string(),
+            field: (!e.path().is_empty()).then(|| e.path().to_string()),
+            line,
+        }
+    }
+
     pub(crate) fn request(message: impl Into<String>) -> BadRequest {
         BadRequest {
             code: "guifan::serve::bad_request",
@@ -88,18 +98,7 @@ pub(crate) fn decide(
         answer.records = 1;
         let decided = rules
             .decide_json(text.trim().as_bytes(), now)
-            .map_err(|e| BadRequest {
-                code: e.code(),
-                message: e.message().to_string(),
-                field: (!e.path().is_empty()).then(|| e.path().to_string()),
-                line: None,
-            });
-        let decided = match decided {
-            Ok(d) => d,
-            Err(e) => {
-                return Err(e);
-            }
-        };
+            .map_err(|e| BadRequest::record(&e, None))?;
         answer.decisions = decided.decisions().len() as u64;
         answer.rule_errors = decided.errors().len() as u64;
         answer.body = serde_json::to_vec(&decided).unwrap_or_default();
@@ -128,12 +127,7 @@ pub(crate) fn decide(
             }
             Err(e) => {
                 answer.record_errors += 1;
-                let problem = BadRequest {
-                    code: e.code(),
-                    message: e.message().to_string(),
-                    field: (!e.path().is_empty()).then(|| e.path().to_string()),
-                    line: Some(line),
-                };
+                let problem = BadRequest::record(&e, Some(line));
                 let _ = serde_json::to_writer(
                     &mut answer.body,
                     &serde_json::json!({ "line": line, "error": problem }),
