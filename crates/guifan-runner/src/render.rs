@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use guifan_eval::{Decision, Effect, Outcome, Value};
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
@@ -260,26 +259,8 @@ pub fn table(rows: Vec<[String; 4]>) -> String {
 /// visible (see [`crate::clip`]), so no rule file can make rendering panic or
 /// write escape sequences to a terminal.
 pub fn problem_report(problem: &Problem, sources: &SourceMap, width: usize, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
-    let name = sources
-        .path(problem.source_id())
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "<unknown>".into());
-    let text = sources
-        .text(problem.source_id())
-        .map(|t| &**t)
-        .unwrap_or("");
-    let shown = crate::clip::Shown::new(problem.diagnostic(), &name, text);
-    let mut out = String::new();
-    if handler.render_report(&mut out, &shown).is_err() {
-        out = shown.to_string();
-    }
-    out
+    let diagnostic = guifan_syntax::diagnostic::Diagnostic::from(problem);
+    crate::report::human_in(&diagnostic, sources, width, color)
 }
 
 /// Renders a problem as text with the source line and a caret, without colour.

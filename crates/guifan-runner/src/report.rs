@@ -244,6 +244,14 @@ impl miette::Diagnostic for View<'_> {
 /// One diagnostic for people: the source line underlined (when it is in a
 /// loaded file), advice, and where related places in other files are.
 pub fn human(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    human_in(d, sources, HUMAN_WIDTH, color)
+}
+
+/// The width diagnostics for people are laid out in.
+pub const HUMAN_WIDTH: usize = 100;
+
+/// [`human`], laid out in `width` columns.
+pub fn human_in(d: &Diagnostic, sources: &SourceMap, width: usize, color: bool) -> String {
     let elsewhere: Vec<String> = d
         .secondary
         .iter()
@@ -293,7 +301,7 @@ pub fn human(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
     let name = sources
         .path(id)
         .map(|p| p.display().to_string())
