@@ -9,6 +9,7 @@
 use std::fmt::Write;
 
 pub mod kinds;
+pub mod reference;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
