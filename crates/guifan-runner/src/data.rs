@@ -61,11 +61,19 @@ pub struct Block {
 impl Block {
     /// The block's records, numbered by their line in the whole stream.
     pub fn records(&self) -> Vec<RecordText<'_>> {
-        let mut records = jsonl(&self.bytes);
-        for r in &mut records {
-            r.line += self.first_line - 1;
+        self.spans()
+            .into_iter()
+            .map(|span| span.text(&self.bytes))
+            .collect()
+    }
+
+    /// Where the block's records are, numbered by their line in the whole stream.
+    pub fn spans(&self) -> Vec<RecordSpan> {
+        let mut spans = jsonl_spans(&self.bytes);
+        for s in &mut spans {
+            s.line += self.first_line - 1;
         }
-        records
+        spans
     }
 }
 
@@ -169,20 +177,44 @@ pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>,
 }
 
 fn jsonl(bytes: &[u8]) -> Vec<RecordText<'_>> {
+    jsonl_spans(bytes)
+        .into_iter()
+        .map(|span| span.text(bytes))
+        .collect()
+}
+
+/// Where a record is in a block of JSON Lines: its line and its bytes' range.
+#[derive(Debug, Clone)]
+pub struct RecordSpan {
+    /// 1-based line within the block
+    pub line: usize,
+    /// Its bytes in the block
+    pub range: std::ops::Range<usize>,
+}
+
+impl RecordSpan {
+    /// The record's text in `bytes` (empty when the range is not in them).
+    pub fn text(self, bytes: &[u8]) -> RecordText<'_> {
+        RecordText {
+            line: self.line,
+            json: Cow::Borrowed(bytes.get(self.range).unwrap_or_default()),
+        }
+    }
+}
+
+/// The records of JSON Lines: one per line that is not blank, without its `\r\n`.
+pub fn jsonl_spans(bytes: &[u8]) -> Vec<RecordSpan> {
     let mut out = Vec::with_capacity(bytes.len() / 512);
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     for (i, end) in ends.enumerate() {
         let line = bytes.get(start..end).unwrap_or_default();
+        let range = start..end - usize::from(line.ends_with(b"\r"));
         start = end + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        out.push(RecordText {
-            line: i + 1,
-            json: Cow::Borrowed(line),
-        });
+        out.push(RecordSpan { line: i + 1, range });
     }
     out
 }

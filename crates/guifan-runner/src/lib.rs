@@ -27,6 +27,7 @@ mod json_cache;
 mod load;
 pub mod output;
 mod params;
+mod pipeline;
 pub mod render;
 pub mod report;
 mod run;

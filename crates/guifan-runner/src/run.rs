@@ -1,6 +1,6 @@
-//! Evaluating a data file: records decoded and judged in parallel, written in
-//! input order by a writer thread while the next batch is judged; a bad
-//! record is reported and the others go on.
+//! Evaluating a data file: records decoded and judged in parallel chunks
+//! (`pipeline.rs`), written in input order by a writer thread while later
+//! chunks are judged; a bad record is reported and the others go on.
 
 use std::io::Write;
 use std::sync::mpsc;
@@ -10,14 +10,15 @@ use chrono::{DateTime, FixedOffset};
 use guifan_eval::{decode_subject, evaluate, DataError, RuleError};
 use rayon::prelude::*;
 
-use crate::data::{Block, RecordText};
+use crate::data::RecordText;
 use crate::load::RuleSet;
+pub use crate::pipeline::{judge_batches, Batch};
 use crate::render::{self, OutputFormat, SubjectRecord};
 
-/// Records decided per parallel task.
+/// Records decided per parallel task of the ranking pass.
 const CHUNK: usize = 512;
-/// Records judged between hand-overs to the writer.
-const BATCH: usize = 16 * CHUNK;
+/// Rows of a table laid out together (a table is printed a group of rows at a time).
+const TABLE_ROWS: usize = 8192;
 
 /// A record that could not be decoded.
 #[derive(Debug, Clone)]
@@ -113,14 +114,6 @@ pub fn run(
     )
 }
 
-/// A batch of input: records already split, or a block of JSON Lines.
-pub enum Batch<'r, 'a> {
-    /// Records split by the caller
-    Records(&'r [RecordText<'a>]),
-    /// A block read from a stream
-    Block(Block),
-}
-
 /// Decides the records of every batch, in order, and writes the decisions to `out`.
 /// Batches are pulled from `batches` (for example a reader thread) while the
 /// previous one is written by a writer thread. Problems go to `on_problem` as
@@ -136,8 +129,11 @@ pub fn run_batches<'r, 'a: 'r>(
 ) -> std::io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
+    // Output buffers go round: taken by a worker, filled, written, cleared and put back.
+    let buffers = BufferPool::default();
     std::thread::scope(|scope| -> std::io::Result<()> {
-        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(2);
+        let buffers = &buffers;
         let writer = scope.spawn(move || -> std::io::Result<()> {
             let mut first = true;
             if format == OutputFormat::Json {
@@ -148,43 +144,49 @@ pub fn run_batches<'r, 'a: 'r>(
                 let skip = usize::from(format == OutputFormat::Json && first && !buf.is_empty());
                 out.write_all(buf.get(skip..).unwrap_or_default())?;
                 first &= buf.is_empty();
+                buffers.put(buf);
             }
             if format == OutputFormat::Json {
                 out.write_all(b"\n]\n")?;
             }
             out.flush()
         });
+        let mut table_rows = Vec::new();
         let judged = judge_batches(
             batches,
-            |chunk| judge_chunk(rules, chunk, now, format),
-            |group: Vec<Judged>| {
-                let mut table_rows = Vec::new();
-                for j in group {
-                    summary.decided += j.decided;
-                    summary.decisions += j.decisions;
-                    summary.record_errors += j.bad.len();
-                    for f in &j.failed {
-                        *summary
-                            .rule_errors_by_code
-                            .entry(f.error.error.kind.code())
-                            .or_default() += 1;
-                    }
-                    j.bad
-                        .into_iter()
-                        .for_each(|e| on_problem(RunProblem::Record(e)));
-                    j.failed
-                        .into_iter()
-                        .for_each(|e| on_problem(RunProblem::Rule(e)));
-                    table_rows.extend(j.rows);
-                    if tx.send(j.bytes).is_err() {
-                        return false; // the writer failed; its error is returned below
-                    }
+            |chunk| judge_chunk(rules, chunk, now, format, buffers.take()),
+            |j: &Judged| j.bytes.len() + j.rows.len() * 64,
+            |j: Judged| {
+                summary.decided += j.decided;
+                summary.decisions += j.decisions;
+                summary.record_errors += j.bad.len();
+                for f in &j.failed {
+                    *summary
+                        .rule_errors_by_code
+                        .entry(f.error.error.kind.code())
+                        .or_default() += 1;
                 }
-                !(format == OutputFormat::Table
-                    && !table_rows.is_empty()
-                    && tx.send(render::table(table_rows).into_bytes()).is_err())
+                j.bad
+                    .into_iter()
+                    .for_each(|e| on_problem(RunProblem::Record(e)));
+                j.failed
+                    .into_iter()
+                    .for_each(|e| on_problem(RunProblem::Rule(e)));
+                table_rows.extend(j.rows);
+                if table_rows.len() >= TABLE_ROWS
+                    && tx
+                        .send(render::table(std::mem::take(&mut table_rows)).into_bytes())
+                        .is_err()
+                {
+                    return false;
+                }
+                // A failed send means the writer failed; its error is returned below.
+                j.bytes.is_empty() || tx.send(j.bytes).is_ok()
             },
         );
+        if !table_rows.is_empty() {
+            let _ = tx.send(render::table(table_rows).into_bytes());
+        }
         drop(tx);
         let written = writer
             .join()
@@ -196,36 +198,36 @@ pub fn run_batches<'r, 'a: 'r>(
     Ok(summary)
 }
 
-/// The ordered parallel pipeline every pass over records shares (`run`,
-/// `diff`): each batch is cut into groups, each group judged in parallel
-/// chunks by `judge`, and the chunks' results handed to `consume` a group at
-/// a time, in input order (it returns `false` to stop). Returns the number of
-/// records read, or the first read error.
-pub fn judge_batches<'r, 'a: 'r, T: Send>(
-    batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
-    judge: impl Fn(&[RecordText<'_>]) -> T + Sync,
-    mut consume: impl FnMut(Vec<T>) -> bool,
-) -> std::io::Result<usize> {
-    let mut records_read = 0;
-    for batch in batches {
-        let batch = batch?;
-        let block_records;
-        let records: &[RecordText<'_>] = match &batch {
-            Batch::Records(r) => r,
-            Batch::Block(b) => {
-                block_records = b.records();
-                &block_records
-            }
-        };
-        records_read += records.len();
-        for group in records.chunks(BATCH) {
-            let judged: Vec<T> = group.par_chunks(CHUNK).map(&judge).collect();
-            if !consume(judged) {
-                return Ok(records_read);
+/// Output buffers kept for reuse, so that no chunk allocates (and the system
+/// does not zero) fresh pages for its output.
+#[derive(Default)]
+struct BufferPool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl BufferPool {
+    /// Buffers kept at most; more are freed.
+    const KEEP: usize = 32;
+    /// A buffer larger than this is freed rather than kept.
+    const MAX_KEPT_BYTES: usize = 8 << 20;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default()
+    }
+
+    fn put(&self, mut buf: Vec<u8>) {
+        if buf.capacity() > Self::MAX_KEPT_BYTES {
+            return;
+        }
+        buf.clear();
+        if let Ok(mut pool) = self.0.lock() {
+            if pool.len() < Self::KEEP {
+                pool.push(buf);
             }
         }
     }
-    Ok(records_read)
 }
 
 fn judge_chunk(
@@ -233,14 +235,11 @@ fn judge_chunk(
     chunk: &[RecordText<'_>],
     now: DateTime<FixedOffset>,
     format: OutputFormat,
+    bytes: Vec<u8>,
 ) -> Judged {
     let program = rules.program();
     let mut out = Judged {
-        bytes: Vec::with_capacity(if format == OutputFormat::Table {
-            0
-        } else {
-            chunk.len() * 1024
-        }),
+        bytes,
         ..Judged::default()
     };
     for record in chunk {
@@ -363,22 +362,22 @@ mod tests {
     use crate::data::{records, InputFormat};
 
     #[test]
-    fn problems_are_handed_over_as_each_batch_is_judged_not_at_the_end() {
+    fn problems_are_handed_over_while_later_batches_are_still_unread() {
         let rules = crate::load_rules(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
         )
         .unwrap();
         let bad = b"{\"kind\":\"merchant\",\"id\":\"bad\"}\n".to_vec();
-        let first = records(&bad, InputFormat::Jsonl).unwrap();
-        let second = records(&bad, InputFormat::Jsonl).unwrap();
+        let one = records(&bad, InputFormat::Jsonl).unwrap();
+        let batches_count: usize = 100;
+        // At most this many chunks are in flight, so a batch's problem is out
+        // before the batch this far after it is pulled.
+        let lag = 4 * rayon::current_num_threads() + 1;
         let reported = Cell::new(0usize);
-        let seen_before_second = Cell::new(None);
-        let batches = [&first, &second].into_iter().enumerate().map(|(i, r)| {
-            if i == 1 {
-                // Pulled only after the first batch was judged: its problem is already out.
-                seen_before_second.set(Some(reported.get()));
-            }
-            Ok(Batch::Records(r.as_slice()))
+        let behind = Cell::new(0usize);
+        let batches = (0..batches_count).map(|i| {
+            behind.set(behind.get().max(i.saturating_sub(reported.get())));
+            Ok(Batch::Records(one.as_slice()))
         });
         let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
         let summary = run_batches(
@@ -390,8 +389,60 @@ mod tests {
             &mut |_| reported.set(reported.get() + 1),
         )
         .unwrap();
-        assert_eq!(seen_before_second.get(), Some(1));
-        assert_eq!(reported.get(), 2);
-        assert_eq!(summary.record_errors, 2);
+        assert!(behind.get() <= lag, "{} batches pulled ahead", behind.get());
+        assert_eq!(reported.get(), batches_count);
+        assert_eq!(summary.record_errors, batches_count);
+    }
+
+    #[test]
+    fn output_comes_in_input_order_in_bounded_pieces() {
+        let rules = crate::load_rules(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        )
+        .unwrap();
+        struct Pieces(Vec<usize>, Vec<u8>);
+        impl Write for Pieces {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.push(buf.len());
+                self.1.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let data = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/douyin_zero_deposit_trial.jsonl"),
+        )
+        .unwrap();
+        let many = data.repeat(2_000);
+        let lines = records(&many, InputFormat::Jsonl).unwrap();
+        let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
+        let mut pieces = Pieces(Vec::new(), Vec::new());
+        run(
+            &rules,
+            &lines,
+            now,
+            OutputFormat::Jsonl,
+            &mut pieces,
+            &mut |_| {},
+        )
+        .unwrap();
+        let largest = pieces.0.iter().max().copied().unwrap_or(0);
+        assert!(largest <= 4 << 20, "a piece of {largest} bytes");
+        assert!(pieces.0.len() > 1);
+        let ids: Vec<String> = String::from_utf8(pieces.1)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["subject"].to_string())
+            .collect();
+        let expected: Vec<String> = lines
+            .iter()
+            .map(|r| {
+                serde_json::from_slice::<serde_json::Value>(&r.json).unwrap()["id"].to_string()
+            })
+            .collect();
+        assert_eq!(ids, expected);
     }
 }

@@ -1,0 +1,168 @@
+//! The ordered parallel pipeline every pass over records shares (`run`,
+//! `diff`): records are cut into chunks that the worker pool judges while the
+//! calling thread hands finished chunks on in input order.
+//!
+//! There is no barrier: a worker that finishes takes the next chunk at once,
+//! and a slow chunk holds back only the hand-over, never the other workers,
+//! within a window of chunks in flight that bounds memory. Chunks are sized
+//! from the output they make, so that each piece handed on stays a few MB
+//! whatever the number of policies.
+
+use std::collections::BTreeMap;
+use std::sync::{mpsc, Arc};
+
+use crate::data::{Block, RecordSpan, RecordText};
+
+/// A batch of input: records already split, or a block of JSON Lines.
+pub enum Batch<'r, 'a> {
+    /// Records split by the caller
+    Records(&'r [RecordText<'a>]),
+    /// A block read from a stream
+    Block(Block),
+}
+
+/// Records judged per chunk at most.
+const MAX_CHUNK: usize = 512;
+/// Records in the first chunks, before the size of their output is known.
+const FIRST_CHUNK: usize = 16;
+/// The output a chunk aims at, in bytes (the size of a piece handed to the writer).
+const PIECE_BYTES: usize = 2 << 20;
+/// Chunks in flight per worker thread.
+const WINDOW_PER_THREAD: usize = 4;
+
+/// Where a chunk's records are: a slice the caller holds, or a shared block.
+enum Source<'r, 'a> {
+    Slice(&'r [RecordText<'a>]),
+    Block(Arc<(Block, Vec<RecordSpan>)>),
+}
+
+/// How big the next chunk should be, from the output chunks made so far.
+struct ChunkSizer {
+    records: usize,
+    bytes: usize,
+}
+
+impl ChunkSizer {
+    fn next(&self) -> usize {
+        if self.records == 0 {
+            return FIRST_CHUNK;
+        }
+        let per_record = (self.bytes / self.records).max(1);
+        (PIECE_BYTES / per_record).clamp(1, MAX_CHUNK)
+    }
+}
+
+/// Judges every record of `batches` with `judge`, a chunk at a time on the
+/// current rayon pool, and hands each chunk's result to `consume` in input
+/// order (it returns `false` to stop). `weight` tells how many bytes of
+/// output a result holds, to size the chunks. Returns the number of records
+/// read, or the first read error.
+pub fn judge_batches<'r, 'a: 'r, T: Send>(
+    batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
+    judge: impl Fn(&[RecordText<'_>]) -> T + Sync,
+    weight: impl Fn(&T) -> usize,
+    mut consume: impl FnMut(T) -> bool,
+) -> std::io::Result<usize> {
+    let window = WINDOW_PER_THREAD * rayon::current_num_threads().max(1);
+    let judge = &judge;
+    let (tx, rx) = mpsc::channel::<(usize, usize, T)>();
+    let mut sizer = ChunkSizer {
+        records: 0,
+        bytes: 0,
+    };
+    let mut pending: BTreeMap<usize, (usize, T)> = BTreeMap::new();
+    let mut spawned = 0;
+    let mut handed = 0;
+    let mut records_read = 0;
+    rayon::in_place_scope(|scope| -> std::io::Result<()> {
+        // Receives finished chunks and hands on those next in order; `Ok(false)`
+        // once the consumer stopped. Blocks for one result when `wait`.
+        let mut drain = |wait: bool,
+                         pending: &mut BTreeMap<usize, (usize, T)>,
+                         handed: &mut usize,
+                         sizer: &mut ChunkSizer|
+         -> bool {
+            if wait {
+                match rx.recv() {
+                    Ok((seq, n, t)) => {
+                        pending.insert(seq, (n, t));
+                    }
+                    // Every sender is gone with results missing: a worker stopped.
+                    Err(_) => return false,
+                }
+            }
+            while let Ok((seq, n, t)) = rx.try_recv() {
+                pending.insert(seq, (n, t));
+            }
+            while let Some((n, t)) = pending.remove(handed) {
+                *handed += 1;
+                sizer.records += n;
+                sizer.bytes += weight(&t);
+                if !consume(t) {
+                    return false;
+                }
+            }
+            true
+        };
+        for batch in batches {
+            let batch = batch?;
+            let source = match batch {
+                Batch::Records(r) => Source::Slice(r),
+                Batch::Block(block) => {
+                    let spans = block.spans();
+                    Source::Block(Arc::new((block, spans)))
+                }
+            };
+            let len = match &source {
+                Source::Slice(r) => r.len(),
+                Source::Block(b) => b.1.len(),
+            };
+            records_read += len;
+            let mut start = 0;
+            while start < len {
+                while spawned - handed >= window {
+                    if !drain(true, &mut pending, &mut handed, &mut sizer) {
+                        return Ok(());
+                    }
+                }
+                let end = (start + sizer.next()).min(len);
+                let seq = spawned;
+                spawned += 1;
+                let tx = tx.clone();
+                match &source {
+                    Source::Slice(records) => {
+                        let chunk = records.get(start..end).unwrap_or_default();
+                        scope.spawn(move |_| {
+                            let _ = tx.send((seq, chunk.len(), judge(chunk)));
+                        });
+                    }
+                    Source::Block(block) => {
+                        let block = Arc::clone(block);
+                        scope.spawn(move |_| {
+                            let (block, spans) = &*block;
+                            let chunk: Vec<RecordText<'_>> = spans
+                                .get(start..end)
+                                .unwrap_or_default()
+                                .iter()
+                                .map(|span| span.clone().text(&block.bytes))
+                                .collect();
+                            let _ = tx.send((seq, chunk.len(), judge(&chunk)));
+                        });
+                    }
+                }
+                start = end;
+                if !drain(false, &mut pending, &mut handed, &mut sizer) {
+                    return Ok(());
+                }
+            }
+        }
+        drop(tx);
+        while handed < spawned {
+            if !drain(true, &mut pending, &mut handed, &mut sizer) {
+                break;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(records_read)
+}
