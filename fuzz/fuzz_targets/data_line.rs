@@ -1,5 +1,7 @@
 //! Data through decoding, evaluation and rendering against the bundled rules:
-//! every record read is decided or reported, and the output is valid JSON.
+//! every record read is decided or reported, and the output is valid JSON; the
+//! decoder's fast path, whenever it takes a record, gives the very subject the
+//! detailed decoder gives.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -24,6 +26,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(lines) = records(data, InputFormat::Jsonl) else {
         return;
     };
+    let schema = &rules.program().schema;
+    for line in &lines {
+        if let Some(fast) = guifan_eval::decode_subject_fast(schema, &line.json) {
+            match guifan_eval::decode_subject_detailed(schema, &line.json) {
+                Ok(detailed) => assert_eq!(format!("{fast:?}"), format!("{detailed:?}")),
+                Err(e) => panic!("the fast path took what the detailed decoder refuses: {e}"),
+            }
+        }
+    }
     for (i, at) in common::TIMES.iter().enumerate().take(2) {
         let now = match guifan_syntax::parse_timestamp(at) {
             Ok(t) => t,

@@ -45,9 +45,36 @@ impl fmt::Display for DataError {
 impl std::error::Error for DataError {}
 
 /// Decodes one JSON object into a subject of the kind its `"kind"` names.
+///
+/// The fast path (`decode/fast.rs`) is tried first; a record it declines is
+/// decoded by the detailed decoder, which gives the same subject or the error
+/// with its field path.
 pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError> {
-    // Validating the whole record once is much cheaper than validating each string in it.
-    let text = std::str::from_utf8(json).map_err(|e| {
+    let text = utf8(json)?;
+    if let Some(subject) = fast::decode(schema, text) {
+        return Ok(subject);
+    }
+    decode_text(schema, text)
+}
+
+/// Decodes one JSON object with the detailed decoder alone (serde, with the
+/// field path of any error), never the fast path [`decode_subject`] tries
+/// first: for differential tests of the two.
+pub fn decode_subject_detailed(schema: &Schema, json: &[u8]) -> Result<Subject, DataError> {
+    decode_text(schema, utf8(json)?)
+}
+
+/// The fast path alone: the subject, or `None` when it declines the record
+/// (which [`decode_subject`] then hands to the detailed decoder). For
+/// differential tests and fuzzing of the two paths.
+pub fn decode_subject_fast(schema: &Schema, json: &[u8]) -> Option<Subject> {
+    fast::decode(schema, std::str::from_utf8(json).ok()?)
+}
+
+/// The record as text: validating the whole record once is much cheaper than
+/// validating each string in it.
+fn utf8(json: &[u8]) -> Result<&str, DataError> {
+    std::str::from_utf8(json).map_err(|e| {
         let line = json
             .get(..e.valid_up_to())
             .map(|b| b.iter().filter(|c| **c == b'\n').count())
@@ -62,7 +89,10 @@ pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError
             column: None,
             line: Some(line),
         }
-    })?;
+    })
+}
+
+fn decode_text(schema: &Schema, text: &str) -> Result<Subject, DataError> {
     let cx = Ctx::new(schema);
     let mut de = serde_json::Deserializer::from_str(text);
     let result = RootSeed { cx: &cx }
@@ -983,5 +1013,6 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
     }
 }
 
+mod fast;
 #[cfg(test)]
 mod tests;

@@ -51,7 +51,10 @@ mod types;
 mod value;
 
 pub use check::check;
-pub use decode::{decode_subject, decode_value, duration as parse_duration, peek_kind, DataError};
+pub use decode::{
+    decode_subject, decode_subject_detailed, decode_subject_fast, decode_value,
+    duration as parse_duration, peek_kind, DataError,
+};
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
 pub use eval::trace::{Applies, RuleStatus, Tracer};
 pub use eval::{
