@@ -2,7 +2,10 @@
 //! parsing, exact arithmetic, and one rule's error never stops the others.
 
 mod ops;
+mod sink;
 pub mod trace;
+
+pub use sink::{Made, MadeEffect, MadeMessage, Sink};
 
 use std::sync::Arc;
 
@@ -103,6 +106,21 @@ pub fn evaluate_with_ranks(
 /// A tracer, when the evaluation is watched.
 type Watch<'a> = Option<&'a std::cell::RefCell<dyn trace::Tracer + 'a>>;
 
+/// Evaluates every policy that judges the subject's kind (with its places in
+/// the rankings when `ranks` are given), handing each decision to `sink` as it
+/// is made, borrowing the program: nothing shared is cloned.
+pub fn evaluate_into<'a>(
+    program: &'a Program,
+    subject: &'a Subject,
+    now: DateTime<FixedOffset>,
+    ranks: Option<&'a crate::rank::Ranks>,
+    sink: &mut dyn Sink<'a>,
+) {
+    for policy in program.policies_for(subject.kind) {
+        evaluate_policy(policy, subject, now, ranks, sink, None);
+    }
+}
+
 fn evaluate_inner<'a>(
     program: &'a Program,
     subject: &'a Subject,
@@ -122,7 +140,7 @@ fn evaluate_policy<'a>(
     subject: &'a Subject,
     now: DateTime<FixedOffset>,
     ranks: Option<&'a crate::rank::Ranks>,
-    out: &mut Outcome,
+    out: &mut dyn Sink<'a>,
     tracer: Watch<'a>,
 ) {
     let mut frame = Frame::for_policy(policy, subject, now);
@@ -140,8 +158,8 @@ fn evaluate_policy<'a>(
                 .collect()
         });
     }
-    let policy_error = |out: &mut Outcome, error: EvalError| {
-        out.errors.push(RuleError {
+    let policy_error = |out: &mut dyn Sink<'a>, error: EvalError| {
+        out.error(RuleError {
             rule: policy.id.clone(),
             source_id: policy.source_id,
             error,
@@ -189,7 +207,7 @@ fn evaluate_policy<'a>(
                     continue;
                 }
                 Err(error) => {
-                    out.errors.push(RuleError {
+                    out.error(RuleError {
                         rule: rule.id.clone(),
                         source_id: policy.source_id,
                         error: *error,
@@ -227,12 +245,12 @@ struct Judge<'o, 'a> {
     rule: &'a crate::ir::Rule,
     version: &'a crate::ir::Version,
     source_id: guifan_syntax::SourceId,
-    out: &'o mut Outcome,
+    out: &'o mut dyn Sink<'a>,
 }
 
 impl<'a> Judge<'_, 'a> {
     fn error(&mut self, error: EvalError) {
-        self.out.errors.push(RuleError {
+        self.out.error(RuleError {
             rule: self.rule.id.clone(),
             source_id: self.source_id,
             error,
@@ -258,10 +276,11 @@ impl<'a> Judge<'_, 'a> {
             t.borrow_mut().condition(&self.rule.id, *held);
         }
         match when {
-            Ok(true) => match frame.decision(self.rule.id.clone(), self.version) {
-                Ok(d) => self.out.decisions.push(d),
-                Err(e) => self.error(*e),
-            },
+            Ok(true) => {
+                if let Err(e) = frame.decide(self.rule, self.version, &mut *self.out) {
+                    self.error(*e);
+                }
+            }
             Ok(false) => {}
             Err(e) => self.error(*e),
         }
@@ -541,6 +560,12 @@ struct Frame<'a> {
     places: Option<Vec<Option<i64>>>,
     /// Who watches the evaluation, if anyone
     tracer: Watch<'a>,
+    /// A decision's effects as it is made: index, and range of computed arguments in `made_values`
+    made_effects: Vec<(u32, u32, u32)>,
+    /// A decision's computed effect arguments
+    made_values: Vec<Value>,
+    /// A decision's rendered message
+    made_message: String,
 }
 
 impl<'a> Frame<'a> {
@@ -573,60 +598,89 @@ impl<'a> Frame<'a> {
             held: Vec::new(),
             places: None,
             tracer: None,
+            made_effects: Vec::new(),
+            made_values: Vec::new(),
+            made_message: String::new(),
         }
     }
 
-    fn decision(
+    /// Makes the decision of a rule whose condition held and hands it to
+    /// `sink`: effects whose guard holds, their computed arguments and the
+    /// message, in buffers the frame keeps for the next decision.
+    fn decide(
         &mut self,
-        rule: Arc<str>,
+        rule: &'a crate::ir::Rule,
         version: &'a crate::ir::Version,
-    ) -> Result<Decision, Failure> {
-        let mut effects = Vec::with_capacity(version.effects.len());
-        for e in &version.effects {
+        sink: &mut dyn Sink<'a>,
+    ) -> Result<(), Failure> {
+        let mut yielded = std::mem::take(&mut self.made_effects);
+        let mut values = std::mem::take(&mut self.made_values);
+        let mut text = std::mem::take(&mut self.made_message);
+        yielded.clear();
+        values.clear();
+        text.clear();
+        let result = self.make(version, &mut yielded, &mut values, &mut text);
+        if let Ok(rendered) = &result {
+            let message = match &version.message {
+                Some(Message::Constant(t)) => Some(MadeMessage::Constant(t)),
+                Some(Message::Template(_)) if *rendered => Some(MadeMessage::Rendered(&text)),
+                _ => None,
+            };
+            sink.decision(&Made {
+                rule,
+                version,
+                yielded: &yielded,
+                values: &values,
+                message,
+            });
+        }
+        self.made_effects = yielded;
+        self.made_values = values;
+        self.made_message = text;
+        result.map(|_| ())
+    }
+
+    /// The effects and message of a decision into the buffers; true when a
+    /// template was rendered into `text`.
+    fn make(
+        &mut self,
+        version: &'a crate::ir::Version,
+        yielded: &mut Vec<(u32, u32, u32)>,
+        values: &mut Vec<Value>,
+        text: &mut String,
+    ) -> Result<bool, Failure> {
+        for (i, e) in version.effects.iter().enumerate() {
             if let Some(guard) = &e.guard {
                 if !self.eval_bool(guard)? {
                     continue;
                 }
             }
-            let args = match &e.constant {
-                Some(shared) => shared.clone(),
-                None => {
-                    let mut args = Vec::with_capacity(e.args.len());
-                    for (name, expr) in &e.args {
-                        args.push((name.clone(), self.eval(expr)?.into_owned()));
-                    }
-                    Arc::from(args)
+            let start = values.len();
+            if e.constant.is_none() {
+                for (_, expr) in &e.args {
+                    values.push(self.eval(expr)?.into_owned());
                 }
-            };
-            effects.push(Effect {
-                kind: e.kind.clone(),
-                args,
-            });
-        }
-        let message = match &version.message {
-            Some(Message::Constant(text)) => Some(text.clone()),
-            Some(Message::Template(parts)) => {
-                let mut text = String::new();
-                for part in parts {
-                    match part {
-                        TemplatePart::Text(t) => text.push_str(t),
-                        TemplatePart::Expr(e) => {
-                            use std::fmt::Write;
-                            let v = self.eval(e)?;
-                            let _ = write!(text, "{}", &*v);
-                        }
-                    }
-                }
-                Some(Arc::from(text))
             }
-            None => None,
+            yielded.push((
+                u32::try_from(i).unwrap_or(u32::MAX),
+                u32::try_from(start).unwrap_or(u32::MAX),
+                u32::try_from(values.len()).unwrap_or(u32::MAX),
+            ));
+        }
+        let Some(Message::Template(parts)) = &version.message else {
+            return Ok(false);
         };
-        Ok(Decision {
-            rule,
-            version: version.label.clone(),
-            effects,
-            message,
-        })
+        for part in parts {
+            match part {
+                TemplatePart::Text(t) => text.push_str(t),
+                TemplatePart::Expr(e) => {
+                    use std::fmt::Write;
+                    let v = self.eval(e)?;
+                    let _ = write!(text, "{}", &*v);
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Tells the tracer which operands short-circuiting left out.

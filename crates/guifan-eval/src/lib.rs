@@ -58,9 +58,12 @@ pub use decode::{
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
 pub use eval::trace::{Applies, RuleStatus, Tracer};
 pub use eval::{
-    evaluate, evaluate_traced, evaluate_with_ranks, Decision, Effect, Outcome, RuleError,
+    evaluate, evaluate_into, evaluate_traced, evaluate_with_ranks, Decision, Effect, Made,
+    MadeEffect, MadeMessage, Outcome, RuleError, Sink,
 };
-pub use ir::{CmpOp, EffectArgs, Message, Param, Policy, Program, Rule, Version, Window};
+pub use ir::{
+    CmpOp, EffectArgs, EffectTemplate, Message, Param, Policy, Program, Rule, Version, Window,
+};
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use suggest::did_you_mean;
 pub use types::Type;

@@ -24,6 +24,7 @@ pub mod diff;
 pub mod explain;
 pub mod format_files;
 mod json_cache;
+mod jsonl;
 mod load;
 pub mod output;
 mod params;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use guifan_eval::{Decision, Effect, Outcome, Value};
+use guifan_eval::{Decision, Effect, Outcome, RuleError, Value};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
@@ -56,36 +56,39 @@ impl Serialize for SubjectRecord<'_> {
         map.serialize_entry("kind", self.kind)?;
         map.serialize_entry("decisions", &Decisions(&self.outcome.decisions, self.json))?;
         if with_errors {
-            let errors: Vec<RuleErrorOut<'_>> = self
-                .outcome
-                .errors
-                .iter()
-                .map(|e| {
-                    let (line, column) = self
-                        .sources
-                        .line_col(e.source_id, e.error.span.start as usize);
-                    RuleErrorOut {
-                        rule: &e.rule,
-                        code: e.error.kind.code(),
-                        message: e.error.kind.to_string(),
-                        file: self
-                            .sources
-                            .path(e.source_id)
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default(),
-                        line,
-                        column,
-                    }
-                })
-                .collect();
-            map.serialize_entry("errors", &errors)?;
+            map.serialize_entry("errors", &rule_errors(&self.outcome.errors, self.sources))?;
         }
         map.end()
     }
 }
 
+/// A subject's rule failures as its decision record writes them (`"errors"`).
+pub(crate) fn rule_errors<'e>(
+    errors: &'e [RuleError],
+    sources: &SourceMap,
+) -> Vec<RuleErrorOut<'e>> {
+    errors
+        .iter()
+        .map(|e| {
+            let (line, column) = sources.line_col(e.source_id, e.error.span.start as usize);
+            RuleErrorOut {
+                rule: &e.rule,
+                code: e.error.kind.code(),
+                message: e.error.kind.to_string(),
+                file: sources
+                    .path(e.source_id)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+/// A rule failure in a decision record.
 #[derive(Serialize)]
-struct RuleErrorOut<'a> {
+pub(crate) struct RuleErrorOut<'a> {
     rule: &'a str,
     code: &'a str,
     message: String,

@@ -7,10 +7,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use guifan_eval::{decode_subject, evaluate, DataError, RuleError};
+use guifan_eval::{decode_subject, DataError, RuleError};
 use rayon::prelude::*;
 
 use crate::data::RecordText;
+use crate::jsonl::JsonlWriter;
 use crate::load::RuleSet;
 pub use crate::pipeline::{judge_batches, Batch};
 use crate::render::{self, OutputFormat, SubjectRecord};
@@ -254,34 +255,42 @@ fn judge_chunk(
                 continue;
             }
         };
-        let outcome = match rules.ranks() {
-            Some(ranks) => guifan_eval::evaluate_with_ranks(program, &subject, now, ranks),
-            None => evaluate(program, &subject, now),
-        };
         let kind = program
             .schema
             .kind_def(subject.kind)
             .map(|k| k.name.as_str())
             .unwrap_or("?");
-        let view = SubjectRecord {
-            id: &subject.id,
-            kind,
-            outcome: &outcome,
-            sources: &rules.sources,
-            json: rules.json(),
-        };
-        match format {
-            OutputFormat::Jsonl => render::jsonl_line(&view, &mut out.bytes),
-            OutputFormat::Json => {
+        let (decisions, errors) = if format == OutputFormat::Jsonl {
+            // Written straight into the output as each decision is made.
+            let mut writer = JsonlWriter::open(rules.json(), &mut out.bytes, &subject, kind);
+            guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut writer);
+            let decisions = writer.decisions;
+            let errors = writer.close(|errors, bytes| {
+                let _ = serde_json::to_writer(bytes, &render::rule_errors(errors, &rules.sources));
+            });
+            (decisions, errors)
+        } else {
+            let mut outcome = guifan_eval::Outcome::default();
+            guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut outcome);
+            let view = SubjectRecord {
+                id: &subject.id,
+                kind,
+                outcome: &outcome,
+                sources: &rules.sources,
+                json: rules.json(),
+            };
+            if format == OutputFormat::Json {
                 out.bytes.extend_from_slice(b",\n");
                 render::json_element(&view, &mut out.bytes);
+            } else {
+                out.rows.extend(render::table_rows(&view));
             }
-            OutputFormat::Table => out.rows.extend(render::table_rows(&view)),
-        }
+            (outcome.decisions.len(), outcome.errors)
+        };
         out.decided += 1;
-        out.decisions += outcome.decisions.len();
+        out.decisions += decisions;
         out.failed
-            .extend(outcome.errors.into_iter().map(|error| FailedRule {
+            .extend(errors.into_iter().map(|error| FailedRule {
                 line: record.line,
                 id: subject.id.to_string(),
                 error,
