@@ -4,6 +4,7 @@
 mod builtins;
 mod expr;
 mod facts;
+mod hoist;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -51,7 +52,8 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
                     continue;
                 }
                 seen_ids.insert(decl.id.node.clone(), (file.source, decl.id.span));
-                if let Some(p) = check_policy(&mut schema, file.source, decl, &mut errors) {
+                if let Some(mut p) = check_policy(&mut schema, file.source, decl, &mut errors) {
+                    hoist::hoist_policy(&mut p);
                     policies.push(p);
                 }
             }
@@ -769,6 +771,7 @@ fn is_constant(e: &ir::Expr) -> bool {
         | Now
         | Held
         | Aggregate { .. }
+        | Invariant(..)
         | Conditions(..) => false,
         Field(b, _) | Not(b) | Neg(b) | Presence(b, _) => is_constant(b),
         Cmp(_, a, b) | In(a, b) | Index(a, b) => is_constant(a) && is_constant(b),

@@ -566,6 +566,8 @@ struct Frame<'a> {
     made_values: Vec<Value>,
     /// A decision's rendered message
     made_message: String,
+    /// Values of the aggregates' invariants, by slot, once computed in their current run
+    invariants: Vec<Option<Value>>,
 }
 
 impl<'a> Frame<'a> {
@@ -601,6 +603,7 @@ impl<'a> Frame<'a> {
             made_effects: Vec::new(),
             made_values: Vec::new(),
             made_message: String::new(),
+            invariants: Vec::new(),
         }
     }
 
@@ -892,6 +895,20 @@ impl<'a> Frame<'a> {
                 Ok(Val::Own(ops::index(&b, &k, span)?))
             }
             ExprKind::Call(builtin, args) => self.call(builtin, args, span).map(Val::Own),
+            ExprKind::Invariant(slot, inner) => {
+                let slot = *slot as usize;
+                if let Some(Some(v)) = self.invariants.get(slot) {
+                    return own(v.clone());
+                }
+                let v = self.eval(inner)?.into_owned();
+                if self.invariants.len() <= slot {
+                    self.invariants.resize(slot + 1, None);
+                }
+                if let Some(kept) = self.invariants.get_mut(slot) {
+                    *kept = Some(v.clone());
+                }
+                own(v)
+            }
             ExprKind::Aggregate {
                 op,
                 local,
@@ -899,8 +916,15 @@ impl<'a> Frame<'a> {
                 filter,
                 map,
                 zero,
-            } => self
-                .aggregate(
+                invariants,
+            } => {
+                // Invariants are computed afresh in each run of the aggregate.
+                for slot in invariants.clone() {
+                    if let Some(kept) = self.invariants.get_mut(slot as usize) {
+                        *kept = None;
+                    }
+                }
+                self.aggregate(
                     *op,
                     *local,
                     source,
@@ -909,7 +933,8 @@ impl<'a> Frame<'a> {
                     zero,
                     span,
                 )
-                .map(Val::Own),
+                .map(Val::Own)
+            }
             ExprKind::Conditions(q, items) => {
                 let mut any = false;
                 let mut all = true;

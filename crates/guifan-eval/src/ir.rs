@@ -413,7 +413,14 @@ pub enum ExprKind {
         map: Option<Box<Expr>>,
         /// The result for an empty `sum`
         zero: Value,
+        /// The slots of the invariants hoisted out of `filter` and `map`
+        /// ([`ExprKind::Invariant`]), forgotten when the aggregate starts
+        invariants: std::ops::Range<u32>,
     },
+    /// A computation inside an aggregate's `where` or mapped expression that
+    /// reads none of its bindings: computed at its first use in each run of the
+    /// aggregate and kept in its slot for the other items
+    Invariant(u32, Box<Expr>),
     /// `any { a: c1, b: c2 }` / `all { ... }`: every item evaluated, labels of those that held recorded
     Conditions(Quantifier, Vec<(Arc<str>, Expr)>),
 }

@@ -637,3 +637,49 @@ fn a_rule_on_an_unknown_kind_is_one_error() {
         ["guifan::check::unknown_kind"]
     );
 }
+
+/// How many computations the checker hoisted out of aggregates in a policy's rules.
+fn hoisted(body: &str) -> usize {
+    let program = program(&wrap(body)).unwrap_or_else(|e| panic!("{e:?}"));
+    program.policies[0]
+        .rules
+        .iter()
+        .flat_map(|r| &r.versions)
+        .map(|v| format!("{:?}", v.when).matches("Invariant(").count())
+        .sum()
+}
+
+#[test]
+fn invariants_of_an_aggregate_are_hoisted_and_recomputed_in_each_run() {
+    // `w.amount + 1.00 CNY` reads the outer binding only: hoisted out of the
+    // inner count, and computed afresh for each outer item (were it kept from
+    // the first, no withdrawal but the first would be compared rightly).
+    let body = r#"rule r {
+        when count(w in withdrawals where count(v in withdrawals where v.amount > w.amount + 1.00 CNY) == 0) == 1
+          and count(w in withdrawals where month(w.at) == month(now)) == 4
+        then violation(code: "x")
+    }"#;
+    assert_eq!(hoisted(body), 2);
+    assert_eq!(fired(body, WITHDRAWALS_AND_REQUEST), ["t.p.r"]);
+}
+
+#[test]
+fn a_hoisted_invariant_is_computed_only_where_it_was_evaluated_before() {
+    // A division by zero behind a `where` that short-circuits, and one over an
+    // empty list: neither was ever evaluated, and hoisting must not make them fail.
+    let body = r#"rule r {
+        when count(w in withdrawals where listings_online > 5 and w.amount > goods_balance / (listings_online - 1)) == 0
+          and sum(w.amount * (1 / (listings_online - 1)) for w in withdrawals where w.amount > 1000000.00 CNY) == 0.00 CNY
+        then violation(code: "x")
+    }"#;
+    assert_eq!(hoisted(body), 2);
+    assert_eq!(fired(body, WITHDRAWALS_AND_REQUEST), ["t.p.r"]);
+}
+
+const WITHDRAWALS_AND_REQUEST: &str = r#"{"kind":"merchant","id":"m","platform":"douyin","store_type":"personal","listings_online":1,
+  "goods_balance":"1000.00","trial":null,
+  "withdrawals":[{"at":"2023-03-02T10:00:00+08:00","amount":"300.00"},
+                 {"at":"2023-03-01T23:30:00+08:00","amount":"50.00"},
+                 {"at":"2023-03-02T00:30:00+08:00","amount":"700.00"},
+                 {"at":"2023-03-01T16:30:00Z","amount":"20.00"}],
+  "withdrawal_request":{"at":"2023-04-15T09:00:00+08:00","amount":"10.00"}}"#;

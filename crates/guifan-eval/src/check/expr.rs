@@ -907,6 +907,7 @@ impl Cx<'_> {
             filter: filter.map(Box::new),
             map: map.map(Box::new),
             zero,
+            invariants: 0..0,
         };
         (ir(kind, span), ty)
     }

@@ -28,6 +28,7 @@ pub(super) fn decode(schema: &Schema, text: &str) -> Option<Subject> {
         text,
         bytes: text.as_bytes(),
         at: 0,
+        items: Vec::new(),
     };
     let subject = root(&cx, &mut scan)?;
     scan.ws();
@@ -39,6 +40,8 @@ struct Scan<'t> {
     text: &'t str,
     bytes: &'t [u8],
     at: usize,
+    /// Items of the lists being read, innermost last
+    items: Vec<Value>,
 }
 
 impl<'t> Scan<'t> {
@@ -93,6 +96,20 @@ impl<'t> Scan<'t> {
         let body = self.text.get(start..self.at - 1)?;
         let quoted = self.text.get(start - 1..self.at)?;
         Some((body, quoted))
+    }
+
+    /// Consumes the key `"name"` when it comes next (after white space).
+    fn key_is(&mut self, name: &str) -> bool {
+        self.ws();
+        let at = self.at;
+        let end = at + name.len() + 2;
+        let matches = self.bytes.get(at) == Some(&b'"')
+            && self.bytes.get(at + 1..end - 1) == Some(name.as_bytes())
+            && self.bytes.get(end - 1) == Some(&b'"');
+        if matches {
+            self.at = end;
+        }
+        matches
     }
 
     /// A JSON integer (`-?(0|[1-9][0-9]*)`) that fits an `i64`; a fraction, an exponent or `-0` declines.
@@ -287,10 +304,13 @@ fn field(
     seen: &mut SeenKeys,
 ) -> Option<usize> {
     let def = cx.schema.record(record)?;
-    let key = scan.string()?.0;
-    let slot = match def.fields.get(*hint) {
-        Some(f) if f.name == key => *hint,
-        _ => def.slot(key)?,
+    // The field expected next is matched against the bytes at once (field
+    // names are identifiers: nothing in them needs escaping); any other key is
+    // scanned and looked up.
+    let expected = def.fields.get(*hint).filter(|f| scan.key_is(&f.name));
+    let slot = match expected {
+        Some(_) => *hint,
+        None => def.slot(scan.string()?.0)?,
     };
     if !seen.slot(slot) {
         return None;
@@ -351,18 +371,22 @@ fn list(cx: &Ctx<'_>, scan: &mut Scan<'_>, item: &Type) -> Option<Value> {
         other => (other, false),
     };
     scan.eat(b'[')?;
-    let mut items = Vec::new();
     if scan.peek()? == b']' {
         scan.at += 1;
-        return Some(Value::List(items.into()));
+        return Some(Value::List(Arc::new([])));
     }
+    // Items are gathered on the scan's stack (shared by nested lists, no
+    // allocation once it has grown), then moved into the list's one allocation.
+    let start = scan.items.len();
     loop {
-        items.push(value(cx, scan, ty, optional)?);
+        let item = value(cx, scan, ty, optional)?;
+        scan.items.push(item);
         match scan.peek()? {
             b',' => scan.at += 1,
             b']' => {
                 scan.at += 1;
-                return Some(Value::List(items.into()));
+                let items: Arc<[Value]> = scan.items.drain(start..).collect();
+                return Some(Value::List(items));
             }
             _ => return None,
         }
