@@ -83,12 +83,12 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
                          sizer: &mut ChunkSizer|
          -> bool {
             if wait {
-                match rx.recv() {
-                    Ok((seq, n, t)) => {
+                match next_result(&rx) {
+                    Some((seq, n, t)) => {
                         pending.insert(seq, (n, t));
                     }
                     // Every sender is gone with results missing: a worker stopped.
-                    Err(_) => return false,
+                    None => return false,
                 }
             }
             while let Ok((seq, n, t)) = rx.try_recv() {
@@ -165,4 +165,29 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
         Ok(())
     })?;
     Ok(records_read)
+}
+
+/// The next finished chunk. Called from a thread of the pool itself (a caller
+/// inside `ThreadPool::install`), it runs queued chunks while it waits, so
+/// that even a pool of one thread makes progress; elsewhere it blocks.
+fn next_result<T>(rx: &mpsc::Receiver<T>) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(t) => return Some(t),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+        match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => {}
+            // On a pool thread with nothing queued: the chunks run on other threads.
+            Some(rayon::Yield::Idle) => {
+                match rx.recv_timeout(std::time::Duration::from_millis(1)) {
+                    Ok(t) => return Some(t),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                }
+            }
+            None => return rx.recv().ok(),
+        }
+    }
 }

@@ -404,6 +404,39 @@ mod tests {
     }
 
     #[test]
+    fn a_run_inside_a_pool_of_one_thread_finishes() {
+        let rules = crate::load_rules(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        )
+        .unwrap();
+        let data = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/douyin_zero_deposit_trial.jsonl"),
+        )
+        .unwrap()
+        .repeat(50);
+        let lines = records(&data, InputFormat::Jsonl).unwrap();
+        let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let summary = pool
+            .install(|| {
+                run(
+                    &rules,
+                    &lines,
+                    now,
+                    OutputFormat::Jsonl,
+                    &mut std::io::sink(),
+                    &mut |_| {},
+                )
+            })
+            .unwrap();
+        assert_eq!(summary.decided, lines.len());
+    }
+
+    #[test]
     fn output_comes_in_input_order_in_bounded_pieces() {
         let rules = crate::load_rules(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
