@@ -694,10 +694,92 @@ impl<'a> Frame<'a> {
         }
     }
 
+    /// Evaluates a condition: the boolean operators, comparisons, intervals,
+    /// presence tests and named conditions compute their truth directly, with
+    /// no value built for it; anything else is evaluated and must be a bool.
     fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, Failure> {
-        match &*self.eval(e)? {
-            Value::Bool(b) => Ok(*b),
-            other => Err(Box::new(unexpected("bool", other, e.span))),
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Not(x) => Ok(!self.eval_bool(x)?),
+            ExprKind::And(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    if !self.eval_bool(x)? {
+                        self.skipped(items.get(i + 1..));
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            ExprKind::Or(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    if self.eval_bool(x)? {
+                        self.skipped(items.get(i + 1..));
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            ExprKind::Cmp(op, a, b) => {
+                let l = self.eval(a)?;
+                let r = self.eval(b)?;
+                let held = ops::compare(*op, &l, &r, span)?;
+                if let Some(t) = self.tracer {
+                    t.borrow_mut().compare(span, *op, &l, &r, held);
+                }
+                Ok(held)
+            }
+            ExprKind::Within {
+                x,
+                low,
+                low_op,
+                high,
+                high_op,
+            } => {
+                let v = self.eval(x)?;
+                let lo = self.eval(low)?;
+                let mut held = ops::compare(*low_op, &lo, &v, span)?;
+                let mut hi = None;
+                if held {
+                    let h = self.eval(high)?;
+                    held = ops::compare(*high_op, &v, &h, span)?;
+                    hi = Some(h);
+                }
+                if let Some(t) = self.tracer {
+                    let absent = Value::Absent;
+                    let high_value = hi.as_deref().unwrap_or(&absent);
+                    t.borrow_mut()
+                        .within(span, &v, &lo, high_value, *low_op, *high_op, held);
+                }
+                Ok(held)
+            }
+            ExprKind::Presence(x, present) => {
+                let v = self.eval(x)?;
+                Ok(matches!(&*v, Value::Absent) != *present)
+            }
+            ExprKind::Conditions(q, items) => {
+                let mut any = false;
+                let mut all = true;
+                for (label, cond) in items {
+                    let held = self.eval_bool(cond)?;
+                    if let Some(t) = self.tracer {
+                        t.borrow_mut().named(label, cond.span, held);
+                    }
+                    if held {
+                        any = true;
+                        self.held.push(label.clone());
+                    } else {
+                        all = false;
+                    }
+                }
+                Ok(match q {
+                    Quantifier::Any => any,
+                    Quantifier::All => all,
+                })
+            }
+            _ => match &*self.eval(e)? {
+                Value::Bool(b) => Ok(*b),
+                other => Err(Box::new(unexpected("bool", other, span))),
+            },
         }
     }
 
@@ -776,61 +858,16 @@ impl<'a> Frame<'a> {
             ExprKind::Held => own(Value::List(
                 self.held.iter().map(|h| Value::Str(h.clone())).collect(),
             )),
-            ExprKind::Not(x) => own(Value::Bool(!self.eval_bool(x)?)),
+            ExprKind::Not(_)
+            | ExprKind::And(_)
+            | ExprKind::Or(_)
+            | ExprKind::Cmp(..)
+            | ExprKind::Within { .. }
+            | ExprKind::Presence(..)
+            | ExprKind::Conditions(..) => self.eval_bool(e).map(|b| Val::Own(Value::Bool(b))),
             ExprKind::Neg(x) => {
                 let v = self.eval(x)?;
                 Ok(Val::Own(ops::negate(&v, span)?))
-            }
-            ExprKind::And(items) => {
-                for (i, x) in items.iter().enumerate() {
-                    if !self.eval_bool(x)? {
-                        self.skipped(items.get(i + 1..));
-                        return own(Value::Bool(false));
-                    }
-                }
-                own(Value::Bool(true))
-            }
-            ExprKind::Or(items) => {
-                for (i, x) in items.iter().enumerate() {
-                    if self.eval_bool(x)? {
-                        self.skipped(items.get(i + 1..));
-                        return own(Value::Bool(true));
-                    }
-                }
-                own(Value::Bool(false))
-            }
-            ExprKind::Cmp(op, a, b) => {
-                let l = self.eval(a)?;
-                let r = self.eval(b)?;
-                let held = ops::compare(*op, &l, &r, span)?;
-                if let Some(t) = self.tracer {
-                    t.borrow_mut().compare(span, *op, &l, &r, held);
-                }
-                Ok(Val::Own(Value::Bool(held)))
-            }
-            ExprKind::Within {
-                x,
-                low,
-                low_op,
-                high,
-                high_op,
-            } => {
-                let v = self.eval(x)?;
-                let lo = self.eval(low)?;
-                let mut held = ops::compare(*low_op, &lo, &v, span)?;
-                let mut hi = None;
-                if held {
-                    let h = self.eval(high)?;
-                    held = ops::compare(*high_op, &v, &h, span)?;
-                    hi = Some(h);
-                }
-                if let Some(t) = self.tracer {
-                    let absent = Value::Absent;
-                    let high_value = hi.as_deref().unwrap_or(&absent);
-                    t.borrow_mut()
-                        .within(span, &v, &lo, high_value, *low_op, *high_op, held);
-                }
-                Ok(Val::Own(Value::Bool(held)))
             }
             ExprKind::Arith(first, steps) => {
                 let mut acc = self.eval(first)?;
@@ -862,10 +899,6 @@ impl<'a> Frame<'a> {
                     }
                 }
                 Ok(last)
-            }
-            ExprKind::Presence(x, present) => {
-                let v = self.eval(x)?;
-                own(Value::Bool(matches!(&*v, Value::Absent) != *present))
             }
             ExprKind::If(branches, otherwise) => {
                 for (i, (cond, value)) in branches.iter().enumerate() {
@@ -934,26 +967,6 @@ impl<'a> Frame<'a> {
                     span,
                 )
                 .map(Val::Own)
-            }
-            ExprKind::Conditions(q, items) => {
-                let mut any = false;
-                let mut all = true;
-                for (label, cond) in items {
-                    let held = self.eval_bool(cond)?;
-                    if let Some(t) = self.tracer {
-                        t.borrow_mut().named(label, cond.span, held);
-                    }
-                    if held {
-                        any = true;
-                        self.held.push(label.clone());
-                    } else {
-                        all = false;
-                    }
-                }
-                own(Value::Bool(match q {
-                    Quantifier::Any => any,
-                    Quantifier::All => all,
-                }))
             }
         }
     }
