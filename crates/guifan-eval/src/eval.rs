@@ -512,6 +512,66 @@ fn walk<'v>(start: Option<&'v Value>, path: &[u32]) -> &'v Value {
 /// A definition's value and the labels of the named conditions that held computing it.
 type LetValue = (Value, Box<[Arc<str>]>);
 
+/// A frame's buffers, kept (cleared) by each thread for its next frame, so
+/// that evaluating a record allocates none of them once they have grown.
+#[derive(Default)]
+struct Spare {
+    let_values: Vec<Option<LetValue>>,
+    held: Vec<Arc<str>>,
+    made_effects: Vec<(u32, u32, u32)>,
+    made_values: Vec<Value>,
+    made_message: String,
+    invariants: Vec<Option<Value>>,
+}
+
+thread_local! {
+    /// Buffers of frames that ended, for the next frames of this thread.
+    static SPARE: std::cell::RefCell<Vec<Spare>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Spare {
+    /// Frames nested at most this deep keep their buffers (one per policy is the usual case).
+    const KEEP: usize = 4;
+
+    fn take() -> Spare {
+        SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn put(mut self) {
+        self.let_values.clear();
+        self.held.clear();
+        self.made_effects.clear();
+        self.made_values.clear();
+        self.made_message.clear();
+        self.invariants.clear();
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                if s.len() < Self::KEEP {
+                    s.push(self);
+                }
+            }
+        });
+    }
+}
+
+impl Drop for Frame<'_> {
+    fn drop(&mut self) {
+        Spare {
+            let_values: std::mem::take(&mut self.let_values),
+            held: std::mem::take(&mut self.held),
+            made_effects: std::mem::take(&mut self.made_effects),
+            made_values: std::mem::take(&mut self.made_values),
+            made_message: std::mem::take(&mut self.made_message),
+            invariants: std::mem::take(&mut self.invariants),
+        }
+        .put();
+    }
+}
+
 /// A value produced by evaluation: borrowed from the subject, the program's
 /// constants or a parameter when possible, so that reading a field copies
 /// nothing; owned when computed.
@@ -589,21 +649,24 @@ impl<'a> Frame<'a> {
         subject: &'a [Value],
         now: DateTime<FixedOffset>,
     ) -> Self {
+        let spare = Spare::take();
+        let mut let_values = spare.let_values;
+        let_values.resize(lets.len(), None);
         Frame {
             params,
             lets,
             zone,
             subject,
             now,
-            let_values: vec![None; lets.len()],
+            let_values,
             locals: Vec::new(),
-            held: Vec::new(),
+            held: spare.held,
             places: None,
             tracer: None,
-            made_effects: Vec::new(),
-            made_values: Vec::new(),
-            made_message: String::new(),
-            invariants: Vec::new(),
+            made_effects: spare.made_effects,
+            made_values: spare.made_values,
+            made_message: spare.made_message,
+            invariants: spare.invariants,
         }
     }
 
