@@ -19,7 +19,7 @@ use guifan_runner::{
 use guifan_syntax::diagnostic::{At, Diagnostic, Label};
 
 /// Bytes of JSON Lines decided per block while streaming.
-const BLOCK_BYTES: usize = 2 << 20;
+const BLOCK_BYTES: usize = 1 << 20;
 /// The most worker threads `--jobs` takes.
 const MAX_JOBS: usize = 1024;
 /// Stack of each worker thread: the deepest expression allowed needs under 2 MiB even in a debug build.

@@ -109,18 +109,17 @@ impl<R: std::io::Read> Iterator for Blocks<R> {
         // Fill up to `size` bytes and at least one whole line, then cut after the last newline.
         while !self.done && (buf.len() < self.size || !has_newline) {
             let start = buf.len();
-            buf.resize(start + self.size.saturating_sub(start).max(1 << 16), 0);
-            match self.reader.read(buf.get_mut(start..).unwrap_or_default()) {
-                Ok(0) => {
-                    buf.truncate(start);
-                    self.done = true;
-                }
-                Ok(n) => {
-                    buf.truncate(start + n);
+            // Read into spare capacity: nothing is zeroed first.
+            let want = self.size.saturating_sub(start).max(1 << 16);
+            buf.reserve(want);
+            let limit = u64::try_from(want).unwrap_or(u64::MAX);
+            let mut limited = std::io::Read::take(&mut self.reader, limit);
+            match std::io::Read::read_to_end(&mut limited, &mut buf) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
                     has_newline |=
                         memchr::memchr(b'\n', buf.get(start..).unwrap_or_default()).is_some();
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
