@@ -22,105 +22,132 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, Criterion, Throughput};
 use guifan_bench::reference::{self, Merchant, Reference};
 use guifan_eval::{decode_subject, evaluate};
+use guifan_runner::data::RecordText;
 use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_rules, run, OutputFormat};
+use guifan_runner::{load_rules, run, OutputFormat, RuleSet};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const N: usize = 20_000;
 
-fn bench(c: &mut Criterion) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).expect("bundled rules check");
-    let data = guifan_bench::trial_merchants(N, 42);
-    let lines = records(data.as_bytes(), InputFormat::Jsonl).expect("records");
-    let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
-    let program = rules.program();
+/// The trial merchants, decoded both ways, and every way of deciding them
+/// that the benchmarks time.
+struct Trial<'d> {
+    rules: RuleSet,
+    data: &'d str,
+    lines: Vec<RecordText<'d>>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    subjects: Vec<guifan_eval::Subject>,
+    merchants: Vec<Merchant<'d>>,
+    reference: Reference,
+    one_thread: rayon::ThreadPool,
+}
 
+impl<'d> Trial<'d> {
+    fn new(rules: RuleSet, data: &'d str) -> Self {
+        let lines = records(data.as_bytes(), InputFormat::Jsonl).expect("records");
+        let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
+        let subjects = lines
+            .iter()
+            .filter_map(|r| decode_subject(&rules.program().schema, &r.json).ok())
+            .collect();
+        let merchants = data
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a merchant"))
+            .collect();
+        Trial {
+            rules,
+            data,
+            lines,
+            now,
+            subjects,
+            merchants,
+            reference: Reference::new(now),
+            one_thread: rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .expect("pool"),
+        }
+    }
+
+    fn decode(&self) {
+        for r in &self.lines {
+            let _ = decode_subject(&self.rules.program().schema, &r.json);
+        }
+    }
+
+    fn reference_decode(&self) {
+        for r in &self.lines {
+            let _ = serde_json::from_slice::<Merchant<'_>>(&r.json);
+        }
+    }
+
+    fn evaluate(&self) {
+        for s in &self.subjects {
+            let _ = evaluate(self.rules.program(), s, self.now);
+        }
+    }
+
+    fn reference_evaluate(&self) {
+        for m in &self.merchants {
+            let _ = self.reference.decide(m);
+        }
+    }
+
+    fn end_to_end(&self) {
+        let _ = run(
+            &self.rules,
+            &self.lines,
+            self.now,
+            OutputFormat::Jsonl,
+            &mut std::io::sink(),
+            &mut |_| {},
+        );
+    }
+
+    fn end_to_end_one_thread(&self) {
+        self.one_thread.install(|| self.end_to_end());
+    }
+
+    fn reference_end_to_end(&self) {
+        let _ = reference::run(
+            &self.reference,
+            self.data.as_bytes(),
+            &mut std::io::sink(),
+            &mut std::io::sink(),
+        );
+    }
+}
+
+fn rules() -> RuleSet {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    load_rules(&root.join("rules")).expect("bundled rules check")
+}
+
+fn bench(c: &mut Criterion) {
+    let data = guifan_bench::trial_merchants(N, 42);
+    let trial = Trial::new(rules(), &data);
     let mut group = c.benchmark_group("trial_merchants");
     group.throughput(Throughput::Elements(N as u64));
     group.sample_size(10);
-    group.bench_function("decode", |b| {
-        b.iter(|| {
-            for r in &lines {
-                let _ = decode_subject(&program.schema, &r.json);
-            }
-        })
-    });
-    let subjects: Vec<_> = lines
-        .iter()
-        .filter_map(|r| decode_subject(&program.schema, &r.json).ok())
-        .collect();
-    group.bench_function("evaluate", |b| {
-        b.iter(|| {
-            for s in &subjects {
-                let _ = evaluate(program, s, now);
-            }
-        })
-    });
-    let merchants: Vec<Merchant<'_>> = lines
-        .iter()
-        .map(|r| serde_json::from_slice(&r.json).expect("a merchant"))
-        .collect();
-    let reference = Reference::new(now);
-    group.bench_function("reference_decode", |b| {
-        b.iter(|| {
-            for r in &lines {
-                let _ = serde_json::from_slice::<Merchant<'_>>(&r.json);
-            }
-        })
-    });
-    group.bench_function("reference_evaluate", |b| {
-        b.iter(|| {
-            for m in &merchants {
-                let _ = reference.decide(m);
-            }
-        })
-    });
-    group.bench_function("reference_end_to_end", |b| {
-        b.iter(|| {
-            reference::run(
-                &reference,
-                data.as_bytes(),
-                &mut std::io::sink(),
-                &mut std::io::sink(),
-            )
-        })
-    });
-    group.bench_function("end_to_end_one_thread", |b| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("pool");
-        b.iter(|| {
-            pool.install(|| {
-                run(
-                    &rules,
-                    &lines,
-                    now,
-                    OutputFormat::Jsonl,
-                    &mut std::io::sink(),
-                    &mut |_| {},
-                )
-            })
-        })
-    });
-    group.bench_function("end_to_end_all_cores", |b| {
-        b.iter(|| {
-            run(
-                &rules,
-                &lines,
-                now,
-                OutputFormat::Jsonl,
-                &mut std::io::sink(),
-                &mut |_| {},
-            )
-        })
-    });
+    type Phase<'t, 'd> = fn(&'t Trial<'d>);
+    let phases: [(&str, Phase<'_, '_>); 7] = [
+        ("decode", Trial::decode),
+        ("evaluate", Trial::evaluate),
+        ("reference_decode", Trial::reference_decode),
+        ("reference_evaluate", Trial::reference_evaluate),
+        ("reference_end_to_end", Trial::reference_end_to_end),
+        ("end_to_end_one_thread", Trial::end_to_end_one_thread),
+        ("end_to_end_all_cores", Trial::end_to_end),
+    ];
+    for (name, phase) in phases {
+        group.bench_function(name, |b| b.iter(|| phase(&trial)));
+    }
     group.finish();
 
     // Every kind of the catalogue: the ranking pass, then the run with the places.
+    let rules = &trial.rules;
     let mix = guifan_bench::kinds::mix(N, 42);
     let mix_lines = records(mix.as_bytes(), InputFormat::Jsonl).expect("records");
     let mix_now = guifan_bench::kinds::MIX_AT.parse().expect("a time");
@@ -129,7 +156,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("rank_then_run_all_cores", |b| {
         b.iter(|| {
-            let keys = guifan_runner::rank_keys(&rules, &mix_lines, mix_now, &mut |_| {});
+            let keys = guifan_runner::rank_keys(rules, &mix_lines, mix_now, &mut |_| {});
             let ranked = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(keys));
             run(
                 &ranked,
@@ -163,88 +190,24 @@ fn interleaved(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Dura
 /// guifan ÷ reference for decoding, evaluating and both with the output, one
 /// thread, on the same 20,000 merchants, timed in turn.
 fn ratios() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).expect("bundled rules check");
     let data = guifan_bench::trial_merchants(N, 42);
-    let lines = records(data.as_bytes(), InputFormat::Jsonl).expect("records");
-    let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
-    let program = rules.program();
-    let reference = Reference::new(now);
-    let subjects: Vec<_> = lines
-        .iter()
-        .filter_map(|r| decode_subject(&program.schema, &r.json).ok())
-        .collect();
-    let merchants: Vec<Merchant<'_>> = lines
-        .iter()
-        .map(|r| serde_json::from_slice(&r.json).expect("a merchant"))
-        .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
+    let trial = Trial::new(rules(), &data);
     let rounds = 15;
-    let phases = [
-        (
-            "decode",
-            interleaved(
-                rounds,
-                || {
-                    for r in &lines {
-                        let _ = decode_subject(&program.schema, &r.json);
-                    }
-                },
-                || {
-                    for r in &lines {
-                        let _ = serde_json::from_slice::<Merchant<'_>>(&r.json);
-                    }
-                },
-            ),
-        ),
-        (
-            "evaluate",
-            interleaved(
-                rounds,
-                || {
-                    for s in &subjects {
-                        let _ = evaluate(program, s, now);
-                    }
-                },
-                || {
-                    for m in &merchants {
-                        let _ = reference.decide(m);
-                    }
-                },
-            ),
-        ),
+    type Phase<'t, 'd> = fn(&'t Trial<'d>);
+    let phases: [(&str, Phase<'_, '_>, Phase<'_, '_>); 3] = [
+        ("decode", Trial::decode, Trial::reference_decode),
+        ("evaluate", Trial::evaluate, Trial::reference_evaluate),
         (
             "end to end, one thread",
-            interleaved(
-                rounds,
-                || {
-                    let _ = pool.install(|| {
-                        run(
-                            &rules,
-                            &lines,
-                            now,
-                            OutputFormat::Jsonl,
-                            &mut std::io::sink(),
-                            &mut |_| {},
-                        )
-                    });
-                },
-                || {
-                    let _ = reference::run(
-                        &reference,
-                        data.as_bytes(),
-                        &mut std::io::sink(),
-                        &mut std::io::sink(),
-                    );
-                },
-            ),
+            Trial::end_to_end_one_thread,
+            Trial::reference_end_to_end,
         ),
     ];
-    println!("\nguifan ÷ hand-written reference, {N} trial merchants, best of {rounds} interleaved rounds:");
-    for (phase, (guifan, native)) in phases {
+    println!(
+        "\nguifan ÷ hand-written reference, {N} trial merchants, best of {rounds} interleaved rounds:"
+    );
+    for (phase, guifan, native) in phases {
+        let (guifan, native) = interleaved(rounds, || guifan(&trial), || native(&trial));
         println!(
             "  {phase:<24} guifan {:>8.2} ms   reference {:>8.2} ms   guifan takes {:.2}× the reference's time",
             guifan.as_secs_f64() * 1e3,
