@@ -394,28 +394,39 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
         let Some((kid, record)) = kind else {
             return Err(custom("missing field `kind`"));
         };
-        check_required(cx, record, &fields)?;
-        let id = match fields.get(ID_SLOT) {
-            Some(Value::Str(s)) => s.clone(),
-            _ => return Err(custom("missing field `id`")),
-        };
-        let mut currency = cx.currency.get();
-        if let Some(def) = schema.kind_def(kid) {
-            if def.has_money && cx.unresolved_money.get() {
-                let found = record_currency(schema, def, &fields).map_err(custom::<A::Error>)?;
-                for f in fields.iter_mut() {
-                    fix_currency(f, found);
-                }
-                currency = Some(found);
-            }
-        }
-        Ok(Subject {
-            kind: kid,
-            id,
-            fields: fields.into_boxed_slice(),
-            currency,
-        })
+        finish_subject(cx, kid, record, fields)
     }
+}
+
+/// The subject of a root record whose fields are all read: required fields
+/// checked, its `id`, and money read before its currency was known given it.
+fn finish_subject<E: de::Error>(
+    cx: &Ctx<'_>,
+    kid: KindId,
+    record: RecordId,
+    mut fields: Vec<Value>,
+) -> Result<Subject, E> {
+    check_required(cx, record, &fields)?;
+    let id = match fields.get(ID_SLOT) {
+        Some(Value::Str(s)) => s.clone(),
+        _ => return Err(custom("missing field `id`")),
+    };
+    let mut currency = cx.currency.get();
+    if let Some(def) = cx.schema.kind_def(kid) {
+        if def.has_money && cx.unresolved_money.get() {
+            let found = record_currency(cx.schema, def, &fields).map_err(custom::<E>)?;
+            for f in fields.iter_mut() {
+                fix_currency(f, found);
+            }
+            currency = Some(found);
+        }
+    }
+    Ok(Subject {
+        kind: kid,
+        id,
+        fields: fields.into_boxed_slice(),
+        currency,
+    })
 }
 
 /// After a root field is read: when it settles the record's currency, later money takes it directly.

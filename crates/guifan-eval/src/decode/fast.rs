@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use rust_decimal::Decimal;
 
-use super::{check_required, fix_currency, note_currency, record_currency, Ctx, SeenKeys};
+use super::{check_required, finish_subject, note_currency, Ctx, SeenKeys};
 use crate::schema::{KindId, RecordId, Schema, ID_SLOT, KIND_SLOT};
 use crate::types::Type;
 use crate::value::{Currency, Money, Subject, Value};
@@ -273,25 +273,7 @@ fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
         );
     }
     scan.eat(b'}')?;
-    check_required::<serde_json::Error>(cx, record, &fields).ok()?;
-    let id = match fields.get(ID_SLOT) {
-        Some(Value::Str(s)) => s.clone(),
-        _ => return None,
-    };
-    let mut currency = cx.currency.get();
-    if def.has_money && cx.unresolved_money.get() {
-        let found = record_currency(schema, def, &fields).ok()?;
-        for f in fields.iter_mut() {
-            fix_currency(f, found);
-        }
-        currency = Some(found);
-    }
-    Some(Subject {
-        kind: kid,
-        id,
-        fields: fields.into_boxed_slice(),
-        currency,
-    })
+    finish_subject::<serde_json::Error>(cx, kid, record, fields).ok()
 }
 
 /// One `"key": value` of a record into its slot; returns the slot.
