@@ -65,20 +65,21 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
 ) -> std::io::Result<usize> {
     let window = WINDOW_PER_THREAD * rayon::current_num_threads().max(1);
     let judge = &judge;
-    let (tx, rx) = mpsc::channel::<(usize, usize, T)>();
+    let (tx, rx) = mpsc::channel::<Finished<T>>();
     let mut sizer = ChunkSizer {
         records: 0,
         bytes: 0,
     };
-    let mut pending: BTreeMap<usize, (usize, T)> = BTreeMap::new();
+    let mut pending: BTreeMap<usize, (usize, Option<T>)> = BTreeMap::new();
     let mut spawned = 0;
     let mut handed = 0;
     let mut records_read = 0;
     rayon::in_place_scope(|scope| -> std::io::Result<()> {
-        // Receives finished chunks and hands on those next in order; `Ok(false)`
-        // once the consumer stopped. Blocks for one result when `wait`.
+        // Receives finished chunks and hands on those next in order; `false`
+        // once the consumer stopped or a chunk's judge did not finish. Blocks
+        // for one result when `wait`.
         let mut drain = |wait: bool,
-                         pending: &mut BTreeMap<usize, (usize, T)>,
+                         pending: &mut BTreeMap<usize, (usize, Option<T>)>,
                          handed: &mut usize,
                          sizer: &mut ChunkSizer|
          -> bool {
@@ -95,6 +96,8 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
                 pending.insert(seq, (n, t));
             }
             while let Some((n, t)) = pending.remove(handed) {
+                // A judge that did not finish (it panicked): stop; the scope re-raises the panic.
+                let Some(t) = t else { return false };
                 *handed += 1;
                 sizer.records += n;
                 sizer.bytes += weight(&t);
@@ -128,13 +131,15 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
                 let end = (start + sizer.next()).min(len);
                 let seq = spawned;
                 spawned += 1;
-                let tx = tx.clone();
+                let done = Finish {
+                    tx: tx.clone(),
+                    seq,
+                    sent: false,
+                };
                 match &source {
                     Source::Slice(records) => {
                         let chunk = records.get(start..end).unwrap_or_default();
-                        scope.spawn(move |_| {
-                            let _ = tx.send((seq, chunk.len(), judge(chunk)));
-                        });
+                        scope.spawn(move |_| done.send(chunk.len(), judge(chunk)));
                     }
                     Source::Block(block) => {
                         let block = Arc::clone(block);
@@ -146,7 +151,7 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
                                 .iter()
                                 .map(|span| span.clone().text(&block.bytes))
                                 .collect();
-                            let _ = tx.send((seq, chunk.len(), judge(&chunk)));
+                            done.send(chunk.len(), judge(&chunk));
                         });
                     }
                 }
@@ -165,6 +170,33 @@ pub fn judge_batches<'r, 'a: 'r, T: Send>(
         Ok(())
     })?;
     Ok(records_read)
+}
+
+/// A chunk's result: its sequence number, its number of records, and what it
+/// came to (`None` when its judge did not finish).
+type Finished<T> = (usize, usize, Option<T>);
+
+/// Sends a chunk's result; dropped unsent (its judge panicked), it sends
+/// `None`, so that the hand-over stops instead of waiting for it for ever.
+struct Finish<T> {
+    tx: mpsc::Sender<Finished<T>>,
+    seq: usize,
+    sent: bool,
+}
+
+impl<T> Finish<T> {
+    fn send(mut self, records: usize, result: T) {
+        let _ = self.tx.send((self.seq, records, Some(result)));
+        self.sent = true;
+    }
+}
+
+impl<T> Drop for Finish<T> {
+    fn drop(&mut self) {
+        if !self.sent {
+            let _ = self.tx.send((self.seq, 0, None));
+        }
+    }
 }
 
 /// The next finished chunk. Called from a thread of the pool itself (a caller

@@ -437,6 +437,38 @@ mod tests {
     }
 
     #[test]
+    fn a_judge_that_panics_stops_the_pipeline_instead_of_hanging_it() {
+        // Many chunks after the one that panics, so that the window fills behind it.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let records: Vec<RecordText<'_>> = (0..50_000)
+                .map(|line| RecordText {
+                    line,
+                    json: std::borrow::Cow::Borrowed(b"{}"),
+                })
+                .collect();
+            let outcome = std::panic::catch_unwind(|| {
+                judge_batches(
+                    std::iter::once(Ok(Batch::Records(&records))),
+                    |chunk| {
+                        if chunk.iter().any(|r| r.line == 2_500) {
+                            panic!("a bug in judging");
+                        }
+                        chunk.len()
+                    },
+                    |_| 0,
+                    |_| true,
+                )
+            });
+            let _ = tx.send(outcome.is_err());
+        });
+        let raised = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the pipeline hung waiting for the chunk that panicked");
+        assert!(raised, "the panic is raised again, not swallowed");
+    }
+
+    #[test]
     fn output_comes_in_input_order_in_bounded_pieces() {
         let rules = crate::load_rules(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
