@@ -18,10 +18,9 @@ use common::{guifan, root, stdout};
 
 const AT: &str = "2023-04-20T12:00:00+08:00";
 
-#[test]
-fn a_lower_listing_cap_changes_exactly_the_subjects_it_should() {
-    let dir = tempfile::tempdir().unwrap();
-    let changed_rules = dir.path().join("rules");
+/// A copy of `rules/` in `dir` with the personal listing cap lowered from 100 to 90.
+fn rules_with_personal_cap_90(dir: &std::path::Path) -> std::path::PathBuf {
+    let changed_rules = dir.join("rules");
     common::copy_dir(&root().join("rules"), &changed_rules);
     let policy = changed_rules.join("douyin/zero_deposit_trial.policy");
     let text = std::fs::read_to_string(&policy).unwrap();
@@ -31,6 +30,13 @@ fn a_lower_listing_cap_changes_exactly_the_subjects_it_should() {
     );
     assert_ne!(edited, text);
     std::fs::write(&policy, edited).unwrap();
+    changed_rules
+}
+
+#[test]
+fn a_lower_listing_cap_changes_exactly_the_subjects_it_should() {
+    let dir = tempfile::tempdir().unwrap();
+    let changed_rules = rules_with_personal_cap_90(dir.path());
     let data = dir.path().join("merchants.jsonl");
     std::fs::write(&data, guifan_bench::trial_merchants(3000, 7)).unwrap();
 
@@ -106,18 +112,7 @@ fn a_lower_listing_cap_changes_exactly_the_subjects_it_should() {
 #[test]
 fn the_human_report() {
     let dir = tempfile::tempdir().unwrap();
-    let changed_rules = dir.path().join("rules");
-    common::copy_dir(&root().join("rules"), &changed_rules);
-    let policy = changed_rules.join("douyin/zero_deposit_trial.policy");
-    let text = std::fs::read_to_string(&policy).unwrap();
-    std::fs::write(
-        &policy,
-        text.replace(
-            "param personal_listing_cap: int = 100",
-            "param personal_listing_cap: int = 90",
-        ),
-    )
-    .unwrap();
+    let changed_rules = rules_with_personal_cap_90(dir.path());
     let data = dir.path().join("merchants.jsonl");
     std::fs::write(&data, guifan_bench::trial_merchants(200, 3)).unwrap();
     let out = guifan(&[
