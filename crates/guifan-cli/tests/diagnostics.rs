@@ -101,6 +101,22 @@ fn syntax_errors_explain_common_mistakes() {
     insta::assert_snapshot!(report);
 }
 
+#[test]
+fn a_misspelt_entry_word_is_suggested_for_every_entry_and_declaration() {
+    for (typo, word) in [
+        ("rnak", "rank"),
+        ("subjct", "subject"),
+        ("recrod", "record"),
+    ] {
+        let src = format!("policy demo.trial {{\n  {typo} x\n  zone Asia/Shanghai\n}}\n");
+        let report = diagnose(&src);
+        assert!(
+            report.contains(&format!("did you mean `{word}`?")),
+            "{typo}: {report}"
+        );
+    }
+}
+
 /// Every rendered problem of loading the bundled schema plus the given files.
 fn diagnose_files(files: &[(&str, &str)]) -> Vec<String> {
     let mut texts = Vec::new();

@@ -1242,23 +1242,9 @@ fn set_once<T>(slot: &mut Option<T>, value: T) -> bool {
     seen
 }
 
-/// Words that start policy entries and declarations, for "did you mean".
-const ENTRY_WORDS: [&str; 14] = [
-    "title",
-    "source",
-    "subject",
-    "zone",
-    "currency",
-    "effective",
-    "governed",
-    "param",
-    "let",
-    "rule",
-    "kind",
-    "record",
-    "effect",
-    "platform",
-];
+/// Words that start declarations, suggested for "did you mean" beside the
+/// policy entry words ([`crate::ast::ENTRY_WORDS`]).
+const DECLARATION_WORDS: [&str; 4] = ["kind", "record", "effect", "platform"];
 
 /// Advice for the mistakes authors make most: a missing `}`, `=` for `==`, a misspelt keyword.
 fn mistake_help(positives: &[Rule], token: &str, at_end: bool) -> Option<String> {
@@ -1287,8 +1273,9 @@ fn mistake_help(positives: &[Rule], token: &str, at_end: bool) -> Option<String>
     });
     if expects_entry && !word.is_empty() {
         let limit = (word.len() / 3).max(1);
-        let close = ENTRY_WORDS
+        let close = crate::ast::ENTRY_WORDS
             .iter()
+            .chain(&DECLARATION_WORDS)
             .map(|k| (strsim::damerau_levenshtein(&word, k), *k))
             .filter(|(d, _)| *d <= limit)
             .min();
