@@ -3,8 +3,9 @@
 //! opening and each effect with constant arguments copied whole from the rule
 //! set's pre-rendered fragments, shared strings from their pre-escaped JSON,
 //! nothing shared cloned. The bytes are exactly those of serialising the
-//! [`guifan_eval::Outcome`] ([`crate::render::jsonl_line`]), which a test
-//! holds them to.
+//! subject's [`guifan_eval::Outcome`] compactly (the `--format json` element,
+//! [`crate::render::json_element`], without its layout), which a test holds
+//! them to.
 
 use std::sync::Arc;
 

@@ -160,13 +160,6 @@ impl Serialize for EffectOut<'_> {
 /// A value as JSON (see [`guifan_eval::JsonValue`]).
 pub use guifan_eval::JsonValue;
 
-/// One subject's decisions as a JSON Lines line (with its newline).
-pub fn jsonl_line(record: &SubjectRecord<'_>, out: &mut Vec<u8>) {
-    if serde_json::to_writer(&mut *out, record).is_ok() {
-        out.push(b'\n');
-    }
-}
-
 /// One subject's decisions as pretty JSON (an element of the `--format json` array).
 pub fn json_element(record: &SubjectRecord<'_>, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer_pretty(&mut *out, record);
