@@ -169,3 +169,9 @@ fn a_broken_declaration_hides_only_itself() {
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(problems[0].contains("syntax error"), "{}", problems[0]);
 }
+
+#[test]
+fn an_effect_argument_named_kind() {
+    let src = format!("{HEADER}  rule listing_cap {{\n    when listings_online > 100\n    then violation(code: \"cap\", kind: \"listing\")\n  }}\n}}\n");
+    insta::assert_snapshot!(diagnose(&src));
+}

@@ -147,6 +147,11 @@ pub(crate) struct Cx<'a> {
     /// Paths known to be present here (`trial`, `withdrawal_request`)
     pub(crate) facts: Vec<String>,
     pub(crate) held_allowed: bool,
+    /// The record types that record literals (`{id: m.id, text: m.text}`) made,
+    /// numbered from [`Cx::made_base`]; added to the schema once the policy is checked
+    pub(crate) made: Vec<schema::RecordDef>,
+    /// The first [`RecordId`] of [`Cx::made`]: the schema's record count
+    pub(crate) made_base: u32,
     pub(crate) errors: &'a mut Vec<CheckError>,
 }
 
@@ -160,7 +165,21 @@ impl Cx<'_> {
     }
 
     pub(crate) fn show(&self, ty: &Type) -> String {
-        ty.display(self.schema).to_string()
+        if self.made.is_empty() {
+            return ty.display(self.schema).to_string();
+        }
+        // Only on error paths: a schema that knows the literals' records too.
+        let mut schema = self.schema.clone();
+        schema.records.extend(self.made.iter().cloned());
+        ty.display(&schema).to_string()
+    }
+
+    /// A record layout: the schema's, or one a record literal of this policy made.
+    pub(crate) fn record_def(&self, id: RecordId) -> Option<&schema::RecordDef> {
+        match id.0.checked_sub(self.made_base) {
+            Some(k) => self.made.get(k as usize),
+            None => self.schema.record(id),
+        }
     }
 }
 
@@ -255,7 +274,10 @@ fn check_policy(
         };
         param_types.push(ty);
     }
-    let schema: &Schema = schema;
+    // Record literals add record types: numbered after the schema's, added to it at the end.
+    let made_base = u32::try_from(schema.records.len()).ok()?;
+    let schema_mut = schema;
+    let schema: &Schema = schema_mut;
 
     let mut cx = Cx {
         schema,
@@ -271,6 +293,8 @@ fn check_policy(
         locals: Vec::new(),
         facts: Vec::new(),
         held_allowed: false,
+        made: Vec::new(),
+        made_base,
         errors,
     };
 
@@ -468,6 +492,8 @@ fn check_policy(
             }
         }
     }
+    let made = std::mem::take(&mut cx.made);
+    schema_mut.records.extend(made);
 
     Some(ir::Policy {
         id: Arc::from(decl.id.node.as_str()),
@@ -783,7 +809,7 @@ fn is_constant(e: &ir::Expr) -> bool {
                 .all(|(c, v)| is_constant(c) && is_constant(v))
                 && is_constant(otherwise)
         }
-        And(items) | Or(items) | Coalesce(items) | List(items) | Call(_, items) => {
+        And(items) | Or(items) | Coalesce(items) | List(items) | Record(items) | Call(_, items) => {
             items.iter().all(is_constant)
         }
     }

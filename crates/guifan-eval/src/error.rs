@@ -173,6 +173,13 @@ pub enum CheckErrorKind {
         /// The name
         name: String,
     },
+    /// An effect argument named like a member the decision output writes
+    /// itself (`kind`): the effect's object would carry that member twice
+    #[error("an effect argument cannot be named `{name}`")]
+    ReservedArgument {
+        /// The name
+        name: String,
+    },
 }
 
 impl CheckErrorKind {
@@ -202,6 +209,7 @@ impl CheckErrorKind {
             CheckErrorKind::ShadowsField { .. } => "guifan::check::shadows_field",
             CheckErrorKind::TooDeep { .. } => "guifan::check::too_deep",
             CheckErrorKind::InvertedWindow { .. } => "guifan::check::inverted_window",
+            CheckErrorKind::ReservedArgument { .. } => "guifan::check::reserved_argument",
         }
     }
 }

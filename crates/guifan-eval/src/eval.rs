@@ -985,6 +985,13 @@ impl<'a> Frame<'a> {
                 }
                 own(Value::List(out.into()))
             }
+            ExprKind::Record(fields) => {
+                let mut out = Vec::with_capacity(fields.len());
+                for f in fields {
+                    out.push(self.eval(f)?.into_owned());
+                }
+                own(Value::Record(out.into()))
+            }
             ExprKind::Index(base, key) => {
                 let b = self.eval(base)?;
                 let k = self.eval(key)?;

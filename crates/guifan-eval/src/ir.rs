@@ -395,6 +395,8 @@ pub enum ExprKind {
     If(Vec<(Expr, Expr)>, Box<Expr>),
     /// `[a, b]`
     List(Vec<Expr>),
+    /// A record literal: its fields' values in slot order
+    Record(Vec<Expr>),
     /// `m[k]` on a map (absent when missing) or `l[i]` on a list
     Index(Box<Expr>, Box<Expr>),
     /// A built-in call

@@ -80,6 +80,20 @@ pub struct RecordDef {
 }
 
 impl RecordDef {
+    /// A layout of `fields` in the order given (a record literal's type).
+    pub(crate) fn new(name: String, fields: Vec<FieldDef>) -> RecordDef {
+        let index = fields
+            .iter()
+            .enumerate()
+            .map(|(slot, f)| (f.name.clone(), slot))
+            .collect();
+        RecordDef {
+            name,
+            fields,
+            index,
+        }
+    }
+
     /// The slot of a field.
     pub fn slot(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
@@ -258,9 +272,14 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
                         );
                         continue;
                     }
+                    for p in decl.params.iter().filter(|p| is_reserved_argument(&p.name.name)) {
+                        b.errors
+                            .push(reserved_argument(file.source, p.name.span, &p.name.name));
+                    }
                     let params = decl
                         .params
                         .iter()
+                        .filter(|p| !is_reserved_argument(&p.name.name))
                         .map(|p| b.field(file.source, p, &decl.name.name))
                         .collect();
                     let id = EffectId(b.schema.effects.len() as u32);
@@ -643,4 +662,29 @@ pub(crate) fn resolve_param_type(
     let t = b.resolve_type(source, ty, path);
     *schema = b.schema;
     t
+}
+
+/// Member names an effect's output object writes itself: an argument may not
+/// take one, or the object would carry it twice
+/// (`{"kind":"reward","kind":"traffic"}`, read by JSON parsers as the last).
+pub const RESERVED_ARGUMENTS: [&str; 1] = ["kind"];
+
+/// Whether `name` is one of [`RESERVED_ARGUMENTS`].
+pub(crate) fn is_reserved_argument(name: &str) -> bool {
+    RESERVED_ARGUMENTS.contains(&name)
+}
+
+/// The error for an argument named like a reserved member, with advice.
+pub(crate) fn reserved_argument(source: SourceId, span: Span, name: &str) -> CheckError {
+    CheckError::new(
+        source,
+        span,
+        CheckErrorKind::ReservedArgument {
+            name: name.to_string(),
+        },
+    )
+    .with_label("the effect's own member")
+    .with_help(format!(
+        "the output writes the effect as `{{\"kind\": <effect>, ...arguments}}`: give this argument another name, such as `type`"
+    ))
 }

@@ -683,3 +683,83 @@ const WITHDRAWALS_AND_REQUEST: &str = r#"{"kind":"merchant","id":"m","platform":
                  {"at":"2023-03-02T00:30:00+08:00","amount":"700.00"},
                  {"at":"2023-03-01T16:30:00Z","amount":"20.00"}],
   "withdrawal_request":{"at":"2023-04-15T09:00:00+08:00","amount":"10.00"}}"#;
+
+#[test]
+fn record_literals_make_items_of_one_type_from_lists_of_different_records() {
+    // Withdrawals and the request are records of two types; literals with the
+    // same fields make one type, so the two lists concatenate.
+    let body = r#"
+      let payments =
+        map({at: w.at, amount: w.amount, pending: false} for w in withdrawals)
+          + (if withdrawal_request is present
+             then [{at: withdrawal_request.at, amount: withdrawal_request.amount, pending: true}]
+             else [])
+      rule big "大额" for p in payments {
+        when p.amount >= 300.00 CNY
+        then violation(code: "big")
+        message "{p.amount} {if p.pending then "pending" else "paid"}"
+      }"#;
+    assert_eq!(
+        fired(body, RECORD),
+        ["t.p.big: 300.00 CNY paid", "t.p.big: 500.10 CNY pending"]
+    );
+}
+
+#[test]
+fn record_literal_fields_are_typed_and_written_once() {
+    // A field read that the literal has not got, with its fields as help.
+    let program = program(&wrap(
+        "let r = {amount: 1, paid: \"x\"} rule q { when r.weight > 0 then violation(code: \"x\") }",
+    ));
+    let errors = program.expect_err("weight is no field");
+    assert_eq!(errors[0].kind.code(), "guifan::check::unknown_field");
+    assert_eq!(errors[0].help.as_deref(), Some("its fields are: amount, paid"));
+    // A field given twice points at the first.
+    assert_eq!(
+        codes(&wrap(
+            "let r = {a: 1, a: 2} rule q { when r.a > 0 then violation(code: \"x\") }"
+        )),
+        ["guifan::check::duplicate"]
+    );
+    // Literals with other field types are other types: a list cannot mix them.
+    assert_eq!(
+        codes(&wrap(
+            "let r = [{a: 1}, {a: \"one\"}] rule q { when count(r) > 0 then violation(code: \"x\") }"
+        )),
+        ["guifan::check::type_mismatch"]
+    );
+    // The same fields in the same order are one type.
+    assert!(codes(&wrap(
+        "let r = [{a: 1, b: true}, {a: listings_online, b: false}] rule q { when count(r) > 1 then violation(code: \"x\") }"
+    ))
+    .is_empty());
+    assert_eq!(
+        fired(
+            "let r = [{a: 1, b: true}, {a: listings_online, b: false}] rule q { when sum(x.a for x in r where not x.b) == 101 then violation(code: \"x\") }",
+            RECORD
+        ),
+        ["t.p.q"]
+    );
+}
+
+#[test]
+fn an_effect_argument_named_kind_is_refused_where_it_is_written() {
+    // In a rule's call: the effect's object would carry `kind` twice.
+    let policy = wrap("rule r { when true then violation(code: \"a\", kind: \"b\") }");
+    let errors = program(&policy).expect_err("kind is reserved");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].kind.code(), "guifan::check::reserved_argument");
+    let at = errors[0].span.start as usize;
+    assert_eq!(policy.get(at..at + 5), Some("kind:"));
+    // In an effect's declaration.
+    let schema = "effect reward(kind: \"traffic\" | \"coupon\")";
+    let errors = check(&[parse(SourceId(0), schema).unwrap()]).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].kind.code(), "guifan::check::reserved_argument");
+    assert_eq!(
+        schema.get(errors[0].span.start as usize..errors[0].span.end as usize),
+        Some("kind")
+    );
+    // Any other name is an argument like the rest.
+    assert!(codes(&wrap("rule r { when true then violation(code: \"a\", type: \"b\") }")).is_empty());
+}

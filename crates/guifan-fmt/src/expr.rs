@@ -103,6 +103,18 @@ fn write_flat(p: &Printer<'_>, e: &Expr, out: &mut String) -> Option<()> {
             write_list(p, items, out)?;
             out.push(']');
         }
+        ExprKind::Record(fields) => {
+            out.push('{');
+            for (k, (name, value)) in fields.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&name.name);
+                out.push_str(": ");
+                write_flat(p, value, out)?;
+            }
+            out.push('}');
+        }
         ExprKind::Call { func, args } => {
             out.push_str(&func.name);
             out.push('(');
@@ -231,6 +243,19 @@ pub(crate) fn expr(p: &mut Printer<'_>, e: &Expr) {
         ExprKind::List(items) => {
             p.put("[");
             broken_list(p, items, e.span.end.saturating_sub(1), "]");
+        }
+        ExprKind::Record(fields) => {
+            // One field per line, as an effect's arguments are.
+            p.put("{");
+            p.open();
+            for (name, value) in fields {
+                p.line(name.span.start, false);
+                p.put(&name.name);
+                p.put(": ");
+                expr(p, value);
+                p.put(",");
+            }
+            p.close(e.span.end.saturating_sub(1), "}");
         }
         ExprKind::Call { func, args } => {
             p.put(&func.name);

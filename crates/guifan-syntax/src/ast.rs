@@ -483,6 +483,8 @@ pub enum ExprKind {
     },
     /// `[a, b]`
     List(Vec<Expr>),
+    /// `{id: m.id, text: m.text}`: a record of named values, fields in the order written
+    Record(Vec<(Ident, Expr)>),
     /// `max(a, b)`
     Call {
         /// Function name

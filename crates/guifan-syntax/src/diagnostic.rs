@@ -243,6 +243,10 @@ pub const CODES: &[Code] = &[
     ),
     error("guifan::check::duplicate", "a name declared twice"),
     error(
+        "guifan::check::reserved_argument",
+        "an effect argument named `kind`, which the decision output writes itself",
+    ),
+    error(
         "guifan::check::missing_entry",
         "a policy without a required header entry",
     ),

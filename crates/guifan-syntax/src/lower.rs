@@ -1110,6 +1110,17 @@ impl<'s> Lower<'s> {
                     .map(|p| self.expr(p))
                     .collect::<Result<_>>()?,
             ),
+            Rule::record_lit => {
+                let mut fields = Vec::new();
+                for f in self.children(pair) {
+                    let fspan = self.span_of(&f);
+                    let mut fi = self.children(f);
+                    let name = self.ident(self.next(&mut fi, fspan, "field name")?);
+                    let value = self.expr(self.next(&mut fi, fspan, "field value")?)?;
+                    fields.push((name, value));
+                }
+                ExprKind::Record(fields)
+            }
             Rule::call => self.call(pair, span)?,
             Rule::conditions => {
                 let mut i = self.children(pair);

@@ -352,6 +352,7 @@ pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
             f(otherwise);
         }
         ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().for_each(f),
+        ExprKind::Record(fields) => fields.iter().for_each(|(_, value)| f(value)),
         ExprKind::Comprehension {
             map,
             source,

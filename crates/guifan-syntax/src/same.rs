@@ -313,6 +313,7 @@ impl Forget for Expr {
                 otherwise.forget();
             }
             ExprKind::List(items) => items.forget(),
+            ExprKind::Record(fields) => fields.forget(),
             ExprKind::Call { func, args } => {
                 func.forget();
                 args.forget();

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::{facts, with_currency, Cx};
 use crate::error::{CheckError, CheckErrorKind};
 use crate::ir::{self, Aggregate, ArithOp, CmpOp};
-use crate::schema::RecordId;
+use crate::schema::{self, RecordId};
 use crate::suggest::did_you_mean;
 use crate::types::Type;
 use crate::value::{Currency, Duration, Money, Value};
@@ -222,6 +222,7 @@ impl Cx<'_> {
                 }
                 (ir(ir::ExprKind::List(out), span), Type::List(Box::new(ty)))
             }
+            ExprKind::Record(fields) => self.record_literal(fields, span),
             ExprKind::Call { func, args } => self.call(func, args, span),
             ExprKind::Comprehension {
                 func,
@@ -335,7 +336,7 @@ impl Cx<'_> {
         if let Some((i, ty)) = self.scoped(&self.params, name, e) {
             return (ir(ir::ExprKind::Param(i), span), ty);
         }
-        let root = self.schema.record(self.root);
+        let root = self.record_def(self.root);
         if let Some((slot, field)) =
             root.and_then(|r| r.slot(name).and_then(|s| r.fields.get(s).map(|f| (s, f))))
         {
@@ -399,7 +400,7 @@ impl Cx<'_> {
     }
 
     fn lookup_field(&mut self, record: RecordId, field: &ast::Ident) -> Option<(u32, Type, bool)> {
-        let def = self.schema.record(record)?;
+        let def = self.record_def(record)?;
         if let Some(slot) = def.slot(&field.name) {
             let f = def.fields.get(slot)?;
             return Some((
@@ -426,6 +427,84 @@ impl Cx<'_> {
         };
         self.push(err);
         None
+    }
+
+    /// `{id: m.id, text: m.text}`: its fields in the order written. Literals
+    /// of one policy with the same field names and types share one record
+    /// type, so lists of them concatenate (`messages_as_items + answers_as_items`).
+    fn record_literal(&mut self, fields: &[(ast::Ident, ast::Expr)], span: Span) -> Typed {
+        let mut values = Vec::with_capacity(fields.len());
+        let mut defs: Vec<schema::FieldDef> = Vec::with_capacity(fields.len());
+        let mut failed = false;
+        for (name, value) in fields {
+            let (x, t) = self.expr(value);
+            if let Some(first) = defs.iter().find(|f| f.name == name.name) {
+                let err = CheckError::new(
+                    self.source,
+                    name.span,
+                    CheckErrorKind::Duplicate {
+                        what: "field",
+                        name: name.name.clone(),
+                    },
+                )
+                .with_related(self.source, first.span, "first given here")
+                .with_help(format!("a record has one `{}:`", name.name));
+                self.push(err);
+                failed = true;
+                continue;
+            }
+            let (ty, optional) = match t {
+                Type::Optional(inner) => (*inner, true),
+                Type::Error => {
+                    failed = true;
+                    (Type::Error, false)
+                }
+                other => (other, false),
+            };
+            defs.push(schema::FieldDef {
+                name: name.name.clone(),
+                ty,
+                optional,
+                required_when: None,
+                source_id: self.source,
+                span: name.span,
+            });
+            values.push(x);
+        }
+        if failed {
+            return poison(span);
+        }
+        let same = |a: &schema::FieldDef, b: &schema::FieldDef| {
+            a.name == b.name && a.ty == b.ty && a.optional == b.optional
+        };
+        let existing = self.made.iter().position(|r| {
+            r.fields.len() == defs.len() && r.fields.iter().zip(&defs).all(|(a, b)| same(a, b))
+        });
+        let index = match existing {
+            Some(k) => k,
+            None => {
+                let shown: Vec<String> = defs
+                    .iter()
+                    .map(|f| {
+                        let t = self.show(&f.ty);
+                        format!("{}: {t}{}", f.name, if f.optional { "?" } else { "" })
+                    })
+                    .collect();
+                let name = format!("{{{}}}", shown.join(", "));
+                self.made.push(schema::RecordDef::new(name, defs));
+                self.made.len() - 1
+            }
+        };
+        let Some(id) = u32::try_from(index)
+            .ok()
+            .and_then(|k| self.made_base.checked_add(k))
+        else {
+            return poison(span);
+        };
+        (
+            ir(ir::ExprKind::Record(values), span),
+            Type::Record(RecordId(id)),
+        )
     }
 
     /// The common type of two branches or list items.
@@ -747,6 +826,10 @@ impl Cx<'_> {
                     name.name
                 ));
                 self.push(err);
+                continue;
+            }
+            if schema::is_reserved_argument(&name.name) {
+                self.push(schema::reserved_argument(self.source, name.span, &name.name));
                 continue;
             }
             if let Some(param) = def.params.iter().find(|p| p.name == name.name) {

@@ -147,6 +147,7 @@ fn children<'e>(kind: &'e mut ExprKind, out: &mut Vec<&'e mut Expr>) {
         | ExprKind::Or(items)
         | ExprKind::Coalesce(items)
         | ExprKind::List(items)
+        | ExprKind::Record(items)
         | ExprKind::Call(_, items) => out.extend(items.iter_mut()),
         ExprKind::Cmp(_, a, b) | ExprKind::In(a, b) | ExprKind::Index(a, b) => {
             out.push(a);
