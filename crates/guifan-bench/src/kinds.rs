@@ -9,7 +9,8 @@ use rand::Rng;
 /// The evaluation time the mix is made for.
 pub const MIX_AT: &str = "2023-03-16T12:00:00+08:00";
 
-fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
+/// One of `items`, chosen at random.
+pub(crate) fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items
         .get(rng.gen_range(0..items.len()))
         .copied()

@@ -26,26 +26,64 @@ fn timestamp(rng: &mut StdRng, month: u32) -> String {
     format!("2023-{month:02}-{day:02}T{hour:02}:{minute:02}:00+08:00")
 }
 
-/// One Douyin trial merchant as a JSON line (no newline).
+/// Instants on the edges of the trial's windows at the mix's evaluation time
+/// ([`kinds::MIX_AT`], 2023-03-16T12:00+08:00), some written in another
+/// offset than Shanghai's: exactly 30 days before (outside the creator
+/// window), exactly 21 days before (settled), now itself (inside), and just
+/// after now.
+const TRIAL_EDGES: [&str; 6] = [
+    "2023-02-14T12:00:00+08:00",
+    "2023-02-14T04:00:01Z",
+    "2023-02-23T12:00:00+08:00",
+    "2023-03-16T12:00:00+08:00",
+    "2023-03-16T04:00:00Z",
+    "2023-03-16T07:00:01+03:00",
+];
+
+/// A timestamp in `month`, or now and then one of [`TRIAL_EDGES`].
+fn trial_instant(rng: &mut StdRng, month: u32) -> String {
+    if rng.gen_bool(0.15) {
+        kinds::pick(rng, &TRIAL_EDGES).to_string()
+    } else {
+        timestamp(rng, month)
+    }
+}
+
+/// Fen as a decimal string (`-12.34`).
+fn fen_text(fen: i64) -> String {
+    format!(
+        "{}{}.{:02}",
+        if fen < 0 { "-" } else { "" },
+        fen.abs() / 100,
+        fen.abs() % 100
+    )
+}
+
+/// One Douyin trial merchant as a JSON line (no newline). Values straddle
+/// every threshold of `douyin.zero_deposit_trial`, and now and then sit
+/// exactly on one (a zero deposit, a deposit just full, an order count or
+/// total at the cap, a withdrawal of exactly 100 CNY or half the goods
+/// balance, deductions and receipts on the windows' edges).
 pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
     let store = match rng.gen_range(0..3) {
         0 => "personal",
         1 => "individual",
         _ => "enterprise",
     };
+    let personal = store == "personal";
     let active = rng.gen_bool(0.9);
     let ended = if active {
         "null".to_string()
     } else {
         format!("\"{}\"", timestamp(rng, 3))
     };
-    let balance_fen: i64 = rng.gen_range(-20_000..=250_000);
-    let balance = format!(
-        "{}{}.{:02}",
-        if balance_fen < 0 { "-" } else { "" },
-        balance_fen.abs() / 100,
-        balance_fen.abs() % 100
-    );
+    let balance_fen: i64 = match rng.gen_range(0..20) {
+        0 => 0,
+        1 => 200_000,
+        2 => 199_999,
+        _ => rng.gen_range(-20_000..=250_000),
+    };
+    let balance = fen_text(balance_fen);
     let channels = if rng.gen_bool(0.1) {
         r#"["shelf","live"]"#
     } else {
@@ -62,7 +100,7 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
             deductions.push(',');
         }
         let month = rng.gen_range(3..=4);
-        let at = timestamp(rng, month);
+        let at = trial_instant(rng, month);
         let _ = write!(
             deductions,
             r#"{{"at":"{at}","points":{}}}"#,
@@ -84,32 +122,53 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
         );
     }
     withdrawals.push(']');
+    let goods_fen = rng.gen_range(0..=2_000_000i64);
     let request = if rng.gen_bool(0.6) {
+        let amount = match rng.gen_range(0..10) {
+            0 => "100.00".to_string(),
+            1 => "99.99".to_string(),
+            2 => fen_text(goods_fen / 2),
+            _ => money(rng, 600_000),
+        };
         format!(
-            r#","withdrawal_request":{{"at":"{}","amount":"{}"}}"#,
+            r#","withdrawal_request":{{"at":"{}","amount":"{amount}"}}"#,
             timestamp(rng, 4),
-            money(rng, 600_000)
         )
     } else {
         String::new()
     };
-    let received = if rng.gen_bool(0.5) {
-        format!(
+    let received = match rng.gen_range(0..10) {
+        0..=4 => format!(
             r#","received_orders":[{{"id":"o-{i}-1","received_at":"{}","amount":"{}"}},{{"id":"o-{i}-2","received_at":"{}","amount":{}}}]"#,
-            timestamp(rng, 4),
+            trial_instant(rng, 4),
             money(rng, 50_000),
-            timestamp(rng, 3),
+            trial_instant(rng, 3),
             money(rng, 50_000)
-        )
+        ),
+        5 => r#","received_orders":[]"#.to_string(),
+        _ => String::new(),
+    };
+    let (order_cap, paid_cap_fen) = if personal {
+        (100, 500_000)
     } else {
-        String::new()
+        (200, 1_000_000)
+    };
+    let orders = match rng.gen_range(0..10) {
+        0 => order_cap,
+        1 => order_cap + 1,
+        _ => rng.gen_range(0..=260),
+    };
+    let total = match rng.gen_range(0..10) {
+        0 => fen_text(paid_cap_fen),
+        1 => fen_text(paid_cap_fen + 1),
+        _ => money(rng, 1_500_000),
     };
     format!(
         concat!(
             r#"{{"kind":"merchant","id":"dy-{i}","platform":"douyin","currency":"CNY","store_type":"{store}","#,
             r#""trial":{{"active":{active},"ended_at":{ended}}},"deposit":{{"balance":"{balance}","required":"2000.00"}},"#,
             r#""goods_balance":"{goods}","listings_online":{listings},"selling_channels":{channels},"#,
-            r#""marketing":{{"platform_campaigns":{campaigns},"affiliate_alliance":{alliance},"platform_subsidy":false}},"#,
+            r#""marketing":{{"platform_campaigns":{campaigns},"affiliate_alliance":{alliance},"platform_subsidy":{subsidy}}},"#,
             r#""paid_orders":{{"count":{orders},"total":"{total}"}},"violations":{{"general":{general},"severe":{severe},"orders":{vorders}}},"#,
             r#""creator_deductions":{deductions},"withdrawals":{withdrawals}{request}{received}}}"#
         ),
@@ -118,15 +177,16 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
         active = active,
         ended = ended,
         balance = balance,
-        goods = money(rng, 2_000_000),
+        goods = fen_text(goods_fen),
         listings = rng.gen_range(0..=260),
         channels = channels,
         campaigns = campaigns,
         alliance = rng.gen_bool(0.05),
-        orders = rng.gen_range(0..=260),
-        total = money(rng, 1_500_000),
-        general = rng.gen_range(0..=2),
-        severe = u8::from(rng.gen_bool(0.05)),
+        subsidy = rng.gen_bool(0.05),
+        orders = orders,
+        total = total,
+        general = rng.gen_range(0..=3),
+        severe = rng.gen_range(0..=2) * u8::from(rng.gen_bool(0.1)),
         vorders = rng.gen_range(0..=12),
         deductions = deductions,
         withdrawals = withdrawals,

@@ -400,18 +400,23 @@ fn compare_keys(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
 /// The keys one subject contributes to its policies' rankings: for each
 /// policy of its kind whose filter holds, each ranking whose `where` holds,
 /// its partition and score. Failures are reported as errors of the ranking.
-pub(crate) fn rank_keys_of(
-    program: &Program,
-    subject: &Subject,
+pub(crate) fn rank_keys_of<'a>(
+    program: &'a Program,
+    subject: &'a Subject,
     now: DateTime<FixedOffset>,
     keys: &mut Vec<crate::rank::RankKey>,
     errors: &mut Vec<RuleError>,
+    tracer: Watch<'a>,
 ) {
     for policy in program.policies_for(subject.kind) {
         if policy.rankings.is_empty() || policy.kind != subject.kind {
             continue;
         }
+        if let Some(t) = tracer {
+            t.borrow_mut().policy_start(&policy.id);
+        }
         let mut frame = Frame::for_policy(policy, subject, now);
+        frame.tracer = tracer;
         let fail = |errors: &mut Vec<RuleError>, name: &str, error: EvalError| {
             errors.push(RuleError {
                 rule: if name.is_empty() {

@@ -47,7 +47,22 @@ pub fn rank_keys(
 ) -> (Vec<RankKey>, Vec<RuleError>) {
     let mut keys = Vec::new();
     let mut errors = Vec::new();
-    crate::eval::rank_keys_of(program, subject, now, &mut keys, &mut errors);
+    crate::eval::rank_keys_of(program, subject, now, &mut keys, &mut errors, None);
+    (keys, errors)
+}
+
+/// [`rank_keys`], telling `tracer` the comparisons of the rankings'
+/// filters and scores (each policy announced by `policy_start`), for
+/// coverage and explanations of the first pass.
+pub fn rank_keys_traced<'a>(
+    program: &'a Program,
+    subject: &'a Subject,
+    now: DateTime<FixedOffset>,
+    tracer: &'a std::cell::RefCell<dyn crate::Tracer + 'a>,
+) -> (Vec<RankKey>, Vec<RuleError>) {
+    let mut keys = Vec::new();
+    let mut errors = Vec::new();
+    crate::eval::rank_keys_of(program, subject, now, &mut keys, &mut errors, Some(tracer));
     (keys, errors)
 }
 

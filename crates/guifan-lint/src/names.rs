@@ -3,74 +3,9 @@
 use std::collections::HashSet;
 
 use guifan_syntax::ast::*;
-use guifan_syntax::nesting::for_each_child;
+pub(crate) use guifan_syntax::visit::{clause_roots, clauses, each_expr, each_under};
 
 use crate::Lint;
-
-/// Calls `f` on every expression of a policy, sub-expressions included.
-pub(crate) fn each_expr<'p>(policy: &'p PolicyDecl, mut f: impl FnMut(&'p Expr)) {
-    let mut roots: Vec<&'p Expr> = Vec::new();
-    roots.extend(policy.subject.as_ref().and_then(|s| s.filter.as_ref()));
-    roots.extend(&policy.governed_by);
-    roots.extend(policy.params.iter().filter_map(|p| p.default.as_ref()));
-    roots.extend(policy.lets.iter().map(|l| &l.value));
-    for r in &policy.ranks {
-        roots.push(&r.score);
-        roots.extend(&r.per);
-        roots.extend(&r.filter);
-    }
-    for rule in &policy.rules {
-        rule_roots(rule, &mut roots);
-    }
-    each_under(roots, &mut f);
-}
-
-/// The expressions written directly in a rule.
-pub(crate) fn rule_roots<'p>(rule: &'p RuleDecl, roots: &mut Vec<&'p Expr>) {
-    roots.extend(rule.on.as_ref().and_then(|o| o.filter.as_ref()));
-    if let Some(each) = &rule.each {
-        roots.push(&each.source);
-        if let Some(g) = &each.group {
-            roots.extend(g.keys.iter().map(|(_, v)| v));
-        }
-    }
-    for c in clauses(rule) {
-        clause_roots(c, roots);
-    }
-}
-
-/// The bodies of a rule: one, or one per version.
-pub(crate) fn clauses(rule: &RuleDecl) -> Vec<&Clauses> {
-    match &rule.body {
-        RuleBody::Single(c) => vec![c],
-        RuleBody::Versions(vs) => vs.iter().map(|v| &v.clauses).collect(),
-    }
-}
-
-fn clause_roots<'p>(c: &'p Clauses, roots: &mut Vec<&'p Expr>) {
-    roots.extend(c.lets.iter().map(|l| &l.value));
-    roots.push(&c.when);
-    for e in &c.effects {
-        roots.extend(e.args.iter().map(|(_, v)| v));
-        roots.extend(&e.guard);
-    }
-    if let Some(m) = &c.message {
-        for part in &m.parts {
-            if let TemplatePart::Expr(e) = part {
-                roots.push(e);
-            }
-        }
-    }
-}
-
-/// Calls `f` on each of `roots` and everything under them, without recursing.
-pub(crate) fn each_under<'p>(roots: Vec<&'p Expr>, f: &mut impl FnMut(&'p Expr)) {
-    let mut stack = roots;
-    while let Some(e) = stack.pop() {
-        f(e);
-        for_each_child(e, |c| stack.push(c));
-    }
-}
 
 /// Parameters and definitions (policy-wide and per rule) that nothing reads.
 pub(crate) fn unused(lint: &mut Lint<'_>, policy: &PolicyDecl) {

@@ -26,6 +26,7 @@ mod lower;
 pub mod nesting;
 mod same;
 mod span;
+pub mod visit;
 
 pub use error::ParseError;
 pub use same::same_ignoring_spans;
