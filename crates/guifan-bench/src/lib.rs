@@ -28,10 +28,11 @@ fn timestamp(rng: &mut StdRng, month: u32) -> String {
 
 /// Instants on the edges of the trial's windows at the mix's evaluation time
 /// ([`kinds::MIX_AT`], 2023-03-16T12:00+08:00), some written in another
-/// offset than Shanghai's: exactly 30 days before (outside the creator
-/// window), exactly 21 days before (settled), now itself (inside), and just
+/// offset than Shanghai's: a second more and exactly 30 days before (outside
+/// the creator window), a second less, exactly 21 days before (settled), now itself (inside), and just
 /// after now.
-const TRIAL_EDGES: [&str; 6] = [
+const TRIAL_EDGES: [&str; 7] = [
+    "2023-02-14T11:59:59+08:00",
     "2023-02-14T12:00:00+08:00",
     "2023-02-14T04:00:01Z",
     "2023-02-23T12:00:00+08:00",

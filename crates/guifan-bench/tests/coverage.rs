@@ -1,16 +1,21 @@
 //! The generated mix straddles every boundary: each rule of `rules/` fires on
-//! some of its records, and every record decodes and decides without error.
+//! some of its records, every record decodes and decides without error, and
+//! (traced as `guifan test --coverage` traces test cases) every rule, ladder
+//! tier and named condition is reached and every comparison sees values
+//! below, at and above its bound, but for the exceptions listed with their
+//! reasons.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::string_slice,
     reason = "tests fail loudly"
 )]
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use guifan_eval::{CmpOp, Tracer, Value};
+use guifan_eval::{CmpOp, Value};
 use guifan_syntax::Span;
 
 use guifan_runner::data::{records, InputFormat};
@@ -100,7 +105,10 @@ impl guifan_eval::Tracer for Reach {
             guifan_eval::Applies::FilterFalse => "filtered out",
             guifan_eval::Applies::NotInForce => "not in force",
         };
-        self.applies.entry(policy.to_string()).or_default().insert(seen);
+        self.applies
+            .entry(policy.to_string())
+            .or_default()
+            .insert(seen);
         self.coverage.policy(policy, applies);
     }
 
@@ -157,7 +165,8 @@ impl Reach {
     }
 }
 
-/// Every comparison and interval written in a policy: (policy, start, end, text).
+/// Every comparison and interval written in a policy: (policy, start, end,
+/// its text and line).
 fn comparisons(rules: &guifan_runner::RuleSet) -> Vec<(String, u32, u32, String)> {
     use guifan_syntax::ast::{BinaryOp, ExprKind, Item};
     let mut out = Vec::new();
@@ -179,6 +188,8 @@ fn comparisons(rules: &guifan_runner::RuleSet) -> Vec<(String, u32, u32, String)
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" ");
+                    let (line, _) = rules.sources.line_col(file.source, e.span.start as usize);
+                    let text = format!("`{text}` (line {line})");
                     out.push((policy.id.node.clone(), e.span.start, e.span.end, text));
                 }
             });
@@ -187,9 +198,73 @@ fn comparisons(rules: &guifan_runner::RuleSet) -> Vec<(String, u32, u32, String)
     out
 }
 
+/// Both passes over `subjects` at `now`, watched by `reach`: ranking, then
+/// deciding with the places it gave.
+fn trace(
+    rules: &guifan_runner::RuleSet,
+    subjects: &[guifan_eval::Subject],
+    now: chrono::DateTime<chrono::FixedOffset>,
+    reach: &std::cell::RefCell<Reach>,
+) {
+    let program = rules.program();
+    let mut keys = Vec::new();
+    for subject in subjects {
+        let (k, errors) = guifan_eval::rank::rank_keys_traced(program, subject, now, reach);
+        assert!(errors.is_empty(), "{errors:?}");
+        keys.extend(k);
+    }
+    let rules = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(keys));
+    let program = rules.program();
+    for subject in subjects {
+        let outcome = guifan_eval::evaluate_traced(program, subject, now, rules.ranks(), reach);
+        assert!(outcome.errors.is_empty(), "at {now}: {:?}", outcome.errors);
+    }
+}
+
 /// What the mix does not reach, and why that is right: `(policy, what, reason)`,
 /// where `what` is the start of the gap's description.
-const UNREACHABLE: &[(&str, &str, &str)] = &[];
+const UNREACHABLE: &[(&str, &str, &str)] = &[
+    (
+        "douyin.zero_deposit_trial",
+        "ladder tier never taken: the `else` of the `if` at",
+        "`same_month_withdrawals` is read only where `withdrawal_request is present` holds, so its `else 0` never is",
+    ),
+    (
+        "douyin.zero_deposit_trial",
+        "never below its bound: `len(",
+        "a list's length is never below 0",
+    ),
+    (
+        "tiktok_shop.service_metrics",
+        "never below its bound: `count(reviews) > 0`",
+        "a count is never below 0",
+    ),
+    (
+        "tiktok_shop.service_metrics",
+        "never below its bound: `orders.count > 0`",
+        "an order count is never negative (the data would be wrong)",
+    ),
+    (
+        "tiktok_shop.ramadan_2023",
+        "never below its bound: `count(closed_days) > 0`",
+        "a count is never below 0",
+    ),
+    (
+        "tiktok_shop.ramadan_2023",
+        "never at its upper bound: `d within [campaign_start, campaign_end]` (line 49)",
+        "the week before the closed one reaches the campaign's last day only when the closed week lies after it, and the weekly ranking then stops at `count(closed_days) > 0`",
+    ),
+    (
+        "tiktok_shop.ramadan_2023",
+        "never above its upper bound: `d within [campaign_start, campaign_end]` (line 49)",
+        "as above: the week before is read only while the closed week has campaign days",
+    ),
+    (
+        "tiktok_shop.ramadan_2023",
+        "never below its bound: `gmv_yesterday > 0.00 USD`",
+        "a day's GMV is never negative",
+    ),
+];
 
 /// Every rule, ladder tier and named condition of `rules/` reached by the
 /// generated mix, and every comparison seen both holding and failing, but for
@@ -200,26 +275,26 @@ fn the_generated_mix_reaches_every_branch() {
     let rules = load_rules(&root.join("rules")).unwrap();
     let data = guifan_bench::kinds::mix(7_000, 42);
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
-    let now = guifan_syntax_timestamp(guifan_bench::kinds::MIX_AT);
-    let program = rules.program();
-    let reach = std::cell::RefCell::new(Reach::default());
-    // The first pass, ranking, watched as the second is.
-    let mut keys = Vec::new();
     let subjects: Vec<guifan_eval::Subject> = lines
         .iter()
-        .map(|line| guifan_eval::decode_subject(&program.schema, &line.json).unwrap())
+        .map(|line| guifan_eval::decode_subject(&rules.program().schema, &line.json).unwrap())
         .collect();
-    for subject in &subjects {
-        let (k, errors) = guifan_eval::rank::rank_keys_traced(program, subject, now, &reach);
-        assert!(errors.is_empty(), "{errors:?}");
-        keys.extend(k);
+    let reach = std::cell::RefCell::new(Reach::default());
+    // At the mix's own time, and at the instants where what depends on the
+    // evaluation time alone changes (the trial's start, the campaign's days).
+    for at in
+        std::iter::once(guifan_bench::kinds::MIX_AT).chain(guifan_bench::kinds::MIX_EDGE_TIMES)
+    {
+        trace(&rules, &subjects, guifan_syntax_timestamp(at), &reach);
     }
-    let rules = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(keys));
+    // With the other penalty a Wildberries deployment may choose.
+    let mut suspending = load_rules(&root.join("rules")).unwrap();
+    suspending
+        .set_param("wildberries.buyer_chat", "penalty", "\"suspend_sales\"")
+        .unwrap();
+    let now = guifan_syntax_timestamp(guifan_bench::kinds::MIX_AT);
+    trace(&suspending, &subjects, now, &reach);
     let program = rules.program();
-    for subject in &subjects {
-        let outcome = guifan_eval::evaluate_traced(program, subject, now, rules.ranks(), &reach);
-        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-    }
     let reach = reach.into_inner();
     let report = reach.coverage.report(&rules, None);
     let mut gaps: Vec<(String, String)> = report
@@ -242,7 +317,10 @@ fn the_generated_mix_reaches_every_branch() {
     }
     for (policy, start, end, text) in comparisons(&rules) {
         if !reach.ran.contains(&(policy.clone(), start, end)) {
-            gaps.push((policy.clone(), format!("comparison never evaluated: `{text}`")));
+            gaps.push((
+                policy.clone(),
+                format!("comparison never evaluated: {text}"),
+            ));
         }
         for side in ["bound", "lower bound", "upper bound"] {
             if let Some(seen) = reach.sides.get(&(policy.clone(), start, end, side)) {
@@ -252,7 +330,7 @@ fn the_generated_mix_reaches_every_branch() {
                     (Ordering::Greater, "above"),
                 ] {
                     if !seen.contains(&o) {
-                        gaps.push((policy.clone(), format!("never {what} its {side}: `{text}`")));
+                        gaps.push((policy.clone(), format!("never {what} its {side}: {text}")));
                     }
                 }
             }
@@ -282,4 +360,54 @@ fn the_generated_mix_reaches_every_branch() {
             "{policy}: `{what}` is reached now ({why}): take it out of UNREACHABLE"
         );
     }
+}
+
+/// Boundaries no comparison shows: timestamps written in another offset than
+/// their policy's zone, for every kind that has timestamps, and a tie at the
+/// last rewarded place of the daily Ramadan ranking.
+#[test]
+fn the_mix_has_other_offsets_and_a_tie_at_the_tenth_place() {
+    let data = guifan_bench::kinds::mix(7_000, 42);
+    let zone_offset = |kind: &str, platform: &str| match (kind, platform) {
+        ("seller_chat", _) => "+03:00",
+        _ => "+08:00",
+    };
+    let mut other: BTreeSet<String> = BTreeSet::new();
+    let mut with_times: BTreeSet<String> = BTreeSet::new();
+    for line in data.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let kind = v["kind"].as_str().unwrap().to_string();
+        let own = zone_offset(&kind, v["platform"].as_str().unwrap_or(""));
+        // Every RFC 3339 timestamp in the line, by its offset.
+        for (at, _) in line.match_indices("\"20") {
+            let text = &line[at + 1..];
+            let Some(end) = text.find('"') else { continue };
+            let Ok(t) = chrono::DateTime::parse_from_rfc3339(&text[..end]) else {
+                continue;
+            };
+            with_times.insert(kind.clone());
+            if t.offset().to_string() != own {
+                other.insert(kind.clone());
+            }
+        }
+    }
+    assert_eq!(
+        other, with_times,
+        "kinds whose timestamps are all in their zone's offset"
+    );
+    assert!(with_times.len() >= 10, "{with_times:?}");
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let rules = load_rules(&root.join("rules")).unwrap();
+    let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
+    let now = guifan_syntax_timestamp(guifan_bench::kinds::MIX_AT);
+    let keys = rank_keys(&rules, &lines, now, &mut |_| {});
+    let mut daily: Vec<&guifan_eval::Value> = keys
+        .iter()
+        .filter(|k| &*k.policy == "tiktok_shop.ramadan_2023" && k.ranking == 0)
+        .map(|k| &k.score)
+        .collect();
+    daily.sort_by(|a, b| b.total_cmp(a));
+    assert!(daily.len() > 11, "{}", daily.len());
+    assert_eq!(daily[9], daily[10], "the 10th and 11th scores tie");
 }

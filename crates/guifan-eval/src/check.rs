@@ -184,11 +184,14 @@ impl Cx<'_> {
 }
 
 fn check_policy(
-    schema: &mut Schema,
+    schema_mut: &mut Schema,
     source: SourceId,
     decl: &ast::PolicyDecl,
     errors: &mut Vec<CheckError>,
 ) -> Option<ir::Policy> {
+    // Mutable until the parameters' types are resolved; then shared with the
+    // checker, and mutable again at the end to take the literals' records.
+    let schema: &mut Schema = schema_mut;
     let missing = |entry: &'static str| {
         CheckError::new(
             source,
@@ -276,7 +279,6 @@ fn check_policy(
     }
     // Record literals add record types: numbered after the schema's, added to it at the end.
     let made_base = u32::try_from(schema.records.len()).ok()?;
-    let schema_mut = schema;
     let schema: &Schema = schema_mut;
 
     let mut cx = Cx {

@@ -272,7 +272,11 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
                         );
                         continue;
                     }
-                    for p in decl.params.iter().filter(|p| is_reserved_argument(&p.name.name)) {
+                    for p in decl
+                        .params
+                        .iter()
+                        .filter(|p| is_reserved_argument(&p.name.name))
+                    {
                         b.errors
                             .push(reserved_argument(file.source, p.name.span, &p.name.name));
                     }
@@ -684,7 +688,7 @@ pub(crate) fn reserved_argument(source: SourceId, span: Span, name: &str) -> Che
         },
     )
     .with_label("the effect's own member")
-    .with_help(format!(
-        "the output writes the effect as `{{\"kind\": <effect>, ...arguments}}`: give this argument another name, such as `type`"
-    ))
+    .with_help(
+        "the output writes the effect as `{\"kind\": <effect>, ...arguments}`: give this argument another name, such as `type`",
+    )
 }

@@ -713,7 +713,10 @@ fn record_literal_fields_are_typed_and_written_once() {
     ));
     let errors = program.expect_err("weight is no field");
     assert_eq!(errors[0].kind.code(), "guifan::check::unknown_field");
-    assert_eq!(errors[0].help.as_deref(), Some("its fields are: amount, paid"));
+    assert_eq!(
+        errors[0].help.as_deref(),
+        Some("its fields are: amount, paid")
+    );
     // A field given twice points at the first.
     assert_eq!(
         codes(&wrap(
@@ -761,5 +764,8 @@ fn an_effect_argument_named_kind_is_refused_where_it_is_written() {
         Some("kind")
     );
     // Any other name is an argument like the rest.
-    assert!(codes(&wrap("rule r { when true then violation(code: \"a\", type: \"b\") }")).is_empty());
+    assert!(codes(&wrap(
+        "rule r { when true then violation(code: \"a\", type: \"b\") }"
+    ))
+    .is_empty());
 }

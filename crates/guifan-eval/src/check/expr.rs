@@ -829,7 +829,11 @@ impl Cx<'_> {
                 continue;
             }
             if schema::is_reserved_argument(&name.name) {
-                self.push(schema::reserved_argument(self.source, name.span, &name.name));
+                self.push(schema::reserved_argument(
+                    self.source,
+                    name.span,
+                    &name.name,
+                ));
                 continue;
             }
             if let Some(param) = def.params.iter().find(|p| p.name == name.name) {
