@@ -62,7 +62,7 @@ fn fen_text(fen: i64) -> String {
 
 /// One Douyin trial merchant as a JSON line (no newline). Values straddle
 /// every threshold of `douyin.zero_deposit_trial`, and now and then sit
-/// exactly on one (a zero deposit, a deposit just full, an order count or
+/// exactly on one (a zero deposit, a deposit just full, listings at a cap, an order count or
 /// total at the cap, a withdrawal of exactly 100 CNY or half the goods
 /// balance, deductions and receipts on the windows' edges).
 pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
@@ -72,13 +72,13 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
         _ => "enterprise",
     };
     let personal = store == "personal";
-    let active = rng.gen_bool(0.9);
+    let active = rng.gen_bool(0.8);
     let ended = if active {
         "null".to_string()
     } else {
         format!("\"{}\"", timestamp(rng, 3))
     };
-    let balance_fen: i64 = match rng.gen_range(0..20) {
+    let balance_fen: i64 = match rng.gen_range(0..12) {
         0 => 0,
         1 => 200_000,
         2 => 199_999,
@@ -179,7 +179,11 @@ pub fn trial_merchant(rng: &mut StdRng, i: usize) -> String {
         ended = ended,
         balance = balance,
         goods = fen_text(goods_fen),
-        listings = rng.gen_range(0..=260),
+        listings = match rng.gen_range(0..10) {
+            0 => 100,
+            1 => 200,
+            _ => rng.gen_range(0..=260),
+        },
         channels = channels,
         campaigns = campaigns,
         alliance = rng.gen_bool(0.05),

@@ -273,7 +273,8 @@ const UNREACHABLE: &[(&str, &str, &str)] = &[
 fn the_generated_mix_reaches_every_branch() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let rules = load_rules(&root.join("rules")).unwrap();
-    let data = guifan_bench::kinds::mix(7_000, 42);
+    let seed = std::env::var("GUIFAN_MIX_SEED").map_or(42, |s| s.parse().unwrap());
+    let data = guifan_bench::kinds::mix(7_000, seed);
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
     let subjects: Vec<guifan_eval::Subject> = lines
         .iter()

@@ -463,6 +463,6 @@ fn clauses(p: &mut Printer<'_>, c: &Clauses) {
     if let Some(m) = &c.message {
         p.line(m.span.start, true);
         p.put("message ");
-        p.put(p.source(m.span));
+        p.verbatim(m.span);
     }
 }

@@ -64,6 +64,20 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// Appends `span`'s text as written. Comments inside it (in a message
+    /// template's interpolations) are part of that text: they are not
+    /// emitted again at a line break.
+    pub(crate) fn verbatim(&mut self, span: Span) {
+        self.put(self.source(span));
+        while let Some(c) = self.comments.get(self.next) {
+            if c.span.start >= span.start && c.span.end <= span.end {
+                self.next += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
     /// Whether `s` fits on the current line from here.
     pub(crate) fn fits(&self, s: &str) -> bool {
         self.column() + s.width() <= crate::WIDTH

@@ -46,3 +46,11 @@ fn schema_declarations_in_the_canonical_layout() {
     insta::assert_snapshot!(formatted);
     assert_eq!(guifan_fmt::format_text(&formatted).unwrap(), formatted);
 }
+
+#[test]
+fn record_literals_on_one_line_or_one_field_per_line() {
+    let messy = "policy t.p {\n  subject seller_chat\n  zone Europe/Moscow\n  let short = map({id:m.id,text : m.text} for m in messages)\n  let long = map({identifier_of_the_message: m.id, the_text_that_was_written: m.text, written_at: m.at, by: m.from} for m in messages)\n}\n";
+    let formatted = guifan_fmt::format_text(messy).unwrap();
+    insta::assert_snapshot!(formatted);
+    assert_eq!(guifan_fmt::format_text(&formatted).unwrap(), formatted);
+}

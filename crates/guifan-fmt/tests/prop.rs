@@ -88,6 +88,14 @@ fn expr() -> impl Strategy<Value = String> {
                 .prop_map(|xs| format!("[{}]", xs.join(", "))),
             proptest::collection::vec(inner.clone(), 1..4)
                 .prop_map(|xs| format!("max({})", xs.join(", "))),
+            (proptest::collection::vec(inner.clone(), 1..4), gap()).prop_map(|(xs, g)| {
+                let fields: Vec<String> = xs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, x)| format!("f{k}:{g}{x}"))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }),
             (inner.clone(), operand.clone())
                 .prop_map(|(m, w)| format!("sum({m} for d in ds where {w})")),
             operand
@@ -121,7 +129,7 @@ fn policy() -> impl Strategy<Value = String> {
             }
             for (k, (w, v, m)) in rules.iter().enumerate() {
                 out.push_str(&format!(
-                    "\n  // rule {k}\n  rule r{k} \"规则\" {{\n    let x = {v}\n    when {w}\n    then violation(code: \"c\", value: {v}) if {m}, end_trial\n    message \"{{x}} 和 {{{m}}} {{{{literal}}}}\"\n  }}\n"
+                    "\n  // rule {k}\n  rule r{k} \"规则\" {{\n    let x = {v}\n    when {w}\n    then violation(code: \"c\", value: {v}) if {m}, end_trial\n    message \"{{x}} 和 {{ {m} }} {{{{literal}}}}\"\n  }}\n"
                 ));
             }
             out.push_str("}\n");
