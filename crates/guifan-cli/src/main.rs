@@ -407,7 +407,7 @@ fn diff(args: DiffArgs) -> Exit {
                     &mut ignore,
                     progress.as_ref(),
                 ) {
-                    Ok((ranked, next)) => {
+                    Ok((ranked, next, _)) => {
                         *set = ranked;
                         source = next;
                     }
@@ -730,8 +730,8 @@ fn run(args: RunArgs) -> Exit {
         if format == InputFormat::Jsonl {
             // A policy that ranks subjects against each other needs the whole input
             // once before anything is decided: a first pass keeps only ranking keys.
-            let (ranked, source) = if rules.needs_ranks() {
-                let (r, s) = rank_first_pass(
+            let (ranked, source, first_pass) = if rules.needs_ranks() {
+                let (r, s, n) = rank_first_pass(
                     &rules,
                     source,
                     &args.data,
@@ -740,9 +740,9 @@ fn run(args: RunArgs) -> Exit {
                     &mut on_problem,
                     progress.as_ref(),
                 )?;
-                (Some(r), s)
+                (Some(r), s, Some(n))
             } else {
-                (None, source)
+                (None, source, None)
             };
             let rules = ranked.as_ref().unwrap_or(&rules);
             // Streamed: a reader thread cuts blocks of whole lines while earlier ones are decided.
@@ -761,7 +761,12 @@ fn run(args: RunArgs) -> Exit {
             let summary =
                 guifan_runner::run_batches(rules, batches, now, args.format, out, &mut on_problem);
             let _ = reader.join();
-            summary
+            match (summary, first_pass) {
+                (Ok(s), Some(n)) if s.records != n => {
+                    Err(changed_between_passes(&name, n, s.records))
+                }
+                (summary, _) => summary,
+            }
         } else {
             let mut bytes = Vec::new();
             source
@@ -824,10 +829,21 @@ fn run(args: RunArgs) -> Exit {
 /// The input read as it is now: a buffered stream.
 type Source = std::io::BufReader<Box<dyn Read + Send>>;
 
+/// Whether `data` names a regular file, which can be opened a second time
+/// and read again from its start. Standard input, pipes, FIFOs, process
+/// substitutions (`<(...)`, `/dev/fd/63`), `/dev/stdin` and other devices
+/// cannot: what was read of them is gone, and a FIFO opened again waits for
+/// a second writer.
+fn reopenable(data: &str) -> bool {
+    data != "-" && std::fs::metadata(data).is_ok_and(|m| m.is_file())
+}
+
 /// The first of two passes over JSON Lines, for ranking policies: every record's
 /// ranking keys (and nothing else of it) are kept, and the places computed. A
-/// file is read again for the second pass; standard input is spooled to a
-/// temporary file, which the second pass reads.
+/// regular file is read again for the second pass; any other input (standard
+/// input, a pipe, a FIFO, a device) is read once, spooled to a temporary
+/// file, which the second pass reads. Returns the ranked rules, the source of
+/// the second pass, and how many records the first pass read.
 fn rank_first_pass(
     rules: &RuleSet,
     mut source: Source,
@@ -836,33 +852,29 @@ fn rank_first_pass(
     now: DateTime<FixedOffset>,
     on_problem: &mut dyn FnMut(RunProblem),
     progress: Option<&indicatif::ProgressBar>,
-) -> std::io::Result<(RuleSet, Source)> {
+) -> std::io::Result<(RuleSet, Source, usize)> {
     use std::io::Seek;
     let context =
         |e: std::io::Error| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}"));
-    let mut spool = if data == "-" {
+    let again = reopenable(data);
+    let mut spool = if again {
+        std::fs::File::open(data).map_err(context)?
+    } else {
         let mut f = tempfile::tempfile()?;
         std::io::copy(&mut source, &mut f).map_err(context)?;
         f.rewind()?;
         f
-    } else {
-        std::fs::File::open(data).map_err(context)?
     };
     let mut keys = Vec::new();
+    let mut records = 0;
     for block in data::Blocks::new(&mut spool, BLOCK_BYTES) {
         let block = block.map_err(context)?;
-        keys.extend(guifan_runner::rank_keys(
-            rules,
-            &block.records(),
-            now,
-            on_problem,
-        ));
+        let texts = block.records();
+        records += texts.len();
+        keys.extend(guifan_runner::rank_keys(rules, &texts, now, on_problem));
     }
     let ranked = rules.with_ranks(Ranks::from_keys(keys));
-    let second: Box<dyn Read + Send> = if data == "-" {
-        spool.rewind()?;
-        Box::new(spool)
-    } else {
+    let second: Box<dyn Read + Send> = if again {
         drop(source);
         // The progress bar follows the pass that decides.
         let file = std::fs::File::open(data).map_err(context)?;
@@ -873,8 +885,26 @@ fn rank_first_pass(
             }
             None => Box::new(file),
         }
+    } else {
+        spool.rewind()?;
+        Box::new(spool)
     };
-    Ok((ranked, std::io::BufReader::with_capacity(1 << 16, second)))
+    Ok((
+        ranked,
+        std::io::BufReader::with_capacity(1 << 16, second),
+        records,
+    ))
+}
+
+/// The error when the pass that decides read other records than the ranking
+/// pass: a file changed between them. Nothing it decided can be trusted.
+fn changed_between_passes(name: &str, ranked: usize, decided: usize) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "{name} changed while it was read: the ranking pass read {ranked} records, the pass that decides {decided}"
+        ),
+    )
 }
 
 /// Prints each problem of a run as it is found, on standard error (a SARIF

@@ -1,0 +1,140 @@
+//! Hardening, round two: defects found by attacking the surfaces added after
+//! the first round (ranking's two passes, `serve`, `fmt`, `test`, `explain`,
+//! `diff`). One regression test per defect, each bounded in time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::root;
+
+const AT: &str = "2023-03-16T12:00:00+08:00";
+
+/// `n` eligible Ramadan videos with sales yesterday: a ranking policy decides them.
+fn videos(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"kind":"video","id":"v-{i}","platform":"tiktok_shop","market":"MY","account":"a","posted_at":"2023-03-05T20:00:00+08:00","hashtags":["TikTokShopBazaarRamadan"],"cross_border_product":true,"gmv_by_day":{{"2023-03-15":"{}.00"}}}}"#,
+                100 + i
+            ) + "\n"
+        })
+        .collect()
+}
+
+/// Runs `guifan` with `input` on standard input, killed (and the test failed)
+/// after `limit`.
+fn run_bounded(args: &[&str], input: Option<&str>, limit: Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(args)
+        .current_dir(root())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = input {
+        let mut stdin = child.stdin.take().unwrap();
+        let text = text.to_string();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        });
+    }
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("guifan {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn lines(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn ranking_over_an_input_that_cannot_be_read_twice_decides_every_record() {
+    let data = videos(300);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("videos.jsonl");
+    std::fs::write(&file, &data).unwrap();
+    let limit = Duration::from_secs(60);
+    let from_file = run_bounded(
+        &["run", "--data", file.to_str().unwrap(), "--at", AT],
+        None,
+        limit,
+    );
+    assert!(from_file.status.success());
+    let expected = lines(&from_file);
+    assert_eq!(expected.len(), 300);
+    assert_eq!(
+        expected.iter().filter(|l| l.contains("daily_top10")).count(),
+        10
+    );
+    // `/dev/stdin` is a pipe here, not `-`: it must be read once all the same.
+    let from_pipe = run_bounded(
+        &["run", "--data", "/dev/stdin", "--at", AT],
+        Some(&data),
+        limit,
+    );
+    assert!(
+        from_pipe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_pipe.stderr)
+    );
+    assert_eq!(lines(&from_pipe), expected);
+    // A named FIFO: opened once, never waited on a second time.
+    let fifo = dir.path().join("videos.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        let data = data.clone();
+        std::thread::spawn(move || std::fs::write(fifo, data))
+    };
+    let from_fifo = run_bounded(
+        &["run", "--data", fifo.to_str().unwrap(), "--at", AT],
+        None,
+        limit,
+    );
+    writer.join().unwrap().unwrap();
+    assert!(from_fifo.status.success());
+    assert_eq!(lines(&from_fifo), expected);
+    // `diff` ranks twice (the old rules and the new) over one read.
+    let diff = run_bounded(
+        &[
+            "diff", "--base", "rules", "--rules", "rules", "--data", "/dev/stdin", "--at", AT,
+        ],
+        Some(&data),
+        limit,
+    );
+    assert!(diff.status.success());
+    assert!(
+        String::from_utf8_lossy(&diff.stdout).starts_with("300 records, 300 compared"),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
+}
