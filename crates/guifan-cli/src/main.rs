@@ -1055,22 +1055,20 @@ fn test(
             at: At::File(file.display().to_string()),
             message: None,
         };
-        let text = match std::fs::read(&file) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    if human {
-                        outln!("{shown}: not UTF-8 text");
-                    }
-                    diagnostics.push(Diagnostic::new(
-                        "guifan::test::invalid",
-                        "not UTF-8 text",
-                        at(),
-                    ));
-                    failed += 1;
-                    continue;
+        let text = match guifan::read_rule_file(&file) {
+            Ok(read) if read.bad_byte.is_none() => read.text,
+            Ok(_) => {
+                if human {
+                    outln!("{shown}: not UTF-8 text");
                 }
-            },
+                diagnostics.push(Diagnostic::new(
+                    "guifan::test::invalid",
+                    "not UTF-8 text",
+                    at(),
+                ));
+                failed += 1;
+                continue;
+            }
             Err(e) => {
                 let d = Diagnostic::new(
                     "guifan::io::unreadable",
@@ -1081,8 +1079,7 @@ fn test(
                 return Exit::Usage;
             }
         };
-        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-        let result = testing::run_test_file_with(&rules, text, filter, coverage.as_ref());
+        let result = testing::run_test_file_with(&rules, &text, filter, coverage.as_ref());
         if human {
             let skip = if result.skipped > 0 {
                 format!(", {} filtered out", result.skipped)

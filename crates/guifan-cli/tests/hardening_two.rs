@@ -88,7 +88,10 @@ fn ranking_over_an_input_that_cannot_be_read_twice_decides_every_record() {
     let expected = lines(&from_file);
     assert_eq!(expected.len(), 300);
     assert_eq!(
-        expected.iter().filter(|l| l.contains("daily_top10")).count(),
+        expected
+            .iter()
+            .filter(|l| l.contains("daily_top10"))
+            .count(),
         10
     );
     // `/dev/stdin` is a pipe here, not `-`: it must be read once all the same.
@@ -126,7 +129,15 @@ fn ranking_over_an_input_that_cannot_be_read_twice_decides_every_record() {
     // `diff` ranks twice (the old rules and the new) over one read.
     let diff = run_bounded(
         &[
-            "diff", "--base", "rules", "--rules", "rules", "--data", "/dev/stdin", "--at", AT,
+            "diff",
+            "--base",
+            "rules",
+            "--rules",
+            "rules",
+            "--data",
+            "/dev/stdin",
+            "--at",
+            AT,
         ],
         Some(&data),
         limit,
@@ -136,5 +147,82 @@ fn ranking_over_an_input_that_cannot_be_read_twice_decides_every_record() {
         String::from_utf8_lossy(&diff.stdout).starts_with("300 records, 300 compared"),
         "{}",
         String::from_utf8_lossy(&diff.stdout)
+    );
+}
+
+/// A copy of the bundled schema and the Douyin policies in a temporary directory.
+fn rules_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["schema", "douyin"] {
+        let from = root().join("rules").join(sub);
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for f in std::fs::read_dir(from).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), dir.path().join(sub).join(f.file_name())).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_fifo_named_like_a_rule_or_test_file_is_an_error_not_a_hang() {
+    for name in ["douyin/stalled.policy", "douyin/stalled.test.toml"] {
+        let dir = rules_copy();
+        let fifo = dir.path().join(name);
+        assert!(Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let rules = dir.path().to_str().unwrap();
+        let limit = Duration::from_secs(30);
+        let runs: Vec<Vec<&str>> = if name.ends_with(".policy") {
+            vec![
+                vec!["check", rules],
+                vec!["fmt", "--check", rules],
+                vec!["test", rules],
+            ]
+        } else {
+            vec![vec!["test", rules]]
+        };
+        for args in runs {
+            let out = run_bounded(&args, None, limit);
+            let err = String::from_utf8_lossy(&out.stderr).to_string()
+                + &String::from_utf8_lossy(&out.stdout);
+            assert!(!out.status.success(), "{args:?}: {err}");
+            assert!(
+                err.contains("stalled") && err.contains("not a regular file (a FIFO)"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn text_that_is_not_utf8_is_the_same_located_error_for_the_library_and_check() {
+    let dir = rules_copy();
+    std::fs::write(
+        dir.path().join("douyin/latin1.policy"),
+        b"// caf\xE9\npolicy a.b { }\n",
+    )
+    .unwrap();
+    let err = guifan::RuleSet::from_dir(dir.path()).unwrap_err();
+    let codes: Vec<(&str, (usize, usize))> = err
+        .problems()
+        .iter()
+        .map(|p| (p.code(), p.position()))
+        .collect();
+    assert_eq!(codes, [("guifan::parse::encoding", (1, 7))]);
+    let out = run_bounded(
+        &["check", "--format", "json", dir.path().to_str().unwrap()],
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("guifan::parse::encoding"), "{text}");
+    assert!(
+        text.contains("\"line\": 1") && text.contains("\"column\": 7"),
+        "{text}"
     );
 }

@@ -42,27 +42,29 @@ pub fn run(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
     let mut problems = Vec::new();
     let mut unformatted = Vec::new();
     for path in &files {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => bytes,
+        let read = match guifan::read_rule_file(path) {
+            Ok(read) => read,
             Err(e) => {
                 return fail(
                     format,
                     &LoadError::Io {
                         path: path.clone(),
-                        source: e,
+                        source: e.into_io(),
                     },
                 )
             }
         };
-        let Ok(text) = String::from_utf8(text) else {
+        if read.bad_byte.is_some() {
             problems.push(at_file(
                 "guifan::parse::encoding",
                 path,
                 "not UTF-8 text: not formatted",
             ));
             continue;
-        };
-        let body = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+        }
+        // A leading byte-order mark was dropped, and is not written back.
+        let text = read.text;
+        let body = text.as_str();
         let id = sources.add(path.clone(), Arc::from(body));
         let formatted = match guifan_syntax::parse(id, body) {
             Ok(file) => guifan_fmt::format_file(&file, body),

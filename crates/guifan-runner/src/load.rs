@@ -86,7 +86,7 @@ pub enum LoadError {
 }
 
 /// The largest rule file read (positions in a file are 32-bit; real policies are kilobytes).
-pub const MAX_RULE_FILE_BYTES: u64 = 16 << 20;
+pub const MAX_RULE_FILE_BYTES: u64 = guifan::MAX_RULE_FILE_BYTES;
 
 /// The most problems a load reports (a generated file can have one per line);
 /// the rest are counted.
@@ -289,14 +289,16 @@ pub fn load_paths(paths: Vec<PathBuf>) -> Result<RuleSet, LoadError> {
             path: path.clone(),
             source,
         };
-        let size = std::fs::metadata(&path).map_err(io)?.len();
-        if size > MAX_RULE_FILE_BYTES {
-            return Err(LoadError::TooLarge { path, size });
-        }
-        let bytes = std::fs::read(&path).map_err(io)?;
-        match decode_text(bytes) {
-            Ok(text) => texts.push((path, text)),
-            Err((text, at)) => bad_encoding.push((path, text, at)),
+        let read = match guifan::read_rule_file(&path) {
+            Ok(read) => read,
+            Err(guifan::ReadError::TooLarge(size)) => {
+                return Err(LoadError::TooLarge { path, size })
+            }
+            Err(e) => return Err(io(e.into_io())),
+        };
+        match read.bad_byte {
+            None => texts.push((path, read.text)),
+            Some(at) => bad_encoding.push((path, read.text, at)),
         }
     }
     if !bad_encoding.is_empty() {
@@ -312,18 +314,6 @@ pub fn load_paths(paths: Vec<PathBuf>) -> Result<RuleSet, LoadError> {
         return Err(invalid(sources, problems));
     }
     load_texts(texts)
-}
-
-/// A rule file's text: UTF-8, a leading byte-order mark dropped. Otherwise the
-/// text with each bad byte shown as `\u{FFFD}`, and where the first one is in it.
-fn decode_text(mut bytes: Vec<u8>) -> Result<String, (String, usize)> {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        (String::from_utf8_lossy(e.as_bytes()).into_owned(), at)
-    })
 }
 
 /// Parses and checks rule files given as (path, text) pairs. Every file is

@@ -302,7 +302,7 @@ pub fn tested_policies(dir: &Path) -> std::collections::HashSet<String> {
     };
     files
         .into_par_iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .filter_map(|f| guifan::read_rule_file(&f).ok().map(|read| read.text))
         .filter_map(|t| {
             // Only the top-level keys, before the first table, are read.
             let head_end = t

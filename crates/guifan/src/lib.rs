@@ -56,6 +56,7 @@
 mod decisions;
 mod engine;
 mod error;
+mod files;
 mod rules;
 
 pub use chrono::{DateTime, FixedOffset, Utc};
@@ -64,6 +65,7 @@ pub use engine::Engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;
 pub use error::{LoadError, ParamError, Problem, RecordError};
+pub use files::{read_rule_file, FileText, ReadError, MAX_RULE_FILE_BYTES};
 /// The diagnostics library problems are rendered with ([`Problem`] is a `miette::Diagnostic`).
 pub use miette;
 pub use rules::{rule_files, RuleSet};

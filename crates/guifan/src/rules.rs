@@ -157,12 +157,34 @@ impl RuleSet {
     /// ```
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<RuleSet, LoadError> {
         let mut texts = Vec::new();
+        let mut bad_bytes = Vec::new();
         for path in rule_files(dir.as_ref())? {
-            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            let read = crate::files::read_rule_file(&path).map_err(|e| LoadError::Io {
                 path: path.clone(),
-                source,
+                source: e.into_io(),
             })?;
-            texts.push((path.display().to_string(), text));
+            if let Some(at) = read.bad_byte {
+                bad_bytes.push((texts.len(), at));
+            }
+            texts.push((path.display().to_string(), read.text));
+        }
+        if !bad_bytes.is_empty() {
+            // Text that is not UTF-8: one located diagnostic per file, as `guifan check` gives.
+            let sources: Vec<Source> = texts
+                .into_iter()
+                .map(|(n, t)| Source::new(n, Arc::from(t)))
+                .collect();
+            let problems = bad_bytes
+                .into_iter()
+                .map(|(i, at)| {
+                    let error = guifan_syntax::ParseError::Encoding {
+                        source_id: SourceId(u32::try_from(i).unwrap_or(u32::MAX)),
+                        span: guifan_syntax::Span::new(at, at + 1),
+                    };
+                    guifan_syntax::diagnostic::Diagnostic::from(&error)
+                })
+                .collect();
+            return Err(invalid(&sources, problems));
         }
         RuleSet::from_sources(texts)
     }
