@@ -166,6 +166,35 @@ struct ServeArgs {
     /// How often the rule directory is looked at for changes, in milliseconds
     #[arg(long, default_value_t = 500)]
     watch_ms: u64,
+    /// How long a changed rule directory must stay unchanged before it is loaded, in milliseconds
+    #[arg(long, default_value_t = 1_000)]
+    settle_ms: u64,
+    /// How long a client may take to send a request's header (and an idle
+    /// connection may stay open), in milliseconds
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// The most connections open at once
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// The most request body bytes in flight at once (503 beyond)
+    #[arg(long, default_value_t = 256 << 20)]
+    max_in_flight: u64,
+    /// How long requests in flight may take to finish after SIGTERM, in milliseconds
+    #[arg(long, default_value_t = 10_000)]
+    shutdown_grace_ms: u64,
+    /// Require `Authorization: Bearer <token>` on /v1/*, the token read from
+    /// this file (or from the GUIFAN_SERVE_TOKEN environment variable)
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Require the token on /metrics too
+    #[arg(long)]
+    token_for_metrics: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -627,6 +656,30 @@ fn serve(args: ServeArgs) -> Exit {
     config.max_body = args.max_body;
     config.timeout = std::time::Duration::from_millis(args.timeout_ms.max(1));
     config.watch_every = std::time::Duration::from_millis(args.watch_ms.max(10));
+    config.settle = std::time::Duration::from_millis(args.settle_ms);
+    config.header_timeout = std::time::Duration::from_millis(args.header_timeout_ms.max(1));
+    config.max_connections = args.max_connections.max(1);
+    config.max_in_flight = args.max_in_flight.max(1);
+    config.shutdown_grace = std::time::Duration::from_millis(args.shutdown_grace_ms);
+    config.token_for_metrics = args.token_for_metrics;
+    config.tls = args.tls_cert.zip(args.tls_key);
+    config.token = match (&args.token_file, std::env::var("GUIFAN_SERVE_TOKEN")) {
+        (Some(path), _) => match guifan::read_rule_file(path) {
+            Ok(read) if read.bad_byte.is_none() => Some(read.text.trim().to_string()),
+            Ok(_) => return error(format!("the token file `{}` is not UTF-8", path.display())),
+            Err(e) => {
+                return error(format!(
+                    "cannot read the token file `{}`: {e}",
+                    path.display()
+                ))
+            }
+        },
+        (None, Ok(token)) => Some(token.trim().to_string()),
+        (None, Err(_)) => None,
+    };
+    if args.token_for_metrics && config.token.is_none() {
+        return error("--token-for-metrics needs a token: --token-file or GUIFAN_SERVE_TOKEN");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

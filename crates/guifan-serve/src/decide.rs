@@ -61,14 +61,17 @@ pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>,
     }
 }
 
-/// Decides a body: one line, or one JSON object over several lines, is one
-/// record (a bad one is a 400); anything else is read as JSON Lines (blank
-/// lines skipped; a bad line is answered in its place).
+/// Decides a body. JSON Lines when its first line is a JSON value on its
+/// own (blank lines skipped; a bad line is answered in its place, and one
+/// line alone is one record). Otherwise the whole body is one JSON document
+/// (a pretty-printed record, spread over lines): one record, or one error.
+/// Work stops at `deadline`, between records.
 pub(crate) fn decide(
     rules: &RuleSet,
     body: &[u8],
     now: DateTime<FixedOffset>,
     log: bool,
+    deadline: std::time::Instant,
 ) -> Result<Answer, BadRequest> {
     let text = std::str::from_utf8(body)
         .map_err(|e| BadRequest::request(format!("the body is not UTF-8: {e}")))?;
@@ -78,9 +81,9 @@ pub(crate) fn decide(
         .map(|(i, l)| (i + 1, l.trim()))
         .filter(|(_, l)| !l.is_empty())
         .collect();
-    if lines.is_empty() {
+    let Some((_, first)) = lines.first() else {
         return Err(BadRequest::request("the body holds no record"));
-    }
+    };
     let mut answer = Answer {
         body: Vec::new(),
         batch: lines.len() > 1,
@@ -90,9 +93,8 @@ pub(crate) fn decide(
         rule_errors: 0,
         decided: Vec::new(),
     };
-    // One record, possibly spread over several lines (pretty-printed JSON).
-    let single = lines.len() == 1
-        || serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object());
+    // One record: a single line, or one document over several lines.
+    let single = lines.len() == 1 || serde_json::from_str::<serde::de::IgnoredAny>(first).is_err();
     if single {
         answer.batch = false;
         answer.records = 1;
@@ -112,6 +114,14 @@ pub(crate) fn decide(
     }
     answer.batch = true;
     for (line, record) in lines {
+        if std::time::Instant::now() >= deadline {
+            return Err(BadRequest {
+                code: "guifan::serve::timeout",
+                message: "the time limit passed".into(),
+                field: None,
+                line: Some(line),
+            });
+        }
         answer.records += 1;
         match rules.decide_json(record.as_bytes(), now) {
             Ok(decided) => {

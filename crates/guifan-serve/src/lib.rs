@@ -1,39 +1,44 @@
 //! `guifan serve`: decide records over HTTP, with the rules reloaded as their
 //! files change.
 //!
-//! - `POST /v1/decide[?at=RFC3339]`: one JSON record, answered with its
-//!   decision record, or JSON Lines, answered with one line per record (a
-//!   decision record, or `{"line": N, "error": {...}}`). The revision of the
-//!   rules that decided is in the `guifan-revision` header. Bad input is a
-//!   400 with a JSON body carrying the diagnostic's code; a body over the
-//!   limit is a 413, a request over the time limit a 503 — never a 500.
+//! - `POST /v1/decide[?at=RFC3339]`: one JSON record (on one line or
+//!   pretty-printed), answered with its decision record, or JSON Lines,
+//!   answered with one line per record (a decision record, or
+//!   `{"line": N, "error": {...}}`). The revision of the rules that decided
+//!   is in the `guifan-revision` header. Bad input is a 400 with a JSON body
+//!   carrying the diagnostic's code; a body over the limit a 413 (at once,
+//!   from its `Content-Length`), a request over the time limit or past the
+//!   bytes in flight a 503 — never a 500.
 //! - `GET /healthz`: `{"status": "ok", "revision": ...}`.
 //! - `GET /metrics`: Prometheus text, every name prefixed `guifan_`.
 //!
-//! The rule directory is polled; a change is loaded and checked in full
-//! before it is swapped in (evaluations in flight finish on the old set), and
-//! a change that does not load is reported on standard error and counted in
-//! `guifan_reload_failures_total` while the old set keeps serving.
+//! With a token, `/v1/*` (and `/metrics` when asked) require
+//! `Authorization: Bearer <token>`; with a certificate and key, every
+//! connection is TLS. Connections are bounded in number and in how long a
+//! client may take to send a request's header ([`server`]); the decision log
+//! is written by a thread of its own through a bounded queue
+//! ([`decision_log`]); the rule directory is reloaded once a change has
+//! settled ([`watch`]).
 
 mod decide;
+mod decision_log;
 mod metrics;
+mod routes;
+mod server;
+mod tls;
+mod watch;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use guifan::Engine;
 
-use crate::decide::BadRequest;
-use crate::metrics::{Metrics, RequestLabels};
+use crate::metrics::Metrics;
 
 /// How the server runs.
 #[derive(Clone, Debug)]
@@ -47,14 +52,35 @@ pub struct Config {
     pub decision_log: Option<PathBuf>,
     /// The largest request body accepted, in bytes
     pub max_body: usize,
-    /// The longest a decide request may take
+    /// The longest a decide request may take, reading its body included
     pub timeout: Duration,
     /// How often the rule directory is looked at for changes
     pub watch_every: Duration,
+    /// How long a changed rule directory must stay unchanged before it is loaded
+    pub settle: Duration,
+    /// How long a client may take to send a request's header, counted from
+    /// when its connection opened or its last answer was sent (so also how
+    /// long an idle keep-alive connection stays open)
+    pub header_timeout: Duration,
+    /// The most connections open at once; more are closed as they come
+    pub max_connections: usize,
+    /// The most request body bytes held in flight at once; past it a 503
+    pub max_in_flight: u64,
+    /// How long requests in flight may take to finish once a stop is asked for
+    pub shutdown_grace: Duration,
+    /// The bearer token `/v1/*` requires, when set
+    pub token: Option<String>,
+    /// Whether `/metrics` requires the token too
+    pub token_for_metrics: bool,
+    /// A PEM certificate chain and private key: serve HTTPS
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Config {
-    /// Defaults: 16 MiB bodies, 30 s per request, rules looked at every 500 ms, no decision log.
+    /// Defaults: 16 MiB bodies, 30 s per request, rules looked at every 500 ms
+    /// and loaded once unchanged for 1 s, 10 s for a request's header, 512
+    /// connections, 256 MiB of bodies in flight, 10 s to stop, no decision
+    /// log, no token, no TLS.
     pub fn new(rules: PathBuf, listen: SocketAddr) -> Config {
         Config {
             rules,
@@ -63,16 +89,35 @@ impl Config {
             max_body: 16 << 20,
             timeout: Duration::from_secs(30),
             watch_every: Duration::from_millis(500),
+            settle: Duration::from_secs(1),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 512,
+            max_in_flight: 256 << 20,
+            shutdown_grace: Duration::from_secs(10),
+            token: None,
+            token_for_metrics: false,
+            tls: None,
         }
     }
 }
 
+/// The limits a request is held to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestLimits {
+    pub(crate) max_body: usize,
+    pub(crate) max_in_flight: u64,
+    pub(crate) timeout: Duration,
+}
+
 /// Shared by every request.
-struct Shared {
-    engine: Engine,
-    metrics: Metrics,
-    log: Option<Mutex<std::io::BufWriter<std::fs::File>>>,
-    timeout: Duration,
+pub(crate) struct Shared {
+    pub(crate) engine: Engine,
+    pub(crate) metrics: Metrics,
+    pub(crate) log: Option<decision_log::DecisionLog>,
+    pub(crate) limits: RequestLimits,
+    /// Kibibytes of request bodies that may be in flight
+    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
+    pub(crate) token: Option<String>,
 }
 
 /// Why the server could not start.
@@ -80,7 +125,7 @@ struct Shared {
 pub enum ServeError {
     /// The rules do not load or check
     Rules(guifan::LoadError),
-    /// The address or the decision log cannot be opened
+    /// The address, the decision log, the token or the certificate cannot be used
     Io(std::io::Error),
 }
 
@@ -95,49 +140,105 @@ impl std::fmt::Display for ServeError {
 
 impl std::error::Error for ServeError {}
 
-/// Serves until SIGTERM or SIGINT (requests in progress are answered first).
-/// `ready` is called with the address bound, once the server accepts requests.
+/// Serves until SIGTERM or SIGINT (requests in progress are answered first,
+/// for up to [`Config::shutdown_grace`]). `ready` is called with the address
+/// bound, once the server accepts requests.
 pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    serve_until(config, ready, shutdown_signal()).await
+}
+
+/// [`serve`], stopping when `stop` resolves instead of on a signal.
+pub async fn serve_until(
+    config: Config,
+    ready: impl FnOnce(SocketAddr),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
     let engine = Engine::from_dir(&config.rules).map_err(ServeError::Rules)?;
     let metrics = Metrics::new();
     metrics.set_revision(engine.rules().revision());
+    metrics
+        .policies
+        .set(i64::try_from(engine.rules().policies().count()).unwrap_or(i64::MAX));
     let log = match &config.decision_log {
-        Some(path) => Some(Mutex::new(std::io::BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(ServeError::Io)?,
-        ))),
+        Some(path) => Some(
+            decision_log::DecisionLog::open(path, metrics.log.clone()).map_err(ServeError::Io)?,
+        ),
         None => None,
     };
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key).map_err(ServeError::Io)?),
+        None => None,
+    };
+    if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ServeError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the bearer token is empty",
+        )));
+    }
+    if !config.listen.ip().is_loopback() && (config.token.is_none() || tls.is_none()) {
+        let missing = match (config.token.is_none(), tls.is_none()) {
+            (true, true) => "no token and no TLS",
+            (true, false) => "no token",
+            _ => "no TLS",
+        };
+        note(&format!(
+            "warning: listening on {} (not loopback) with {missing}: anyone who reaches it can {}",
+            config.listen,
+            if config.token.is_none() {
+                "decide records and read the metrics"
+            } else {
+                "read the token and the records on the wire"
+            }
+        ));
+    }
+    let kib = u32::try_from(config.max_in_flight.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
     let shared = Arc::new(Shared {
         engine,
         metrics,
         log,
-        timeout: config.timeout,
+        limits: RequestLimits {
+            max_body: config.max_body,
+            max_in_flight: config.max_in_flight,
+            timeout: config.timeout,
+        },
+        in_flight: Arc::new(tokio::sync::Semaphore::new(
+            (kib as usize).min(tokio::sync::Semaphore::MAX_PERMITS),
+        )),
+        token: config.token.clone(),
     });
+    let guarded = axum::middleware::from_fn_with_state(shared.clone(), routes::require_token);
+    let mut metrics_route = Router::new().route("/metrics", get(routes::metrics_text));
+    if config.token_for_metrics {
+        metrics_route = metrics_route.layer(guarded.clone());
+    }
     let app = Router::new()
-        .route("/v1/decide", post(decide))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text))
-        .layer(DefaultBodyLimit::max(config.max_body))
+        .route("/v1/decide", post(routes::decide))
+        .layer(guarded)
+        .merge(metrics_route)
+        .route("/healthz", get(routes::healthz))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(ServeError::Io)?;
     let bound = listener.local_addr().map_err(ServeError::Io)?;
-    let seen = shared.engine.fingerprint();
-    tokio::spawn(watch(shared, config.watch_every, seen));
+    let watcher = tokio::spawn(watch::watch(
+        shared.clone(),
+        config.watch_every,
+        config.settle,
+    ));
     ready(bound);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(ServeError::Io)
+    let limits = server::ConnectionLimits {
+        header_timeout: config.header_timeout,
+        max_connections: config.max_connections,
+        shutdown_grace: config.shutdown_grace,
+    };
+    server::run(listener, app, shared, limits, tls, stop).await;
+    watcher.abort();
+    Ok(())
 }
 
 /// Resolves on SIGTERM or SIGINT.
-async fn shutdown() {
+async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -160,212 +261,7 @@ async fn shutdown() {
     }
 }
 
-/// Looks at the rule directory every `every`; a change is loaded, checked and
-/// swapped in, or reported and counted while the old set stays.
-async fn watch(shared: Arc<Shared>, every: Duration, mut seen: Option<u64>) {
-    loop {
-        tokio::time::sleep(every).await;
-        let now = shared.engine.fingerprint();
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        let worker = shared.clone();
-        let reloaded = tokio::task::spawn_blocking(move || worker.engine.reload()).await;
-        match reloaded {
-            Ok(Ok(rules)) => {
-                shared.metrics.reloads.inc();
-                shared.metrics.set_revision(rules.revision());
-                note(&format!("rules reloaded, revision {}", rules.revision()));
-            }
-            Ok(Err(e)) => {
-                shared.metrics.reload_failures.inc();
-                note(&format!(
-                    "the changed rules were not loaded; the old ones stay\n{e}"
-                ));
-            }
-            Err(e) => {
-                shared.metrics.reload_failures.inc();
-                note(&format!("reloading failed: {e}"));
-            }
-        }
-    }
-}
-
-/// The query of a decide request.
-#[derive(serde::Deserialize)]
-struct DecideQuery {
-    at: Option<String>,
-}
-
-fn json_response(status: StatusCode, body: Vec<u8>, content_type: &'static str) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-}
-
-fn bad_request(status: StatusCode, problem: &BadRequest) -> Response {
-    let body = serde_json::to_vec(&serde_json::json!({ "error": problem })).unwrap_or_default();
-    json_response(status, body, "application/json")
-}
-
-async fn decide(
-    State(shared): State<Arc<Shared>>,
-    query: Result<Query<DecideQuery>, axum::extract::rejection::QueryRejection>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
-    let started = Instant::now();
-    let response = answer(&shared, query, body).await;
-    shared
-        .metrics
-        .latency
-        .observe(started.elapsed().as_secs_f64());
-    shared
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            route: "/v1/decide",
-            status: response.status().as_u16(),
-        })
-        .inc();
-    response
-}
-
-async fn answer(
-    shared: &Arc<Shared>,
-    query: Result<Query<DecideQuery>, axum::extract::rejection::QueryRejection>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => {
-            let status = e.status();
-            let problem = BadRequest {
-                code: if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    "guifan::serve::too_large"
-                } else {
-                    "guifan::serve::bad_request"
-                },
-                message: e.body_text(),
-                field: None,
-                line: None,
-            };
-            return bad_request(status, &problem);
-        }
-    };
-    let at = match query {
-        Ok(Query(q)) => q.at,
-        Err(e) => return bad_request(StatusCode::BAD_REQUEST, &BadRequest::request(e.body_text())),
-    };
-    let now = match decide::evaluation_time(at.as_deref()) {
-        Ok(t) => t,
-        Err(p) => return bad_request(StatusCode::BAD_REQUEST, &p),
-    };
-    // The rules in force when the request started decide all of it.
-    let rules = shared.engine.rules();
-    let revision = rules.revision().to_string();
-    let log = shared.log.is_some();
-    let work = tokio::task::spawn_blocking(move || decide::decide(&rules, &body, now, log));
-    let answer = match tokio::time::timeout(shared.timeout, work).await {
-        Ok(Ok(Ok(a))) => a,
-        Ok(Ok(Err(problem))) => {
-            shared.metrics.records.inc();
-            shared.metrics.record_errors.inc();
-            return with_revision(bad_request(StatusCode::BAD_REQUEST, &problem), &revision);
-        }
-        Ok(Err(_)) | Err(_) => {
-            let problem = BadRequest {
-                code: "guifan::serve::timeout",
-                message: format!("not decided within {} ms", shared.timeout.as_millis()),
-                field: None,
-                line: None,
-            };
-            return bad_request(StatusCode::SERVICE_UNAVAILABLE, &problem);
-        }
-    };
-    let m = &shared.metrics;
-    m.records.inc_by(answer.records);
-    m.decisions.inc_by(answer.decisions);
-    m.record_errors.inc_by(answer.record_errors);
-    m.rule_errors.inc_by(answer.rule_errors);
-    if let Some(log) = &shared.log {
-        write_log(log, &answer.decided, now, &revision);
-    }
-    let content_type = if answer.batch {
-        "application/x-ndjson"
-    } else {
-        "application/json"
-    };
-    with_revision(
-        json_response(StatusCode::OK, answer.body, content_type),
-        &revision,
-    )
-}
-
-fn with_revision(mut response: Response, revision: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(revision) {
-        response.headers_mut().insert("guifan-revision", v);
-    }
-    response
-}
-
-/// Appends each decided record to the decision log: time, subject, decisions, revision.
-fn write_log(
-    log: &Mutex<std::io::BufWriter<std::fs::File>>,
-    decided: &[(String, serde_json::Value)],
-    now: guifan::DateTime<guifan::FixedOffset>,
-    revision: &str,
-) {
-    let Ok(mut out) = log.lock() else { return };
-    let time = now.to_rfc3339();
-    for (subject, decisions) in decided {
-        let line = serde_json::json!({
-            "time": time,
-            "subject": subject,
-            "decisions": decisions,
-            "revision": revision,
-        });
-        if serde_json::to_writer(&mut *out, &line).is_err() || out.write_all(b"\n").is_err() {
-            note("cannot write the decision log");
-            return;
-        }
-    }
-    if let Err(e) = out.flush() {
-        note(&format!("cannot write the decision log: {e}"));
-    }
-}
-
 /// A line on standard error (never a panic, whatever state stderr is in).
-fn note(text: &str) {
+pub(crate) fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "guifan serve: {text}");
-}
-
-async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
-    let body = serde_json::to_vec(&serde_json::json!({
-        "status": "ok",
-        "revision": shared.engine.rules().revision(),
-    }))
-    .unwrap_or_default();
-    shared
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            route: "/healthz",
-            status: 200,
-        })
-        .inc();
-    json_response(StatusCode::OK, body, "application/json")
-}
-
-async fn metrics_text(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        shared.metrics.text(),
-    )
 }

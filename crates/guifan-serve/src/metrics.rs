@@ -32,6 +32,14 @@ pub(crate) struct Metrics {
     pub(crate) revision: Family<RevisionLabels, Gauge>,
     pub(crate) reloads: Counter,
     pub(crate) reload_failures: Counter,
+    pub(crate) policies: Gauge,
+    pub(crate) policies_added: Counter,
+    pub(crate) policies_removed: Counter,
+    pub(crate) log: crate::decision_log::LogCounters,
+    pub(crate) connections: Gauge,
+    pub(crate) connections_refused: Counter,
+    pub(crate) busy: Counter,
+    pub(crate) unauthorized: Counter,
 }
 
 impl Metrics {
@@ -84,6 +92,60 @@ impl Metrics {
             "Changed rule files that did not load or check (the old set stayed)",
             reload_failures.clone(),
         );
+        let policies = Gauge::default();
+        registry.register(
+            "policies",
+            "Policies in the rule set in force",
+            policies.clone(),
+        );
+        let policies_added = Counter::default();
+        registry.register(
+            "reload_policies_added",
+            "Policies that reloads added",
+            policies_added.clone(),
+        );
+        let policies_removed = Counter::default();
+        registry.register(
+            "reload_policies_removed",
+            "Policies that reloads removed",
+            policies_removed.clone(),
+        );
+        let log = crate::decision_log::LogCounters::default();
+        registry.register(
+            "decision_log_records",
+            "Decided records written to the decision log",
+            log.written.clone(),
+        );
+        registry.register(
+            "decision_log_dropped",
+            "Decided records not logged because the log's queue was full",
+            log.dropped.clone(),
+        );
+        registry.register(
+            "decision_log_errors",
+            "Decided records not logged because writing failed",
+            log.errors.clone(),
+        );
+        let connections = Gauge::default();
+        registry.register("connections", "Connections open", connections.clone());
+        let connections_refused = Counter::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at once because the connection limit was reached",
+            connections_refused.clone(),
+        );
+        let busy = Counter::default();
+        registry.register(
+            "busy",
+            "Requests answered 503 because the bytes in flight were at their limit",
+            busy.clone(),
+        );
+        let unauthorized = Counter::default();
+        registry.register(
+            "unauthorized",
+            "Requests refused for a missing or wrong bearer token",
+            unauthorized.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -95,6 +157,14 @@ impl Metrics {
             revision,
             reloads,
             reload_failures,
+            policies,
+            policies_added,
+            policies_removed,
+            log,
+            connections,
+            connections_refused,
+            busy,
+            unauthorized,
         }
     }
 

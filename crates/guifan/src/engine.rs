@@ -191,10 +191,11 @@ impl Engine {
         self.current.load().decide_json(record, now)
     }
 
-    /// A fingerprint of the engine's rule directory (each rule file's path,
-    /// size and modification time): it changes when a file is edited, added or
-    /// removed. `None` for an engine not made from a directory, or one that
-    /// cannot be read.
+    /// A fingerprint of the engine's rule directory: a hash of each rule
+    /// file's path and content (not its size or modification time, so an edit
+    /// that keeps both, as `cp -p`, `rsync -a` or `tar x` make, is seen). It
+    /// changes when a file is edited, added or removed. `None` for an engine
+    /// not made from a directory, or one whose directory cannot be listed.
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
@@ -206,22 +207,144 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fingerprint(&self) -> Option<u64> {
-        use std::hash::{Hash, Hasher};
-        let dir = self.dir.as_ref()?;
-        let files = crate::rules::rule_files(dir).ok()?;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for f in files {
-            let meta = std::fs::metadata(&f).ok()?;
-            f.hash(&mut h);
-            meta.len().hash(&mut h);
-            meta.modified().ok().hash(&mut h);
+        fingerprint(self.dir.as_ref()?)
+    }
+}
+
+/// A hash of the rule files under `dir`: their paths and contents (a file
+/// that cannot be read counts by its error, so it changes the hash too).
+pub(crate) fn fingerprint(dir: &Path) -> Option<u64> {
+    use sha2::{Digest, Sha256};
+    let files = crate::rules::rule_files(dir).ok()?;
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.as_os_str().as_encoded_bytes());
+        h.update([0]);
+        match crate::files::read_rule_file(&f) {
+            Ok(read) => {
+                h.update((read.text.len() as u64).to_le_bytes());
+                h.update(read.text.as_bytes());
+            }
+            Err(e) => h.update(format!("unreadable: {e}").as_bytes()),
         }
-        Some(h.finish())
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(digest.get(..8)?);
+    Some(u64::from_le_bytes(first))
+}
+
+/// When a changed rule directory is loaded: only once its content has stayed
+/// the same for a settle interval. An editor that truncates a file and writes
+/// it again a moment later, or a copy in progress, is never loaded half done.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let start = Instant::now();
+/// let mut gate = guifan::ReloadGate::new(Some(1), Duration::from_secs(1));
+/// assert!(!gate.observe(Some(1), start)); // unchanged
+/// assert!(!gate.observe(Some(2), start)); // changed: wait
+/// assert!(!gate.observe(Some(3), start + Duration::from_millis(600))); // changed again: wait anew
+/// assert!(!gate.observe(Some(3), start + Duration::from_millis(1500))); // 0.9 s stable: not yet
+/// assert!(gate.observe(Some(3), start + Duration::from_millis(1700))); // settled: load it
+/// assert!(!gate.observe(Some(3), start + Duration::from_millis(3000))); // loaded
+/// ```
+#[derive(Clone, Debug)]
+pub struct ReloadGate {
+    loaded: Option<u64>,
+    pending: Option<(Option<u64>, std::time::Instant)>,
+    settle: std::time::Duration,
+}
+
+impl ReloadGate {
+    /// A gate for a directory whose rules, as loaded, have fingerprint `loaded`.
+    pub fn new(loaded: Option<u64>, settle: std::time::Duration) -> ReloadGate {
+        ReloadGate {
+            loaded,
+            pending: None,
+            settle,
+        }
+    }
+
+    /// The directory's fingerprint `now`, seen at `at`: whether to load it now
+    /// (it differs from what was loaded, and has been the same since at least
+    /// `settle` ago). After `true`, it counts as loaded, whether it loaded or not.
+    pub fn observe(&mut self, now: Option<u64>, at: std::time::Instant) -> bool {
+        if now == self.loaded {
+            self.pending = None;
+            return false;
+        }
+        match self.pending {
+            Some((seen, since)) if seen == now => {
+                if at.saturating_duration_since(since) >= self.settle {
+                    self.loaded = now;
+                    self.pending = None;
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => {
+                self.pending = Some((now, at));
+                false
+            }
+        }
+    }
+}
+
+/// What a reload changed in the policies: their IDs added and removed, sorted.
+///
+/// ```
+/// let a = guifan::RuleSet::from_sources([("p.policy",
+///     "kind k { n: int } policy a.one { subject k zone UTC } policy a.two { subject k zone UTC }")])?;
+/// let b = guifan::RuleSet::from_sources([("p.policy",
+///     "kind k { n: int } policy a.two { subject k zone UTC } policy a.three { subject k zone UTC }")])?;
+/// let change = guifan::PolicyChange::between(&a, &b);
+/// assert_eq!(change.added, ["a.three"]);
+/// assert_eq!(change.removed, ["a.one"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyChange {
+    /// Policies in the new set only
+    pub added: Vec<String>,
+    /// Policies in the old set only
+    pub removed: Vec<String>,
+}
+
+impl PolicyChange {
+    /// The policies `new` has that `old` has not, and the other way round.
+    pub fn between(old: &RuleSet, new: &RuleSet) -> PolicyChange {
+        let before: std::collections::BTreeSet<&str> = old.policies().collect();
+        let after: std::collections::BTreeSet<&str> = new.policies().collect();
+        PolicyChange {
+            added: after.difference(&before).map(|p| p.to_string()).collect(),
+            removed: before.difference(&after).map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyChange {
+    /// `policies added: a.b; removed: c.d`, or `the same policies`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.added.is_empty(), self.removed.is_empty()) {
+            (true, true) => f.write_str("the same policies"),
+            (false, true) => write!(f, "policies added: {}", self.added.join(", ")),
+            (true, false) => write!(f, "policies removed: {}", self.removed.join(", ")),
+            (false, false) => write!(
+                f,
+                "policies added: {}; removed: {}",
+                self.added.join(", "),
+                self.removed.join(", ")
+            ),
+        }
     }
 }
 
 /// A thread that looks at an engine's rule directory every so often and
-/// reloads it on a change ([`Engine::reload`]); it stops when dropped.
+/// reloads it on a change ([`Engine::reload`]) once the change has stayed
+/// the same for one interval ([`ReloadGate`]); it stops when dropped.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -260,14 +383,13 @@ impl Watch {
     ) -> Watch {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
-        // What "unchanged" means is settled before `start` returns.
-        let mut seen = engine.fingerprint();
+        // What "unchanged" means is settled before `start` returns. A change
+        // is loaded once it has stayed the same for one interval.
+        let mut gate = ReloadGate::new(engine.fingerprint(), every);
         let thread = std::thread::spawn(move || {
             while !stopped.load(Ordering::Relaxed) {
                 std::thread::sleep(every);
-                let now = engine.fingerprint();
-                if now != seen {
-                    seen = now;
+                if gate.observe(engine.fingerprint(), std::time::Instant::now()) {
                     report(engine.reload());
                 }
             }

@@ -61,9 +61,9 @@ mod rules;
 
 pub use chrono::{DateTime, FixedOffset, Utc};
 pub use decisions::{Decision, Decisions, Effect, RuleFailure, Value};
-pub use engine::Engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;
+pub use engine::{Engine, PolicyChange, ReloadGate};
 pub use error::{LoadError, ParamError, Problem, RecordError};
 pub use files::{read_rule_file, FileText, ReadError, MAX_RULE_FILE_BYTES};
 /// The diagnostics library problems are rendered with ([`Problem`] is a `miette::Diagnostic`).
