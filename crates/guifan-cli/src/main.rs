@@ -687,8 +687,13 @@ fn serve(args: ServeArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return error(format!("cannot start the server's threads: {e}")),
     };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let served = runtime.block_on(guifan_serve::serve(config, |addr| {
-        errln!("guifan serve: listening on http://{addr}");
+        errln!("guifan serve: listening on {scheme}://{addr}");
     }));
     match served {
         Ok(()) => Exit::Ok,
