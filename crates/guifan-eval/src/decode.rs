@@ -398,6 +398,11 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
     }
 }
 
+/// The longest record `id` accepted, in bytes (IDs name subjects in every output line).
+pub const MAX_ID_BYTES: usize = 1024;
+/// The longest string value accepted in a record, in bytes.
+pub const MAX_STRING_BYTES: usize = 1 << 20;
+
 /// The subject of a root record whose fields are all read: required fields
 /// checked, its `id`, and money read before its currency was known given it.
 fn finish_subject<E: de::Error>(
@@ -411,6 +416,12 @@ fn finish_subject<E: de::Error>(
         Some(Value::Str(s)) => s.clone(),
         _ => return Err(custom("missing field `id`")),
     };
+    if id.len() > MAX_ID_BYTES {
+        return Err(custom(format!(
+            "`id` is {} bytes; an id is at most {MAX_ID_BYTES} bytes",
+            id.len()
+        )));
+    }
     let mut currency = cx.currency.get();
     if let Some(def) = cx.schema.kind_def(kid) {
         if def.has_money && cx.unresolved_money.get() {
@@ -673,7 +684,16 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
                 });
                 Value::Money(Money { amount, currency })
             }),
-            Type::Str => text(d).map(|s| Value::str(&s)),
+            Type::Str => {
+                let s = text(d)?;
+                if s.len() > MAX_STRING_BYTES {
+                    return Err(custom(format!(
+                        "a string of {} bytes; strings are at most {MAX_STRING_BYTES} bytes",
+                        s.len()
+                    )));
+                }
+                Ok(Value::str(&s))
+            }
             Type::Enum(id) => {
                 let s = text(d)?;
                 if let Some(shared) = self.cx.schema.interned_enum(*id, &s) {

@@ -53,7 +53,7 @@ mod value;
 pub use check::check;
 pub use decode::{
     decode_subject, decode_subject_detailed, decode_subject_fast, decode_value,
-    duration as parse_duration, peek_kind, DataError,
+    duration as parse_duration, peek_kind, DataError, MAX_ID_BYTES, MAX_STRING_BYTES,
 };
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
 pub use eval::trace::{Applies, RuleStatus, Tracer};

@@ -148,3 +148,59 @@ pub(crate) fn decide(
     }
     Ok(answer)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn rules() -> RuleSet {
+        RuleSet::from_sources([(
+            "p.policy",
+            "kind k { n: int } effect e policy a.b { subject k zone UTC rule r { when n > 1 then e } }",
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn work_stops_at_the_deadline_between_records() {
+        let body = "{\"kind\":\"k\",\"id\":\"x\",\"n\":2}\n".repeat(1000);
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        let past = std::time::Instant::now();
+        let stopped = decide(&rules(), body.as_bytes(), now, false, past)
+            .err()
+            .unwrap();
+        assert_eq!(stopped.code, "guifan::serve::timeout");
+        assert_eq!(stopped.line, Some(1));
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let answered = decide(&rules(), body.as_bytes(), now, false, later)
+            .ok()
+            .unwrap();
+        assert_eq!(answered.records, 1000);
+    }
+
+    #[test]
+    fn a_body_whose_first_line_is_not_json_is_one_document() {
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let pretty = "{\n  \"kind\": \"k\",\n  \"id\": \"x\",\n  \"n\": 2\n}\n";
+        let one = decide(&rules(), pretty.as_bytes(), now, false, later)
+            .ok()
+            .unwrap();
+        assert!(!one.batch);
+        assert_eq!(one.decisions, 1);
+        let broken = "{\n  kind: \"k\",\n  \"id\": \"x\"\n}\n";
+        let err = decide(&rules(), broken.as_bytes(), now, false, later)
+            .err()
+            .unwrap();
+        assert_eq!(err.code, "guifan::data::invalid");
+        let lines =
+            "{\"kind\":\"k\",\"id\":\"x\",\"n\":2}\n{\"kind\":\"k\",\"id\":\"y\",\"n\":0}\n";
+        let batch = decide(&rules(), lines.as_bytes(), now, false, later)
+            .ok()
+            .unwrap();
+        assert!(batch.batch);
+        assert_eq!(batch.records, 2);
+    }
+}

@@ -347,6 +347,14 @@ pub const CODES: &[Code] = &[
         "guifan::serve::timeout",
         "a request not decided within the server's time limit",
     ),
+    error(
+        "guifan::serve::busy",
+        "a request refused because the bodies in flight are at the server's limit",
+    ),
+    error(
+        "guifan::serve::unauthorized",
+        "a request without the bearer token the server requires",
+    ),
     // data
     error(
         "guifan::data::invalid",

@@ -325,7 +325,14 @@ fn value(cx: &Ctx<'_>, scan: &mut Scan<'_>, ty: &Type, optional: bool) -> Option
             Value::Money(Money { amount, currency })
         }
         Type::Percent => Value::Percent(super::percent(scan.string()?.1).ok()?),
-        Type::Str => Value::str(scan.string()?.0),
+        Type::Str => {
+            // Long strings are left to the detailed decoder, which says why they are refused.
+            let s = scan.string()?.0;
+            if s.len() > super::MAX_STRING_BYTES {
+                return None;
+            }
+            Value::str(s)
+        }
         Type::Enum(id) => Value::Str(cx.schema.interned_enum(*id, scan.string()?.0)?.clone()),
         Type::Date => Value::Date(guifan_syntax::parse_date(scan.string()?.0).ok()?),
         Type::Timestamp => Value::Timestamp(timestamp(scan.string()?.0)?),

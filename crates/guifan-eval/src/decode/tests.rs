@@ -188,3 +188,31 @@ fn seen_keys_count_past_128_fields() {
     }
     assert!(seen.other("x") && !seen.other("x"));
 }
+
+#[test]
+fn ids_and_strings_past_their_limits_are_refused_with_a_clear_error() {
+    let p = program();
+    let record = |id: &str, note: &str| {
+        format!(
+            r#"{{"kind":"merchant","id":"{id}","platform":"douyin","listings_online":1,"deposit":{{"balance":"0","required":"0"}},"tags":[],"note":"{note}"}}"#
+        )
+    };
+    let at_limit = "i".repeat(crate::MAX_ID_BYTES);
+    assert!(decode_subject(&p.schema, record(&at_limit, "").as_bytes()).is_ok());
+    let long_id = "i".repeat(crate::MAX_ID_BYTES + 1);
+    let err = decode_subject(&p.schema, record(&long_id, "").as_bytes()).unwrap_err();
+    assert!(
+        err.message
+            .contains("`id` is 1025 bytes; an id is at most 1024 bytes"),
+        "{err:?}"
+    );
+    let note = "n".repeat(crate::MAX_STRING_BYTES);
+    assert!(decode_subject(&p.schema, record("m", &note).as_bytes()).is_ok());
+    let long_note = "n".repeat(crate::MAX_STRING_BYTES + 1);
+    let err = decode_subject(&p.schema, record("m", &long_note).as_bytes()).unwrap_err();
+    assert_eq!(err.path, "note");
+    assert!(
+        err.message.contains("strings are at most 1048576 bytes"),
+        "{err:?}"
+    );
+}
