@@ -59,8 +59,9 @@ enum Command {
         /// Report which rules, versions and comparisons the cases exercise
         #[arg(long)]
         coverage: bool,
-        /// Fail (exit 1) when less than this percentage of rules and versions is covered
-        #[arg(long, value_name = "PERCENT")]
+        /// Fail (exit 1) when less than this percentage of rules and versions
+        /// is covered: a number from 0 to 100
+        #[arg(long, value_name = "PERCENT", value_parser = percent_arg)]
         min_coverage: Option<f64>,
     },
     /// Rewrite rule files in the canonical layout (comments kept)
@@ -491,6 +492,26 @@ fn diff(args: DiffArgs) -> Exit {
         Err(e) if is_broken_pipe(&e) => return Exit::BrokenPipe,
         Err(e) => return error(e),
     };
+    // Records that do not decode are reported with their lines, as `run` reports them.
+    for p in &report.record_problems {
+        let by = match p.refused_by {
+            "both" => "",
+            "base" => " by the base rules",
+            _ => " by the new rules",
+        };
+        errln!(
+            "error: {}:{}: not decoded{by}: {} [guifan::data::invalid]",
+            printable(&name),
+            p.line,
+            printable(&p.error)
+        );
+    }
+    if report.record_errors > report.record_problems.len() {
+        errln!(
+            "error: {} more records not decoded",
+            report.record_errors - report.record_problems.len()
+        );
+    }
     match args.format {
         DiffFormat::Human => outln!("{}", guifan_runner::diff::human(&report).trim_end()),
         DiffFormat::Json => outln!(
@@ -498,7 +519,11 @@ fn diff(args: DiffArgs) -> Exit {
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
     }
-    Exit::Ok
+    if report.record_errors > 0 {
+        Exit::Failures
+    } else {
+        Exit::Ok
+    }
 }
 
 fn explain(args: ExplainArgs) -> Exit {
@@ -1201,6 +1226,10 @@ fn test(
         }
         _ => report(report_format, &diagnostics, &SourceMap::default()),
     }
+    let ran_none = filter.is_some() && passed == 0 && failed == 0;
+    if let (true, Some(text)) = (ran_none, filter) {
+        errln!("error: --filter `{}` matches no test case", printable(text));
+    }
     let below = match (&covered, min_coverage) {
         (Some(c), Some(min)) if c.percent < min => {
             errln!(
@@ -1211,17 +1240,47 @@ fn test(
         }
         _ => false,
     };
-    if failed == 0 && !below {
+    if failed == 0 && !below && !ran_none {
         Exit::Ok
     } else {
         Exit::Failures
     }
 }
 
+/// `--min-coverage`: a finite number from 0 to 100 (not `nan`, `inf`, `101`).
+fn percent_arg(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` is not a percentage from 0 to 100"))
+    }
+}
+
+/// Text for XML 1.0: escaped, and the characters it cannot carry at all
+/// (controls other than tab, newline and carriage return; lone surrogates
+/// cannot occur in a Rust string) written as `\u{..}`.
+fn xml_text(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    for c in text.chars() {
+        let allowed =
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
+        if allowed {
+            kept.push(c);
+        } else {
+            kept.push_str(&format!("\\u{{{:X}}}", c as u32));
+        }
+    }
+    quick_xml::escape::escape(kept.as_str()).into_owned()
+}
+
 /// Test results as JUnit XML: a suite per test file, a case per test case
 /// (problems of the file itself as failed cases named after it).
 fn junit(suites: &[(String, testing::Report)]) -> String {
-    use quick_xml::escape::escape;
+    let escape = xml_text;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (file, report) in suites {
         let cases = &report.cases;

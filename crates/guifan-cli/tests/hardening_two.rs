@@ -226,3 +226,118 @@ fn text_that_is_not_utf8_is_the_same_located_error_for_the_library_and_check() {
         "{text}"
     );
 }
+
+/// A rules copy with one test file for `douyin.e_waybill` whose case is named `name` (TOML text).
+fn with_test_named(name: &str) -> tempfile::TempDir {
+    let dir = rules_copy();
+    for f in std::fs::read_dir(dir.path().join("douyin")).unwrap() {
+        let p = f.unwrap().path();
+        if p.to_string_lossy().ends_with(".test.toml") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.path().join("douyin/e_waybill.test.toml"),
+        format!(
+            "policy = \"douyin.e_waybill\"\nat = \"2021-09-01T00:00:00+08:00\"\n[base]\nkind = \"shipment\"\nid = \"s\"\nplatform = \"douyin\"\norder_source = \"douyin_store\"\nshipped_at = \"2021-09-01T10:00:00+08:00\"\nwaybill = \"553000\"\n\n[[case]]\nname = \"{name}\"\nexpect = {{}}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn junit_output_is_well_formed_whatever_the_case_names() {
+    let dir = with_test_named("bell \\u0007 escape \\u001B form \\f and <&>");
+    let out = run_bounded(
+        &["test", "--format", "junit", dir.path().to_str().unwrap()],
+        None,
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let forbidden: Vec<char> = xml
+        .chars()
+        .filter(|c| *c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    assert!(forbidden.is_empty(), "{forbidden:?} in {xml}");
+    assert!(
+        xml.contains("bell \\u{7} escape \\u{1B} form \\u{C} and &lt;&amp;&gt;"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn bad_min_coverage_is_bad_usage_and_an_unmatched_filter_fails() {
+    for bad in ["nan", "inf", "-1", "101", "1e308", "lots"] {
+        let out = run_bounded(
+            &["test", "--min-coverage", bad, "rules"],
+            None,
+            Duration::from_secs(30),
+        );
+        assert_eq!(out.status.code(), Some(2), "--min-coverage {bad}");
+    }
+    let out = run_bounded(
+        &[
+            "test",
+            "--min-coverage",
+            "100",
+            "rules/douyin/e_waybill.test.toml",
+        ],
+        None,
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_bounded(
+        &["test", "--filter", "no case is called this", "rules/douyin"],
+        None,
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches no test case"));
+}
+
+#[test]
+fn diff_reports_records_that_do_not_decode_with_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.jsonl");
+    let good = std::fs::read_to_string(root().join("examples/douyin_zero_deposit_trial.jsonl"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &data,
+        format!("{good}\n{{\"kind\":\"merchant\",\"id\":\"bad\",\"platform\":\"douyin\",\"listings_online\":\"many\"}}\n{good}\n"),
+    )
+    .unwrap();
+    let out = run_bounded(
+        &[
+            "diff",
+            "--base",
+            "rules",
+            "--rules",
+            "rules",
+            "--data",
+            data.to_str().unwrap(),
+            "--at",
+            "2023-04-20T12:00:00+08:00",
+        ],
+        None,
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("data.jsonl:2: not decoded"), "{err}");
+    assert!(err.contains("guifan::data::invalid"), "{err}");
+}

@@ -64,10 +64,26 @@ pub struct DiffReport {
     pub compared: usize,
     /// Records only one rule set (or neither) could decode
     pub record_errors: usize,
+    /// The first of those records ([`MAX_RECORD_PROBLEMS`]), with their lines and why
+    pub record_problems: Vec<RecordProblem>,
     /// Subjects whose decisions differ
     pub changed_subjects: Examples,
     /// The rules whose decisions differ, by rule ID
     pub rules: Vec<RuleChanges>,
+}
+
+/// How many records that do not decode a diff keeps, with their reasons (the rest are counted).
+pub const MAX_RECORD_PROBLEMS: usize = 100;
+
+/// A record that one rule set or both could not decode.
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+pub struct RecordProblem {
+    /// Its line in the data
+    pub line: usize,
+    /// Which rule set refused it: `base`, `new` or `both`
+    pub refused_by: &'static str,
+    /// Why (the first refusal's message, with its field path)
+    pub error: String,
 }
 
 /// One record's comparison.
@@ -81,6 +97,7 @@ struct Compared {
 struct Chunk {
     compared: usize,
     record_errors: usize,
+    problems: Vec<RecordProblem>,
     changed: Vec<Compared>,
 }
 
@@ -119,24 +136,43 @@ fn compare_chunk(
 ) -> Chunk {
     let mut out = Chunk::default();
     for record in chunk {
-        let decide = |set: &RuleSet| -> Option<(String, Outcome)> {
+        let decide = |set: &RuleSet| -> Result<(String, Outcome), String> {
             let program = set.program();
-            let subject = decode_subject(&program.schema, &record.json).ok()?;
+            let subject = decode_subject(&program.schema, &record.json).map_err(|e| {
+                if e.path.is_empty() {
+                    e.message.clone()
+                } else {
+                    format!("at `{}`: {}", e.path, e.message)
+                }
+            })?;
             let outcome = match set.ranks() {
                 Some(ranks) => guifan_eval::evaluate_with_ranks(program, &subject, now, ranks),
                 None => guifan_eval::evaluate(program, &subject, now),
             };
-            Some((subject.id.to_string(), outcome))
+            Ok((subject.id.to_string(), outcome))
         };
-        match (decide(base), decide(rules)) {
-            (Some((subject, old)), Some((_, new))) => {
+        let refused = match (decide(base), decide(rules)) {
+            (Ok((subject, old)), Ok((_, new))) => {
                 out.compared += 1;
                 let changes = compare(&old, &new);
                 if !changes.is_empty() {
                     out.changed.push(Compared { subject, changes });
                 }
+                None
             }
-            _ => out.record_errors += 1,
+            (Err(e), Ok(_)) => Some(("base", e)),
+            (Ok(_), Err(e)) => Some(("new", e)),
+            (Err(e), Err(_)) => Some(("both", e)),
+        };
+        if let Some((refused_by, error)) = refused {
+            out.record_errors += 1;
+            if out.problems.len() < MAX_RECORD_PROBLEMS {
+                out.problems.push(RecordProblem {
+                    line: record.line,
+                    refused_by,
+                    error,
+                });
+            }
         }
     }
     out
@@ -164,6 +200,10 @@ pub fn diff_batches<'r, 'a: 'r>(
             {
                 report.compared += chunk.compared;
                 report.record_errors += chunk.record_errors;
+                let room = MAX_RECORD_PROBLEMS.saturating_sub(report.record_problems.len());
+                report
+                    .record_problems
+                    .extend(chunk.problems.into_iter().take(room));
                 for c in chunk.changed {
                     report.changed_subjects.add(&c.subject, keep_subjects);
                     for (rule, change) in c.changes {
