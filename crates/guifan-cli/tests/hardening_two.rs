@@ -341,3 +341,84 @@ fn diff_reports_records_that_do_not_decode_with_their_lines() {
     assert!(err.contains("data.jsonl:2: not decoded"), "{err}");
     assert!(err.contains("guifan::data::invalid"), "{err}");
 }
+
+#[test]
+fn params_accept_toml_nested_tables_and_bound_pattern_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("params.toml");
+    let data = dir.path().join("m.jsonl");
+    let merchant = std::fs::read_to_string(root().join("examples/douyin_zero_deposit_trial.jsonl"))
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("\"personal\""))
+        .unwrap()
+        .to_string();
+    std::fs::write(&data, format!("{merchant}\n")).unwrap();
+    // Unquoted, TOML reads `[douyin.zero_deposit_trial]` as nested tables.
+    std::fs::write(
+        &params,
+        "[douyin.zero_deposit_trial]\npersonal_listing_cap = 0\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--data",
+            data.to_str().unwrap(),
+            "--at",
+            "2023-04-20T12:00:00+08:00",
+        ];
+        args.extend_from_slice(extra);
+        run_bounded(&args, None, Duration::from_secs(30))
+    };
+    let plain = String::from_utf8(run(&[]).stdout).unwrap();
+    let out = run(&["--params", params.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tuned = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !plain.contains("listing_cap") && tuned.contains("listing_cap"),
+        "{tuned}"
+    );
+    // A misspelt policy: did you mean.
+    std::fs::write(
+        &params,
+        "[douyin.zero_deposit_trail]\npersonal_listing_cap = 0\n",
+    )
+    .unwrap();
+    let out = run_bounded(
+        &["check", "--params", params.to_str().unwrap(), "rules"],
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did you mean `douyin.zero_deposit_trial`?"),
+        "{err}"
+    );
+    // 100,000 patterns: refused before any is compiled.
+    let patterns: Vec<String> = (0..100_000).map(|i| format!("\"w{i}[a-z]+\"")).collect();
+    std::fs::write(
+        &params,
+        format!(
+            "[wildberries.buyer_chat]\ninsult_patterns = [{}]\n",
+            patterns.join(",")
+        ),
+    )
+    .unwrap();
+    let out = run_bounded(
+        &["check", "--params", params.to_str().unwrap(), "rules"],
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("100000 patterns; a pattern parameter holds at most 1000"),
+        "{err}"
+    );
+}

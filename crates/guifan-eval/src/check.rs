@@ -519,7 +519,16 @@ fn check_policy(
     })
 }
 
-/// The regular expressions a pattern parameter holds (one string, a list, or absent: none).
+/// The most regular expressions one pattern parameter may hold.
+pub const MAX_PATTERNS: usize = 1_000;
+/// The most text the patterns of one parameter may have together, in bytes.
+pub const MAX_PATTERN_BYTES: usize = 64 << 10;
+/// The compiled size the patterns of one parameter may take (the regex crate's own limit, lowered).
+const PATTERN_SIZE_LIMIT: usize = 32 << 20;
+
+/// The regular expressions a pattern parameter holds (one string, a list, or
+/// absent: none). Their number and text are bounded before anything is
+/// compiled (compiling grows with both), and so is the compiled size.
 pub(crate) fn compile_patterns(value: &Value) -> Result<regex::RegexSet, String> {
     let patterns: Vec<&str> = match value {
         Value::Str(s) => vec![&**s],
@@ -532,7 +541,22 @@ pub(crate) fn compile_patterns(value: &Value) -> Result<regex::RegexSet, String>
             .collect(),
         _ => Vec::new(),
     };
-    regex::RegexSet::new(patterns).map_err(|e| e.to_string())
+    if patterns.len() > MAX_PATTERNS {
+        return Err(format!(
+            "{} patterns; a pattern parameter holds at most {MAX_PATTERNS} (join alternatives with `|`)",
+            patterns.len()
+        ));
+    }
+    let bytes: usize = patterns.iter().map(|p| p.len()).sum();
+    if bytes > MAX_PATTERN_BYTES {
+        return Err(format!(
+            "{bytes} bytes of patterns; a pattern parameter holds at most {MAX_PATTERN_BYTES}"
+        ));
+    }
+    regex::RegexSetBuilder::new(patterns)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn check_new_name<'n>(

@@ -43,22 +43,53 @@ pub fn apply_params_file(rules: &mut RuleSet, path: &Path) -> Result<usize, Para
     })
 }
 
-/// Applies every override in TOML text; returns how many were set.
+/// Applies every override in TOML text; returns how many were set. A policy's
+/// table may be written quoted (`["douyin.zero_deposit_trial"]`) or as TOML's
+/// nested tables (`[douyin.zero_deposit_trial]`): both name the same policy.
 pub fn apply_params(rules: &mut RuleSet, text: &str) -> Result<usize, String> {
     let doc = toml_edit::ImDocument::parse(text)
         .map_err(|e| format!("not valid TOML: {}", e.message()))?;
     let mut count = 0;
-    for (policy, item) in doc.as_table().iter() {
+    // (the policy ID so far, its table), walked without recursion.
+    let mut pending: Vec<(String, &dyn toml_edit::TableLike)> = Vec::new();
+    for (key, item) in doc.as_table().iter() {
         let Some(table) = item.as_table_like() else {
             return Err(format!(
-                "`{policy}` must be a table of parameters: [\"{policy}\"]"
+                "`{key}` must be a table of parameters: [\"{key}\"]"
             ));
         };
-        for (name, value) in table.iter() {
-            let json = toml_json::item_to_json(value, text)?;
-            rules.set_param(policy, name, &json)?;
-            count += 1;
+        pending.push((key.to_string(), table));
+    }
+    while let Some((policy, table)) = pending.pop() {
+        if rules.program().policy(&policy).is_some() {
+            for (name, value) in table.iter() {
+                let json = toml_json::item_to_json(value, text)?;
+                rules.set_param(&policy, name, &json)?;
+                count += 1;
+            }
+            continue;
         }
+        // `[douyin.zero_deposit_trial]` is `douyin` holding `zero_deposit_trial`.
+        let mut nested = Vec::new();
+        for (key, item) in table.iter() {
+            match item.as_table_like() {
+                Some(inner) => nested.push((format!("{policy}.{key}"), inner)),
+                None => return Err(unknown_policy(rules, &policy)),
+            }
+        }
+        if nested.is_empty() {
+            return Err(unknown_policy(rules, &policy));
+        }
+        pending.extend(nested);
     }
     Ok(count)
+}
+
+/// `no policy `x`` with a did-you-mean among the loaded policies.
+fn unknown_policy(rules: &RuleSet, policy: &str) -> String {
+    let ids = rules.program().policies.iter().map(|p| &*p.id);
+    match guifan_eval::did_you_mean(policy, ids) {
+        Some(help) => format!("no policy `{policy}`; {help}"),
+        None => format!("no policy `{policy}`"),
+    }
 }
