@@ -613,8 +613,69 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
         match self {
             FieldSeed::Value(seed) => seed.deserialize(d).map(Some),
-            FieldSeed::Skip => IgnoredAny::deserialize(d).map(|_| None),
+            FieldSeed::Skip => d.deserialize_any(Skipped).map(|_| None),
         }
+    }
+}
+
+/// An undeclared field's value, read and dropped. Unlike `IgnoredAny`, which
+/// serde_json skips without counting levels, each nested array and object is
+/// visited, so the parser's nesting limit (128 levels from the record's root)
+/// holds for undeclared fields as for declared ones.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skipped, D::Error> {
+        d.deserialize_any(Skipped)
+    }
+}
+
+impl<'de> Visitor<'de> for Skipped {
+    type Value = Skipped;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_unit<E>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_none<E>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
+        d.deserialize_any(Skipped)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skipped, A::Error> {
+        while seq.next_element::<Skipped>()?.is_some() {}
+        Ok(Skipped)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skipped, A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value::<Skipped>()?;
+        }
+        Ok(Skipped)
     }
 }
 

@@ -216,3 +216,22 @@ fn ids_and_strings_past_their_limits_are_refused_with_a_clear_error() {
         "{err:?}"
     );
 }
+
+#[test]
+fn nesting_past_the_limit_is_refused_in_undeclared_fields_too() {
+    let p = program();
+    let record = |extra: &str| {
+        format!(
+            r#"{{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{{"balance":"0","required":"0"}},"tags":[],"extra":{extra}}}"#
+        )
+    };
+    let shallow = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    assert!(decode_subject(&p.schema, record(&shallow).as_bytes()).is_ok());
+    for deep in [
+        format!("{}{}", "[".repeat(200), "]".repeat(200)),
+        format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200)),
+    ] {
+        let err = decode_subject(&p.schema, record(&deep).as_bytes()).unwrap_err();
+        assert!(err.message.contains("recursion limit exceeded"), "{err:?}");
+    }
+}
