@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Parser, Subcommand};
 use guifan_eval::rank::Ranks;
-use guifan_runner::clip::printable;
+use guifan_runner::clip::{one_line, printable};
 use guifan_runner::data::{self, InputFormat};
 use guifan_runner::report::{self, ReportFormat};
 use guifan_runner::stdio::is_broken_pipe;
@@ -503,7 +503,7 @@ fn diff(args: DiffArgs) -> Exit {
             "error: {}:{}: not decoded{by}: {} [guifan::data::invalid]",
             printable(&name),
             p.line,
-            printable(&p.error)
+            one_line(&p.error)
         );
     }
     if report.record_errors > report.record_problems.len() {
@@ -552,15 +552,26 @@ fn explain(args: ExplainArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return error(format!("{}:{}: {}", args.data, e.line, e.message)),
     };
-    let found = records
+    let mut found = records
         .iter()
-        .find(|r| guifan_runner::record_id(&r.json).as_deref() == Some(args.subject.as_str()));
-    let Some(record) = found else {
+        .filter(|r| guifan_runner::record_id(&r.json).as_deref() == Some(args.subject.as_str()));
+    let Some(record) = found.next() else {
         return error(format!(
             "no record with `id` `{}` in {}",
-            args.subject, args.data
+            one_line(&args.subject),
+            args.data
         ));
     };
+    let others: Vec<String> = found.map(|r| r.line.to_string()).collect();
+    if !others.is_empty() {
+        errln!(
+            "note: {} records have `id` `{}`; this explains the first, line {} (the others: line {})",
+            others.len() + 1,
+            one_line(&args.subject),
+            record.line,
+            others.join(", ")
+        );
+    }
     // Ranking policies see the places of the whole input.
     let rules = if rules.needs_ranks() {
         let keys = guifan_runner::rank_keys(&rules, &records, now, &mut |_| {});
@@ -1037,12 +1048,12 @@ impl ProblemPrinter<'_> {
             RunProblem::Record(e) => {
                 let id =
                     e.id.as_deref()
-                        .map(|i| format!(" (record `{}`)", printable(i)))
+                        .map(|i| format!(" (record `{}`)", one_line(i)))
                         .unwrap_or_default();
                 errln!(
                     "error: {name}:{}{id}: {} [guifan::data::invalid]",
                     e.line,
-                    printable(&e.error.to_string())
+                    one_line(&e.error.to_string())
                 );
             }
             RunProblem::Rule(f) => {
@@ -1056,7 +1067,7 @@ impl ProblemPrinter<'_> {
                 errln!(
                     "error: {name}:{} (record `{}`): rule `{}` failed: {} [{}] at {}:{line}:{col}",
                     f.line,
-                    printable(&f.id),
+                    one_line(&f.id),
                     f.error.rule,
                     printable(&f.error.error.kind.to_string()),
                     f.error.error.kind.code(),

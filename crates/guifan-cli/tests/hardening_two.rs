@@ -422,3 +422,85 @@ fn params_accept_toml_nested_tables_and_bound_pattern_lists() {
         "{err}"
     );
 }
+
+#[test]
+fn data_never_starts_a_forged_line_and_repeated_ids_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.jsonl");
+    let claim = |id: &str, price: &str| {
+        format!(
+            r#"{{"kind":"claim","id":"{id}","platform":"douyin","order_at":"2023-02-20T12:00:00+08:00","price":"{price}","finding":"counterfeit"}}"#
+        )
+    };
+    std::fs::write(
+        &data,
+        [
+            claim("c\\nerror: forged", "lots"),
+            claim("twin", "300.00"),
+            claim("twin", "200.00"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let limit = Duration::from_secs(30);
+    let at = "2023-03-01T00:00:00+08:00";
+    let out = run_bounded(
+        &["run", "--data", data.to_str().unwrap(), "--at", at],
+        None,
+        limit,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("record `c\\u{a}error: forged`"), "{err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+    // Two records with one ID: explain says which it explains.
+    let out = run_bounded(
+        &[
+            "explain",
+            "--data",
+            data.to_str().unwrap(),
+            "--subject",
+            "twin",
+            "--at",
+            at,
+        ],
+        None,
+        limit,
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "2 records have `id` `twin`; this explains the first, line 2 (the others: line 3)"
+        ),
+        "{err}"
+    );
+    // diff lists a repeated subject once per record, and says so.
+    let changed = dir.path().join("rules");
+    common::copy_dir(&root().join("rules"), &changed);
+    let policy = changed.join("douyin/authenticity_guarantee.policy");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, text.replace("3 * price", "5 * price")).unwrap();
+    let out = run_bounded(
+        &[
+            "diff",
+            "--base",
+            "rules",
+            "--rules",
+            changed.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--at",
+            at,
+        ],
+        None,
+        limit,
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("note: 1 changed records share their subject's ID with an earlier one"),
+        "{report}"
+    );
+}

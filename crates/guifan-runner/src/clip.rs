@@ -354,6 +354,27 @@ fn placeholders(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Text from data for one line of a report: like [`printable`], and line
+/// breaks and tabs escaped too (`\u{a}`), so a record's ID or value can
+/// never start a forged line of its own.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| unsafe_char(c) || matches!(c, '\n' | '\t'))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) || matches!(c, '\n' | '\t') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Text safe for a terminal: control and bidirectional-override characters escaped (`\u{1b}`).
 pub fn printable(s: &str) -> Cow<'_, str> {
     if !s.chars().any(unsafe_char) {
@@ -373,6 +394,16 @@ pub fn printable(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_escapes_line_breaks_that_printable_keeps() {
+        assert_eq!(
+            one_line("a\nerror: forged\t\u{1b}"),
+            "a\\u{a}error: forged\\u{9}\\u{1b}"
+        );
+        assert_eq!(printable("a\nb"), "a\nb");
+        assert!(matches!(one_line("plain 文字"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn short_lines_are_kept_and_offsets_unchanged() {

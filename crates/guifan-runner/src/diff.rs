@@ -70,6 +70,9 @@ pub struct DiffReport {
     pub changed_subjects: Examples,
     /// The rules whose decisions differ, by rule ID
     pub rules: Vec<RuleChanges>,
+    /// Changed subjects whose ID more than one record of the data carries
+    /// (each such record is compared and counted on its own)
+    pub repeated_subjects: Examples,
 }
 
 /// How many records that do not decode a diff keeps, with their reasons (the rest are counted).
@@ -192,6 +195,8 @@ pub fn diff_batches<'r, 'a: 'r>(
     let mut report = DiffReport::default();
     let mut by_rule: BTreeMap<String, RuleChanges> = BTreeMap::new();
     let keep_subjects = if all_subjects { usize::MAX } else { examples };
+    // The changed subjects' IDs, to tell when one is listed twice.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     report.records = judge_batches(
         batches,
         |chunk| compare_chunk(base, rules, chunk, now),
@@ -205,6 +210,9 @@ pub fn diff_batches<'r, 'a: 'r>(
                     .record_problems
                     .extend(chunk.problems.into_iter().take(room));
                 for c in chunk.changed {
+                    if !seen.insert(c.subject.clone()) {
+                        report.repeated_subjects.add(&c.subject, examples);
+                    }
                     report.changed_subjects.add(&c.subject, keep_subjects);
                     for (rule, change) in c.changes {
                         let entry = by_rule.entry(rule.clone()).or_insert_with(|| RuleChanges {
@@ -253,6 +261,13 @@ pub fn human(report: &DiffReport) -> String {
         ));
     }
     out.push('\n');
+    if report.repeated_subjects.count > 0 {
+        out.push_str(&format!(
+            "note: {} changed records share their subject's ID with an earlier one (each is counted): e.g. {}\n",
+            report.repeated_subjects.count,
+            crate::clip::one_line(&report.repeated_subjects.subjects.join(", "))
+        ));
+    }
     for r in &report.rules {
         out.push_str(&format!("\n{}\n", r.rule));
         for (what, ex) in [
@@ -264,7 +279,7 @@ pub fn human(report: &DiffReport) -> String {
                 out.push_str(&format!(
                     "  {what:<16} {:>8}   e.g. {}\n",
                     ex.count,
-                    crate::clip::printable(&ex.subjects.join(", "))
+                    crate::clip::one_line(&ex.subjects.join(", "))
                 ));
             }
         }

@@ -338,7 +338,7 @@ pub fn human(e: &Explanation, color: bool) -> String {
         }
     };
     let check_line = |c: &Check| -> String {
-        let safe = |t: &str| crate::clip::printable(t).into_owned();
+        let safe = |t: &str| crate::clip::one_line(t).into_owned();
         match (c.held, &c.left, &c.right) {
             (Some(held), Some(l), Some(r)) => {
                 let mark = paint(if held { "✓" } else { "✗" }, Some(held));
@@ -363,7 +363,12 @@ pub fn human(e: &Explanation, color: bool) -> String {
             ),
         }
     };
-    let mut out = format!("{} ({}) at {}\n", e.subject, e.kind, e.at);
+    let mut out = format!(
+        "{} ({}) at {}\n",
+        crate::clip::one_line(&e.subject),
+        e.kind,
+        e.at
+    );
     for p in &e.policies {
         let applies = p.applies == "applies";
         out.push_str(&format!(
