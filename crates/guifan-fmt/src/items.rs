@@ -185,10 +185,7 @@ fn alignment(p: &Printer<'_>, x: &PolicyDecl) -> Vec<(usize, usize)> {
         let mut end = start + 1;
         while let (Some(a), Some(b)) = (x.order.get(end - 1), x.order.get(end)) {
             let adjacent = match (x.entry_span(a), x.entry_span(b)) {
-                (Some(a), Some(b)) => {
-                    let between = p.source(Span::new(a.end as usize, b.start as usize));
-                    neighbours(between)
-                }
+                (Some(a), Some(b)) => neighbours(p, a, b),
                 _ => false,
             };
             if class(b) != c || c == Class::Other || !adjacent {
@@ -207,15 +204,53 @@ fn alignment(p: &Printer<'_>, x: &PolicyDecl) -> Vec<(usize, usize)> {
     out
 }
 
-/// Whether the text between two entries keeps them on neighbouring lines:
-/// at most one line break, and nothing but a comment at the end of the first.
-fn neighbours(between: &str) -> bool {
-    let (first, rest) = between.split_once('\n').unwrap_or((between, ""));
-    let first = first.trim();
-    (first.is_empty() || first.starts_with("//")) && rest.trim().is_empty() && !rest.contains('\n')
+/// Whether two entries stay neighbours, lined up in one run: no blank line
+/// separates them, in the source or as formatted. Comments between them (on
+/// their own lines or after code, or inside the first entry) do not: a
+/// comment inside an entry is written at the next line break, often between
+/// the two, and the run must be the same then, or a second format would
+/// line the entries up anew.
+fn neighbours(p: &Printer<'_>, a: Span, b: Span) -> bool {
+    let gap = p.source(Span::new(a.end as usize, b.start as usize));
+    let mut lines = gap.split('\n');
+    let _ = lines.next();
+    let _ = lines.next_back();
+    let blank_between = lines.any(|l| l.trim().is_empty());
+    !blank_between
 }
 
-/// Spaces after `written` up to `width` columns.
+/// The file's comments as the layout places them: a comment inside a
+/// parameter, definition or header entry (which lines up with its
+/// neighbours) loses the blank line above it. Written at a line break
+/// outside the entry, it would otherwise open a blank line there, and a
+/// second format would split the run the first one lined up.
+pub(crate) fn comments_for_layout(file: &RuleFile) -> Vec<Comment> {
+    let mut inside: Vec<Span> = Vec::new();
+    for item in &file.items {
+        if let Item::Policy(x) = item {
+            inside.extend(
+                x.order
+                    .iter()
+                    .filter(|e| class(e) != Class::Other)
+                    .filter_map(|e| x.entry_span(e)),
+            );
+        }
+    }
+    file.comments
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if inside
+                .iter()
+                .any(|s| s.start < c.span.start && c.span.start < s.end)
+            {
+                c.blank_before = false;
+            }
+            c
+        })
+        .collect()
+}
+
 fn pad(p: &mut Printer<'_>, written: &str, width: usize) {
     let n = width.saturating_sub(written.width());
     p.put(&" ".repeat(n));

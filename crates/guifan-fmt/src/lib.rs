@@ -36,7 +36,8 @@ pub fn format_text(text: &str) -> Result<String, Vec<ParseError>> {
 /// Formats a parsed file; `text` is the text it was parsed from (literals and
 /// strings are printed as written there).
 pub fn format_file(file: &RuleFile, text: &str) -> String {
-    let mut p = printer::Printer::new(text, &file.comments);
+    let comments = items::comments_for_layout(file);
+    let mut p = printer::Printer::new(text, &comments);
     items::file(&mut p, file);
     p.finish()
 }
