@@ -504,3 +504,71 @@ fn data_never_starts_a_forged_line_and_repeated_ids_are_said() {
         "{report}"
     );
 }
+
+#[test]
+fn fmt_keeps_hard_links_and_owners_and_leaves_no_temporary_file_when_stopped() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = rules_copy();
+    let policy = dir.path().join("douyin/e_waybill.policy");
+    let messy = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("  zone", "zone");
+    std::fs::write(&policy, &messy).unwrap();
+    // A second name for the file: formatting would part them, so it is refused.
+    let other = dir.path().join("e_waybill.hardlink");
+    std::fs::hard_link(&policy, &other).unwrap();
+    let out = run_bounded(
+        &["fmt", policy.to_str().unwrap()],
+        None,
+        Duration::from_secs(30),
+    );
+    assert!(!out.status.success());
+    let err =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(err.contains("has 2 hard links"), "{err}");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), messy);
+    assert_eq!(std::fs::metadata(&policy).unwrap().nlink(), 2);
+    std::fs::remove_file(&other).unwrap();
+    // Another owner's file keeps its owner (where this user may give it: root).
+    let owned = std::os::unix::fs::chown(&policy, Some(4321), Some(4321)).is_ok();
+    let out = run_bounded(
+        &["fmt", policy.to_str().unwrap()],
+        None,
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(std::fs::read_to_string(&policy).unwrap(), messy);
+    if owned {
+        let meta = std::fs::metadata(&policy).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+    }
+    // Stopped while it writes: exit 143, no temporary file left.
+    let many = tempfile::tempdir().unwrap();
+    for i in 0..3000 {
+        std::fs::write(many.path().join(format!("p{i}.policy")), &messy).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .arg("fmt")
+        .arg(many.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    let left: Vec<String> = std::fs::read_dir(many.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

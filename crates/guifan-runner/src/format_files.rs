@@ -31,6 +31,13 @@ pub fn run(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
         }
         return stdin(check, format);
     }
+    // An interrupted fmt leaves no temporary file behind, as an interrupted run does.
+    if !check {
+        if let Err(e) = crate::output::install_interrupt_cleanup() {
+            errln!("error: cannot watch for interruptions: {e}");
+            return Exit::Usage;
+        }
+    }
     let mut files = Vec::new();
     for p in paths {
         match crate::rule_files(p) {

@@ -3,7 +3,9 @@
 //!
 //! - A regular file (or a path that does not exist yet) is written through a
 //!   temporary file beside it, renamed into place only when complete; the old
-//!   file's permissions are kept.
+//!   file's permissions are kept, and its owner and group where the user may
+//!   give them. A file with more than one hard link is refused: replacing it
+//!   would part its names.
 //! - A symbolic link is resolved and its final target is replaced; the link
 //!   stays a link.
 //! - Anything else (a device such as `/dev/null`, a FIFO, `/dev/stdout`, a
@@ -43,7 +45,24 @@ pub fn write_file<T>(
             }
             write_through(&target, write)
         }
-        Ok(meta) => replace(&target, Some(meta.permissions()), write),
+        Ok(meta) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // Replacing the file would leave its other names on the old text.
+                if meta.nlink() > 1 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!(
+                            "`{}` has {} hard links; writing it would part them (a new file under this name only): not written",
+                            path.display(),
+                            meta.nlink()
+                        ),
+                    ));
+                }
+            }
+            replace(&target, Some(meta), write)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => replace(&target, None, write),
         Err(e) => Err(e),
     }
@@ -95,9 +114,10 @@ fn temp_affixes(target: &Path) -> (String, &'static str) {
 
 fn replace<T>(
     target: &Path,
-    permissions: Option<std::fs::Permissions>,
+    old: Option<std::fs::Metadata>,
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
+    let permissions = old.as_ref().map(std::fs::Metadata::permissions);
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -125,6 +145,13 @@ fn replace<T>(
         if let Some(p) = permissions {
             // The umask may have narrowed the mode given at creation.
             tmp.as_file().set_permissions(p)?;
+        }
+        #[cfg(unix)]
+        if let Some(meta) = &old {
+            // The old file's owner and group, where this user may give them
+            // (root may; others keep their own, as any editor does).
+            use std::os::unix::fs::MetadataExt;
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
         }
         tmp.as_file().sync_all()?;
         Ok(r)
