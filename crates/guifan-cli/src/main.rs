@@ -544,42 +544,66 @@ fn explain(args: ExplainArgs) -> Exit {
         Ok(i) => i,
         Err(exit) => return exit,
     };
-    let mut bytes = Vec::new();
-    if let Err(e) = source.read_to_end(&mut bytes) {
-        return error(format!("cannot read {name}: {e}"));
-    }
-    let records = match data::records(&bytes, format) {
-        Ok(r) => r,
-        Err(e) => return error(format!("{}:{}: {}", args.data, e.line, e.message)),
+    // Found in one pass: the subject's first record (and the lines of any
+    // other with its ID), and the ranking keys of every record when a policy
+    // ranks. JSON Lines are streamed in blocks, so memory holds one block,
+    // the record and the keys, never the input.
+    let mut found: Option<(usize, Vec<u8>)> = None;
+    let mut others: Vec<String> = Vec::new();
+    let mut keys = Vec::new();
+    let mut look_at = |records: &[data::RecordText<'_>], keys: &mut Vec<_>| {
+        for r in records {
+            if guifan_runner::record_id(&r.json).as_deref() == Some(args.subject.as_str()) {
+                match &found {
+                    None => found = Some((r.line, r.json.to_vec())),
+                    Some(_) => others.push(r.line.to_string()),
+                }
+            }
+        }
+        if rules.needs_ranks() {
+            keys.extend(guifan_runner::rank_keys(&rules, records, now, &mut |_| {}));
+        }
     };
-    let mut found = records
-        .iter()
-        .filter(|r| guifan_runner::record_id(&r.json).as_deref() == Some(args.subject.as_str()));
-    let Some(record) = found.next() else {
+    if format == InputFormat::Jsonl {
+        for block in data::Blocks::new(&mut source, BLOCK_BYTES) {
+            match block {
+                Ok(block) => look_at(&block.records(), &mut keys),
+                Err(e) => return error(format!("cannot read {name}: {e}")),
+            }
+        }
+    } else {
+        // JSON arrays and TOML files are read whole, as `run` reads them.
+        let mut bytes = Vec::new();
+        if let Err(e) = source.read_to_end(&mut bytes) {
+            return error(format!("cannot read {name}: {e}"));
+        }
+        match data::records(&bytes, format) {
+            Ok(records) => look_at(&records, &mut keys),
+            Err(e) => return error(format!("{}:{}: {}", args.data, e.line, e.message)),
+        }
+    }
+    let Some((line, json)) = found else {
         return error(format!(
             "no record with `id` `{}` in {}",
             one_line(&args.subject),
             args.data
         ));
     };
-    let others: Vec<String> = found.map(|r| r.line.to_string()).collect();
     if !others.is_empty() {
         errln!(
-            "note: {} records have `id` `{}`; this explains the first, line {} (the others: line {})",
+            "note: {} records have `id` `{}`; this explains the first, line {line} (the others: line {})",
             others.len() + 1,
             one_line(&args.subject),
-            record.line,
             others.join(", ")
         );
     }
     // Ranking policies see the places of the whole input.
     let rules = if rules.needs_ranks() {
-        let keys = guifan_runner::rank_keys(&rules, &records, now, &mut |_| {});
         rules.with_ranks(Ranks::from_keys(keys))
     } else {
         rules
     };
-    match guifan_runner::explain::explain(&rules, &record.json, now) {
+    match guifan_runner::explain::explain(&rules, &json, now) {
         Ok(e) => {
             match args.format {
                 DiffFormat::Human => outln!(
@@ -593,7 +617,7 @@ fn explain(args: ExplainArgs) -> Exit {
             Exit::Ok
         }
         Err(e) => {
-            errln!("error: {}:{}: {}", args.data, record.line, printable(&e));
+            errln!("error: {}:{line}: {}", args.data, printable(&e));
             Exit::Failures
         }
     }

@@ -572,3 +572,62 @@ fn fmt_keeps_hard_links_and_owners_and_leaves_no_temporary_file_when_stopped() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn explain_streams_its_input_and_still_ranks_against_all_of_it() {
+    // From a pipe, read once: the subject is the 290th of 300 videos; its
+    // place in the daily ranking comes from all of them.
+    let data = videos(300);
+    let out = run_bounded(
+        &[
+            "explain",
+            "--data",
+            "-",
+            "--subject",
+            "v-290",
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ],
+        Some(&data),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"subject\": \"v-290\""), "{text}");
+    // v-290 has the 10th highest GMV of the 300 (v-299 the highest); v-289 the 11th.
+    let status = |text: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["rules"].as_array().unwrap().iter())
+            .find(|r| r["rule"] == "tiktok_shop.ramadan_2023.daily_top10")
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(status(&text), "fired", "{text}");
+    let out = run_bounded(
+        &[
+            "explain",
+            "--data",
+            "-",
+            "--subject",
+            "v-289",
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ],
+        Some(&data),
+        Duration::from_secs(60),
+    );
+    let fired = status(&String::from_utf8_lossy(&out.stdout)) == "fired";
+    assert!(!fired);
+}
