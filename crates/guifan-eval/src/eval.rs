@@ -2,6 +2,8 @@
 //! parsing, exact arithmetic, and one rule's error never stops the others.
 
 mod ops;
+#[cfg(test)]
+mod ops_tests;
 mod sink;
 pub mod trace;
 

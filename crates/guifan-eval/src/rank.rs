@@ -153,5 +153,36 @@ mod tests {
         assert_eq!(ranks.place("p.q", 0, "zz"), None);
         assert_eq!(ranks.place("p.q", 1, "c"), None);
         assert_eq!(ranks.len(), 4);
+        assert!(!ranks.is_empty());
+    }
+
+    #[test]
+    fn places_set_by_a_host_and_an_empty_ranking() {
+        let mut ranks = Ranks::default();
+        assert!(ranks.is_empty());
+        assert_eq!(ranks.len(), 0);
+        // A second ranking of a policy, set before its first.
+        ranks.set("p.q", 1, Arc::from("v-1"), 7);
+        assert!(!ranks.is_empty());
+        assert_eq!(ranks.place("p.q", 1, "v-1"), Some(7));
+        assert_eq!(ranks.place("p.q", 0, "v-1"), None);
+        ranks.set("p.q", 1, Arc::from("v-1"), 3);
+        assert_eq!((ranks.place("p.q", 1, "v-1"), ranks.len()), (Some(3), 1));
+        // Two rankings and two policies are apart; scores of other kinds order too.
+        let mut keys = vec![key("x", "", 5), key("y", "", 9)];
+        keys.push(RankKey {
+            ranking: 1,
+            ..key("x", "", 1)
+        });
+        keys.push(RankKey {
+            policy: Arc::from("p.r"),
+            ..key("y", "", 1)
+        });
+        let ranks = Ranks::from_keys(keys);
+        assert_eq!(ranks.place("p.q", 0, "y"), Some(1));
+        assert_eq!(ranks.place("p.q", 0, "x"), Some(2));
+        assert_eq!(ranks.place("p.q", 1, "x"), Some(1));
+        assert_eq!(ranks.place("p.r", 0, "y"), Some(1));
+        assert_eq!(ranks.len(), 4);
     }
 }
