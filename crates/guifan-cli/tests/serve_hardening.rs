@@ -550,3 +550,48 @@ fn https_with_a_certificate_made_here() {
     );
     assert!(!plain.starts_with("HTTP/1.1 200"), "{plain}");
 }
+
+#[test]
+fn a_fifo_named_like_a_policy_never_stalls_the_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_copy(dir.path());
+    let server = start(&[
+        "--rules",
+        rules.to_str().unwrap(),
+        "--watch-ms",
+        "50",
+        "--settle-ms",
+        "100",
+    ]);
+    assert!(Command::new("mkfifo")
+        .arg(rules.join("douyin/stalled.policy"))
+        .status()
+        .unwrap()
+        .success());
+    let started = Instant::now();
+    loop {
+        let metrics = exchange(
+            &server.addr,
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        if metrics.contains("guifan_reload_failures_total 1") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{metrics}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Still watching: removing it and editing a policy is picked up.
+    std::fs::remove_file(rules.join("douyin/stalled.policy")).unwrap();
+    let before = revision(&server.addr);
+    std::fs::remove_file(rules.join("douyin/e_waybill.policy")).unwrap();
+    let started = Instant::now();
+    while revision(&server.addr) == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the watcher stalled"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = server.stderr.lock().unwrap().clone();
+    assert!(log.contains("not a regular file (a FIFO)"), "{log}");
+}

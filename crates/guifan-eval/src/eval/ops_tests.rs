@@ -98,7 +98,10 @@ fn decimals_and_mixed_numbers() {
         Mul, int(3), dec("0.5") => dec("1.5");
         Div, dec("1"), int(3) => dec("0.3333333333333333333333333333");
     }
-    assert_eq!(fails(Div, &dec("1"), &dec("0.00")), EvalErrorKind::DivisionByZero);
+    assert_eq!(
+        fails(Div, &dec("1"), &dec("0.00")),
+        EvalErrorKind::DivisionByZero
+    );
     assert_eq!(
         fails(Add, &Value::Decimal(Decimal::MAX), &dec("1")),
         EvalErrorKind::Overflow
@@ -149,8 +152,14 @@ fn money_in_one_currency() {
             EvalErrorKind::CurrencyMismatch { .. }
         ));
     }
-    assert_eq!(fails(Div, &cny("1"), &cny("0")), EvalErrorKind::DivisionByZero);
-    assert_eq!(fails(Div, &cny("1"), &int(0)), EvalErrorKind::DivisionByZero);
+    assert_eq!(
+        fails(Div, &cny("1"), &cny("0")),
+        EvalErrorKind::DivisionByZero
+    );
+    assert_eq!(
+        fails(Div, &cny("1"), &int(0)),
+        EvalErrorKind::DivisionByZero
+    );
 }
 
 #[test]
@@ -191,13 +200,28 @@ fn times_dates_and_durations() {
     assert_eq!(fails(Mul, &permanent(), &int(0)), EvalErrorKind::Overflow);
     assert_eq!(fails(Mul, &permanent(), &int(-1)), EvalErrorKind::Overflow);
     assert_eq!(fails(Div, &permanent(), &int(-1)), EvalErrorKind::Overflow);
-    assert_eq!(fails(Div, &secs(60), &int(0)), EvalErrorKind::DivisionByZero);
+    assert_eq!(
+        fails(Div, &secs(60), &int(0)),
+        EvalErrorKind::DivisionByZero
+    );
     assert_eq!(fails(Div, &permanent(), &secs(60)), EvalErrorKind::Overflow);
     assert_eq!(fails(Div, &secs(60), &permanent()), EvalErrorKind::Overflow);
-    assert_eq!(fails(Add, &secs(i64::MAX - 1), &secs(1_000)), EvalErrorKind::Overflow);
-    assert_eq!(fails(Sub, &secs(i64::MIN + 1), &secs(1_000)), EvalErrorKind::Overflow);
-    assert_eq!(fails(Mul, &secs(i64::MAX - 1), &int(2)), EvalErrorKind::Overflow);
-    assert_eq!(fails(Add, &ts("2023-03-01T10:00:00Z"), &permanent()), EvalErrorKind::Overflow);
+    assert_eq!(
+        fails(Add, &secs(i64::MAX - 1), &secs(1_000)),
+        EvalErrorKind::Overflow
+    );
+    assert_eq!(
+        fails(Sub, &secs(i64::MIN + 1), &secs(1_000)),
+        EvalErrorKind::Overflow
+    );
+    assert_eq!(
+        fails(Mul, &secs(i64::MAX - 1), &int(2)),
+        EvalErrorKind::Overflow
+    );
+    assert_eq!(
+        fails(Add, &ts("2023-03-01T10:00:00Z"), &permanent()),
+        EvalErrorKind::Overflow
+    );
     assert_eq!(
         fails(Add, &ts("2023-03-01T10:00:00Z"), &secs(i64::MAX / 2)),
         EvalErrorKind::TimeOutOfRange
@@ -210,8 +234,14 @@ fn strings_and_lists() {
         Add, text("抖"), text("音") => text("抖音");
         Add, Value::List(vec![int(1)].into()), Value::List(vec![int(2)].into()) => Value::List(vec![int(1), int(2)].into());
     }
-    assert!(matches!(fails(Add, &text("a"), &int(1)), EvalErrorKind::Unexpected { .. }));
-    assert!(matches!(fails(Sub, &text("a"), &text("b")), EvalErrorKind::Unexpected { .. }));
+    assert!(matches!(
+        fails(Add, &text("a"), &int(1)),
+        EvalErrorKind::Unexpected { .. }
+    ));
+    assert!(matches!(
+        fails(Sub, &text("a"), &text("b")),
+        EvalErrorKind::Unexpected { .. }
+    ));
 }
 
 #[test]
@@ -228,8 +258,14 @@ fn negation_and_absolute_values() {
         assert!(same(&negate(&x, s).unwrap(), &negated), "-{x:?}");
         assert!(same(&abs(&x, s).unwrap(), &absolute), "abs({x:?})");
     }
-    assert_eq!(negate(&int(i64::MIN), s).unwrap_err().kind, EvalErrorKind::Overflow);
-    assert_eq!(abs(&int(i64::MIN), s).unwrap_err().kind, EvalErrorKind::Overflow);
+    assert_eq!(
+        negate(&int(i64::MIN), s).unwrap_err().kind,
+        EvalErrorKind::Overflow
+    );
+    assert_eq!(
+        abs(&int(i64::MIN), s).unwrap_err().kind,
+        EvalErrorKind::Overflow
+    );
     assert!(negate(&permanent(), s).is_err());
     assert!(negate(&text("x"), s).is_err());
     assert!(abs(&text("x"), s).is_err());
@@ -254,7 +290,9 @@ fn comparisons_and_equality_across_kinds() {
     assert!(equal(&cny("1.0"), &cny("1.00")));
     assert!(!equal(&cny("1"), &money("1", "USD")));
     assert!(matches!(
-        compare(CmpOp::Eq, &cny("1"), &money("1", "USD"), s).unwrap_err().kind,
+        compare(CmpOp::Eq, &cny("1"), &money("1", "USD"), s)
+            .unwrap_err()
+            .kind,
         EvalErrorKind::CurrencyMismatch { .. }
     ));
     // Times of day, dates, strings and durations order; kinds that differ do not.
