@@ -769,3 +769,35 @@ fn an_effect_argument_named_kind_is_refused_where_it_is_written() {
     ))
     .is_empty());
 }
+
+#[test]
+fn the_ranking_pass_traced_gives_the_same_keys_and_shows_its_comparisons() {
+    #[derive(Default)]
+    struct Seen {
+        policies: Vec<String>,
+        comparisons: usize,
+    }
+    impl crate::Tracer for Seen {
+        fn policy_start(&mut self, policy: &str) {
+            self.policies.push(policy.to_string());
+        }
+        fn compare(&mut self, _: guifan_syntax::Span, _: crate::CmpOp, _: &Value, _: &Value, _: bool) {
+            self.comparisons += 1;
+        }
+    }
+    let program = program(&wrap(
+        "rank busy by listings_online where listings_online > 10 rule r { when (busy ?? 0) == 1 then violation(code: \"x\") }",
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
+    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let plain = crate::rank::rank_keys(&program, &subject, now);
+    let seen = std::cell::RefCell::new(Seen::default());
+    let traced = crate::rank::rank_keys_traced(&program, &subject, now, &seen);
+    assert_eq!(plain.0, traced.0);
+    assert_eq!(traced.0.len(), 1);
+    assert_eq!(traced.0[0].score, Value::Int(101));
+    let seen = seen.into_inner();
+    assert_eq!(seen.policies, ["t.p"]);
+    assert!(seen.comparisons >= 1);
+}
