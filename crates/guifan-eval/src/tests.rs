@@ -801,3 +801,32 @@ fn the_ranking_pass_traced_gives_the_same_keys_and_shows_its_comparisons() {
     assert_eq!(seen.policies, ["t.p"]);
     assert!(seen.comparisons >= 1);
 }
+
+#[test]
+fn pattern_parameters_are_bounded_before_they_are_compiled() {
+    use crate::check::{compile_patterns, MAX_PATTERNS, MAX_PATTERN_BYTES};
+    let list = |n: usize, each: usize| {
+        Value::List(
+            (0..n)
+                .map(|i| Value::str(&format!("{i:0>each$}")))
+                .collect::<Vec<_>>()
+                .into(),
+        )
+    };
+    // One pattern, a list, nothing: compiled and matching.
+    let one = compile_patterns(&Value::str("(?i)telegram")).unwrap();
+    assert!(one.is_match("TELEGRAM"));
+    let two = compile_patterns(&list(2, 3)).unwrap();
+    assert_eq!(two.len(), 2);
+    assert!(two.is_match("001"));
+    assert_eq!(compile_patterns(&Value::Absent).unwrap().len(), 0);
+    // At the limits, and one past each.
+    assert_eq!(compile_patterns(&list(MAX_PATTERNS, 4)).unwrap().len(), MAX_PATTERNS);
+    let err = compile_patterns(&list(MAX_PATTERNS + 1, 4)).unwrap_err();
+    assert!(err.starts_with("1001 patterns;"), "{err}");
+    let each = MAX_PATTERN_BYTES / 16;
+    assert_eq!(compile_patterns(&list(16, each)).unwrap().len(), 16);
+    let err = compile_patterns(&list(17, each)).unwrap_err();
+    assert!(err.contains("bytes of patterns"), "{err}");
+    assert!(compile_patterns(&Value::str("(unclosed")).is_err());
+}
