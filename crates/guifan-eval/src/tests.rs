@@ -781,7 +781,14 @@ fn the_ranking_pass_traced_gives_the_same_keys_and_shows_its_comparisons() {
         fn policy_start(&mut self, policy: &str) {
             self.policies.push(policy.to_string());
         }
-        fn compare(&mut self, _: guifan_syntax::Span, _: crate::CmpOp, _: &Value, _: &Value, _: bool) {
+        fn compare(
+            &mut self,
+            _: guifan_syntax::Span,
+            _: crate::CmpOp,
+            _: &Value,
+            _: &Value,
+            _: bool,
+        ) {
             self.comparisons += 1;
         }
     }
@@ -821,7 +828,10 @@ fn pattern_parameters_are_bounded_before_they_are_compiled() {
     assert!(two.is_match("001"));
     assert_eq!(compile_patterns(&Value::Absent).unwrap().len(), 0);
     // At the limits, and one past each.
-    assert_eq!(compile_patterns(&list(MAX_PATTERNS, 4)).unwrap().len(), MAX_PATTERNS);
+    assert_eq!(
+        compile_patterns(&list(MAX_PATTERNS, 4)).unwrap().len(),
+        MAX_PATTERNS
+    );
     let err = compile_patterns(&list(MAX_PATTERNS + 1, 4)).unwrap_err();
     assert!(err.starts_with("1001 patterns;"), "{err}");
     let each = MAX_PATTERN_BYTES / 16;
