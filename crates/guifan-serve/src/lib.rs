@@ -15,10 +15,10 @@
 //! With a token, `/v1/*` (and `/metrics` when asked) require
 //! `Authorization: Bearer <token>`; with a certificate and key, every
 //! connection is TLS. Connections are bounded in number and in how long a
-//! client may take to send a request's header ([`server`]); the decision log
-//! is written by a thread of its own through a bounded queue
-//! ([`decision_log`]); the rule directory is reloaded once a change has
-//! settled ([`watch`]).
+//! client may take to send a request's header (`server.rs`); the decision
+//! log is written by a thread of its own through a bounded queue
+//! (`decision_log.rs`); the rule directory is reloaded once a change has
+//! settled (`watch.rs`). `docs/serve.md` says how to deploy it.
 
 mod decide;
 mod decision_log;
