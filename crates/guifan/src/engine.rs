@@ -410,3 +410,43 @@ impl Drop for Watch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn a_policy_change_says_what_was_added_and_removed() {
+        let change = |added: &[&str], removed: &[&str]| {
+            PolicyChange {
+                added: added.iter().map(|s| s.to_string()).collect(),
+                removed: removed.iter().map(|s| s.to_string()).collect(),
+            }
+            .to_string()
+        };
+        assert_eq!(change(&[], &[]), "the same policies");
+        assert_eq!(change(&["a.b", "c.d"], &[]), "policies added: a.b, c.d");
+        assert_eq!(change(&[], &["e.f"]), "policies removed: e.f");
+        assert_eq!(
+            change(&["a.b"], &["e.f"]),
+            "policies added: a.b; removed: e.f"
+        );
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn a_dropped_watch_stops_watching() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.schema"), "kind k { n: int }").unwrap();
+        let engine = Arc::new(Engine::from_dir(dir.path()).unwrap());
+        let every = std::time::Duration::from_millis(10);
+        let watch = Watch::start(engine.clone(), every, |_| {});
+        drop(watch);
+        // Dropping joins the thread: nothing reloads afterwards.
+        std::fs::write(dir.path().join("k.schema"), "kind k { n: int? }").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(engine.reloads(), 0);
+    }
+}
