@@ -84,19 +84,18 @@ pub(crate) fn decide(
     let Some((_, first)) = lines.first() else {
         return Err(BadRequest::request("the body holds no record"));
     };
+    // One record: a single line, or one document over several lines.
+    let single = lines.len() == 1 || serde_json::from_str::<serde::de::IgnoredAny>(first).is_err();
     let mut answer = Answer {
         body: Vec::new(),
-        batch: lines.len() > 1,
+        batch: !single,
         records: 0,
         decisions: 0,
         record_errors: 0,
         rule_errors: 0,
         decided: Vec::new(),
     };
-    // One record: a single line, or one document over several lines.
-    let single = lines.len() == 1 || serde_json::from_str::<serde::de::IgnoredAny>(first).is_err();
     if single {
-        answer.batch = false;
         answer.records = 1;
         let decided = rules
             .decide_json(text.trim().as_bytes(), now)
@@ -112,7 +111,6 @@ pub(crate) fn decide(
         }
         return Ok(answer);
     }
-    answer.batch = true;
     for (line, record) in lines {
         if std::time::Instant::now() >= deadline {
             return Err(BadRequest {
