@@ -708,10 +708,10 @@ fn record_literals_make_items_of_one_type_from_lists_of_different_records() {
 #[test]
 fn record_literal_fields_are_typed_and_written_once() {
     // A field read that the literal has not got, with its fields as help.
-    let program = program(&wrap(
+    let checked = program(&wrap(
         "let r = {amount: 1, paid: \"x\"} rule q { when r.weight > 0 then violation(code: \"x\") }",
     ));
-    let errors = program.expect_err("weight is no field");
+    let errors = checked.expect_err("weight is no field");
     assert_eq!(errors[0].kind.code(), "guifan::check::unknown_field");
     assert_eq!(
         errors[0].help.as_deref(),
@@ -724,12 +724,16 @@ fn record_literal_fields_are_typed_and_written_once() {
         )),
         ["guifan::check::duplicate"]
     );
-    // Literals with other field types are other types: a list cannot mix them.
+    // Literals with other field types are other types: a list cannot mix them,
+    // and the error names both by their fields.
+    let errors = program(&wrap(
+        "let r = [{a: 1}, {a: \"one\"}] rule q { when count(r) > 0 then violation(code: \"x\") }",
+    ))
+    .expect_err("mixed records");
+    assert_eq!(errors[0].kind.code(), "guifan::check::type_mismatch");
     assert_eq!(
-        codes(&wrap(
-            "let r = [{a: 1}, {a: \"one\"}] rule q { when count(r) > 0 then violation(code: \"x\") }"
-        )),
-        ["guifan::check::type_mismatch"]
+        errors[0].kind.to_string(),
+        "expected {a: int}, found {a: string}"
     );
     // The same fields in the same order are one type.
     assert!(codes(&wrap(

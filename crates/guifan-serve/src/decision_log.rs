@@ -147,6 +147,8 @@ mod tests {
         assert!(refused(&fifo).unwrap().contains("not a regular file"));
         let ok = dir.path().join("log.jsonl");
         assert!(refused(&ok).is_none());
+        // An existing regular file is appended to.
+        assert!(refused(&ok).is_none());
     }
 
     #[test]
