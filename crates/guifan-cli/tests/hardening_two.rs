@@ -154,12 +154,7 @@ fn ranking_over_an_input_that_cannot_be_read_twice_decides_every_record() {
 fn rules_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["schema", "douyin"] {
-        let from = root().join("rules").join(sub);
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for f in std::fs::read_dir(from).unwrap() {
-            let f = f.unwrap();
-            std::fs::copy(f.path(), dir.path().join(sub).join(f.file_name())).unwrap();
-        }
+        common::copy_dir(&root().join("rules").join(sub), &dir.path().join(sub));
     }
     dir
 }

@@ -100,6 +100,13 @@ fn exchange(addr: &str, request: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+fn get(addr: &str, path: &str) -> String {
+    exchange(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
 fn post(addr: &str, path: &str, body: &str, headers: &str) -> String {
     exchange(
         addr,
@@ -189,15 +196,9 @@ fn past_the_connection_limit_new_connections_are_closed_not_queued_for_ever() {
     // Freed places are taken again.
     held.clear();
     std::thread::sleep(Duration::from_millis(300));
-    let answer = exchange(
-        &server.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let answer = get(&server.addr, "/healthz");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let metrics = exchange(
-        &server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let metrics = get(&server.addr, "/metrics");
     assert!(
         metrics.contains("guifan_connections_refused_total 1"),
         "{metrics}"
@@ -294,10 +295,7 @@ fn rules_copy(dir: &Path) -> std::path::PathBuf {
 }
 
 fn revision(addr: &str) -> String {
-    let answer = exchange(
-        addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let answer = get(addr, "/healthz");
     let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     v["revision"].as_str().unwrap_or_default().to_string()
@@ -392,10 +390,7 @@ fn an_edit_that_keeps_size_and_mtime_is_loaded_and_its_policies_named() {
         assert!(started.elapsed() < Duration::from_secs(5), "{log}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let metrics = exchange(
-        &server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let metrics = get(&server.addr, "/metrics");
     assert!(
         metrics.contains("guifan_reload_policies_removed_total 1"),
         "{metrics}"
@@ -470,15 +465,9 @@ fn the_token_is_required_where_it_is_asked_for() {
             "{auth}: {answer}"
         );
     }
-    let metrics = exchange(
-        &server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let metrics = get(&server.addr, "/metrics");
     assert!(metrics.starts_with("HTTP/1.1 401"), "{metrics}");
-    let health = exchange(
-        &server.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let health = get(&server.addr, "/healthz");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     // From the environment, /metrics left open.
     let server = start_with_env(&[], &[("GUIFAN_SERVE_TOKEN", "from-env")]);
@@ -489,10 +478,7 @@ fn the_token_is_required_where_it_is_asked_for() {
         "Authorization: Bearer from-env\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let metrics = exchange(
-        &server.addr,
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let metrics = get(&server.addr, "/metrics");
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
 }
 
@@ -544,10 +530,7 @@ fn https_with_a_certificate_made_here() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     // Plain HTTP to the TLS port is not answered as HTTP.
-    let plain = exchange(
-        &server.addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let plain = get(&server.addr, "/healthz");
     assert!(!plain.starts_with("HTTP/1.1 200"), "{plain}");
 }
 
@@ -570,10 +553,7 @@ fn a_fifo_named_like_a_policy_never_stalls_the_watcher() {
         .success());
     let started = Instant::now();
     loop {
-        let metrics = exchange(
-            &server.addr,
-            b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        );
+        let metrics = get(&server.addr, "/metrics");
         if metrics.contains("guifan_reload_failures_total 1") {
             break;
         }

@@ -358,31 +358,22 @@ fn placeholders(s: &str) -> Cow<'_, str> {
 /// breaks and tabs escaped too (`\u{a}`), so a record's ID or value can
 /// never start a forged line of its own.
 pub fn one_line(s: &str) -> Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| unsafe_char(c) || matches!(c, '\n' | '\t'))
-    {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if unsafe_char(c) || matches!(c, '\n' | '\t') {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    escaped(s, |c| unsafe_char(c) || matches!(c, '\n' | '\t'))
 }
 
 /// Text safe for a terminal: control and bidirectional-override characters escaped (`\u{1b}`).
 pub fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(unsafe_char) {
+    escaped(s, unsafe_char)
+}
+
+/// `s` with each character `escape` picks written as `\u{..}`.
+fn escaped(s: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if unsafe_char(c) {
+        if escape(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
