@@ -43,8 +43,8 @@ mod check;
 mod decode;
 mod error;
 mod eval;
+mod ids;
 mod ir;
-pub mod rank;
 mod schema;
 mod suggest;
 mod types;
@@ -56,6 +56,7 @@ pub use decode::{
     duration as parse_duration, peek_kind, DataError, MAX_ID_BYTES, MAX_STRING_BYTES,
 };
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
+pub use eval::rank;
 pub use eval::trace::{Applies, RuleStatus, Tracer};
 pub use eval::{
     evaluate, evaluate_into, evaluate_traced, evaluate_with_ranks, Decision, Effect, Made,

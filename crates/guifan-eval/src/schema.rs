@@ -2,31 +2,17 @@
 //! effects and platforms, resolved into slot-indexed layouts.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use chrono_tz::Tz;
 use guifan_syntax::ast::{FieldDecl, Item, RecordDecl, RuleFile, TypeExpr, TypeExprKind};
 use guifan_syntax::{SourceId, Span};
 
 use crate::error::{CheckError, CheckErrorKind};
+use crate::ids::Currency;
+pub use crate::ids::{EffectId, EnumId, KindId, RecordId};
 use crate::suggest::did_you_mean;
 use crate::types::Type;
-use crate::value::Currency;
-
-/// Index of a record layout in [`Schema::records`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RecordId(pub u32);
-
-/// Index of a subject kind in [`Schema::kinds`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KindId(pub u32);
-
-/// Index of a fixed string set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EnumId(pub u32);
-
-/// Index of an effect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EffectId(pub u32);
 
 /// Slot of the implicit `kind` field in every subject record.
 pub const KIND_SLOT: usize = 0;
@@ -691,4 +677,58 @@ pub(crate) fn reserved_argument(source: SourceId, span: Span, name: &str) -> Che
     .with_help(
         "the output writes the effect as `{\"kind\": <effect>, ...arguments}`: give this argument another name, such as `type`",
     )
+}
+
+impl Type {
+    /// Displays the type with record and enum names resolved.
+    pub fn display<'a>(&'a self, schema: &'a Schema) -> TypeDisplay<'a> {
+        TypeDisplay { ty: self, schema }
+    }
+}
+
+/// A type with the schema at hand to name records and enums.
+pub struct TypeDisplay<'a> {
+    ty: &'a Type,
+    schema: &'a Schema,
+}
+
+impl fmt::Display for TypeDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.ty {
+            Type::Bool => f.write_str("bool"),
+            Type::Int => f.write_str("int"),
+            Type::Decimal => f.write_str("decimal"),
+            Type::Money(None) => f.write_str("money"),
+            Type::Money(Some(c)) => write!(f, "money ({c})"),
+            Type::Percent => f.write_str("percent"),
+            Type::Str => f.write_str("string"),
+            Type::Enum(id) => {
+                let values = self.schema.enum_values(*id);
+                let shown: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                f.write_str(&shown.join(" | "))
+            }
+            Type::Date => f.write_str("date"),
+            Type::Timestamp => f.write_str("timestamp"),
+            Type::Time => f.write_str("time"),
+            Type::Duration => f.write_str("duration"),
+            Type::Period => f.write_str("period"),
+            Type::List(t) => write!(f, "[{}]", t.display(self.schema)),
+            Type::Map(k, v) => write!(
+                f,
+                "map<{}, {}>",
+                k.display(self.schema),
+                v.display(self.schema)
+            ),
+            Type::Record(id) => f.write_str(
+                self.schema
+                    .record(*id)
+                    .map(|r| r.name.as_str())
+                    .unwrap_or("record"),
+            ),
+            Type::Optional(t) => write!(f, "{}?", t.display(self.schema)),
+            Type::Any => f.write_str("any"),
+            Type::Nothing => f.write_str("nothing"),
+            Type::Error => f.write_str("unknown"),
+        }
+    }
 }

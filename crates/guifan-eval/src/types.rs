@@ -1,9 +1,6 @@
 //! Static types of the language, as the checker sees them.
 
-use std::fmt;
-
-use crate::schema::{EnumId, RecordId, Schema};
-use crate::value::Currency;
+use crate::ids::{Currency, EnumId, RecordId};
 
 /// A type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,58 +85,6 @@ impl Type {
             (Type::Optional(a), Type::Optional(b)) => a.fits(b),
             (a, Type::Optional(b)) => a.fits(b),
             (a, b) => a == b,
-        }
-    }
-
-    /// Displays the type with record and enum names resolved.
-    pub fn display<'a>(&'a self, schema: &'a Schema) -> TypeDisplay<'a> {
-        TypeDisplay { ty: self, schema }
-    }
-}
-
-/// A type with the schema at hand to name records and enums.
-pub struct TypeDisplay<'a> {
-    ty: &'a Type,
-    schema: &'a Schema,
-}
-
-impl fmt::Display for TypeDisplay<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.ty {
-            Type::Bool => f.write_str("bool"),
-            Type::Int => f.write_str("int"),
-            Type::Decimal => f.write_str("decimal"),
-            Type::Money(None) => f.write_str("money"),
-            Type::Money(Some(c)) => write!(f, "money ({c})"),
-            Type::Percent => f.write_str("percent"),
-            Type::Str => f.write_str("string"),
-            Type::Enum(id) => {
-                let values = self.schema.enum_values(*id);
-                let shown: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
-                f.write_str(&shown.join(" | "))
-            }
-            Type::Date => f.write_str("date"),
-            Type::Timestamp => f.write_str("timestamp"),
-            Type::Time => f.write_str("time"),
-            Type::Duration => f.write_str("duration"),
-            Type::Period => f.write_str("period"),
-            Type::List(t) => write!(f, "[{}]", t.display(self.schema)),
-            Type::Map(k, v) => write!(
-                f,
-                "map<{}, {}>",
-                k.display(self.schema),
-                v.display(self.schema)
-            ),
-            Type::Record(id) => f.write_str(
-                self.schema
-                    .record(*id)
-                    .map(|r| r.name.as_str())
-                    .unwrap_or("record"),
-            ),
-            Type::Optional(t) => write!(f, "{}?", t.display(self.schema)),
-            Type::Any => f.write_str("any"),
-            Type::Nothing => f.write_str("nothing"),
-            Type::Error => f.write_str("unknown"),
         }
     }
 }

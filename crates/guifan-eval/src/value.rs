@@ -7,40 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use rust_decimal::Decimal;
 
-/// An ISO 4217 currency code, three ASCII capitals (`CNY`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency([u8; 3]);
-
-impl Currency {
-    /// The placeholder for money decoded before its record's currency is known.
-    pub(crate) const UNKNOWN: Currency = Currency(*b"???");
-
-    /// Parses `CNY`; `None` unless three ASCII capitals.
-    pub fn parse(code: &str) -> Option<Currency> {
-        let bytes: [u8; 3] = code.as_bytes().try_into().ok()?;
-        bytes
-            .iter()
-            .all(u8::is_ascii_uppercase)
-            .then_some(Currency(bytes))
-    }
-
-    /// The code as text.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("???")
-    }
-}
-
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Debug for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::ids::Currency;
 
 /// An exact amount in one currency (`5000.00 CNY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +33,7 @@ impl fmt::Display for Money {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subject {
     /// Its kind
-    pub kind: crate::schema::KindId,
+    pub kind: crate::ids::KindId,
     /// Its `id`
     pub id: Arc<str>,
     /// Its fields, by slot (`kind` and `id` included)

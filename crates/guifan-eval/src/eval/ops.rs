@@ -6,12 +6,26 @@ use chrono::TimeDelta;
 use guifan_syntax::Span;
 use rust_decimal::Decimal;
 
-use super::unexpected;
 use crate::error::{EvalError, EvalErrorKind};
 use crate::ir::{ArithOp, CmpOp};
 use crate::value::{Currency, Duration, Money, Value};
 
 use ethnum::I256;
+
+/// An evaluation error, boxed so that results stay small on the hot path.
+pub(crate) type Failure = Box<EvalError>;
+
+/// The error of an operand of another kind than expected.
+#[cold]
+pub(crate) fn unexpected(expected: &'static str, found: &Value, span: Span) -> EvalError {
+    EvalError::new(
+        EvalErrorKind::Unexpected {
+            expected,
+            found: found.kind_name(),
+        },
+        span,
+    )
+}
 
 fn err(kind: EvalErrorKind, span: Span) -> EvalError {
     EvalError::new(kind, span)

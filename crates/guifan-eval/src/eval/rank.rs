@@ -19,7 +19,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::eval::RuleError;
+use super::frame::Frame;
+use super::{RuleError, Watch};
+use crate::error::EvalError;
 use crate::ir::Program;
 use crate::value::{Subject, Value};
 
@@ -47,7 +49,7 @@ pub fn rank_keys(
 ) -> (Vec<RankKey>, Vec<RuleError>) {
     let mut keys = Vec::new();
     let mut errors = Vec::new();
-    crate::eval::rank_keys_of(program, subject, now, &mut keys, &mut errors, None);
+    rank_keys_of(program, subject, now, &mut keys, &mut errors, None);
     (keys, errors)
 }
 
@@ -62,7 +64,7 @@ pub fn rank_keys_traced<'a>(
 ) -> (Vec<RankKey>, Vec<RuleError>) {
     let mut keys = Vec::new();
     let mut errors = Vec::new();
-    crate::eval::rank_keys_of(program, subject, now, &mut keys, &mut errors, Some(tracer));
+    rank_keys_of(program, subject, now, &mut keys, &mut errors, Some(tracer));
     (keys, errors)
 }
 
@@ -121,6 +123,78 @@ impl Ranks {
     /// Whether no subject has a place.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The keys one subject contributes to its policies' rankings: for each
+/// policy of its kind whose filter holds, each ranking whose `where` holds,
+/// its partition and score. Failures are reported as errors of the ranking.
+fn rank_keys_of<'a>(
+    program: &'a Program,
+    subject: &'a Subject,
+    now: DateTime<FixedOffset>,
+    keys: &mut Vec<RankKey>,
+    errors: &mut Vec<RuleError>,
+    tracer: Watch<'a>,
+) {
+    for policy in program.policies_for(subject.kind) {
+        if policy.rankings.is_empty() || policy.kind != subject.kind {
+            continue;
+        }
+        if let Some(t) = tracer {
+            t.borrow_mut().policy_start(&policy.id);
+        }
+        let mut frame = Frame::for_policy(policy, subject, now);
+        frame.tracer = tracer;
+        let fail = |errors: &mut Vec<RuleError>, name: &str, error: EvalError| {
+            errors.push(RuleError {
+                rule: if name.is_empty() {
+                    policy.id.clone()
+                } else {
+                    Arc::from(format!("{}.{name}", policy.id))
+                },
+                source_id: policy.source_id,
+                error,
+            })
+        };
+        if let Some(filter) = &policy.filter {
+            match frame.eval_bool(filter) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    fail(errors, "", *e);
+                    continue;
+                }
+            }
+        }
+        for (j, ranking) in policy.rankings.iter().enumerate() {
+            let ranked = match &ranking.filter {
+                Some(f) => frame.eval_bool(f),
+                None => Ok(true),
+            };
+            let key = ranked.and_then(|ranked| {
+                if !ranked {
+                    return Ok(None);
+                }
+                let score = frame.eval(&ranking.score)?.into_owned();
+                let partition = match &ranking.per {
+                    Some(p) => frame.eval(p)?.into_owned(),
+                    None => Value::Absent,
+                };
+                Ok(Some((partition, score)))
+            });
+            match key {
+                Ok(Some((partition, score))) => keys.push(RankKey {
+                    policy: policy.id.clone(),
+                    ranking: j,
+                    id: subject.id.clone(),
+                    partition,
+                    score,
+                }),
+                Ok(None) => {}
+                Err(e) => fail(errors, &ranking.name, *e),
+            }
+        }
     }
 }
 
