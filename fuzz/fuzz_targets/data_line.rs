@@ -6,8 +6,9 @@
 
 use std::sync::OnceLock;
 
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_texts, run, OutputFormat, RuleSet, RunProblem};
+use guifan::data::{records, InputFormat};
+use guifan_runner::{run, OutputFormat};
+use guifan::{RuleSet, RunProblem};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
@@ -15,7 +16,7 @@ mod common;
 
 fn rules() -> &'static RuleSet {
     static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| match load_texts(common::texts(&common::POLICIES)) {
+    RULES.get_or_init(|| match RuleSet::from_sources(common::texts(&common::POLICIES)) {
         Ok(r) => r,
         Err(e) => panic!("the bundled rules must check: {e}"),
     })
@@ -36,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for (i, at) in common::TIMES.iter().enumerate().take(2) {
-        let now = match guifan_syntax::parse_timestamp(at) {
+        let now = match guifan_syntax::literal::timestamp(at) {
             Ok(t) => t,
             Err(e) => panic!("{e}"),
         };

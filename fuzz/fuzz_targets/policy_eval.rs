@@ -2,8 +2,9 @@
 //! evaluated against the example records at several evaluation times.
 #![no_main]
 
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_texts, run, OutputFormat};
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
+use guifan_runner::{run, OutputFormat};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
@@ -13,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(rules) = load_texts(common::texts(&[("fuzz.policy", text)])) else {
+    let Ok(rules) = RuleSet::from_sources(common::texts(&[("fuzz.policy", text)])) else {
         return;
     };
     let lines = match records(common::RECORDS.as_bytes(), InputFormat::Jsonl) {
@@ -21,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => panic!("the example records must split: {e}"),
     };
     for at in common::TIMES {
-        let now = match guifan_syntax::parse_timestamp(at) {
+        let now = match guifan_syntax::literal::timestamp(at) {
             Ok(t) => t,
             Err(e) => panic!("{e}"),
         };

@@ -20,11 +20,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
+use guifan::data::RecordText;
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
 use guifan_bench::reference::{self, Merchant, Reference};
 use guifan_eval::{decode_subject, evaluate};
-use guifan_runner::data::RecordText;
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_rules, run, OutputFormat, RuleSet};
+use guifan_runner::{run, OutputFormat};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -122,7 +123,7 @@ impl<'d> Trial<'d> {
 
 fn rules() -> RuleSet {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    load_rules(&root.join("rules")).expect("bundled rules check")
+    RuleSet::from_dir(root.join("rules")).expect("bundled rules check")
 }
 
 fn bench(c: &mut Criterion) {
@@ -156,7 +157,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("rank_then_run_all_cores", |b| {
         b.iter(|| {
-            let keys = guifan_runner::rank_keys(rules, &mix_lines, mix_now, &mut |_| {});
+            let keys = rules.rank_keys(&mix_lines, mix_now, &mut |_| {});
             let ranked = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(keys));
             run(
                 &ranked,

@@ -18,20 +18,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use guifan_eval::{CmpOp, Value};
 use guifan_syntax::Span;
 
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_rules, rank_keys, run, OutputFormat};
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
+use guifan_runner::{run, OutputFormat};
 
 #[test]
 fn every_rule_fires_on_the_generated_mix() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).unwrap();
+    let rules = RuleSet::from_dir(root.join("rules")).unwrap();
     let data = guifan_bench::kinds::mix(7_000, 42);
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
     let now = guifan_syntax_timestamp(guifan_bench::kinds::MIX_AT);
     let mut problems = Vec::new();
-    let keys = rank_keys(&rules, &lines, now, &mut |p| {
-        problems.push(format!("{p:?}"))
-    });
+    let keys = rules.rank_keys(&lines, now, &mut |p| problems.push(format!("{p:?}")));
     let rules = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(keys));
     let mut out = Vec::new();
     let summary = run(
@@ -167,7 +166,7 @@ impl Reach {
 
 /// Every comparison and interval written in a policy: (policy, start, end,
 /// its text and line).
-fn comparisons(rules: &guifan_runner::RuleSet) -> Vec<(String, u32, u32, String)> {
+fn comparisons(rules: &guifan::RuleSet) -> Vec<(String, u32, u32, String)> {
     use guifan_syntax::ast::{BinaryOp, ExprKind, Item};
     let mut out = Vec::new();
     for file in rules.files() {
@@ -181,14 +180,14 @@ fn comparisons(rules: &guifan_runner::RuleSet) -> Vec<(String, u32, u32, String)
                 };
                 if comparison {
                     let text = rules
-                        .sources
+                        .sources()
                         .text(file.source)
                         .and_then(|t| t.get(e.span.start as usize..e.span.end as usize))
                         .unwrap_or_default()
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" ");
-                    let (line, _) = rules.sources.line_col(file.source, e.span.start as usize);
+                    let (line, _) = rules.sources().line_col(file.source, e.span.start as usize);
                     let text = format!("`{text}` (line {line})");
                     out.push((policy.id.node.clone(), e.span.start, e.span.end, text));
                 }
@@ -201,7 +200,7 @@ fn comparisons(rules: &guifan_runner::RuleSet) -> Vec<(String, u32, u32, String)
 /// Both passes over `subjects` at `now`, watched by `reach`: ranking, then
 /// deciding with the places it gave.
 fn trace(
-    rules: &guifan_runner::RuleSet,
+    rules: &guifan::RuleSet,
     subjects: &[guifan_eval::Subject],
     now: chrono::DateTime<chrono::FixedOffset>,
     reach: &std::cell::RefCell<Reach>,
@@ -272,7 +271,7 @@ const UNREACHABLE: &[(&str, &str, &str)] = &[
 #[test]
 fn the_generated_mix_reaches_every_branch() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).unwrap();
+    let rules = RuleSet::from_dir(root.join("rules")).unwrap();
     let seed = std::env::var("GUIFAN_MIX_SEED").map_or(42, |s| s.parse().unwrap());
     let data = guifan_bench::kinds::mix(7_000, seed);
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
@@ -289,7 +288,7 @@ fn the_generated_mix_reaches_every_branch() {
         trace(&rules, &subjects, guifan_syntax_timestamp(at), &reach);
     }
     // With the other penalty a Wildberries deployment may choose.
-    let mut suspending = load_rules(&root.join("rules")).unwrap();
+    let mut suspending = RuleSet::from_dir(root.join("rules")).unwrap();
     suspending
         .set_param("wildberries.buyer_chat", "penalty", "\"suspend_sales\"")
         .unwrap();
@@ -399,10 +398,10 @@ fn the_mix_has_other_offsets_and_a_tie_at_the_tenth_place() {
     assert!(with_times.len() >= 10, "{with_times:?}");
 
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).unwrap();
+    let rules = RuleSet::from_dir(root.join("rules")).unwrap();
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
     let now = guifan_syntax_timestamp(guifan_bench::kinds::MIX_AT);
-    let keys = rank_keys(&rules, &lines, now, &mut |_| {});
+    let keys = rules.rank_keys(&lines, now, &mut |_| {});
     let mut daily: Vec<&guifan_eval::Value> = keys
         .iter()
         .filter(|k| &*k.policy == "tiktok_shop.ramadan_2023" && k.ranking == 0)

@@ -12,14 +12,15 @@
 
 use std::sync::OnceLock;
 
+use guifan::RuleSet;
 use guifan_eval::{decode_subject, decode_subject_detailed, decode_subject_fast, Schema};
-use guifan_runner::{load_rules, RuleSet};
 use proptest::prelude::*;
 
 fn rules() -> &'static RuleSet {
     static RULES: OnceLock<RuleSet> = OnceLock::new();
     RULES.get_or_init(|| {
-        load_rules(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")).unwrap()
+        RuleSet::from_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"))
+            .unwrap()
     })
 }
 

@@ -11,8 +11,9 @@
     reason = "tests fail loudly"
 )]
 
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_rules, load_texts, rank_keys, run, OutputFormat, RuleSet};
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
+use guifan_runner::{run, OutputFormat};
 use serde_json::value::RawValue;
 
 /// JSON text without the white space between its tokens.
@@ -43,8 +44,7 @@ fn both_ways(rules: &RuleSet, data: &str, at: &str) -> usize {
     let now = chrono::DateTime::parse_from_rfc3339(at).unwrap();
     let ranked;
     let rules = if rules.needs_ranks() {
-        ranked = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(rank_keys(
-            rules,
+        ranked = rules.with_ranks(guifan_eval::rank::Ranks::from_keys(rules.rank_keys(
             &lines,
             now,
             &mut |_| {},
@@ -85,7 +85,7 @@ fn both_ways(rules: &RuleSet, data: &str, at: &str) -> usize {
 #[test]
 fn direct_json_lines_are_the_serde_records_of_the_whole_mix() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).unwrap();
+    let rules = RuleSet::from_dir(root.join("rules")).unwrap();
     let mix = guifan_bench::kinds::mix(7_000, 42);
     assert_eq!(both_ways(&rules, &mix, guifan_bench::kinds::MIX_AT), 7_000);
     let trial = guifan_bench::trial_merchants(2_000, 42);
@@ -115,9 +115,9 @@ fn direct_json_lines_carry_rule_failures_and_versions_like_serde() {
           }
         }
     "#;
-    let rules = load_texts(vec![
-        ("schema.schema".into(), schema.to_string()),
-        ("t.policy".into(), policy.to_string()),
+    let rules = RuleSet::from_sources(vec![
+        ("schema.schema", schema.to_string()),
+        ("t.policy", policy.to_string()),
     ])
     .unwrap();
     let data = [

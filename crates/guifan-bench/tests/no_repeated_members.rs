@@ -18,8 +18,9 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_rules, load_texts, rank_keys, run, OutputFormat, RuleSet};
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
+use guifan_runner::{run, OutputFormat};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A JSON value read strictly: a repeated member name is an error.
@@ -82,10 +83,9 @@ fn strict(json: &str) -> Result<(), String> {
         .map_err(|e| format!("{e}: {json}"))
 }
 
-fn ranked(rules: &RuleSet, lines: &[guifan_runner::data::RecordText<'_>], at: &str) -> RuleSet {
+fn ranked(rules: &RuleSet, lines: &[guifan::data::RecordText<'_>], at: &str) -> RuleSet {
     let now = chrono::DateTime::parse_from_rfc3339(at).unwrap();
-    rules.with_ranks(guifan_eval::rank::Ranks::from_keys(rank_keys(
-        rules,
+    rules.with_ranks(guifan_eval::rank::Ranks::from_keys(rules.rank_keys(
         lines,
         now,
         &mut |_| {},
@@ -117,7 +117,7 @@ fn the_strict_reader_refuses_a_repeated_member() {
 #[test]
 fn no_output_of_the_whole_mix_repeats_a_member() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).unwrap();
+    let rules = RuleSet::from_dir(root.join("rules")).unwrap();
     let mix = guifan_bench::kinds::mix(7_000, 42);
     let (jsonl, array) = written(&rules, &mix, guifan_bench::kinds::MIX_AT);
     assert_eq!(jsonl.lines().count(), 7_000);
@@ -155,9 +155,9 @@ fn rule_failures_and_extra_arguments_repeat_no_member() {
           rule divides { when 10 / n > 1 then flag(level: n, subject: "s", rule: "r", effects: 1) }
         }
     "#;
-    let rules = load_texts(vec![
-        ("schema.schema".into(), schema.to_string()),
-        ("t.policy".into(), policy.to_string()),
+    let rules = RuleSet::from_sources(vec![
+        ("schema.schema", schema.to_string()),
+        ("t.policy", policy.to_string()),
     ])
     .unwrap();
     let data = r#"{"kind":"k","id":"zero","platform":"p","n":0}

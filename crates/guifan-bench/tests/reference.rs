@@ -9,13 +9,14 @@
     reason = "tests fail loudly"
 )]
 
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
 use guifan_bench::reference::{self, Reference};
-use guifan_runner::data::{records, InputFormat};
-use guifan_runner::{load_rules, run, OutputFormat};
+use guifan_runner::{run, OutputFormat};
 
 fn compare(merchants: usize, seed: u64, at: &str) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let rules = load_rules(&root.join("rules")).unwrap();
+    let rules = RuleSet::from_dir(root.join("rules")).unwrap();
     let data = guifan_bench::trial_merchants(merchants, seed);
     let now = reference::parse_time(at).unwrap();
 

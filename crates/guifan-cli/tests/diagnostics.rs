@@ -13,8 +13,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use guifan_runner::render::problem_text;
-use guifan_runner::{load_texts, LoadError};
+use guifan::report::human_in;
+use guifan::{LoadError, RuleSet};
 
 /// The bundled schema plus one policy file; returns every rendered problem.
 fn diagnose(policy: &str) -> String {
@@ -27,13 +27,13 @@ fn diagnose(policy: &str) -> String {
         ));
     }
     texts.push((PathBuf::from("rules/demo/bad.policy"), policy.to_string()));
-    match load_texts(texts) {
+    match RuleSet::from_sources(texts) {
         Ok(_) => panic!("the policy was expected to fail"),
         Err(LoadError::Invalid {
             sources, problems, ..
         }) => problems
             .iter()
-            .map(|p| problem_text(p, &sources, 100))
+            .map(|p| human_in(p.diagnostic(), &sources, 100, false))
             .collect::<Vec<_>>()
             .join("\n"),
         Err(e) => panic!("{e}"),
@@ -130,13 +130,13 @@ fn diagnose_files(files: &[(&str, &str)]) -> Vec<String> {
     for (name, text) in files {
         texts.push((PathBuf::from(name), text.to_string()));
     }
-    match load_texts(texts) {
+    match RuleSet::from_sources(texts) {
         Ok(_) => panic!("the policies were expected to fail"),
         Err(LoadError::Invalid {
             sources, problems, ..
         }) => problems
             .iter()
-            .map(|p| problem_text(p, &sources, 100))
+            .map(|p| human_in(p.diagnostic(), &sources, 100, false))
             .collect(),
         Err(e) => panic!("{e}"),
     }

@@ -175,9 +175,9 @@ fn every_example_passes_through_guifan_run() {
                     // Money and durations compare as values: "500 CNY" is "500.00 CNY", "72h" is "3d".
                     got == want
                         || money(&got).is_some() && money(&got) == money(&want)
-                        || guifan_eval::parse_duration(&got).is_some()
-                            && guifan_eval::parse_duration(&got)
-                                == guifan_eval::parse_duration(&want)
+                        || guifan_syntax::literal::duration_seconds(&got).is_some()
+                            && guifan_syntax::literal::duration_seconds(&got)
+                                == guifan_syntax::literal::duration_seconds(&want)
                 };
                 assert!(
                     values.iter().any(same),

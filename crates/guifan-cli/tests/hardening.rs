@@ -345,7 +345,7 @@ fn fuzz_findings_stay_fixed() {
         texts.push((path.clone(), text));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let loaded = guifan_runner::load_texts(texts).is_ok();
+            let loaded = guifan::RuleSet::from_sources(texts).is_ok();
             let _ = tx.send(loaded);
         });
         rx.recv_timeout(std::time::Duration::from_secs(60))

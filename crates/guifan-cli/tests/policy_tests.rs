@@ -139,7 +139,7 @@ fn exact_is_scoped_to_the_policy_under_test() {
         "other.policy".into(),
         "policy other.always { subject merchant zone Asia/Shanghai rule every { when true then violation(code: \"x\") } }".into(),
     ));
-    let rules = guifan_runner::load_texts(texts).unwrap();
+    let rules = guifan::RuleSet::from_sources(texts).unwrap();
     let file =
         std::fs::read_to_string(root().join("rules/douyin/zero_deposit_trial.test.toml")).unwrap();
     let report = run_test_file(&rules, &file);

@@ -14,12 +14,11 @@ mod common;
 
 use std::path::PathBuf;
 
-use guifan_eval::{decode_subject, evaluate};
-use guifan_runner::load_texts;
+use guifan::RuleSet;
 use proptest::prelude::*;
 
 fn rule_texts() -> Vec<(PathBuf, String)> {
-    guifan_runner::rule_files(&common::root().join("rules"))
+    guifan::rule_files(&common::root().join("rules"))
         .expect("rule files")
         .into_iter()
         .map(|p| {
@@ -62,7 +61,7 @@ proptest! {
         let mut end = (at + len).min(src.len());
         while !src.is_char_boundary(end) { end -= 1; }
         texts[i].1 = format!("{}{}{}", &src[..at], insert, &src[end.max(at)..]);
-        let _ = load_texts(texts);
+        let _ = RuleSet::from_sources(texts);
     }
 
     #[test]
@@ -80,10 +79,9 @@ proptest! {
             .replace(r#""listings_online":87"#, &format!(r#""listings_online":{listings}"#))
             .replace(r#""points":2"#, &format!(r#""points":{points}"#))
             .replace(r#""amount":"500.00""#, &format!(r#""amount":{amount}"#));
-        if let Ok(subject) = decode_subject(&rules.program().schema, record.as_bytes()) {
-            let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
-            let a = evaluate(rules.program(), &subject, now);
-            let b = evaluate(rules.program(), &subject, now);
+        let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
+        if let Ok(a) = rules.decide_json(record.as_bytes(), now) {
+            let b = rules.decide_json(record.as_bytes(), now).unwrap();
             prop_assert_eq!(a, b);
         }
     }
@@ -95,8 +93,6 @@ proptest! {
         while !MERCHANT.is_char_boundary(at) { at -= 1; }
         let end = (at + len).min(MERCHANT.len());
         let damaged = format!("{}{}{}", &MERCHANT[..at], insert, &MERCHANT[end..]);
-        if let Ok(subject) = decode_subject(&rules.program().schema, damaged.as_bytes()) {
-            let _ = evaluate(rules.program(), &subject, "2023-04-20T12:00:00+08:00".parse().unwrap());
-        }
+        let _ = rules.decide_json(damaged.as_bytes(), "2023-04-20T12:00:00+08:00".parse().unwrap());
     }
 }

@@ -254,3 +254,54 @@ fn serve_refuses_rules_that_do_not_check() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("guifan::check::unknown_type"));
 }
+
+#[test]
+fn a_json_lines_request_is_a_population_decided_as_guifan_run_decides_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    let server = start(&root().join("rules"), &log);
+    // Generated records of every kind, some ranked by the Ramadan policy's
+    // daily and weekly rankings: the places depend on every line.
+    let lines = guifan_bench::kinds::mix(600, 5);
+    let data = dir.path().join("mix.jsonl");
+    std::fs::write(&data, &lines).unwrap();
+    let at = guifan_bench::kinds::MIX_AT;
+    let run = common::guifan(&[
+        "run",
+        "--rules",
+        root().join("rules").to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--at",
+        at,
+        "--quiet",
+    ]);
+    let decide = format!("{}/v1/decide?at={}", server.base, at.replace('+', "%2B"));
+    let (status, body, _) = post(&decide, &lines);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.lines().count(), 600);
+    assert!(
+        body == common::stdout(&run),
+        "the service and `guifan run` decide the same lines differently"
+    );
+    // One record alone is a population of one: first in every ranking it enters.
+    let ranked = lines
+        .lines()
+        .find(|l| l.contains("\"kind\":\"video\"") && l.contains("\"tiktok_shop\""))
+        .unwrap();
+    let (status, one, _) = post(&decide, ranked);
+    assert_eq!(status, 200, "{one}");
+    let file = dir.path().join("one.jsonl");
+    std::fs::write(&file, format!("{ranked}\n")).unwrap();
+    let alone = common::guifan(&[
+        "run",
+        "--rules",
+        root().join("rules").to_str().unwrap(),
+        "--data",
+        file.to_str().unwrap(),
+        "--at",
+        at,
+        "--quiet",
+    ]);
+    assert_eq!(format!("{one}\n"), common::stdout(&alone));
+}

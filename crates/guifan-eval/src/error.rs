@@ -387,3 +387,62 @@ impl EvalError {
         EvalError { kind, span }
     }
 }
+
+/// Why a parameter override was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// No loaded policy has this ID
+    UnknownPolicy {
+        /// The policy asked for
+        policy: String,
+    },
+    /// The policy has no parameter of this name
+    UnknownParam {
+        /// The policy
+        policy: String,
+        /// The parameter asked for
+        name: String,
+        /// The parameters it has
+        known: Vec<String>,
+    },
+    /// The value is not of the parameter's type (or not a valid pattern)
+    Invalid {
+        /// The policy
+        policy: String,
+        /// The parameter
+        name: String,
+        /// What is wrong with the value
+        message: String,
+    },
+    /// The rule set is already shared with other threads: parameters are set
+    /// before it is cloned or handed out
+    Shared,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamError::UnknownPolicy { policy } => write!(f, "no policy `{policy}`"),
+            ParamError::UnknownParam {
+                policy,
+                name,
+                known,
+            } => write!(
+                f,
+                "policy `{policy}` has no parameter `{name}` (its parameters: {})",
+                known.join(", ")
+            ),
+            ParamError::Invalid {
+                policy,
+                name,
+                message,
+            } => write!(f, "parameter `{policy}.{name}`: {message}"),
+            ParamError::Shared => {
+                f.write_str("the rule set is shared: set parameters before cloning it")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}

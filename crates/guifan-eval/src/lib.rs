@@ -52,10 +52,12 @@ mod value;
 
 pub use check::check;
 pub use decode::{
-    decode_subject, decode_subject_detailed, decode_subject_fast, decode_value,
-    duration as parse_duration, peek_kind, DataError, MAX_ID_BYTES, MAX_STRING_BYTES,
+    decode_subject, decode_value, duration as parse_duration, peek_kind, DataError, MAX_ID_BYTES,
+    MAX_STRING_BYTES,
 };
-pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind};
+#[cfg(feature = "test-hooks")]
+pub use decode::{decode_subject_detailed, decode_subject_fast};
+pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind, ParamError};
 pub use eval::rank;
 pub use eval::trace::{Applies, RuleStatus, Tracer};
 pub use eval::{
@@ -73,25 +75,30 @@ pub use value::{timestamp_text, Currency, Duration, JsonValue, Money, Subject, V
 impl Program {
     /// Overrides a parameter's value with JSON text of its type (`120`, `"300.00"`, `["telegram"]`),
     /// as a deployment does from its TOML settings.
-    pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), String> {
+    pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), ParamError> {
         let schema = &self.schema;
         let Some(p) = self.policies.iter_mut().find(|p| &*p.id == policy) else {
-            return Err(format!("no policy `{policy}`"));
+            return Err(ParamError::UnknownPolicy {
+                policy: policy.to_string(),
+            });
         };
         let Some(param) = p.params.iter_mut().find(|x| x.name == name) else {
-            let names: Vec<&str> = p.params.iter().map(|x| x.name.as_str()).collect();
-            return Err(format!(
-                "policy `{policy}` has no parameter `{name}` (its parameters: {})",
-                names.join(", ")
-            ));
+            return Err(ParamError::UnknownParam {
+                policy: policy.to_string(),
+                name: name.to_string(),
+                known: p.params.iter().map(|x| x.name.clone()).collect(),
+            });
         };
-        let value = decode_value(schema, &param.ty, json)
-            .map_err(|e| format!("parameter `{policy}.{name}`: {e}"))?;
+        let invalid = |message: String| ParamError::Invalid {
+            policy: policy.to_string(),
+            name: name.to_string(),
+            message,
+        };
+        let value = decode_value(schema, &param.ty, json).map_err(|e| invalid(e.to_string()))?;
         if param.patterns.is_some() {
             // A pattern parameter: compiled now, once, or refused.
-            let set = check::compile_patterns(&value).map_err(|e| {
-                format!("parameter `{policy}.{name}`: invalid regular expression: {e}")
-            })?;
+            let set = check::compile_patterns(&value)
+                .map_err(|e| invalid(format!("invalid regular expression: {e}")))?;
             param.patterns = Some(std::sync::Arc::new(set));
         }
         param.value = value;

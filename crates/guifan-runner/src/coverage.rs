@@ -7,7 +7,7 @@ use guifan_eval::{CmpOp, RuleStatus, Tracer, Value};
 use guifan_syntax::{SourceId, Span};
 use serde::Serialize;
 
-use crate::load::RuleSet;
+use guifan::RuleSet;
 
 /// What the cases of a test run exercised (a [`Tracer`] fed by every case).
 #[derive(Debug, Default)]
@@ -137,9 +137,9 @@ impl Coverage {
         only: Option<&std::collections::HashSet<String>>,
     ) -> CoverageReport {
         let place = |source: SourceId, span: Span| {
-            let (line, _) = rules.sources.line_col(source, span.start as usize);
+            let (line, _) = rules.sources().line_col(source, span.start as usize);
             let file = rules
-                .sources
+                .sources()
                 .path(source)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
@@ -182,7 +182,7 @@ impl Coverage {
             for ((_, start, end), (t, f)) in &mine {
                 if !(*t && *f) {
                     let text = rules
-                        .sources
+                        .sources()
                         .text(p.source_id)
                         .and_then(|s| s.get(*start as usize..*end as usize))
                         .unwrap_or("")
@@ -192,7 +192,7 @@ impl Coverage {
                     let never = if *t { "failed" } else { "held" };
                     uncovered.push(format!(
                         "comparison never {never}: `{}` ({})",
-                        crate::clip::printable(&text),
+                        guifan::clip::printable(&text),
                         place(
                             p.source_id,
                             Span {

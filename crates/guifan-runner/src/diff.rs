@@ -9,9 +9,9 @@ use chrono::{DateTime, FixedOffset};
 use guifan_eval::{decode_subject, Decision, Outcome};
 use serde::Serialize;
 
-use crate::data::RecordText;
-use crate::load::RuleSet;
 use crate::run::{judge_batches, Batch};
+use guifan::data::RecordText;
+use guifan::RuleSet;
 
 /// How one rule's decisions about one subject changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -265,7 +265,7 @@ pub fn human(report: &DiffReport) -> String {
         out.push_str(&format!(
             "note: {} changed records share their subject's ID with an earlier one (each is counted): e.g. {}\n",
             report.repeated_subjects.count,
-            crate::clip::one_line(&report.repeated_subjects.subjects.join(", "))
+            guifan::clip::one_line(&report.repeated_subjects.subjects.join(", "))
         ));
     }
     for r in &report.rules {
@@ -279,7 +279,7 @@ pub fn human(report: &DiffReport) -> String {
                 out.push_str(&format!(
                     "  {what:<16} {:>8}   e.g. {}\n",
                     ex.count,
-                    crate::clip::one_line(&ex.subjects.join(", "))
+                    guifan::clip::one_line(&ex.subjects.join(", "))
                 ));
             }
         }

@@ -9,7 +9,7 @@ use guifan_syntax::{SourceId, Span};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::load::RuleSet;
+use guifan::RuleSet;
 
 /// Everything `explain` found about one subject.
 #[derive(Debug, Serialize)]
@@ -86,7 +86,7 @@ impl Recorder<'_> {
     fn text(&self, span: Span) -> (String, usize) {
         let text = self
             .rules
-            .sources
+            .sources()
             .text(self.source)
             .and_then(|t| t.get(span.start as usize..span.end as usize))
             .unwrap_or("")
@@ -95,7 +95,7 @@ impl Recorder<'_> {
             .join(" ");
         let (line, _) = self
             .rules
-            .sources
+            .sources()
             .line_col(self.source, span.start as usize);
         (text, line)
     }
@@ -338,7 +338,7 @@ pub fn human(e: &Explanation, color: bool) -> String {
         }
     };
     let check_line = |c: &Check| -> String {
-        let safe = |t: &str| crate::clip::one_line(t).into_owned();
+        let safe = |t: &str| guifan::clip::one_line(t).into_owned();
         match (c.held, &c.left, &c.right) {
             (Some(held), Some(l), Some(r)) => {
                 let mark = paint(if held { "✓" } else { "✗" }, Some(held));
@@ -365,7 +365,7 @@ pub fn human(e: &Explanation, color: bool) -> String {
     };
     let mut out = format!(
         "{} ({}) at {}\n",
-        crate::clip::one_line(&e.subject),
+        guifan::clip::one_line(&e.subject),
         e.kind,
         e.at
     );

@@ -223,25 +223,6 @@ pub fn remove_temporaries() {
     }
 }
 
-/// On SIGINT, SIGTERM or SIGHUP: removes the temporary files being written and
-/// exits with 128 + the signal's number, as a shell reports a process killed by it.
-pub fn install_interrupt_cleanup() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-        std::thread::Builder::new()
-            .name("guifan-signals".into())
-            .spawn(move || {
-                if let Some(signal) = signals.forever().next() {
-                    remove_temporaries();
-                    std::process::exit(128 + signal);
-                }
-            })?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

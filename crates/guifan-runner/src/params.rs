@@ -6,8 +6,8 @@
 //! min_withdrawal = "200.00"
 //! ```
 
-use crate::load::RuleSet;
-use crate::toml_json;
+use guifan::RuleSet;
+
 use std::path::Path;
 
 /// Why a parameter file could not be applied.
@@ -63,8 +63,10 @@ pub fn apply_params(rules: &mut RuleSet, text: &str) -> Result<usize, String> {
     while let Some((policy, table)) = pending.pop() {
         if rules.program().policy(&policy).is_some() {
             for (name, value) in table.iter() {
-                let json = toml_json::item_to_json(value, text)?;
-                rules.set_param(&policy, name, &json)?;
+                let json = guifan::item_to_json(value, text)?;
+                rules
+                    .set_param(&policy, name, &json)
+                    .map_err(|e| e.to_string())?;
                 count += 1;
             }
             continue;

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
 
-use crate::data::{Block, RecordSpan, RecordText};
+use guifan::data::{Block, RecordSpan, RecordText};
 
 /// A batch of input: records already split, or a block of JSON Lines.
 pub enum Batch<'r, 'a> {

@@ -2,17 +2,14 @@
 
 use std::sync::Arc;
 
-use guifan_eval::{Decision, Effect, Outcome, RuleError, Value};
+use guifan_eval::{Decision, Effect, Outcome, Value};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::json_cache::JsonCache;
-use crate::load::Problem;
-use crate::sources::SourceMap;
+use crate::jsonl::JsonCache;
 
 /// How decisions are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OutputFormat {
     /// One decision record per line
     Jsonl,
@@ -30,8 +27,8 @@ pub struct SubjectRecord<'a> {
     pub kind: &'a str,
     /// What was decided
     pub outcome: &'a Outcome,
-    /// Where rule errors point
-    pub sources: &'a SourceMap,
+    /// The rule set that decided (rule failures are placed in its files)
+    pub rules: &'a guifan::RuleSet,
     /// Pre-escaped strings of the rule set
     pub json: &'a JsonCache,
 }
@@ -56,45 +53,10 @@ impl Serialize for SubjectRecord<'_> {
         map.serialize_entry("kind", self.kind)?;
         map.serialize_entry("decisions", &Decisions(&self.outcome.decisions, self.json))?;
         if with_errors {
-            map.serialize_entry("errors", &rule_errors(&self.outcome.errors, self.sources))?;
+            map.serialize_entry("errors", &self.rules.rule_failures(&self.outcome.errors))?;
         }
         map.end()
     }
-}
-
-/// A subject's rule failures as its decision record writes them (`"errors"`).
-pub(crate) fn rule_errors<'e>(
-    errors: &'e [RuleError],
-    sources: &SourceMap,
-) -> Vec<RuleErrorOut<'e>> {
-    errors
-        .iter()
-        .map(|e| {
-            let (line, column) = sources.line_col(e.source_id, e.error.span.start as usize);
-            RuleErrorOut {
-                rule: &e.rule,
-                code: e.error.kind.code(),
-                message: e.error.kind.to_string(),
-                file: sources
-                    .path(e.source_id)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                line,
-                column,
-            }
-        })
-        .collect()
-}
-
-/// A rule failure in a decision record.
-#[derive(Serialize)]
-pub(crate) struct RuleErrorOut<'a> {
-    rule: &'a str,
-    code: &'a str,
-    message: String,
-    file: String,
-    line: usize,
-    column: usize,
 }
 
 struct Decisions<'a>(&'a [Decision], &'a JsonCache);
@@ -204,7 +166,7 @@ pub fn table_rows(record: &SubjectRecord<'_>) -> Vec<[String; 4]> {
     // A table is for a terminal: no control characters from records or rule files reach it.
     for row in &mut rows {
         for cell in row.iter_mut() {
-            if let std::borrow::Cow::Owned(safe) = crate::clip::printable(cell) {
+            if let std::borrow::Cow::Owned(safe) = guifan::clip::printable(cell) {
                 *cell = safe;
             }
         }
@@ -226,19 +188,7 @@ fn effect_text(e: &Effect) -> String {
     }
 }
 
-/// Lays rows out as a table (tab-separated without the `cli` feature).
-#[cfg(not(feature = "cli"))]
-pub fn table(rows: Vec<[String; 4]>) -> String {
-    let mut out = String::from("subject\trule\teffects\tmessage\n");
-    for r in rows {
-        out.push_str(&r.map(|c| c.replace(['\t', '\n'], " ")).join("\t"));
-        out.push('\n');
-    }
-    out
-}
-
 /// Lays rows out as a table.
-#[cfg(feature = "cli")]
 pub fn table(rows: Vec<[String; 4]>) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
@@ -247,62 +197,4 @@ pub fn table(rows: Vec<[String; 4]>) -> String {
         t.add_row(r);
     }
     format!("{t}\n")
-}
-
-/// Renders a problem as text with the source line and a caret; coloured when `color`.
-///
-/// Long lines are clipped around the problem and control characters made
-/// visible (see [`crate::clip`]), so no rule file can make rendering panic or
-/// write escape sequences to a terminal.
-pub fn problem_report(problem: &Problem, sources: &SourceMap, width: usize, color: bool) -> String {
-    let diagnostic = guifan_syntax::diagnostic::Diagnostic::from(problem);
-    crate::report::human_in(&diagnostic, sources, width, color)
-}
-
-/// Renders a problem as text with the source line and a caret, without colour.
-pub fn problem_text(problem: &Problem, sources: &SourceMap, width: usize) -> String {
-    problem_report(problem, sources, width, false)
-}
-
-/// A problem as a JSON object for CI: file, line, column, code, message, help.
-#[derive(Serialize)]
-pub struct ProblemJson {
-    /// The file
-    pub file: String,
-    /// 1-based line
-    pub line: usize,
-    /// 1-based column
-    pub column: usize,
-    /// Stable code (`guifan::check::unknown_field`)
-    pub code: String,
-    /// `error` or `warning`
-    pub severity: &'static str,
-    /// What is wrong
-    pub message: String,
-    /// Advice
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-/// Problems as JSON objects.
-pub fn problems_json(problems: &[Problem], sources: &SourceMap) -> Vec<ProblemJson> {
-    problems
-        .iter()
-        .map(|p| {
-            let d = p.diagnostic();
-            let (line, column) = sources.line_col(p.source_id(), p.span().start as usize);
-            ProblemJson {
-                file: sources
-                    .path(p.source_id())
-                    .map(|x| x.display().to_string())
-                    .unwrap_or_default(),
-                line,
-                column,
-                code: d.code().map(|c| c.to_string()).unwrap_or_default(),
-                severity: "error",
-                message: d.to_string(),
-                help: d.help().map(|h| h.to_string()),
-            }
-        })
-        .collect()
 }

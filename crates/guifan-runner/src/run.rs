@@ -7,51 +7,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use guifan_eval::{decode_subject, DataError, RuleError};
-use rayon::prelude::*;
+use guifan::data::RecordText;
+use guifan::{FailedRule, RecordError, RuleSet, RunProblem};
+use guifan_eval::decode_subject;
 
-use crate::data::RecordText;
-use crate::jsonl::JsonlWriter;
-use crate::load::RuleSet;
+use crate::jsonl::{JsonCache, JsonlWriter};
 pub use crate::pipeline::{judge_batches, Batch};
 use crate::render::{self, OutputFormat, SubjectRecord};
-
-/// Records decided per parallel task of the ranking pass.
-const CHUNK: usize = 512;
 /// Rows of a table laid out together (a table is printed a group of rows at a time).
 const TABLE_ROWS: usize = 8192;
-
-/// A record that could not be decoded.
-#[derive(Debug, Clone)]
-pub struct RecordError {
-    /// Its line in the data file
-    pub line: usize,
-    /// Its `id`, when it could be read
-    pub id: Option<String>,
-    /// What is wrong
-    pub error: DataError,
-}
-
-/// A rule that failed on a record.
-#[derive(Debug, Clone)]
-pub struct FailedRule {
-    /// The record's line
-    pub line: usize,
-    /// The record's `id`
-    pub id: String,
-    /// The failure
-    pub error: RuleError,
-}
-
-/// A problem met during a run, handed to the caller as soon as its batch is
-/// judged (in input order), so that nothing accumulates however many there are.
-#[derive(Debug, Clone)]
-pub enum RunProblem {
-    /// A record that could not be decoded
-    Record(RecordError),
-    /// A rule that failed on a record
-    Rule(FailedRule),
-}
 
 /// What a run did: counts only, so its size does not grow with the input.
 #[derive(Debug, Default)]
@@ -130,6 +94,7 @@ pub fn run_batches<'r, 'a: 'r>(
 ) -> std::io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
+    let json = &JsonCache::new(rules.program());
     // Output buffers go round: taken by a worker, filled, written, cleared and put back.
     let buffers = BufferPool::default();
     std::thread::scope(|scope| -> std::io::Result<()> {
@@ -155,7 +120,7 @@ pub fn run_batches<'r, 'a: 'r>(
         let mut table_rows = Vec::new();
         let judged = judge_batches(
             batches,
-            |chunk| judge_chunk(rules, chunk, now, format, buffers.take()),
+            |chunk| judge_chunk(rules, json, chunk, now, format, buffers.take()),
             |j: &Judged| j.bytes.len() + j.rows.len() * 64,
             |j: Judged| {
                 summary.decided += j.decided;
@@ -164,7 +129,7 @@ pub fn run_batches<'r, 'a: 'r>(
                 for f in &j.failed {
                     *summary
                         .rule_errors_by_code
-                        .entry(f.error.error.kind.code())
+                        .entry(f.failure.code())
                         .or_default() += 1;
                 }
                 j.bad
@@ -233,6 +198,7 @@ impl BufferPool {
 
 fn judge_chunk(
     rules: &RuleSet,
+    json: &JsonCache,
     chunk: &[RecordText<'_>],
     now: DateTime<FixedOffset>,
     format: OutputFormat,
@@ -247,11 +213,8 @@ fn judge_chunk(
         let subject = match decode_subject(&program.schema, &record.json) {
             Ok(s) => s,
             Err(error) => {
-                out.bad.push(RecordError {
-                    line: record.line + error.line.map(|l| l.saturating_sub(1)).unwrap_or(0),
-                    id: record_id(&record.json),
-                    error,
-                });
+                out.bad
+                    .push(RecordError::of_data(&record.json, &error).at(record.line));
                 continue;
             }
         };
@@ -262,11 +225,11 @@ fn judge_chunk(
             .unwrap_or("?");
         let (decisions, errors) = if format == OutputFormat::Jsonl {
             // Written straight into the output as each decision is made.
-            let mut writer = JsonlWriter::open(rules.json(), &mut out.bytes, &subject, kind);
+            let mut writer = JsonlWriter::open(json, &mut out.bytes, &subject, kind);
             guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut writer);
             let decisions = writer.decisions;
             let errors = writer.close(|errors, bytes| {
-                let _ = serde_json::to_writer(bytes, &render::rule_errors(errors, &rules.sources));
+                let _ = serde_json::to_writer(bytes, &rules.rule_failures(errors));
             });
             (decisions, errors)
         } else {
@@ -276,8 +239,8 @@ fn judge_chunk(
                 id: &subject.id,
                 kind,
                 outcome: &outcome,
-                sources: &rules.sources,
-                json: rules.json(),
+                rules,
+                json,
             };
             if format == OutputFormat::Json {
                 out.bytes.extend_from_slice(b",\n");
@@ -289,78 +252,18 @@ fn judge_chunk(
         };
         out.decided += 1;
         out.decisions += decisions;
-        out.failed
-            .extend(errors.into_iter().map(|error| FailedRule {
-                line: record.line,
-                id: subject.id.to_string(),
-                error,
-            }));
-    }
-    out
-}
-
-/// The ranking keys of records (the first of two passes when a policy ranks
-/// subjects against each other): decoded and computed in parallel, only the
-/// keys kept. Records that do not decode are left to the second pass, which
-/// reports them; failures of the rankings' expressions go to `on_problem`.
-pub fn rank_keys(
-    rules: &RuleSet,
-    records: &[RecordText<'_>],
-    now: DateTime<FixedOffset>,
-    on_problem: &mut dyn FnMut(RunProblem),
-) -> Vec<guifan_eval::rank::RankKey> {
-    let program = rules.program();
-    // Only records of a kind some policy ranks are decoded; the others are skipped by a glance at their `kind`.
-    let ranked: Vec<guifan_eval::KindId> = program
-        .policies
-        .iter()
-        .filter(|p| !p.rankings.is_empty())
-        .map(|p| p.kind)
-        .collect();
-    let per_chunk: Vec<(Vec<guifan_eval::rank::RankKey>, Vec<FailedRule>)> = records
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut keys = Vec::new();
-            let mut failed = Vec::new();
-            for record in chunk {
-                let kind = guifan_eval::peek_kind(&program.schema, &record.json);
-                if kind.is_some_and(|k| !ranked.contains(&k)) {
-                    continue;
-                }
-                let Ok(subject) = decode_subject(&program.schema, &record.json) else {
-                    continue;
-                };
-                let (k, errors) = guifan_eval::rank::rank_keys(program, &subject, now);
-                keys.extend(k);
-                failed.extend(errors.into_iter().map(|error| FailedRule {
+        out.failed.extend(
+            rules
+                .rule_failures(&errors)
+                .into_iter()
+                .map(|failure| FailedRule {
                     line: record.line,
                     id: subject.id.to_string(),
-                    error,
-                }));
-            }
-            (keys, failed)
-        })
-        .collect();
-    let mut keys = Vec::new();
-    for (k, failed) in per_chunk {
-        keys.extend(k);
-        failed
-            .into_iter()
-            .for_each(|f| on_problem(RunProblem::Rule(f)));
+                    failure,
+                }),
+        );
     }
-    keys
-}
-
-/// The `id` of a record that failed to decode, if a lenient read finds one.
-/// A record's `id`, when it has a readable one (without decoding the rest).
-pub fn record_id(json: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct IdOnly {
-        id: Option<String>,
-    }
-    serde_json::from_slice::<IdOnly>(json)
-        .ok()
-        .and_then(|r| r.id)
+    out
 }
 
 #[cfg(test)]
@@ -368,12 +271,12 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
-    use crate::data::{records, InputFormat};
+    use guifan::data::{records, InputFormat};
 
     #[test]
     fn problems_are_handed_over_while_later_batches_are_still_unread() {
-        let rules = crate::load_rules(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        let rules = guifan::RuleSet::from_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
         )
         .unwrap();
         let bad = b"{\"kind\":\"merchant\",\"id\":\"bad\"}\n".to_vec();
@@ -405,8 +308,8 @@ mod tests {
 
     #[test]
     fn a_run_inside_a_pool_of_one_thread_finishes() {
-        let rules = crate::load_rules(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        let rules = guifan::RuleSet::from_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
         )
         .unwrap();
         let data = std::fs::read(
@@ -470,8 +373,8 @@ mod tests {
 
     #[test]
     fn output_comes_in_input_order_in_bounded_pieces() {
-        let rules = crate::load_rules(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        let rules = guifan::RuleSet::from_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
         )
         .unwrap();
         struct Pieces(Vec<usize>, Vec<u8>);

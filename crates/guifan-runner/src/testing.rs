@@ -31,8 +31,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml_edit::{Item, Table};
 
-use crate::load::RuleSet;
-use crate::toml_json;
+use guifan::RuleSet;
 
 pub mod file;
 
@@ -102,7 +101,7 @@ pub fn value_matches(actual: &Value, expected: &serde_json::Value) -> bool {
         Value::Duration(d) => parse_duration(&text) == Some(*d),
         Value::Int(i) => text.parse::<Decimal>().ok() == Some(Decimal::from(*i)),
         Value::Decimal(d) => text.parse::<Decimal>().ok() == Some(*d),
-        Value::Timestamp(t) => guifan_syntax::parse_timestamp(&text).ok() == Some(*t),
+        Value::Timestamp(t) => guifan::parse_time(&text).ok() == Some(*t),
         Value::Bool(b) => text == b.to_string(),
         Value::List(_) => {
             serde_json::to_value(crate::render::JsonValue(actual))
@@ -227,7 +226,7 @@ impl Example {
     /// Runs the example: every subject's decisions must match `expect` exactly.
     pub fn run(&self, rules: &RuleSet) -> Report {
         let mut report = Report::default();
-        let now = match guifan_syntax::parse_timestamp(&self.at) {
+        let now = match guifan::parse_time(&self.at) {
             Ok(t) => t,
             Err(e) => {
                 report.failures.push(Failure {
@@ -286,9 +285,9 @@ impl Example {
     }
 }
 
-/// The rule directory a test path belongs to (see [`crate::load::rules_root`]).
+/// The rule directory a test path belongs to (see [`guifan::rules_root`]).
 pub fn rules_root(path: &Path) -> PathBuf {
-    crate::load::rules_root(path)
+    guifan::rules_root(path)
 }
 
 /// The IDs of the policies the `*.test.toml` files under `dir` name
@@ -414,7 +413,7 @@ fn run_case(
         case: case.name.clone(),
         message: format!("line {}: {message}", case.line),
     };
-    let now: DateTime<FixedOffset> = match guifan_syntax::parse_timestamp(&case.at) {
+    let now: DateTime<FixedOffset> = match guifan::parse_time(&case.at) {
         Ok(t) => t,
         Err(e) => {
             report.failures.push(fail(format!("invalid `at`: {e}")));
@@ -445,7 +444,7 @@ fn run_case(
         for path in &case.without {
             remove(&mut record, path);
         }
-        let decoded = toml_json::table_to_json(&record, text).and_then(|json| {
+        let decoded = guifan::table_to_json(&record, text).and_then(|json| {
             decode_subject(&rules.program().schema, json.as_bytes())
                 .map_err(|e| format!("record does not decode: {e}"))
         });

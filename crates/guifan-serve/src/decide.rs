@@ -1,5 +1,6 @@
 //! `POST /v1/decide`: one JSON record, or JSON Lines, decided at `?at=` or now.
 
+use guifan::data::RecordText;
 use guifan::{DateTime, FixedOffset, RuleSet};
 use serde::Serialize;
 
@@ -52,12 +53,25 @@ pub(crate) struct Answer {
     pub(crate) decided: Vec<(String, serde_json::Value)>,
 }
 
-/// The evaluation time of `?at=`, or the clock's.
+/// The evaluation time of `?at=` (the forms of `guifan run --at`:
+/// [`guifan::parse_time`]), or the clock's.
 pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, BadRequest> {
     match at {
-        Some(text) => DateTime::parse_from_rfc3339(text)
+        Some(text) => guifan::parse_time(text)
             .map_err(|e| BadRequest::request(format!("`at` is not an RFC 3339 time: {e}"))),
         None => Ok(guifan::Utc::now().fixed_offset()),
+    }
+}
+
+/// The rule set that decides a request's records: when a policy ranks
+/// subjects against each other, the request's records are the population
+/// they are ranked in (one record alone is a population of one, first in
+/// every ranking it enters), as `guifan run` ranks the lines of one file.
+fn ranked_in(rules: &RuleSet, records: &[RecordText<'_>], now: DateTime<FixedOffset>) -> RuleSet {
+    if rules.needs_ranks() {
+        rules.with_rank_keys(rules.rank_keys(records, now, &mut |_| {}))
+    } else {
+        rules.clone()
     }
 }
 
@@ -97,8 +111,13 @@ pub(crate) fn decide(
     };
     if single {
         answer.records = 1;
-        let decided = rules
-            .decide_json(text.trim().as_bytes(), now)
+        let record = text.trim().as_bytes();
+        let one = [RecordText {
+            line: 1,
+            json: record.into(),
+        }];
+        let decided = ranked_in(rules, &one, now)
+            .decide_json(record, now)
             .map_err(|e| BadRequest::record(&e, None))?;
         answer.decisions = decided.decisions().len() as u64;
         answer.rule_errors = decided.errors().len() as u64;
@@ -111,6 +130,14 @@ pub(crate) fn decide(
         }
         return Ok(answer);
     }
+    let records: Vec<RecordText<'_>> = lines
+        .iter()
+        .map(|(line, record)| RecordText {
+            line: *line,
+            json: record.as_bytes().into(),
+        })
+        .collect();
+    let rules = &ranked_in(rules, &records, now);
     for (line, record) in lines {
         if std::time::Instant::now() >= deadline {
             return Err(BadRequest {

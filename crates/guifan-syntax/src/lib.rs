@@ -22,6 +22,7 @@ pub mod ast;
 pub mod diagnostic;
 mod error;
 mod grammar;
+pub mod literal;
 mod lower;
 pub mod nesting;
 mod same;
@@ -53,14 +54,4 @@ pub fn parse_recovering(source: SourceId, text: &str) -> (ast::RuleFile, Vec<Par
 /// Parses a single expression (for tools, tests and template checks).
 pub fn parse_expr(source: SourceId, text: &str) -> Result<ast::Expr, ParseError> {
     lower::expression(source, text)
-}
-
-/// Parses a date the way the language reads one: `YYYY-MM-DD`, every digit written.
-pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
-    lower::literal::strict_date(text)
-}
-
-/// Parses a timestamp the way the language reads one (`2023-02-24T00:00+08:00`, RFC 3339).
-pub fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
-    lower::literal::parse_timestamp(text)
 }

@@ -387,6 +387,9 @@ pub struct RuleFailure {
     pub(crate) file: String,
     pub(crate) line: usize,
     pub(crate) column: usize,
+    /// The failed expression's file and bytes, for reports that show its line
+    #[serde(skip)]
+    pub(crate) at: Option<(guifan_syntax::SourceId, guifan_syntax::Span)>,
 }
 
 impl RuleFailure {

@@ -215,7 +215,7 @@ impl Engine {
 /// that cannot be read counts by its error, so it changes the hash too).
 pub(crate) fn fingerprint(dir: &Path) -> Option<u64> {
     use sha2::{Digest, Sha256};
-    let files = crate::rules::rule_files(dir).ok()?;
+    let files = crate::load::rule_files(dir).ok()?;
     let mut h = Sha256::new();
     for f in files {
         h.update(f.as_os_str().as_encoded_bytes());

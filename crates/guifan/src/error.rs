@@ -4,9 +4,12 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use guifan_syntax::diagnostic::{At, Diagnostic, Severity};
+
+use crate::sources::SourceMap;
+
 /// One problem in a rule file: where, what, and advice.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Problem {
     pub(crate) code: &'static str,
     pub(crate) warning: bool,
@@ -17,9 +20,61 @@ pub struct Problem {
     pub(crate) help: Option<String>,
     /// The file's text and the problem's bytes in it, for rendering with miette
     pub(crate) source: Option<(std::sync::Arc<str>, usize, usize)>,
+    /// The problem as every report renders it (see [`crate::report`])
+    pub(crate) diagnostic: Diagnostic,
 }
 
+/// The longest source line a problem shows as a snippet (longer ones are left
+/// out of the rendering: miette cannot lay out lines past 65,535 columns).
+const MAX_SNIPPET_LINE: usize = 4096;
+
 impl Problem {
+    /// A diagnostic placed in its file.
+    pub(crate) fn new(d: Diagnostic, sources: &SourceMap) -> Problem {
+        let (file, line, column, source) = match &d.primary.at {
+            At::Source(id, span) => {
+                let (l, c) = sources.line_col(*id, span.start as usize);
+                let name = sources
+                    .path(*id)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                // A snippet only where miette lays lines out safely (short lines).
+                let snippet = sources.text(*id).and_then(|text| {
+                    let (from, to) = (span.start as usize, span.end as usize);
+                    let line_start = text
+                        .get(..from)
+                        .and_then(|t| t.rfind('\n'))
+                        .map_or(0, |i| i + 1);
+                    let line_end = text
+                        .get(to..)
+                        .and_then(|t| t.find('\n'))
+                        .map_or(text.len(), |i| to + i);
+                    (line_end.saturating_sub(line_start) <= MAX_SNIPPET_LINE)
+                        .then(|| (text.clone(), from, to))
+                });
+                (name, l, c, snippet)
+            }
+            At::Line { file, line, .. } => (file.clone(), *line, 1, None),
+            At::File(file) => (file.clone(), 1, 1, None),
+        };
+        Problem {
+            code: d.code,
+            warning: d.severity != Severity::Error,
+            message: d.message.clone(),
+            file,
+            line,
+            column,
+            help: d.help.clone(),
+            source,
+            diagnostic: d,
+        }
+    }
+
+    /// The problem as a diagnostic, for [`crate::report`].
+    pub fn diagnostic(&self) -> &Diagnostic {
+        &self.diagnostic
+    }
+
     /// Its stable code (`guifan::check::unknown_field`); see `docs/diagnostics.md`.
     ///
     /// ```
@@ -148,8 +203,27 @@ pub enum LoadError {
         /// What the system said
         source: std::io::Error,
     },
-    /// The files do not parse or check: every problem found, in file order
-    Invalid(Vec<Problem>),
+    /// A rule file larger than [`crate::MAX_RULE_FILE_BYTES`]
+    TooLarge {
+        /// The file
+        path: PathBuf,
+        /// Its size
+        size: u64,
+    },
+    /// The directory holds no rule files
+    Empty {
+        /// The directory
+        path: PathBuf,
+    },
+    /// The files do not parse or check
+    Invalid {
+        /// The files, to show the problems' lines
+        sources: SourceMap,
+        /// The problems found, in file order, the first [`crate::MAX_PROBLEMS`] of them
+        problems: Vec<Problem>,
+        /// How many more were found and left out
+        omitted: usize,
+    },
 }
 
 impl LoadError {
@@ -164,8 +238,35 @@ impl LoadError {
     /// ```
     pub fn problems(&self) -> &[Problem] {
         match self {
-            LoadError::Invalid(p) => p,
-            LoadError::Io { .. } => &[],
+            LoadError::Invalid { problems, .. } => problems,
+            _ => &[],
+        }
+    }
+
+    /// Every problem as a diagnostic, with the files they point into: file
+    /// errors too (`guifan::io::*`), so that every report format shows them.
+    pub fn diagnostics(&self) -> (Vec<Diagnostic>, SourceMap) {
+        let at_file = |code: &'static str, path: &std::path::Path| {
+            let d = Diagnostic::new(
+                code,
+                self.to_string(),
+                guifan_syntax::diagnostic::Label {
+                    at: At::File(path.display().to_string()),
+                    message: None,
+                },
+            );
+            (vec![d], SourceMap::default())
+        };
+        match self {
+            LoadError::Invalid {
+                sources, problems, ..
+            } => (
+                problems.iter().map(|p| p.diagnostic.clone()).collect(),
+                sources.clone(),
+            ),
+            LoadError::Io { path, .. } => at_file("guifan::io::unreadable", path),
+            LoadError::TooLarge { path, .. } => at_file("guifan::io::too_large", path),
+            LoadError::Empty { path } => at_file("guifan::io::no_rule_files", path),
         }
     }
 }
@@ -176,8 +277,21 @@ impl fmt::Display for LoadError {
             LoadError::Io { path, source } => {
                 write!(f, "cannot read `{}`: {source}", path.display())
             }
-            LoadError::Invalid(problems) => {
-                let n = problems.len();
+            LoadError::TooLarge { path, size } => write!(
+                f,
+                "`{}` is {size} bytes; rule files are at most {} bytes",
+                path.display(),
+                crate::MAX_RULE_FILE_BYTES
+            ),
+            LoadError::Empty { path } => write!(
+                f,
+                "no rule files (*.policy, *.schema) under `{}`",
+                path.display()
+            ),
+            LoadError::Invalid {
+                problems, omitted, ..
+            } => {
+                let n = problems.len() + omitted;
                 write!(
                     f,
                     "{n} problem{} in rule files",
@@ -185,6 +299,9 @@ impl fmt::Display for LoadError {
                 )?;
                 for p in problems {
                     write!(f, "\n{p}")?;
+                }
+                if *omitted > 0 {
+                    write!(f, "\n({omitted} more not shown)")?;
                 }
                 Ok(())
             }
@@ -196,7 +313,7 @@ impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             LoadError::Io { source, .. } => Some(source),
-            LoadError::Invalid(_) => None,
+            _ => None,
         }
     }
 }
@@ -205,11 +322,51 @@ impl std::error::Error for LoadError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecordError {
+    pub(crate) line: Option<usize>,
+    /// Lines from the record's first to the problem's
+    pub(crate) lines_in: usize,
+    pub(crate) id: Option<String>,
     pub(crate) path: String,
     pub(crate) message: String,
 }
 
 impl RecordError {
+    /// A record that does not decode, as the decoder said: its `id` when
+    /// that much can be read, and the line inside the record (of a record
+    /// spread over lines) where the problem is.
+    pub fn of_data(record: &[u8], error: &guifan_eval::DataError) -> RecordError {
+        RecordError {
+            line: None,
+            lines_in: error.line.map_or(0, |l| l.saturating_sub(1)),
+            id: crate::record_id(record),
+            path: error.path.clone(),
+            message: error.message.clone(),
+        }
+    }
+
+    /// The error of the record that starts at `line` of its input.
+    pub fn at(mut self, line: usize) -> RecordError {
+        self.line = Some(line + self.lines_in);
+        self
+    }
+
+    /// The record's line in its input, when it was read from one (a population).
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+
+    /// The record's `id`, when it could be read.
+    ///
+    /// ```
+    /// # let rules = guifan::RuleSet::from_sources([("a.schema", "kind k { n: int }")]).unwrap();
+    /// # let now = "2024-01-01T00:00:00Z".parse().unwrap();
+    /// let err = rules.decide_json(br#"{"kind":"k","id":"a","n":"many"}"#, now).unwrap_err();
+    /// assert_eq!(err.id(), Some("a"));
+    /// ```
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
     /// The field path inside the record (`deposit.balance`); empty for the whole record.
     ///
     /// ```
@@ -267,15 +424,40 @@ impl std::error::Error for RecordError {}
 ///     "kind k { n: int } effect e policy a.b { subject k zone UTC param cap: int = 1 rule r { when n > cap then e } }",
 /// )]).unwrap();
 /// let err = rules.set_param("a.b", "cap", "\"many\"").unwrap_err();
+/// assert!(matches!(err, guifan::ParamError::Invalid { .. }));
 /// assert!(err.to_string().starts_with("parameter `a.b.cap`"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParamError(pub(crate) String);
+pub use guifan_eval::ParamError;
 
-impl fmt::Display for ParamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A rule that failed on a record of a population: the record's line and
+/// `id`, and the failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedRule {
+    /// The record's line
+    pub line: usize,
+    /// The record's `id`
+    pub id: String,
+    /// The failure
+    pub failure: crate::RuleFailure,
 }
 
-impl std::error::Error for ParamError {}
+/// A problem met deciding a population: a record that could not be decoded,
+/// or a rule that failed on a record (the others go on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunProblem {
+    /// A record that could not be decoded
+    Record(RecordError),
+    /// A rule that failed on a record
+    Rule(FailedRule),
+}
+
+impl RunProblem {
+    /// A rule failure on the record at `line` with `id`.
+    pub(crate) fn rule(line: usize, id: &str, failure: crate::RuleFailure) -> RunProblem {
+        RunProblem::Rule(FailedRule {
+            line,
+            id: id.to_string(),
+            failure,
+        })
+    }
+}

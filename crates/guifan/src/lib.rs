@@ -53,22 +53,68 @@
 //! The crates behind this one (`guifan-syntax`, `guifan-eval`) are internal:
 //! this crate is the promised surface.
 
+pub mod clip;
+pub mod data;
 mod decisions;
 mod engine;
 mod error;
 mod files;
+mod load;
+mod population;
+pub mod report;
 mod rules;
+mod sources;
+mod toml_json;
+mod tooling;
 
 pub use chrono::{DateTime, FixedOffset, Utc};
 pub use decisions::{Decision, Decisions, Effect, RuleFailure, Value};
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;
 pub use engine::{Engine, PolicyChange, ReloadGate};
-pub use error::{LoadError, ParamError, Problem, RecordError};
+pub use error::{FailedRule, LoadError, ParamError, Problem, RecordError, RunProblem};
 pub use files::{read_rule_file, FileText, ReadError, MAX_RULE_FILE_BYTES};
+pub use load::{rule_files, rules_root, selection_files, MAX_PROBLEMS, RULE_EXTENSIONS};
 /// The diagnostics library problems are rendered with ([`Problem`] is a `miette::Diagnostic`).
 pub use miette;
-pub use rules::{rule_files, RuleSet};
+pub use population::{changed_between_passes, Population, BLOCK_BYTES};
+pub use rules::RuleSet;
+pub use sources::SourceMap;
+pub use toml_json::{item_to_json, table_to_json};
+pub use tooling::{format_into, format_source};
+
+/// An evaluation time as the language writes a timestamp: RFC 3339
+/// (`2023-04-20T12:00:00+08:00`, `2023-04-20T04:00:00Z`) or without seconds
+/// (`2023-04-20T12:00+08:00`), every digit written and the offset given. The
+/// one parser of `guifan run --at`, the service's `?at=`, test files and
+/// timestamps in rule files and data.
+///
+/// ```
+/// let t = guifan::parse_time("2023-04-20T12:00+08:00")?;
+/// assert_eq!(t, guifan::parse_time("2023-04-20T04:00:00Z")?);
+/// assert!(guifan::parse_time("2023-04-20 12:00").is_err());
+/// # Ok::<(), String>(())
+/// ```
+pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    guifan_syntax::literal::timestamp(text)
+}
+
+/// A record's `id` read from its JSON, without decoding the rest (`None`
+/// when it is not JSON or has no string `id`).
+///
+/// ```
+/// assert_eq!(guifan::record_id(br#"{"kind":"k","id":"m-1","n":"?"}"#).as_deref(), Some("m-1"));
+/// assert_eq!(guifan::record_id(b"not json"), None);
+/// ```
+pub fn record_id(json: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<String>,
+    }
+    serde_json::from_slice::<IdOnly>(json)
+        .ok()
+        .and_then(|r| r.id)
+}
 
 #[cfg(test)]
 mod tests {

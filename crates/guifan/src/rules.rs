@@ -5,45 +5,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
+use guifan_eval::rank::Ranks;
 use guifan_eval::Program;
-use guifan_syntax::SourceId;
+use guifan_syntax::ast::RuleFile;
 use sha2::{Digest, Sha256};
 
 use crate::decisions::{Decision, Decisions, RuleFailure};
-use crate::error::{LoadError, ParamError, Problem, RecordError};
-
-/// One loaded rule file: its name, its text, and where its lines start.
-#[derive(Debug)]
-struct Source {
-    name: String,
-    text: Arc<str>,
-    line_starts: Vec<usize>,
-}
-
-impl Source {
-    fn new(name: String, text: Arc<str>) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Source {
-            name,
-            text,
-            line_starts,
-        }
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |t| t.chars().count() + 1);
-        (line, column)
-    }
-}
+use crate::error::{LoadError, ParamError, RecordError};
+use crate::load::Loaded;
+use crate::sources::SourceMap;
 
 /// A checked, immutable rule set: every policy of some rule files, ready to
 /// decide records from any number of threads (`Send + Sync`, cheap to clone).
@@ -77,18 +47,27 @@ impl Source {
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     program: Arc<Program>,
-    sources: Arc<[Source]>,
+    sources: Arc<SourceMap>,
+    /// The syntax trees the program was checked from (for linting and tools)
+    files: Arc<[RuleFile]>,
     revision: Arc<str>,
+    /// The places of a population's subjects in the policies' rankings, once computed
+    ranks: Option<Arc<Ranks>>,
 }
 
-/// The longest source line a problem shows as a snippet (longer ones are left
-/// out of the rendering: miette cannot lay out lines past 65,535 columns).
-const MAX_SNIPPET_LINE: usize = 4096;
-
-/// File extensions read from a rule directory.
-const RULE_EXTENSIONS: [&str; 2] = ["policy", "schema"];
-
 impl RuleSet {
+    /// A rule set of a checked program and the files it came from.
+    fn new(loaded: Loaded) -> RuleSet {
+        let revision = revision(&loaded.sources);
+        RuleSet {
+            program: Arc::new(loaded.program),
+            sources: Arc::new(loaded.sources),
+            files: loaded.files.into(),
+            revision,
+            ranks: None,
+        }
+    }
+
     /// Parses and checks rule files given as (name, text) pairs; every problem
     /// of every file is reported at once.
     ///
@@ -101,48 +80,16 @@ impl RuleSet {
         sources: impl IntoIterator<Item = (N, T)>,
     ) -> Result<RuleSet, LoadError>
     where
-        N: Into<String>,
+        N: Into<PathBuf>,
         T: Into<String>,
     {
-        let sources: Vec<Source> = sources
-            .into_iter()
-            .map(|(n, t)| {
-                let text: String = t.into();
-                let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-                Source::new(n.into(), Arc::from(text))
-            })
-            .collect();
-        let mut files = Vec::with_capacity(sources.len());
-        let mut problems = Vec::new();
-        for (i, s) in sources.iter().enumerate() {
-            let id = SourceId(u32::try_from(i).unwrap_or(u32::MAX));
-            let (file, errors) = guifan_syntax::parse_recovering(id, &s.text);
-            problems.extend(
-                errors
-                    .iter()
-                    .map(guifan_syntax::diagnostic::Diagnostic::from),
-            );
-            files.push(file);
-        }
-        let checked = guifan_eval::check(&files);
-        let program = match checked {
-            Ok(program) if problems.is_empty() => program,
-            Ok(_) => return Err(invalid(&sources, problems)),
-            Err(errors) => {
-                problems.extend(
-                    errors
-                        .iter()
-                        .map(guifan_syntax::diagnostic::Diagnostic::from),
-                );
-                return Err(invalid(&sources, problems));
-            }
-        };
-        let revision = revision(&sources);
-        Ok(RuleSet {
-            program: Arc::new(program),
-            sources: sources.into(),
-            revision,
-        })
+        crate::load::from_texts(
+            sources
+                .into_iter()
+                .map(|(n, t)| (n.into(), t.into()))
+                .collect(),
+        )
+        .map(RuleSet::new)
     }
 
     /// Loads every `*.policy` and `*.schema` file under a directory (or one
@@ -156,37 +103,21 @@ impl RuleSet {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<RuleSet, LoadError> {
-        let mut texts = Vec::new();
-        let mut bad_bytes = Vec::new();
-        for path in rule_files(dir.as_ref())? {
-            let read = crate::files::read_rule_file(&path).map_err(|e| LoadError::Io {
-                path: path.clone(),
-                source: e.into_io(),
-            })?;
-            if let Some(at) = read.bad_byte {
-                bad_bytes.push((texts.len(), at));
-            }
-            texts.push((path.display().to_string(), read.text));
-        }
-        if !bad_bytes.is_empty() {
-            // Text that is not UTF-8: one located diagnostic per file, as `guifan check` gives.
-            let sources: Vec<Source> = texts
-                .into_iter()
-                .map(|(n, t)| Source::new(n, Arc::from(t)))
-                .collect();
-            let problems = bad_bytes
-                .into_iter()
-                .map(|(i, at)| {
-                    let error = guifan_syntax::ParseError::Encoding {
-                        source_id: SourceId(u32::try_from(i).unwrap_or(u32::MAX)),
-                        span: guifan_syntax::Span::new(at, at + 1),
-                    };
-                    guifan_syntax::diagnostic::Diagnostic::from(&error)
-                })
-                .collect();
-            return Err(invalid(&sources, problems));
-        }
-        RuleSet::from_sources(texts)
+        crate::load::from_dir(dir.as_ref()).map(RuleSet::new)
+    }
+
+    /// Loads the given rule files (`guifan check` of a selection: see
+    /// [`crate::selection_files`]), named by their paths.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("k.schema"), "kind k { n: int }")?;
+    /// let rules = guifan::RuleSet::from_paths(vec![dir.path().join("k.schema")])?;
+    /// assert_eq!(rules.sources().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_paths(paths: Vec<PathBuf>) -> Result<RuleSet, LoadError> {
+        crate::load::from_paths(paths).map(RuleSet::new)
     }
 
     /// A content hash of the rule files (their names and texts): equal rule
@@ -202,6 +133,95 @@ impl RuleSet {
     /// ```
     pub fn revision(&self) -> &str {
         &self.revision
+    }
+
+    /// The files it was loaded from, by source: names, texts and lines.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// The compiled program, for Guifan's own tools (lint, coverage,
+    /// explanations): `guifan-eval`'s types, which are not a stable API.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The syntax trees of the rule files, by source (comments and spans
+    /// included), for Guifan's own tools: `guifan-syntax`'s types.
+    pub fn files(&self) -> &[RuleFile] {
+        &self.files
+    }
+
+    /// Whether some policy ranks subjects against each other (`rank`): then
+    /// a rule set decides a whole population ([`crate::Population`]), or
+    /// records with places computed elsewhere ([`RuleSet::with_ranks`]).
+    ///
+    /// ```
+    /// let rules = guifan::RuleSet::from_sources([("k.schema", "kind k { n: int }")]).unwrap();
+    /// assert!(!rules.needs_ranks());
+    /// ```
+    pub fn needs_ranks(&self) -> bool {
+        self.program.policies.iter().any(|p| !p.rankings.is_empty())
+    }
+
+    /// This rule set with the places of a population's subjects in its rankings.
+    pub fn with_ranks(&self, ranks: Ranks) -> RuleSet {
+        RuleSet {
+            ranks: Some(Arc::new(ranks)),
+            ..self.clone()
+        }
+    }
+
+    /// The places in rankings, when computed.
+    pub fn ranks(&self) -> Option<&Ranks> {
+        self.ranks.as_deref()
+    }
+
+    /// Evaluates a decoded subject at `now`, with its places when ranks are known.
+    pub(crate) fn evaluate(
+        &self,
+        subject: &guifan_eval::Subject,
+        now: DateTime<FixedOffset>,
+    ) -> guifan_eval::Outcome {
+        match &self.ranks {
+            Some(ranks) => guifan_eval::evaluate_with_ranks(&self.program, subject, now, ranks),
+            None => guifan_eval::evaluate(&self.program, subject, now),
+        }
+    }
+
+    /// The name of a kind.
+    pub(crate) fn kind_name(&self, kind: guifan_eval::KindId) -> &str {
+        self.program
+            .schema
+            .kinds
+            .get(kind.0 as usize)
+            .map_or("", |k| k.name.as_str())
+    }
+
+    /// Rule failures of an evaluation as decisions report them: the rule, its
+    /// code and message, and the place in the rule files.
+    pub fn rule_failures(&self, errors: &[guifan_eval::RuleError]) -> Vec<RuleFailure> {
+        errors
+            .iter()
+            .map(|e| {
+                let (line, column) = self
+                    .sources
+                    .line_col(e.source_id, e.error.span.start as usize);
+                RuleFailure {
+                    rule: e.rule.to_string(),
+                    code: e.error.kind.code(),
+                    message: e.error.kind.to_string(),
+                    file: self
+                        .sources
+                        .path(e.source_id)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    line,
+                    column,
+                    at: Some((e.source_id, e.error.span)),
+                }
+            })
+            .collect()
     }
 
     /// The IDs of its policies, in load order.
@@ -232,15 +252,9 @@ impl RuleSet {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), ParamError> {
-        let program = match Arc::get_mut(&mut self.program) {
-            Some(p) => p,
-            None => {
-                return Err(ParamError(
-                    "the rule set is shared: set parameters before cloning it".into(),
-                ))
-            }
-        };
-        program.set_param(policy, name, json).map_err(ParamError)
+        Arc::get_mut(&mut self.program)
+            .ok_or(ParamError::Shared)?
+            .set_param(policy, name, json)
     }
 
     /// Decides one record, JSON text with at least `"kind"` and `"id"`, at `now`.
@@ -262,36 +276,11 @@ impl RuleSet {
         record: &[u8],
         now: DateTime<FixedOffset>,
     ) -> Result<Decisions, RecordError> {
-        let subject =
-            guifan_eval::decode_subject(&self.program.schema, record).map_err(|e| RecordError {
-                path: e.path.clone(),
-                message: e.message.clone(),
-            })?;
-        let outcome = guifan_eval::evaluate(&self.program, &subject, now);
-        let kind = self
-            .program
-            .schema
-            .kinds
-            .get(subject.kind.0 as usize)
-            .map(|k| k.name.clone())
-            .unwrap_or_default();
-        let errors = outcome
-            .errors
-            .iter()
-            .map(|e| {
-                let source = self.sources.get(e.source_id.0 as usize);
-                let (line, column) =
-                    source.map_or((0, 0), |s| s.line_col(e.error.span.start as usize));
-                RuleFailure {
-                    rule: e.rule.to_string(),
-                    code: e.error.kind.code(),
-                    message: e.error.kind.to_string(),
-                    file: source.map(|s| s.name.clone()).unwrap_or_default(),
-                    line,
-                    column,
-                }
-            })
-            .collect();
+        let subject = guifan_eval::decode_subject(&self.program.schema, record)
+            .map_err(|e| RecordError::of_data(record, &e))?;
+        let outcome = self.evaluate(&subject, now);
+        let kind = self.kind_name(subject.kind).to_string();
+        let errors = self.rule_failures(&outcome.errors);
         Ok(Decisions {
             subject: subject.id.to_string(),
             kind,
@@ -346,6 +335,9 @@ impl RuleSet {
         now: DateTime<FixedOffset>,
     ) -> Result<Decisions, RecordError> {
         let json = serde_json::to_vec(record).map_err(|e| RecordError {
+            line: None,
+            lines_in: 0,
+            id: None,
             path: String::new(),
             message: format!("cannot be written as JSON: {e}"),
         })?;
@@ -353,112 +345,17 @@ impl RuleSet {
     }
 }
 
-/// The problems of a load, placed in their files.
-fn invalid(
-    sources: &[Source],
-    diagnostics: Vec<guifan_syntax::diagnostic::Diagnostic>,
-) -> LoadError {
-    use guifan_syntax::diagnostic::{At, Severity};
-    let mut problems: Vec<Problem> = diagnostics
-        .into_iter()
-        .map(|d| {
-            let (file, line, column, source) = match &d.primary.at {
-                At::Source(id, span) => match sources.get(id.0 as usize) {
-                    Some(s) => {
-                        let (l, c) = s.line_col(span.start as usize);
-                        // A snippet only where miette lays lines out safely (short lines).
-                        let (from, to) = (span.start as usize, span.end as usize);
-                        let line_start = s
-                            .text
-                            .get(..from)
-                            .and_then(|t| t.rfind('\n'))
-                            .map_or(0, |i| i + 1);
-                        let line_end = s
-                            .text
-                            .get(to..)
-                            .and_then(|t| t.find('\n'))
-                            .map_or(s.text.len(), |i| to + i);
-                        let bytes = (line_end - line_start <= MAX_SNIPPET_LINE)
-                            .then(|| (s.text.clone(), from, to));
-                        (s.name.clone(), l, c, bytes)
-                    }
-                    None => (String::new(), 0, 0, None),
-                },
-                At::Line { file, line, .. } => (file.clone(), *line, 1, None),
-                At::File(file) => (file.clone(), 1, 1, None),
-            };
-            Problem {
-                code: d.code,
-                warning: d.severity != Severity::Error,
-                message: d.message,
-                file,
-                line,
-                column,
-                help: d.help,
-                source,
-            }
-        })
-        .collect();
-    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    LoadError::Invalid(problems)
-}
-
 /// The first 16 hex digits of SHA-256 over the files' names and texts.
-fn revision(sources: &[Source]) -> Arc<str> {
+fn revision(sources: &SourceMap) -> Arc<str> {
     let mut hash = Sha256::new();
-    for s in sources {
-        hash.update((s.name.len() as u64).to_le_bytes());
-        hash.update(s.name.as_bytes());
-        hash.update((s.text.len() as u64).to_le_bytes());
-        hash.update(s.text.as_bytes());
+    for (path, text) in sources.iter() {
+        let name = path.display().to_string();
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name.as_bytes());
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
     }
     let digest = hash.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     Arc::from(hex)
-}
-
-/// Every rule file (`*.policy`, `*.schema`) under `dir`, or `dir` itself when
-/// it is a file, sorted by path. A directory linked back up the tree is
-/// walked once, never round a loop.
-///
-/// ```
-/// let dir = tempfile::tempdir()?;
-/// std::fs::create_dir(dir.path().join("shop"))?;
-/// std::fs::write(dir.path().join("shop/a.policy"), "")?;
-/// std::fs::write(dir.path().join("notes.md"), "")?;
-/// let files = guifan::rule_files(dir.path())?;
-/// assert_eq!(files, [dir.path().join("shop/a.policy")]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| LoadError::Io { path, source }
-    };
-    if dir.is_file() {
-        return Ok(vec![dir.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    let mut visited = std::collections::HashSet::new();
-    while let Some(d) = stack.pop() {
-        let real = std::fs::canonicalize(&d).map_err(io(&d))?;
-        if !visited.insert(real) {
-            continue;
-        }
-        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
-            let path = entry.map_err(io(&d))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| RULE_EXTENSIONS.contains(&e))
-            {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }

@@ -18,10 +18,10 @@ pub fn root() -> PathBuf {
 }
 
 /// The bundled `rules/`, loaded and checked once per test binary.
-pub fn bundled_rules() -> &'static guifan_runner::RuleSet {
-    static RULES: std::sync::OnceLock<guifan_runner::RuleSet> = std::sync::OnceLock::new();
+pub fn bundled_rules() -> &'static guifan::RuleSet {
+    static RULES: std::sync::OnceLock<guifan::RuleSet> = std::sync::OnceLock::new();
     RULES.get_or_init(|| {
-        guifan_runner::load_rules(&root().join("rules"))
+        guifan::RuleSet::from_dir(root().join("rules"))
             .unwrap_or_else(|e| panic!("rules/ must check: {e:?}"))
     })
 }
@@ -74,7 +74,7 @@ pub fn merchant(id: &str, listings: u32) -> String {
 
 /// The rule files under a directory as (path, text) pairs, for `load_texts`.
 pub fn rule_texts(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
-    guifan_runner::rule_files(dir)
+    guifan::rule_files(dir)
         .unwrap()
         .into_iter()
         .map(|p| {

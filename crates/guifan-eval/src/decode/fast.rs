@@ -240,7 +240,7 @@ fn timestamp(text: &str) -> Option<DateTime<FixedOffset>> {
     };
     match fixed.then(quick).flatten() {
         Some(t) => Some(t),
-        None => guifan_syntax::parse_timestamp(text).ok(),
+        None => guifan_syntax::literal::timestamp(text).ok(),
     }
 }
 
@@ -334,7 +334,7 @@ fn value(cx: &Ctx<'_>, scan: &mut Scan<'_>, ty: &Type, optional: bool) -> Option
             Value::str(s)
         }
         Type::Enum(id) => Value::Str(cx.schema.interned_enum(*id, scan.string()?.0)?.clone()),
-        Type::Date => Value::Date(guifan_syntax::parse_date(scan.string()?.0).ok()?),
+        Type::Date => Value::Date(guifan_syntax::literal::date(scan.string()?.0).ok()?),
         Type::Timestamp => Value::Timestamp(timestamp(scan.string()?.0)?),
         Type::Time => {
             let s = scan.string()?.0;

@@ -203,7 +203,7 @@ impl Reader<'_> {
     }
 
     fn timestamp(&mut self, at: &str, line: usize) -> bool {
-        match guifan_syntax::parse_timestamp(at) {
+        match guifan::parse_time(at) {
             Ok(_) => true,
             Err(e) => {
                 self.problem(line, format!("invalid `at` {at:?}: {e}"));
@@ -592,7 +592,7 @@ impl Reader<'_> {
             };
             let Some(equals) = t
                 .get("equals")
-                .and_then(|i| crate::toml_json::item_to_json(i, self.text).ok())
+                .and_then(|i| guifan::item_to_json(i, self.text).ok())
             else {
                 self.problem(line, format!("`args` entry for `{rule}` has no `equals`"));
                 continue;

@@ -1,6 +1,6 @@
 //! Literal tokens to values: numbers, money, dates, times, durations, strings.
 
-use chrono::{DateTime, NaiveDate, NaiveTime};
+use chrono::NaiveTime;
 use pest::iterators::Pair;
 use rust_decimal::Decimal;
 
@@ -28,12 +28,12 @@ impl Lower<'_> {
                 .parse::<i64>()
                 .map(Literal::Int)
                 .map_err(|_| invalid("integer", "too large for a 64-bit integer".into())),
-            Rule::decimal_lit => parse_decimal(text)
+            Rule::decimal_lit => crate::literal::decimal(text)
                 .map(Literal::Decimal)
                 .ok_or_else(|| invalid("decimal", "too many digits".into())),
             Rule::percent_lit => {
                 let number = text.trim_end_matches('%');
-                parse_decimal(number)
+                crate::literal::decimal(number)
                     .and_then(|d| d.checked_div(Decimal::ONE_HUNDRED))
                     .map(Literal::Percent)
                     .ok_or_else(|| invalid("percentage", "too many digits".into()))
@@ -42,99 +42,30 @@ impl Lower<'_> {
                 let mut words = text.split_whitespace();
                 let amount = words.next().unwrap_or("");
                 let currency = words.next().unwrap_or("");
-                parse_decimal(amount)
+                crate::literal::decimal(amount)
                     .map(|d| Literal::Money(d, currency.to_string()))
                     .ok_or_else(|| invalid("amount", "too many digits".into()))
             }
-            Rule::duration_lit => {
-                let split = text
-                    .find(|c: char| !c.is_ascii_digit())
-                    .unwrap_or(text.len());
-                let (number, unit) = text.split_at(split);
-                let scale: i64 = match unit {
-                    "s" => 1,
-                    "min" => 60,
-                    "h" => 3_600,
-                    "d" => 86_400,
-                    _ => 604_800,
-                };
-                number
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|n| n.checked_mul(scale))
-                    .map(Literal::Duration)
-                    .ok_or_else(|| invalid("duration", "too long".into()))
-            }
-            Rule::period_lit => {
-                let split = text
-                    .find(|c: char| !c.is_ascii_digit())
-                    .unwrap_or(text.len());
-                let (number, unit) = text.split_at(split);
-                let scale: i64 = if unit == "y" { 12 } else { 1 };
-                number
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|n| n.checked_mul(scale))
-                    .map(Literal::Period)
-                    .ok_or_else(|| invalid("period", "too long".into()))
-            }
-            Rule::date_lit => strict_date(text)
+            Rule::duration_lit => crate::literal::duration_seconds(text)
+                .map(Literal::Duration)
+                .ok_or_else(|| invalid("duration", "too long".into())),
+            Rule::period_lit => crate::literal::period_months(text)
+                .map(Literal::Period)
+                .ok_or_else(|| invalid("period", "too long".into())),
+            Rule::date_lit => crate::literal::date(text)
                 .map(Literal::Date)
                 .map_err(|e| invalid("date", e.to_string())),
             Rule::time_lit => NaiveTime::parse_from_str(text, "%H:%M:%S")
                 .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M"))
                 .map(Literal::Time)
                 .map_err(|e| invalid("time of day", e.to_string())),
-            Rule::timestamp_lit => parse_timestamp(text)
+            Rule::timestamp_lit => crate::literal::timestamp(text)
                 .map(Literal::Timestamp)
                 .map_err(|e| invalid("timestamp", e)),
             Rule::string_lit => Ok(Literal::Str(self.string(pair)?.node)),
             _ => Err(self.internal(span, "unexpected operand")),
         }
     }
-}
-
-/// Parses `YYYY-MM-DD` with exactly those digits (chrono alone takes `2023-4-1`).
-pub fn strict_date(text: &str) -> std::result::Result<NaiveDate, String> {
-    let b = text.as_bytes();
-    let shape = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape {
-        return Err("a date is written YYYY-MM-DD, such as 2023-04-01".into());
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| e.to_string())
-}
-
-/// Parses a decimal exactly from its text (never through a float).
-pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
-    Decimal::from_str_exact(text).ok()
-}
-
-/// Parses `2023-02-24T00:00+08:00` (seconds optional) or RFC 3339.
-pub(crate) fn parse_timestamp(
-    text: &str,
-) -> std::result::Result<DateTime<chrono::FixedOffset>, String> {
-    // chrono alone would take one-digit months and days (`2023-4-1T...`).
-    let b = text.as_bytes();
-    let shape = b.len() >= 16
-        && b.iter().take(16).enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T' || *c == b't' || *c == b' ',
-            13 => *c == b':',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape {
-        return Err(
-            "expected YYYY-MM-DDTHH:MM with an offset, such as 2023-02-24T00:00+08:00".into(),
-        );
-    }
-    DateTime::parse_from_rfc3339(text)
-        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z"))
-        .or_else(|_| DateTime::parse_from_str(&text.replace('Z', "+00:00"), "%Y-%m-%dT%H:%M%:z"))
-        .map_err(|e| e.to_string())
 }
 
 /// An escape sequence that is not one of the language's.

@@ -3,13 +3,11 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use guifan_syntax::diagnostic::{At, Diagnostic, Label};
+use guifan::report::{self, At, Diagnostic, Label, ReportFormat};
+use guifan::{LoadError, SourceMap};
 
-use crate::report::{self, ReportFormat};
-use crate::sources::SourceMap;
-use crate::{errln, outln, Exit, LoadError};
+use crate::{errln, outln, Exit};
 
 /// A file whose layout is not the canonical one.
 struct Unformatted {
@@ -23,7 +21,7 @@ struct Unformatted {
 /// Formats `paths` (files or directories; `-` is standard input to standard
 /// output). With `check`, changes nothing and exits 1 when some file is not
 /// formatted. A file that does not parse is reported and left as it is (exit 3).
-pub fn run(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
+pub(crate) fn fmt(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
     if paths.iter().any(|p| p.as_os_str() == "-") {
         if paths.len() > 1 {
             errln!("error: `-` (standard input) is formatted alone");
@@ -33,14 +31,14 @@ pub fn run(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
     }
     // An interrupted fmt leaves no temporary file behind, as an interrupted run does.
     if !check {
-        if let Err(e) = crate::output::install_interrupt_cleanup() {
+        if let Err(e) = crate::interrupt::install_cleanup() {
             errln!("error: cannot watch for interruptions: {e}");
             return Exit::Usage;
         }
     }
     let mut files = Vec::new();
     for p in paths {
-        match crate::rule_files(p) {
+        match guifan::rule_files(p) {
             Ok(f) => files.extend(f),
             Err(e) => return fail(format, &e),
         }
@@ -72,11 +70,10 @@ pub fn run(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
         // A leading byte-order mark was dropped, and is not written back.
         let text = read.text;
         let body = text.as_str();
-        let id = sources.add(path.clone(), Arc::from(body));
-        let formatted = match guifan_syntax::parse(id, body) {
-            Ok(file) => guifan_fmt::format_file(&file, body),
+        let formatted = match guifan::format_into(&mut sources, path.clone(), body) {
+            Ok(formatted) => formatted,
             Err(errors) => {
-                problems.extend(errors.iter().map(Diagnostic::from));
+                problems.extend(errors);
                 continue;
             }
         };
@@ -86,7 +83,7 @@ pub fn run(paths: &[PathBuf], check: bool, format: ReportFormat) -> Exit {
         if check {
             unformatted.push(difference(path, body, &formatted));
         } else if let Err(e) =
-            crate::output::write_file(path, |out| out.write_all(formatted.as_bytes()))
+            guifan_runner::output::write_file(path, |out| out.write_all(formatted.as_bytes()))
         {
             errln!("error: cannot write `{}`: {e}", path.display());
             return Exit::Usage;
@@ -165,10 +162,8 @@ fn stdin(check: bool, format: ReportFormat) -> Exit {
     }
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
     let mut sources = SourceMap::default();
-    let id = sources.add(PathBuf::from("<stdin>"), Arc::from(body));
-    match guifan_syntax::parse(id, body) {
-        Ok(file) => {
-            let formatted = guifan_fmt::format_file(&file, body);
+    match guifan::format_into(&mut sources, "<stdin>", body) {
+        Ok(formatted) => {
             if check {
                 if formatted == body {
                     return Exit::Ok;
@@ -179,8 +174,7 @@ fn stdin(check: bool, format: ReportFormat) -> Exit {
             }
             crate::stdio::write_stdout(formatted.as_bytes())
         }
-        Err(errors) => {
-            let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
+        Err(diagnostics) => {
             let text = report::render(format, &diagnostics, &sources, false);
             match format {
                 ReportFormat::Human => errln!("{}", text.trim_end()),
@@ -203,8 +197,8 @@ fn at_file(code: &'static str, path: &Path, message: &str) -> Diagnostic {
 }
 
 fn fail(format: ReportFormat, e: &LoadError) -> Exit {
-    let d = report::load_error_diagnostics(e);
-    let text = report::render(format, &d, &SourceMap::default(), false);
+    let (d, sources) = e.diagnostics();
+    let text = report::render(format, &d, &sources, false);
     match format {
         ReportFormat::Human => errln!("{}", text.trim_end()),
         _ => outln!("{}", text.trim_end()),

@@ -4,17 +4,16 @@
 
 use std::fmt;
 
-use guifan_syntax::diagnostic::{At, Diagnostic, Label, Severity, CODES};
+use guifan_syntax::diagnostic::CODES;
+pub use guifan_syntax::diagnostic::{At, Diagnostic, Label, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
 use serde_sarif::sarif;
 
-use crate::load::Problem;
 use crate::sources::SourceMap;
 
 /// How problems are reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ReportFormat {
     /// Source lines with the problem underlined, and advice
     Human,
@@ -26,87 +25,63 @@ pub enum ReportFormat {
     Github,
 }
 
-impl From<&Problem> for Diagnostic {
-    fn from(p: &Problem) -> Self {
-        match p {
-            Problem::Parse(e) => e.into(),
-            Problem::Check(e) => e.into(),
-        }
-    }
-}
-
 /// A load that failed, as diagnostics (file errors included, so that every
-/// format reports them).
-pub fn load_error_diagnostics(e: &crate::LoadError) -> Vec<Diagnostic> {
-    use crate::LoadError;
-    let at_file = |code: &'static str, path: &std::path::Path, message: String| {
-        Diagnostic::new(
-            code,
-            message,
-            Label {
-                at: At::File(path.display().to_string()),
-                message: None,
-            },
-        )
-    };
-    match e {
-        LoadError::Invalid { problems, .. } => diagnostics(problems),
-        LoadError::Io { path, .. } => vec![at_file("guifan::io::unreadable", path, e.to_string())],
-        LoadError::TooLarge { path, .. } => {
-            vec![at_file("guifan::io::too_large", path, e.to_string())]
-        }
-        LoadError::Empty { path } => {
-            vec![at_file("guifan::io::no_rule_files", path, e.to_string())]
-        }
-    }
+/// format reports them), with the files they point into.
+pub fn load_error_diagnostics(e: &crate::LoadError) -> (Vec<Diagnostic>, SourceMap) {
+    e.diagnostics()
 }
 
-/// A problem of a run as a diagnostic: a record that does not fit its kind
-/// (at its line and field path in the data), or a rule that failed on a
-/// record (at the rule's expression, naming the record).
+/// A problem of deciding records as a diagnostic: a record that does not fit
+/// its kind (at its line and field path in the data), or a rule that failed
+/// on a record (at the rule's expression, naming the record).
 pub fn run_problem(problem: &crate::RunProblem, data_name: &str) -> Diagnostic {
     match problem {
         crate::RunProblem::Record(e) => {
-            let id =
-                e.id.as_deref()
-                    .map(|i| format!("record `{i}`: "))
-                    .unwrap_or_default();
-            let at = if e.error.path.is_empty() {
+            let id = e
+                .id()
+                .map(|i| format!("record `{i}`: "))
+                .unwrap_or_default();
+            let at = if e.path().is_empty() {
                 String::new()
             } else {
-                format!("at `{}`: ", e.error.path)
+                format!("at `{}`: ", e.path())
             };
             Diagnostic::new(
                 "guifan::data::invalid",
-                format!("{id}{at}{}", e.error.message),
+                format!("{id}{at}{}", e.message()),
                 Label {
                     at: At::Line {
                         file: data_name.to_string(),
-                        line: e.line,
-                        field: (!e.error.path.is_empty()).then(|| e.error.path.clone()),
+                        line: e.line().unwrap_or(0),
+                        field: (!e.path().is_empty()).then(|| e.path().to_string()),
                     },
                     message: None,
                 },
             )
         }
-        crate::RunProblem::Rule(f) => Diagnostic::new(
-            f.error.error.kind.code(),
-            format!(
+        crate::RunProblem::Rule(f) => {
+            let rule = &f.failure;
+            let message = format!(
                 "rule `{}` failed on record `{}` ({data_name}:{}): {}",
-                f.error.rule, f.id, f.line, f.error.error.kind
-            ),
-            Label::new(
-                f.error.source_id,
-                f.error.error.span,
-                Some("while evaluating this".to_string()),
-            ),
-        ),
+                rule.rule(),
+                f.id,
+                f.line,
+                rule.message()
+            );
+            let at = match rule.at {
+                Some((id, span)) => At::Source(id, span),
+                None => At::File(rule.file.clone()),
+            };
+            Diagnostic::new(
+                rule.code(),
+                message,
+                Label {
+                    at,
+                    message: Some("while evaluating this".to_string()),
+                },
+            )
+        }
     }
-}
-
-/// The problems of a load, as diagnostics.
-pub fn diagnostics(problems: &[Problem]) -> Vec<Diagnostic> {
-    problems.iter().map(Diagnostic::from).collect()
 }
 
 /// Renders diagnostics in `format`; `color` only for human output to a terminal.
@@ -535,4 +510,121 @@ mod tests {
         assert_eq!(escape_data("50%\na"), "50%25%0Aa");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
+}
+
+// ------------------------------------------------------------------ run problems
+
+/// A problem of deciding records as one line for people on a terminal:
+/// `error: data.jsonl:3 (record `m-1`): ...`, with every character from the
+/// data or the rule files that could move the cursor made visible.
+pub fn run_problem_line(problem: &crate::RunProblem, data_name: &str) -> String {
+    use crate::clip::{one_line, printable};
+    let name = printable(data_name);
+    match problem {
+        crate::RunProblem::Record(e) => {
+            let id = e
+                .id()
+                .map(|i| format!(" (record `{}`)", one_line(i)))
+                .unwrap_or_default();
+            format!(
+                "error: {name}:{}{id}: {} [guifan::data::invalid]",
+                e.line().unwrap_or(0),
+                one_line(&e.to_string())
+            )
+        }
+        crate::RunProblem::Rule(f) => {
+            let rule = &f.failure;
+            format!(
+                "error: {name}:{} (record `{}`): rule `{}` failed: {} [{}] at {}:{}:{}",
+                f.line,
+                one_line(&f.id),
+                rule.rule(),
+                printable(rule.message()),
+                rule.code(),
+                printable(&rule.file),
+                rule.line,
+                rule.column
+            )
+        }
+    }
+}
+
+// ------------------------------------------------------------------ JUnit
+
+/// One test case of a JUnit report.
+#[derive(Clone, Debug, Default)]
+pub struct JunitCase {
+    /// Its name
+    pub name: String,
+    /// The line of the file where it is written (0: the file itself)
+    pub line: usize,
+    /// Why it failed, if it did
+    pub failure: Option<String>,
+}
+
+/// One test suite (a test file) of a JUnit report.
+#[derive(Clone, Debug, Default)]
+pub struct JunitSuite {
+    /// The file
+    pub file: String,
+    /// Its cases (problems of the file itself as failed cases named after them)
+    pub cases: Vec<JunitCase>,
+    /// Cases filtered out
+    pub skipped: usize,
+}
+
+/// Text for XML 1.0: escaped, and the characters it cannot carry at all
+/// (controls other than tab, newline and carriage return) written as `\u{..}`.
+fn xml_text(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    for c in text.chars() {
+        let allowed =
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
+        if allowed {
+            kept.push(c);
+        } else {
+            kept.push_str(&format!("\\u{{{:X}}}", c as u32));
+        }
+    }
+    quick_xml::escape::escape(kept.as_str()).into_owned()
+}
+
+/// Test results as JUnit XML, for CI dashboards: a suite per test file, a
+/// case per test case.
+pub fn junit(suites: &[JunitSuite]) -> String {
+    let escape = xml_text;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for suite in suites {
+        let file = escape(&suite.file);
+        let failures = suite.cases.iter().filter(|c| c.failure.is_some()).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{}\">\n",
+            suite.cases.len(),
+            suite.skipped
+        ));
+        for c in &suite.cases {
+            let name = escape(&c.name);
+            if c.line > 0 {
+                out.push_str(&format!(
+                    "    <testcase name=\"{name}\" classname=\"{file}\" file=\"{file}\" line=\"{}\"",
+                    c.line
+                ));
+            } else {
+                out.push_str(&format!(
+                    "    <testcase name=\"{name}\" classname=\"{file}\""
+                ));
+            }
+            match &c.failure {
+                None => out.push_str("/>\n"),
+                Some(f) => out.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    escape(f.lines().next().unwrap_or("")),
+                    escape(f)
+                )),
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
 }

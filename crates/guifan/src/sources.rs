@@ -62,6 +62,11 @@ impl SourceMap {
         (line, col)
     }
 
+    /// Every file: its path and text, in load order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Path, &Arc<str>)> {
+        self.files.iter().map(|(p, t)| (p.as_path(), t))
+    }
+
     /// How many files are loaded.
     pub fn len(&self) -> usize {
         self.files.len()

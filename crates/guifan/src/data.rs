@@ -11,7 +11,6 @@ use crate::toml_json;
 
 /// The format of a data file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum InputFormat {
     /// One JSON object per line
     Jsonl,

@@ -1,0 +1,329 @@
+//! The command line: every command, its arguments and their help.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use guifan::data::InputFormat;
+use guifan::report::ReportFormat;
+use guifan_runner::OutputFormat;
+
+/// Guifan (规范): declarative e-commerce platform policies, checked and run.
+#[derive(Parser)]
+#[command(name = "guifan", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Parse, type-check and lint rule files: a whole rules directory, a
+    /// directory under it, or single policy files (checked against the schema
+    /// of the rules directory they are in)
+    Check(CheckArgs),
+    /// Evaluate the rules against data and write one decision record per subject
+    Run(RunArgs),
+    /// Run the `*.test.toml` files beside the policies
+    Test(TestArgs),
+    /// Rewrite rule files in the canonical layout (comments kept)
+    Fmt(FmtArgs),
+    /// Decide records over HTTP (`POST /v1/decide`), reloading the rules as they change
+    Serve(ServeArgs),
+    /// Why each rule fired or did not for one subject: every policy of its
+    /// kind, every rule, each comparison with its values and its distance to flipping
+    Explain(ExplainArgs),
+    /// What a rule change does to data: the subjects whose decisions differ
+    /// between two rule directories, by rule and kind of change
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct TestArgs {
+    /// A rule directory, a directory under it, or one `*.test.toml` file; the
+    /// rules are loaded from the nearest directory above it holding `schema/`
+    #[arg(default_value = "rules")]
+    pub(crate) dir: PathBuf,
+    /// How to report: human, json, sarif, github, or JUnit XML for CI dashboards
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: TestFormat,
+    /// Run only the cases whose name contains this text
+    #[arg(long)]
+    pub(crate) filter: Option<String>,
+    /// Report which rules, versions and comparisons the cases exercise
+    #[arg(long)]
+    pub(crate) coverage: bool,
+    /// Fail (exit 1) when less than this percentage of rules and versions
+    /// is covered: a number from 0 to 100
+    #[arg(long, value_name = "PERCENT", value_parser = percent_arg)]
+    pub(crate) min_coverage: Option<f64>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The rule directory
+    #[arg(long, default_value = "rules")]
+    pub(crate) rules: PathBuf,
+    /// The data holding the subject: a .jsonl, .json or .toml file, or `-`
+    #[arg(long)]
+    pub(crate) data: String,
+    /// The subject's `id`
+    #[arg(long)]
+    pub(crate) subject: String,
+    /// Evaluation time, RFC 3339; the wall clock when left out
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// `human` or `json`
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: DiffFormat,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The rules before the change
+    #[arg(long)]
+    pub(crate) base: PathBuf,
+    /// The rules after the change
+    #[arg(long, default_value = "rules")]
+    pub(crate) rules: PathBuf,
+    /// The data: a .jsonl, .json or .toml file, or `-` for standard input
+    #[arg(long)]
+    pub(crate) data: String,
+    /// Evaluation time, RFC 3339; the wall clock when left out
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// `human` or `json`
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: DiffFormat,
+    /// Example subjects kept per count
+    #[arg(long, default_value_t = 5)]
+    pub(crate) examples: usize,
+    /// List every subject that changes (JSON), not only examples
+    #[arg(long)]
+    pub(crate) all_subjects: bool,
+    /// Data format, when the file's extension does not tell
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputArg>,
+}
+
+/// How `test` reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TestFormat {
+    /// Each file's counts and each failure
+    Human,
+    /// One JSON array of failures
+    Json,
+    /// A SARIF 2.1.0 log of failures
+    Sarif,
+    /// GitHub Actions annotations
+    Github,
+    /// JUnit XML: one test suite per file, one test case per case
+    Junit,
+}
+
+/// How `diff` reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Totals, then each rule's counts with example subjects
+    Human,
+    /// One JSON object
+    Json,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The rule directory, watched for changes
+    #[arg(long, default_value = "rules")]
+    pub(crate) rules: PathBuf,
+    /// The address to listen on (port 0: any free port, printed when ready)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Append each decided record to this JSON Lines file (time, subject, decisions, revision)
+    #[arg(long)]
+    pub(crate) decision_log: Option<PathBuf>,
+    /// The largest request body, in bytes
+    #[arg(long, default_value_t = 16 << 20)]
+    pub(crate) max_body: usize,
+    /// The longest a request may take, in milliseconds
+    #[arg(long, default_value_t = 30_000)]
+    pub(crate) timeout_ms: u64,
+    /// How often the rule directory is looked at for changes, in milliseconds
+    #[arg(long, default_value_t = 500)]
+    pub(crate) watch_ms: u64,
+    /// How long a changed rule directory must stay unchanged before it is loaded, in milliseconds
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) settle_ms: u64,
+    /// How long a client may take to send a request's header (and an idle
+    /// connection may stay open), in milliseconds
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) header_timeout_ms: u64,
+    /// The most connections open at once
+    #[arg(long, default_value_t = 512)]
+    pub(crate) max_connections: usize,
+    /// The most request body bytes in flight at once (503 beyond)
+    #[arg(long, default_value_t = 256 << 20)]
+    pub(crate) max_in_flight: u64,
+    /// How long requests in flight may take to finish after SIGTERM, in milliseconds
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) shutdown_grace_ms: u64,
+    /// Require `Authorization: Bearer <token>` on /v1/*, the token read from
+    /// this file (or from the GUIFAN_SERVE_TOKEN environment variable)
+    #[arg(long)]
+    pub(crate) token_file: Option<PathBuf>,
+    /// Require the token on /metrics too
+    #[arg(long)]
+    pub(crate) token_for_metrics: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(long, requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct CheckArgs {
+    /// Rule files or directories; the schema is the `schema/` directory of the
+    /// nearest directory above the first path that has one
+    #[arg(default_value = "rules")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The schema directory to check against, when it is elsewhere
+    #[arg(long)]
+    pub(crate) schema: Option<PathBuf>,
+    /// How to report problems
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: ReportArg,
+    /// Parameter overrides to check too (TOML, one table per policy)
+    #[arg(long)]
+    pub(crate) params: Option<PathBuf>,
+    /// Fail (exit status 3) on warnings too
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct FmtArgs {
+    /// Rule files or directories to format; `-` formats standard input to standard output
+    #[arg(default_value = "rules")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Change nothing: list the files that are not formatted, and exit 1 if there are any
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// How to report files that are not formatted, and parse errors
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: ReportArg,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct RunArgs {
+    /// The rule directory
+    #[arg(long, default_value = "rules")]
+    pub(crate) rules: PathBuf,
+    /// The data: a .jsonl, .json or .toml file, or `-` for standard input
+    #[arg(long)]
+    pub(crate) data: String,
+    /// Evaluation time, RFC 3339 (`2023-04-20T12:00:00+08:00`); the wall clock when left out
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub(crate) format: OutputArg,
+    /// Write decisions to this file (whole or not at all) instead of standard output
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Data format, when the file's extension does not tell
+    #[arg(long, value_enum)]
+    pub(crate) input_format: Option<InputArg>,
+    /// Parameter overrides (TOML, one table per policy)
+    #[arg(long)]
+    pub(crate) params: Option<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long)]
+    pub(crate) jobs: Option<usize>,
+    /// No summary on standard error
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    /// How record and rule problems are reported on standard error: human
+    /// lines, JSON Lines, GitHub annotations (each as it is found), or one
+    /// SARIF log at the end (of the first 1,000)
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) report_format: ReportArg,
+}
+
+/// How problems are reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportArg {
+    /// Source lines with the problem underlined, and advice
+    Human,
+    /// One JSON array of problems
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`)
+    Github,
+}
+
+impl From<ReportArg> for ReportFormat {
+    fn from(a: ReportArg) -> ReportFormat {
+        match a {
+            ReportArg::Human => ReportFormat::Human,
+            ReportArg::Json => ReportFormat::Json,
+            ReportArg::Sarif => ReportFormat::Sarif,
+            ReportArg::Github => ReportFormat::Github,
+        }
+    }
+}
+
+/// How decisions are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OutputArg {
+    /// One decision record per line
+    Jsonl,
+    /// One JSON array of decision records
+    Json,
+    /// A table for people
+    Table,
+}
+
+impl From<OutputArg> for OutputFormat {
+    fn from(a: OutputArg) -> OutputFormat {
+        match a {
+            OutputArg::Jsonl => OutputFormat::Jsonl,
+            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Table => OutputFormat::Table,
+        }
+    }
+}
+
+/// The format of a data file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum InputArg {
+    /// One JSON object per line
+    Jsonl,
+    /// A JSON array of objects, or one object
+    Json,
+    /// A TOML document with `[[records]]` tables
+    Toml,
+}
+
+impl From<InputArg> for InputFormat {
+    fn from(a: InputArg) -> InputFormat {
+        match a {
+            InputArg::Jsonl => InputFormat::Jsonl,
+            InputArg::Json => InputFormat::Json,
+            InputArg::Toml => InputFormat::Toml,
+        }
+    }
+}
+
+/// `--min-coverage`: a finite number from 0 to 100 (not `nan`, `inf`, `101`).
+pub(crate) fn percent_arg(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` is not a percentage from 0 to 100"))
+    }
+}
