@@ -314,7 +314,7 @@ fn each_crate_readme_names_exactly_its_files() {
         let files: BTreeSet<String> = sources(&src)
             .iter()
             .map(|f| f.strip_prefix(&src).unwrap().to_string_lossy().into_owned())
-            .filter(|f| !(f.ends_with("tests.rs") && !named.contains(f)))
+            .filter(|f| !f.ends_with("tests.rs") || named.contains(f))
             .collect();
         for missing in files.difference(&named) {
             wrong.push(format!("{name}: `{missing}` is not in src/README.md"));
