@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(lines) = records(data, InputFormat::Jsonl) else {
         return;
     };
-    let schema = &rules.program().schema;
+    let schema = rules.program().schema();
     for line in &lines {
         if let Some(fast) = guifan_eval::decode_subject_fast(schema, &line.json) {
             match guifan_eval::decode_subject_detailed(schema, &line.json) {

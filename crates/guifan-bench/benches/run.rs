@@ -51,7 +51,7 @@ impl<'d> Trial<'d> {
         let now = "2023-04-20T12:00:00+08:00".parse().expect("a time");
         let subjects = lines
             .iter()
-            .filter_map(|r| decode_subject(&rules.program().schema, &r.json).ok())
+            .filter_map(|r| decode_subject(rules.program().schema(), &r.json).ok())
             .collect();
         let merchants = data
             .lines()
@@ -74,7 +74,7 @@ impl<'d> Trial<'d> {
 
     fn decode(&self) {
         for r in &self.lines {
-            let _ = decode_subject(&self.rules.program().schema, &r.json);
+            let _ = decode_subject(self.rules.program().schema(), &r.json);
         }
     }
 

@@ -63,9 +63,9 @@ fn every_rule_fires_on_the_generated_mix() {
         .collect();
     let all: BTreeSet<String> = rules
         .program()
-        .policies
+        .policies()
         .iter()
-        .flat_map(|p| p.rules.iter().map(|r| r.id.to_string()))
+        .flat_map(|p| p.rules().iter().map(|r| r.id().to_string()))
         .collect();
     let missing: Vec<&String> = all.difference(&fired).collect();
     assert!(missing.is_empty(), "rules the mix never fires: {missing:?}");
@@ -277,7 +277,7 @@ fn the_generated_mix_reaches_every_branch() {
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
     let subjects: Vec<guifan_eval::Subject> = lines
         .iter()
-        .map(|line| guifan_eval::decode_subject(&rules.program().schema, &line.json).unwrap())
+        .map(|line| guifan_eval::decode_subject(rules.program().schema(), &line.json).unwrap())
         .collect();
     let reach = std::cell::RefCell::new(Reach::default());
     // At the mix's own time, and at the instants where what depends on the
@@ -302,17 +302,17 @@ fn the_generated_mix_reaches_every_branch() {
         .iter()
         .flat_map(|p| p.uncovered.iter().map(|u| (p.policy.clone(), u.clone())))
         .collect();
-    for p in &program.policies {
-        let seen = reach.applies.get(&*p.id).cloned().unwrap_or_default();
+    for p in program.policies() {
+        let seen = reach.applies.get(&**p.id()).cloned().unwrap_or_default();
         let mut wanted = vec!["applies"];
-        if p.filter.is_some() {
+        if p.filter().is_some() {
             wanted.push("filtered out");
         }
-        if p.effective.from.is_some() || p.effective.until.is_some() {
+        if p.effective().from().is_some() || p.effective().until().is_some() {
             wanted.push("not in force");
         }
         for w in wanted.into_iter().filter(|w| !seen.contains(w)) {
-            gaps.push((p.id.to_string(), format!("policy never {w}")));
+            gaps.push((p.id().to_string(), format!("policy never {w}")));
         }
     }
     for (policy, start, end, text) in comparisons(&rules) {

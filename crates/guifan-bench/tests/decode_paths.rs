@@ -25,7 +25,7 @@ fn rules() -> &'static RuleSet {
 }
 
 fn schema() -> &'static Schema {
-    &rules().program().schema
+    rules().program().schema()
 }
 
 fn generated() -> &'static Vec<String> {

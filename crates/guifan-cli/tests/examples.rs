@@ -35,9 +35,9 @@ fn catalogue_examples_decide_as_expected() {
             .filter(|id| {
                 !rules
                     .program()
-                    .policies
+                    .policies()
                     .iter()
-                    .any(|p| id.starts_with(&format!("{}.", p.id)))
+                    .any(|p| id.starts_with(&format!("{}.", p.id())))
             })
             .collect();
         assert!(

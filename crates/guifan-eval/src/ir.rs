@@ -17,11 +17,23 @@ use crate::value::{Currency, Value};
 #[derive(Debug)]
 pub struct Program {
     /// The data schema
-    pub schema: Schema,
+    pub(crate) schema: Schema,
     /// The policies, in load order
-    pub policies: Vec<Policy>,
+    pub(crate) policies: Vec<Policy>,
     /// For each kind, the policies that judge it
     pub(crate) by_kind: Vec<Vec<usize>>,
+}
+
+impl Program {
+    /// The data schema
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The policies, in load order
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
 }
 
 impl Program {
@@ -44,79 +56,221 @@ impl Program {
 #[derive(Debug)]
 pub struct Policy {
     /// Stable ID (`douyin.zero_deposit_trial`)
-    pub id: Arc<str>,
+    pub(crate) id: Arc<str>,
     /// Human title
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// The file it came from
-    pub source_id: SourceId,
+    pub(crate) source_id: SourceId,
     /// The kind of subject judged
-    pub kind: KindId,
+    pub(crate) kind: KindId,
     /// Which subjects of that kind it applies to
-    pub filter: Option<Expr>,
+    pub(crate) filter: Option<Expr>,
     /// Its time zone
-    pub zone: Tz,
+    pub(crate) zone: Tz,
     /// Its currency
-    pub currency: Option<Currency>,
+    pub(crate) currency: Option<Currency>,
     /// Where the currency was declared
-    pub currency_span: Span,
+    pub(crate) currency_span: Span,
     /// When it is in force (judged at the governing time)
-    pub effective: Window,
+    pub(crate) effective: Window,
     /// The time that picks versions and the effective window; `now` when `None`
-    pub governed_by: Option<Expr>,
+    pub(crate) governed_by: Option<Expr>,
     /// Parameters, with their current values
-    pub params: Vec<Param>,
+    pub(crate) params: Vec<Param>,
     /// Definitions, evaluated at most once per subject
-    pub lets: Vec<Let>,
+    pub(crate) lets: Vec<Let>,
     /// `rank` declarations: each subject's place among all subjects of its
     /// kind in the input, computed before the rules are (see [`crate::rank`])
-    pub rankings: Vec<Ranking>,
+    pub(crate) rankings: Vec<Ranking>,
     /// Rules, in order
-    pub rules: Vec<Rule>,
+    pub(crate) rules: Vec<Rule>,
+}
+
+impl Policy {
+    /// Stable ID (`douyin.zero_deposit_trial`)
+    pub fn id(&self) -> &Arc<str> {
+        &self.id
+    }
+
+    /// Human title
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The file it came from
+    pub fn source_id(&self) -> SourceId {
+        self.source_id
+    }
+
+    /// The kind of subject judged
+    pub fn kind(&self) -> KindId {
+        self.kind
+    }
+
+    /// Which subjects of that kind it applies to
+    pub fn filter(&self) -> Option<&Expr> {
+        self.filter.as_ref()
+    }
+
+    /// Its time zone
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// Its currency
+    pub fn currency(&self) -> Option<Currency> {
+        self.currency
+    }
+
+    /// Where the currency was declared
+    pub fn currency_span(&self) -> Span {
+        self.currency_span
+    }
+
+    /// When it is in force (judged at the governing time)
+    pub fn effective(&self) -> &Window {
+        &self.effective
+    }
+
+    /// The time that picks versions and the effective window; `now` when `None`
+    pub fn governed_by(&self) -> Option<&Expr> {
+        self.governed_by.as_ref()
+    }
+
+    /// Parameters, with their current values
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+
+    /// Definitions, evaluated at most once per subject
+    pub fn lets(&self) -> &[Let] {
+        &self.lets
+    }
+
+    /// `rank` declarations: each subject's place among all subjects of its
+    /// kind in the input, computed before the rules are (see [`crate::rank`])
+    pub fn rankings(&self) -> &[Ranking] {
+        &self.rankings
+    }
+
+    /// Rules, in order
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
 }
 
 /// A parameter and its value.
 #[derive(Debug, Clone)]
 pub struct Param {
     /// Its name
-    pub name: String,
+    pub(crate) name: String,
     /// Its type
-    pub ty: Type,
+    pub(crate) ty: Type,
     /// Its value: the default, or what a deployment set; `Absent` when neither
-    pub value: Value,
+    pub(crate) value: Value,
     /// When it is used as the pattern of `matches`: its regular expressions,
     /// compiled when the rules load and again when a deployment sets it
-    pub patterns: Option<Arc<regex::RegexSet>>,
+    pub(crate) patterns: Option<Arc<regex::RegexSet>>,
+}
+
+impl Param {
+    /// Its name
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its type
+    pub fn ty(&self) -> &Type {
+        &self.ty
+    }
+
+    /// Its value: the default, or what a deployment set; `Absent` when neither
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// When it is used as the pattern of `matches`: its regular expressions,
+    /// compiled when the rules load and again when a deployment sets it
+    pub fn patterns(&self) -> Option<&Arc<regex::RegexSet>> {
+        self.patterns.as_ref()
+    }
 }
 
 /// `rank daily by gmv [per market] [where eligible]`.
 #[derive(Debug)]
 pub struct Ranking {
     /// Its name
-    pub name: String,
+    pub(crate) name: String,
     /// The score: the highest first
-    pub score: Expr,
+    pub(crate) score: Expr,
     /// Ranked within each value of this
-    pub per: Option<Expr>,
+    pub(crate) per: Option<Expr>,
     /// Which subjects are ranked
-    pub filter: Option<Expr>,
+    pub(crate) filter: Option<Expr>,
+}
+
+impl Ranking {
+    /// Its name
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The score: the highest first
+    pub fn score(&self) -> &Expr {
+        &self.score
+    }
+
+    /// Ranked within each value of this
+    pub fn per(&self) -> Option<&Expr> {
+        self.per.as_ref()
+    }
+
+    /// Which subjects are ranked
+    pub fn filter(&self) -> Option<&Expr> {
+        self.filter.as_ref()
+    }
 }
 
 /// A definition.
 #[derive(Debug)]
 pub struct Let {
     /// Its name
-    pub name: String,
+    pub(crate) name: String,
     /// Its value
-    pub expr: Expr,
+    pub(crate) expr: Expr,
+}
+
+impl Let {
+    /// Its name
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its value
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
 }
 
 /// A half-open window of instants, `[from, until)`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Window {
     /// Inclusive start
-    pub from: Option<DateTime<FixedOffset>>,
+    pub(crate) from: Option<DateTime<FixedOffset>>,
     /// Exclusive end
-    pub until: Option<DateTime<FixedOffset>>,
+    pub(crate) until: Option<DateTime<FixedOffset>>,
+}
+
+impl Window {
+    /// Inclusive start
+    pub fn from(&self) -> Option<DateTime<FixedOffset>> {
+        self.from
+    }
+
+    /// Exclusive end
+    pub fn until(&self) -> Option<DateTime<FixedOffset>> {
+        self.until
+    }
 }
 
 impl Window {
@@ -130,19 +284,56 @@ impl Window {
 #[derive(Debug)]
 pub struct Rule {
     /// Full ID (`douyin.zero_deposit_trial.listing_cap`)
-    pub id: Arc<str>,
+    pub(crate) id: Arc<str>,
     /// Name within the policy (`listing_cap`)
-    pub name: String,
+    pub(crate) name: String,
     /// Human title
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// One version (unlabelled, always in force) or several effective-dated ones
-    pub versions: Vec<Version>,
+    pub(crate) versions: Vec<Version>,
     /// For a rule on another kind than the policy's subject: that kind and its filter
-    pub on: Option<(KindId, Option<Expr>)>,
+    pub(crate) on: Option<(KindId, Option<Expr>)>,
     /// For a rule over each item (or group of items) of a collection: which
-    pub each: Option<Each>,
+    pub(crate) each: Option<Each>,
     /// Where it was declared
-    pub span: Span,
+    pub(crate) span: Span,
+}
+
+impl Rule {
+    /// Full ID (`douyin.zero_deposit_trial.listing_cap`)
+    pub fn id(&self) -> &Arc<str> {
+        &self.id
+    }
+
+    /// Name within the policy (`listing_cap`)
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Human title
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// One version (unlabelled, always in force) or several effective-dated ones
+    pub fn versions(&self) -> &[Version] {
+        &self.versions
+    }
+
+    /// For a rule on another kind than the policy's subject: that kind and its filter
+    pub fn on(&self) -> Option<&(KindId, Option<Expr>)> {
+        self.on.as_ref()
+    }
+
+    /// For a rule over each item (or group of items) of a collection: which
+    pub fn each(&self) -> Option<&Each> {
+        self.each.as_ref()
+    }
+
+    /// Where it was declared
+    pub fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// What a `for` rule judges: each item of `source` (bound to local 0), or,
@@ -153,40 +344,107 @@ pub struct Rule {
 #[derive(Debug)]
 pub struct Each {
     /// The collection (a list; absent means no items)
-    pub source: Expr,
+    pub(crate) source: Expr,
     /// The grouping keys, when the rule judges groups
-    pub keys: Option<Vec<Expr>>,
+    pub(crate) keys: Option<Vec<Expr>>,
+}
+
+impl Each {
+    /// The collection (a list; absent means no items)
+    pub fn source(&self) -> &Expr {
+        &self.source
+    }
+
+    /// The grouping keys, when the rule judges groups
+    pub fn keys(&self) -> Option<&Vec<Expr>> {
+        self.keys.as_ref()
+    }
 }
 
 /// One body of a rule.
 #[derive(Debug)]
 pub struct Version {
     /// Its label, for versioned rules
-    pub label: Option<Arc<str>>,
+    pub(crate) label: Option<Arc<str>>,
     /// When it is in force
-    pub window: Window,
+    pub(crate) window: Window,
     /// The rule's own definitions, computed in order (for each item) and bound
     /// to the locals after those of [`Each`]
-    pub lets: Vec<Expr>,
+    pub(crate) lets: Vec<Expr>,
     /// The condition
-    pub when: Expr,
+    pub(crate) when: Expr,
     /// The effects
-    pub effects: Vec<EffectTemplate>,
+    pub(crate) effects: Vec<EffectTemplate>,
     /// The message
-    pub message: Option<Message>,
+    pub(crate) message: Option<Message>,
+}
+
+impl Version {
+    /// Its label, for versioned rules
+    pub fn label(&self) -> Option<&Arc<str>> {
+        self.label.as_ref()
+    }
+
+    /// When it is in force
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// The rule's own definitions, computed in order (for each item) and bound
+    /// to the locals after those of [`Each`]
+    pub fn lets(&self) -> &[Expr] {
+        &self.lets
+    }
+
+    /// The condition
+    pub fn when(&self) -> &Expr {
+        &self.when
+    }
+
+    /// The effects
+    pub fn effects(&self) -> &[EffectTemplate] {
+        &self.effects
+    }
+
+    /// The message
+    pub fn message(&self) -> Option<&Message> {
+        self.message.as_ref()
+    }
 }
 
 /// An effect with argument expressions.
 #[derive(Debug)]
 pub struct EffectTemplate {
     /// Its kind
-    pub kind: Arc<str>,
+    pub(crate) kind: Arc<str>,
     /// Its arguments, in written order
-    pub args: Vec<(Arc<str>, Expr)>,
+    pub(crate) args: Vec<(Arc<str>, Expr)>,
     /// The argument values, when every one is a constant: shared by every decision, never recomputed
-    pub constant: Option<EffectArgs>,
+    pub(crate) constant: Option<EffectArgs>,
     /// `if <condition>`: the effect is yielded only when it holds
-    pub guard: Option<Expr>,
+    pub(crate) guard: Option<Expr>,
+}
+
+impl EffectTemplate {
+    /// Its kind
+    pub fn kind(&self) -> &Arc<str> {
+        &self.kind
+    }
+
+    /// Its arguments, in written order
+    pub fn args(&self) -> &[(Arc<str>, Expr)] {
+        &self.args
+    }
+
+    /// The argument values, when every one is a constant: shared by every decision, never recomputed
+    pub fn constant(&self) -> Option<&EffectArgs> {
+        self.constant.as_ref()
+    }
+
+    /// `if <condition>`: the effect is yielded only when it holds
+    pub fn guard(&self) -> Option<&Expr> {
+        self.guard.as_ref()
+    }
 }
 
 /// An effect's argument values by name, shared between decisions.
@@ -214,9 +472,21 @@ pub enum TemplatePart {
 #[derive(Debug, Clone)]
 pub struct Expr {
     /// What it computes
-    pub kind: ExprKind,
+    pub(crate) kind: ExprKind,
     /// Where it was written
-    pub span: Span,
+    pub(crate) span: Span,
+}
+
+impl Expr {
+    /// What it computes
+    pub fn kind(&self) -> &ExprKind {
+        &self.kind
+    }
+
+    /// Where it was written
+    pub fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// Comparison operators.
@@ -253,11 +523,28 @@ pub enum ArithOp {
 #[derive(Debug, Clone)]
 pub struct ArithStep {
     /// The operator
-    pub op: ArithOp,
+    pub(crate) op: ArithOp,
     /// Its right operand
-    pub rhs: Expr,
+    pub(crate) rhs: Expr,
     /// From the chain's first operand to this step's, for errors
-    pub span: Span,
+    pub(crate) span: Span,
+}
+
+impl ArithStep {
+    /// The operator
+    pub fn op(&self) -> ArithOp {
+        self.op
+    }
+
+    /// Its right operand
+    pub fn rhs(&self) -> &Expr {
+        &self.rhs
+    }
+
+    /// From the chain's first operand to this step's, for errors
+    pub fn span(&self) -> Span {
+        self.span
+    }
 }
 
 /// Aggregates over a collection.

@@ -26,7 +26,7 @@
 //! "#).expect("parses");
 //! let program = check(&[file]).expect("checks");
 //! let subject = decode_subject(
-//!     &program.schema,
+//!     program.schema(),
 //!     br#"{"kind":"merchant","id":"m-1","platform":"douyin","listings_online":101}"#,
 //! ).expect("decodes");
 //! let now = "2023-03-01T12:00:00+08:00".parse().expect("a time");

@@ -147,43 +147,43 @@ impl Coverage {
         };
         let mut policies = Vec::new();
         let (mut covered, mut total) = (0usize, 0usize);
-        for p in &rules.program().policies {
-            if only.is_some_and(|o| !o.contains(&*p.id)) {
+        for p in rules.program().policies() {
+            if only.is_some_and(|o| !o.contains(&**p.id())) {
                 continue;
             }
             let mut uncovered = Vec::new();
             let mut fired = 0;
             let mut versions = (0, 0);
-            for r in &p.rules {
-                if self.fired.contains(&*r.id) {
+            for r in p.rules() {
+                if self.fired.contains(&**r.id()) {
                     fired += 1;
                 } else {
                     uncovered.push(format!(
                         "rule never fired: {} ({})",
-                        r.id,
-                        place(p.source_id, r.span)
+                        r.id(),
+                        place(p.source_id(), r.span())
                     ));
                 }
-                for v in r.versions.iter().filter_map(|v| v.label.as_ref()) {
+                for v in r.versions().iter().filter_map(|v| v.label()) {
                     versions.1 += 1;
-                    if self.versions.contains(&(r.id.to_string(), v.to_string())) {
+                    if self.versions.contains(&(r.id().to_string(), v.to_string())) {
                         versions.0 += 1;
                     } else {
-                        uncovered.push(format!("version never in force: {} \"{v}\"", r.id));
+                        uncovered.push(format!("version never in force: {} \"{v}\"", r.id()));
                     }
                 }
             }
             let mine: Vec<(&Place, &(bool, bool))> = self
                 .comparisons
                 .iter()
-                .filter(|((pol, _, _), _)| *pol == *p.id)
+                .filter(|((pol, _, _), _)| *pol == **p.id())
                 .collect();
             let both = mine.iter().filter(|(_, (t, f))| *t && *f).count();
             for ((_, start, end), (t, f)) in &mine {
                 if !(*t && *f) {
                     let text = rules
                         .sources()
-                        .text(p.source_id)
+                        .text(p.source_id())
                         .and_then(|s| s.get(*start as usize..*end as usize))
                         .unwrap_or("")
                         .split_whitespace()
@@ -194,7 +194,7 @@ impl Coverage {
                         "comparison never {never}: `{}` ({})",
                         guifan::clip::printable(&text),
                         place(
-                            p.source_id,
+                            p.source_id(),
                             Span {
                                 start: *start,
                                 end: *end
@@ -206,7 +206,7 @@ impl Coverage {
             let named: Vec<_> = self
                 .named
                 .iter()
-                .filter(|(((pol, _, _), _), _)| *pol == *p.id)
+                .filter(|(((pol, _, _), _), _)| *pol == **p.id())
                 .collect();
             let named_held = named.iter().filter(|(_, (held, _))| *held).count();
             for (((_, start, end), label), (held, _)) in &named {
@@ -214,7 +214,7 @@ impl Coverage {
                     uncovered.push(format!(
                         "named condition never held: {label} ({})",
                         place(
-                            p.source_id,
+                            p.source_id(),
                             Span {
                                 start: *start,
                                 end: *end
@@ -226,7 +226,7 @@ impl Coverage {
             let ladders: Vec<_> = self
                 .ladders
                 .iter()
-                .filter(|((pol, _, _), _)| *pol == *p.id)
+                .filter(|((pol, _, _), _)| *pol == **p.id())
                 .collect();
             let tiers = ladders
                 .iter()
@@ -242,7 +242,7 @@ impl Coverage {
                     uncovered.push(format!(
                         "ladder tier never taken: {which} of the `if` at {}",
                         place(
-                            p.source_id,
+                            p.source_id(),
                             Span {
                                 start: *start,
                                 end: *end
@@ -252,10 +252,10 @@ impl Coverage {
                 }
             }
             covered += fired + versions.0;
-            total += p.rules.len() + versions.1;
+            total += p.rules().len() + versions.1;
             policies.push(PolicyCoverage {
-                policy: p.id.to_string(),
-                rules_fired: (fired, p.rules.len()),
+                policy: p.id().to_string(),
+                rules_fired: (fired, p.rules().len()),
                 versions,
                 comparisons_both_ways: (both, mine.len()),
                 named_conditions_held: (named_held, named.len()),

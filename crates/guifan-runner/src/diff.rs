@@ -141,7 +141,7 @@ fn compare_chunk(
     for record in chunk {
         let decide = |set: &RuleSet| -> Result<(String, Outcome), String> {
             let program = set.program();
-            let subject = decode_subject(&program.schema, &record.json).map_err(|e| {
+            let subject = decode_subject(program.schema(), &record.json).map_err(|e| {
                 if e.path.is_empty() {
                     e.message.clone()
                 } else {

@@ -119,11 +119,11 @@ impl Tracer for Recorder<'_> {
         if let Some(p) = self
             .rules
             .program()
-            .policies
+            .policies()
             .iter()
-            .find(|p| &*p.id == policy)
+            .find(|p| &**p.id() == policy)
         {
-            self.source = p.source_id;
+            self.source = p.source_id();
         }
         self.policies.push(PolicyExplained {
             policy: policy.to_string(),
@@ -302,9 +302,9 @@ pub fn explain(
 ) -> Result<Explanation, String> {
     let program = rules.program();
     let subject =
-        guifan_eval::decode_subject(&program.schema, record).map_err(|e| e.to_string())?;
+        guifan_eval::decode_subject(program.schema(), record).map_err(|e| e.to_string())?;
     let kind = program
-        .schema
+        .schema()
         .kind_def(subject.kind)
         .map(|k| k.name.clone())
         .unwrap_or_default();

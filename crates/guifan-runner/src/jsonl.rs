@@ -112,8 +112,8 @@ impl<'p> Sink<'p> for JsonlWriter<'_> {
             Some(head) => out.extend_from_slice(head),
             None => {
                 out.extend_from_slice(b"{\"rule\":");
-                let _ = text(&made.rule.id, Some(cache), out);
-                if let Some(label) = &made.version.label {
+                let _ = text(made.rule.id(), Some(cache), out);
+                if let Some(label) = made.version.label() {
                     out.extend_from_slice(b",\"version\":");
                     let _ = text(label, Some(cache), out);
                 }
@@ -127,7 +127,7 @@ impl<'p> Sink<'p> for JsonlWriter<'_> {
             match cache.effect(effect.template) {
                 Some(json) => out.extend_from_slice(json),
                 None => {
-                    let _ = effect_json(&effect.template.kind, effect.args(), Some(cache), out);
+                    let _ = effect_json(effect.template.kind(), effect.args(), Some(cache), out);
                 }
             }
         }
@@ -165,21 +165,21 @@ impl JsonCache {
     /// Collects every shared string of the program.
     pub fn new(program: &Program) -> Self {
         let mut cache = JsonCache::default();
-        for policy in &program.policies {
-            for rule in &policy.rules {
-                cache.add(&rule.id);
-                for version in &rule.versions {
-                    if let Some(label) = &version.label {
+        for policy in program.policies() {
+            for rule in policy.rules() {
+                cache.add(rule.id());
+                for version in rule.versions() {
+                    if let Some(label) = version.label() {
                         cache.add(label);
                     }
-                    if let Some(Message::Constant(text)) = &version.message {
+                    if let Some(Message::Constant(text)) = version.message() {
                         cache.add(text);
                     }
-                    cache.add_head(&rule.id, version);
-                    for effect in &version.effects {
+                    cache.add_head(rule.id(), version);
+                    for effect in version.effects() {
                         cache.add_effect(effect);
-                        cache.add(&effect.kind);
-                        for (_, value) in effect.constant.iter().flat_map(|args| args.iter()) {
+                        cache.add(effect.kind());
+                        for (_, value) in effect.constant().iter().flat_map(|args| args.iter()) {
                             if let Value::Str(text) = value {
                                 cache.add(text);
                             }
@@ -202,7 +202,7 @@ impl JsonCache {
     fn add_head(&mut self, rule: &Arc<str>, version: &Version) {
         let mut head = b"{\"rule\":".to_vec();
         let mut fine = serde_json::to_writer(&mut head, &**rule).is_ok();
-        if let Some(label) = &version.label {
+        if let Some(label) = version.label() {
             head.extend_from_slice(b",\"version\":");
             fine &= serde_json::to_writer(&mut head, &**label).is_ok();
         }
@@ -214,10 +214,12 @@ impl JsonCache {
     }
 
     fn add_effect(&mut self, effect: &EffectTemplate) {
-        let Some(args) = &effect.constant else { return };
+        let Some(args) = effect.constant() else {
+            return;
+        };
         let mut json = Vec::new();
         if effect_json(
-            &effect.kind,
+            effect.kind(),
             args.iter().map(|(n, v)| (n, v)),
             None,
             &mut json,

@@ -89,7 +89,7 @@ pub fn apply_params(rules: &mut RuleSet, text: &str) -> Result<usize, String> {
 
 /// `no policy `x`` with a did-you-mean among the loaded policies.
 fn unknown_policy(rules: &RuleSet, policy: &str) -> String {
-    let ids = rules.program().policies.iter().map(|p| &*p.id);
+    let ids = rules.program().policies().iter().map(|p| &**p.id());
     match guifan_eval::did_you_mean(policy, ids) {
         Some(help) => format!("no policy `{policy}`; {help}"),
         None => format!("no policy `{policy}`"),

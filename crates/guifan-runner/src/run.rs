@@ -210,7 +210,7 @@ fn judge_chunk(
         ..Judged::default()
     };
     for record in chunk {
-        let subject = match decode_subject(&program.schema, &record.json) {
+        let subject = match decode_subject(program.schema(), &record.json) {
             Ok(s) => s,
             Err(error) => {
                 out.bad
@@ -219,7 +219,7 @@ fn judge_chunk(
             }
         };
         let kind = program
-            .schema
+            .schema()
             .kind_def(subject.kind)
             .map(|k| k.name.as_str())
             .unwrap_or("?");

@@ -239,7 +239,7 @@ impl Example {
         let mut seen = Vec::new();
         let mut subjects = Vec::with_capacity(self.records.len());
         for raw in &self.records {
-            match decode_subject(&rules.program().schema, raw.get().as_bytes()) {
+            match decode_subject(rules.program().schema(), raw.get().as_bytes()) {
                 Ok(s) => subjects.push(s),
                 Err(e) => report.failures.push(Failure {
                     case: raw.get().chars().take(60).collect(),
@@ -445,7 +445,7 @@ fn run_case(
             remove(&mut record, path);
         }
         let decoded = guifan::table_to_json(&record, text).and_then(|json| {
-            decode_subject(&rules.program().schema, json.as_bytes())
+            decode_subject(rules.program().schema(), json.as_bytes())
                 .map_err(|e| format!("record does not decode: {e}"))
         });
         match decoded {

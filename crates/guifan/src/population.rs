@@ -237,19 +237,19 @@ impl RuleSet {
         let program = self.program();
         // Only records of a kind some policy ranks are decoded; the others are skipped by a glance at their `kind`.
         let ranked: Vec<guifan_eval::KindId> = program
-            .policies
+            .policies()
             .iter()
-            .filter(|p| !p.rankings.is_empty())
-            .map(|p| p.kind)
+            .filter(|p| !p.rankings().is_empty())
+            .map(|p| p.kind())
             .collect();
         let mut keys = Vec::new();
         let mut problems = Vec::new();
         for record in chunk {
-            let kind = guifan_eval::peek_kind(&program.schema, &record.json);
+            let kind = guifan_eval::peek_kind(program.schema(), &record.json);
             if kind.is_some_and(|k| !ranked.contains(&k)) {
                 continue;
             }
-            let Ok(subject) = guifan_eval::decode_subject(&program.schema, &record.json) else {
+            let Ok(subject) = guifan_eval::decode_subject(program.schema(), &record.json) else {
                 continue;
             };
             let (k, errors) = guifan_eval::rank::rank_keys(program, &subject, now);

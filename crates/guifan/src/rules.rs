@@ -161,7 +161,10 @@ impl RuleSet {
     /// assert!(!rules.needs_ranks());
     /// ```
     pub fn needs_ranks(&self) -> bool {
-        self.program.policies.iter().any(|p| !p.rankings.is_empty())
+        self.program
+            .policies()
+            .iter()
+            .any(|p| !p.rankings().is_empty())
     }
 
     /// This rule set with the places of a population's subjects in its rankings.
@@ -192,7 +195,7 @@ impl RuleSet {
     /// The name of a kind.
     pub(crate) fn kind_name(&self, kind: guifan_eval::KindId) -> &str {
         self.program
-            .schema
+            .schema()
             .kinds
             .get(kind.0 as usize)
             .map_or("", |k| k.name.as_str())
@@ -234,7 +237,7 @@ impl RuleSet {
     /// assert_eq!(rules.policies().collect::<Vec<_>>(), ["a.b"]);
     /// ```
     pub fn policies(&self) -> impl Iterator<Item = &str> {
-        self.program.policies.iter().map(|p| &*p.id)
+        self.program.policies().iter().map(|p| &**p.id())
     }
 
     /// Gives a policy's parameter a new value, JSON text of its type (`120`,
@@ -276,7 +279,7 @@ impl RuleSet {
         record: &[u8],
         now: DateTime<FixedOffset>,
     ) -> Result<Decisions, RecordError> {
-        let subject = guifan_eval::decode_subject(&self.program.schema, record)
+        let subject = guifan_eval::decode_subject(self.program.schema(), record)
             .map_err(|e| RecordError::of_data(record, &e))?;
         let outcome = self.evaluate(&subject, now);
         let kind = self.kind_name(subject.kind).to_string();

@@ -38,13 +38,13 @@ pub(crate) fn check(args: CheckArgs) -> Exit {
     report(format, &warnings, rules.sources());
     if format == ReportFormat::Human {
         let p = rules.program();
-        let rule_count: usize = p.policies.iter().map(|x| x.rules.len()).sum();
+        let rule_count: usize = p.policies().iter().map(|x| x.rules().len()).sum();
         errln!(
             "{}: {} file(s), {} kind(s), {} policies, {} rules, {} warning{}",
             if warnings.is_empty() { "ok" } else { "checked" },
             rules.sources().len(),
-            p.schema.kinds.len(),
-            p.policies.len(),
+            p.schema().kinds.len(),
+            p.policies().len(),
             rule_count,
             warnings.len(),
             if warnings.len() == 1 { "" } else { "s" }

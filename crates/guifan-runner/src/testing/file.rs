@@ -217,9 +217,9 @@ impl Reader<'_> {
         if self.program.policy(&id).is_some() {
             return Some((id, line));
         }
-        let ids = self.program.policies.iter().map(|p| &*p.id);
+        let ids = self.program.policies().iter().map(|p| &**p.id());
         let help = did_you_mean(&id, ids).unwrap_or_else(|| {
-            let all: Vec<&str> = self.program.policies.iter().map(|p| &*p.id).collect();
+            let all: Vec<&str> = self.program.policies().iter().map(|p| &**p.id()).collect();
             format!("the policies loaded are {}", all.join(", "))
         });
         self.problem(line, format!("no policy `{id}` is loaded: {help}"));
@@ -234,21 +234,21 @@ impl Reader<'_> {
         };
         let exists = self
             .program
-            .policies
+            .policies()
             .iter()
-            .flat_map(|p| p.rules.iter())
-            .any(|r| *r.id == full);
+            .flat_map(|p| p.rules().iter())
+            .any(|r| **r.id() == full);
         if exists {
             return Some(full);
         }
         let names: Vec<&str> = match policy.and_then(|p| self.program.policy(p)) {
-            Some(p) => p.rules.iter().map(|r| r.name.as_str()).collect(),
+            Some(p) => p.rules().iter().map(|r| r.name()).collect(),
             None => self
                 .program
-                .policies
+                .policies()
                 .iter()
-                .flat_map(|p| p.rules.iter())
-                .map(|r| &*r.id)
+                .flat_map(|p| p.rules().iter())
+                .map(|r| &**r.id())
                 .collect(),
         };
         let help = did_you_mean(name, names.iter().copied())
@@ -259,7 +259,7 @@ impl Reader<'_> {
 
     /// The kind a record is of: its `kind`, else `[base]`'s, else the policy's subject.
     fn record_kind(&self, record: &Table, policy: Option<&str>) -> Option<RecordId> {
-        let schema = &self.program.schema;
+        let schema = &self.program.schema();
         let kind = match record.get("kind").and_then(Item::as_str) {
             Some(k) => schema.kind(k)?,
             None => {
@@ -268,7 +268,7 @@ impl Reader<'_> {
                 }
                 policy
                     .and_then(|p| self.program.policy(p))
-                    .map(|p| p.kind)?
+                    .map(|p| p.kind())?
             }
         };
         schema.kind_def(kind).map(|k| k.record)
@@ -278,9 +278,9 @@ impl Reader<'_> {
     fn record(&mut self, record: &Table, policy: Option<&str>) {
         if let Some(Item::Value(kind)) = record.get("kind") {
             let name = kind.as_str().unwrap_or_default().to_string();
-            if self.program.schema.kind(&name).is_none() {
+            if self.program.schema().kind(&name).is_none() {
                 let help =
-                    did_you_mean(&name, self.program.schema.kind_names()).unwrap_or_default();
+                    did_you_mean(&name, self.program.schema().kind_names()).unwrap_or_default();
                 let line = self.key_line(record, "kind");
                 self.problem(line, format!("unknown kind `{name}` {help}"));
                 return;
@@ -292,7 +292,7 @@ impl Reader<'_> {
     }
 
     fn fields(&mut self, table: &dyn TableLike, record: RecordId, path: &str) {
-        let schema: &Schema = &self.program.schema;
+        let schema: &Schema = self.program.schema();
         let Some(def) = schema.record(record) else {
             return;
         };
@@ -343,7 +343,7 @@ impl Reader<'_> {
 
     /// Whether a dotted path names a field of the kind (for `without`).
     fn field_path(&self, record: RecordId, path: &str) -> bool {
-        let schema = &self.program.schema;
+        let schema = &self.program.schema();
         let mut current = Some(record);
         for part in path.split('.') {
             let Some(def) = current.and_then(|r| schema.record(r)) else {
@@ -528,7 +528,7 @@ impl Reader<'_> {
         let root = self.base_kind.or_else(|| {
             policy
                 .and_then(|p| self.program.policy(p))
-                .and_then(|p| self.program.schema.kind_def(p.kind))
+                .and_then(|p| self.program.schema().kind_def(p.kind()))
                 .map(|k| k.record)
         });
         let mut out = Vec::new();
@@ -601,9 +601,9 @@ impl Reader<'_> {
                 continue;
             };
             // Effects take arguments beyond those declared (`user`, `day`, ...): only the kind is checked.
-            if self.program.schema.effect(&effect).is_none() {
+            if self.program.schema().effect(&effect).is_none() {
                 let help =
-                    did_you_mean(&effect, self.program.schema.effect_names()).unwrap_or_default();
+                    did_you_mean(&effect, self.program.schema().effect_names()).unwrap_or_default();
                 self.problem(line, format!("no effect `{effect}` {help}"));
             }
             if let Some(full) = self.rule(&rule, policy, line) {
