@@ -305,3 +305,54 @@ fn a_json_lines_request_is_a_population_decided_as_guifan_run_decides_the_file()
     ]);
     assert_eq!(format!("{one}\n"), common::stdout(&alone));
 }
+
+#[test]
+fn at_and_the_services_at_take_the_same_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&root().join("rules"), &dir.path().join("log.jsonl"));
+    let record = std::fs::read_to_string(root().join("examples/douyin_zero_deposit_trial.jsonl"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let data = dir.path().join("one.jsonl");
+    std::fs::write(&data, format!("{record}\n")).unwrap();
+    let forms = [
+        ("2023-04-20T12:00:00+08:00", true),
+        ("2023-04-20T04:00:00Z", true),
+        ("2023-04-20T12:00+08:00", true),
+        ("2023-04-20t12:00:00+08:00", true),
+        ("2023-04-20T12:00:00.5+08:00", true),
+        ("2023-04-20T12:00:00", false),
+        ("2023-4-20T12:00:00+08:00", false),
+        ("2023-04-20", false),
+        ("yesterday", false),
+    ];
+    for (at, valid) in forms {
+        let run = common::guifan(&[
+            "run",
+            "--rules",
+            root().join("rules").to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--at",
+            at,
+            "--quiet",
+        ]);
+        let query: String = at
+            .chars()
+            .map(|c| match c {
+                '+' => "%2B".to_string(),
+                ':' => "%3A".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        let (status, body, _) = post(&format!("{}/v1/decide?at={query}", server.base), &record);
+        assert_eq!(run.status.success(), valid, "--at {at}: {}", common::stderr(&run));
+        assert_eq!(status == 200, valid, "?at={at}: {body}");
+        if valid {
+            assert_eq!(format!("{body}\n"), common::stdout(&run), "at {at}");
+        }
+    }
+}
