@@ -349,7 +349,12 @@ fn at_and_the_services_at_take_the_same_forms() {
             })
             .collect();
         let (status, body, _) = post(&format!("{}/v1/decide?at={query}", server.base), &record);
-        assert_eq!(run.status.success(), valid, "--at {at}: {}", common::stderr(&run));
+        assert_eq!(
+            run.status.success(),
+            valid,
+            "--at {at}: {}",
+            common::stderr(&run)
+        );
         assert_eq!(status == 200, valid, "?at={at}: {body}");
         if valid {
             assert_eq!(format!("{body}\n"), common::stdout(&run), "at {at}");

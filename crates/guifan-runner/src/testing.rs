@@ -231,7 +231,7 @@ impl Example {
             Err(e) => {
                 report.failures.push(Failure {
                     case: "at".into(),
-                    message: e,
+                    message: e.to_string(),
                 });
                 return report;
             }

@@ -93,11 +93,23 @@ pub use tooling::{format_into, format_source};
 /// let t = guifan::parse_time("2023-04-20T12:00+08:00")?;
 /// assert_eq!(t, guifan::parse_time("2023-04-20T04:00:00Z")?);
 /// assert!(guifan::parse_time("2023-04-20 12:00").is_err());
-/// # Ok::<(), String>(())
+/// # Ok::<(), guifan::TimeError>(())
 /// ```
-pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    guifan_syntax::literal::timestamp(text)
+pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, TimeError> {
+    guifan_syntax::literal::timestamp(text).map_err(TimeError)
 }
+
+/// Text that is not an evaluation time ([`parse_time`]): what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeError(String);
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TimeError {}
 
 /// A record's `id` read from its JSON, without decoding the rest (`None`
 /// when it is not JSON or has no string `id`).
