@@ -32,9 +32,11 @@ mod params;
 mod pipeline;
 pub mod render;
 mod run;
+mod stream;
 pub mod testing;
 
 pub use jsonl::JsonCache;
 pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
 pub use run::{judge_batches, run, run_batches, Batch, Summary};
+pub use stream::{run_lines, run_population};

@@ -22,6 +22,8 @@ pub struct Problem {
     pub(crate) source: Option<(std::sync::Arc<str>, usize, usize)>,
     /// The problem as every report renders it (see [`crate::report`])
     pub(crate) diagnostic: Diagnostic,
+    /// The problem on one line, and its advice ([`crate::report::short`])
+    pub(crate) short: String,
 }
 
 /// The longest source line a problem shows as a snippet (longer ones are left
@@ -66,6 +68,7 @@ impl Problem {
             column,
             help: d.help.clone(),
             source,
+            short: crate::report::short(&d, sources),
             diagnostic: d,
         }
     }
@@ -174,21 +177,9 @@ impl miette::Diagnostic for Problem {
 }
 
 impl fmt::Display for Problem {
+    /// `file:line:col: error[code]: message`, and its advice: [`crate::report::short`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}[{}]: {}",
-            self.file,
-            self.line,
-            self.column,
-            if self.warning { "warning" } else { "error" },
-            self.code,
-            self.message
-        )?;
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {}", h.replace('\n', "\n        "))?;
-        }
-        Ok(())
+        f.write_str(&self.short)
     }
 }
 

@@ -84,6 +84,30 @@ pub fn run_problem(problem: &crate::RunProblem, data_name: &str) -> Diagnostic {
     }
 }
 
+/// A problem on one line, and its advice on the next, as compilers print
+/// them: `file:line:col: error[code]: message` (the `Display` of
+/// [`crate::Problem`]).
+pub fn short(d: &Diagnostic, sources: &SourceMap) -> String {
+    let p = place(&d.primary.at, sources);
+    let mut out = format!(
+        "{}:{}:{}: {}[{}]: {}",
+        p.file,
+        p.line,
+        p.column,
+        if d.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        },
+        d.code,
+        d.message
+    );
+    if let Some(h) = &d.help {
+        out.push_str(&format!("\n  help: {}", h.replace('\n', "\n        ")));
+    }
+    out
+}
+
 /// Renders diagnostics in `format`; `color` only for human output to a terminal.
 pub fn render(
     format: ReportFormat,

@@ -6,15 +6,12 @@ use std::time::Instant;
 use guifan::data::{self, InputFormat};
 use guifan::report::{self, Diagnostic, ReportFormat};
 use guifan::{RuleSet, RunProblem};
-use guifan_runner::{output, Batch, OutputFormat, Summary};
+use guifan_runner::{output, OutputFormat, Summary};
 
-use super::{error, evaluation_time, load, start_workers, Input, Source, MAX_JOBS};
+use super::{error, evaluation_time, load, start_workers, Input, MAX_JOBS};
 use crate::args::RunArgs;
 use crate::stdio::is_broken_pipe;
 use crate::{errln, Exit};
-
-/// Bytes of JSON Lines decided per block while streaming.
-const BLOCK_BYTES: usize = guifan::BLOCK_BYTES;
 
 /// Decides the data with the rules (and any parameter overrides) and writes
 /// the decisions to standard output or `--output`; problems are reported as
@@ -101,10 +98,10 @@ pub(crate) fn run(args: RunArgs) -> Exit {
     }
 }
 
-/// JSON Lines, streamed: a reader thread cuts blocks of whole lines while
-/// earlier ones are decided. A policy that ranks subjects against each other
-/// needs the whole input once before anything is decided: a first pass over
-/// the population keeps only ranking keys.
+/// JSON Lines, streamed. A policy that ranks subjects against each other
+/// needs the whole input once before anything is decided: then the input is
+/// a population (a file read again, any other input spooled once), and the
+/// progress bar follows the pass that decides.
 fn decide_lines(
     rules: &RuleSet,
     input: Input,
@@ -113,50 +110,21 @@ fn decide_lines(
     out: &mut (dyn Write + Send),
     on_problem: &mut dyn FnMut(RunProblem),
 ) -> std::io::Result<Summary> {
-    let name = input.name.clone();
-    let progress = input.progress.clone();
-    let (ranked, source, first_pass): (Option<RuleSet>, Source, Option<usize>) =
-        if rules.needs_ranks() {
-            let population = input.population()?;
-            let (ranked, n) = rules.ranked(&population, now, on_problem)?;
-            // The progress bar follows the pass that decides.
-            let second = population.open()?;
-            let second: Box<dyn Read + Send> = match &progress {
-                Some(bar) => {
-                    bar.reset();
-                    Box::new(bar.wrap_read(second))
-                }
-                None => second,
-            };
-            (
-                Some(ranked),
-                std::io::BufReader::with_capacity(1 << 16, second),
-                Some(n),
-            )
-        } else {
-            (None, input.source, None)
-        };
-    let rules = ranked.as_ref().unwrap_or(rules);
-    let (tx, rx) = std::sync::mpsc::sync_channel(2);
-    let reader = std::thread::spawn(move || {
-        for block in data::Blocks::new(source, BLOCK_BYTES) {
-            if tx.send(block).is_err() {
-                break;
-            }
-        }
-    });
-    let batches = rx.into_iter().map(|b| {
-        b.map(Batch::Block)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))
-    });
-    let summary = guifan_runner::run_batches(rules, batches, now, format, out, on_problem);
-    let _ = reader.join();
-    match (summary, first_pass) {
-        (Ok(s), Some(n)) if s.records != n => {
-            Err(guifan::changed_between_passes(&name, n, s.records))
-        }
-        (summary, _) => summary,
+    if !rules.needs_ranks() {
+        let name = input.name.clone();
+        return guifan_runner::run_lines(rules, input.source, &name, now, format, out, on_problem);
     }
+    let progress = input.progress.clone();
+    let population = input.population()?;
+    guifan_runner::run_population(rules, &population, now, format, out, on_problem, |second| {
+        match &progress {
+            Some(bar) => {
+                bar.reset();
+                Box::new(bar.wrap_read(second))
+            }
+            None => second,
+        }
+    })
 }
 
 /// A JSON array or a TOML document: read whole, ranked in memory when a policy ranks.
