@@ -44,16 +44,7 @@ fn the_library_decides_a_population_as_guifan_run_writes_it() {
     );
     let population = Population::file(&data, InputFormat::Jsonl);
     for at in std::iter::once(MIX_AT).chain(MIX_EDGE_TIMES.into_iter().take(3)) {
-        let run = common::guifan(&[
-            "run",
-            "--rules",
-            common::root().join("rules").to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--at",
-            at,
-            "--quiet",
-        ]);
+        let run = common::run_bundled(&data, at);
         let written = common::stdout(&run);
         assert!(!written.is_empty(), "{}", common::stderr(&run));
         let now = guifan::parse_time(at).unwrap();

@@ -266,16 +266,7 @@ fn a_json_lines_request_is_a_population_decided_as_guifan_run_decides_the_file()
     let data = dir.path().join("mix.jsonl");
     std::fs::write(&data, &lines).unwrap();
     let at = guifan_bench::kinds::MIX_AT;
-    let run = common::guifan(&[
-        "run",
-        "--rules",
-        root().join("rules").to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--at",
-        at,
-        "--quiet",
-    ]);
+    let run = common::run_bundled(&data, at);
     let decide = format!("{}/v1/decide?at={}", server.base, at.replace('+', "%2B"));
     let (status, body, _) = post(&decide, &lines);
     assert_eq!(status, 200, "{body}");
@@ -293,16 +284,7 @@ fn a_json_lines_request_is_a_population_decided_as_guifan_run_decides_the_file()
     assert_eq!(status, 200, "{one}");
     let file = dir.path().join("one.jsonl");
     std::fs::write(&file, format!("{ranked}\n")).unwrap();
-    let alone = common::guifan(&[
-        "run",
-        "--rules",
-        root().join("rules").to_str().unwrap(),
-        "--data",
-        file.to_str().unwrap(),
-        "--at",
-        at,
-        "--quiet",
-    ]);
+    let alone = common::run_bundled(&file, at);
     assert_eq!(format!("{one}\n"), common::stdout(&alone));
 }
 
@@ -330,16 +312,7 @@ fn at_and_the_services_at_take_the_same_forms() {
         ("yesterday", false),
     ];
     for (at, valid) in forms {
-        let run = common::guifan(&[
-            "run",
-            "--rules",
-            root().join("rules").to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--at",
-            at,
-            "--quiet",
-        ]);
+        let run = common::run_bundled(&data, at);
         let query: String = at
             .chars()
             .map(|c| match c {

@@ -174,6 +174,21 @@ pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>,
     }
 }
 
+/// [`records`] of an input named `name`, its error an I/O error of kind
+/// `InvalidData` that says where: `name:line: message`.
+pub fn records_of<'b>(
+    bytes: &'b [u8],
+    format: InputFormat,
+    name: &str,
+) -> std::io::Result<Vec<RecordText<'b>>> {
+    records(bytes, format).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{name}:{}: {}", e.line, e.message),
+        )
+    })
+}
+
 fn jsonl(bytes: &[u8]) -> Vec<RecordText<'_>> {
     jsonl_spans(bytes)
         .into_iter()

@@ -253,7 +253,7 @@ fn parse_all(texts: &[(SourceId, Arc<str>)]) -> Vec<Parsed> {
 
 /// The problems of a load, in file order then by place (a stable sort: one
 /// place's problems keep their order), the first [`MAX_PROBLEMS`] of them.
-fn invalid(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> LoadError {
+pub(crate) fn invalid(sources: SourceMap, mut diagnostics: Vec<Diagnostic>) -> LoadError {
     diagnostics.sort_by_key(|d| d.source_span().map(|(id, span)| (id, span.start)));
     let omitted = diagnostics.len().saturating_sub(MAX_PROBLEMS);
     diagnostics.truncate(MAX_PROBLEMS);

@@ -187,12 +187,7 @@ impl Population {
         // JSON arrays and TOML documents are read whole.
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(context)?;
-        let records = data::records(&bytes, self.format).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{}:{}: {}", self.name, e.line, e.message),
-            )
-        })?;
+        let records = data::records_of(&bytes, self.format, &self.name)?;
         each(&records)?;
         Ok(records.len())
     }

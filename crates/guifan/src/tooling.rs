@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use guifan_syntax::diagnostic::Diagnostic;
 
-use crate::error::{LoadError, Problem};
+use crate::error::LoadError;
 use crate::rules::RuleSet;
 use crate::sources::SourceMap;
 
@@ -23,17 +23,8 @@ use crate::sources::SourceMap;
 /// ```
 pub fn format_source(name: impl Into<PathBuf>, text: &str) -> Result<String, LoadError> {
     let mut sources = SourceMap::default();
-    format_into(&mut sources, name, text).map_err(|diagnostics| {
-        let problems = diagnostics
-            .into_iter()
-            .map(|d| Problem::new(d, &sources))
-            .collect();
-        LoadError::Invalid {
-            sources,
-            problems,
-            omitted: 0,
-        }
-    })
+    format_into(&mut sources, name, text)
+        .map_err(|diagnostics| crate::load::invalid(sources, diagnostics))
 }
 
 /// [`format_source`] for a tool formatting many files: the file's text is

@@ -127,18 +127,8 @@ fn diff_whole(
     args: &DiffArgs,
     now: guifan::DateTime<guifan::FixedOffset>,
 ) -> std::io::Result<guifan_runner::diff::DiffReport> {
-    let name = &input.name;
-    let mut bytes = Vec::new();
-    input
-        .source
-        .read_to_end(&mut bytes)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
-    let records = data::records(&bytes, input.format).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{name}:{}: {}", e.line, e.message),
-        )
-    })?;
+    let bytes = input.read_whole()?;
+    let records = data::records_of(&bytes, input.format, &input.name)?;
     let ranked = |set: &RuleSet| {
         if set.needs_ranks() {
             set.with_rank_keys(set.rank_keys(&records, now, &mut |_| {}))

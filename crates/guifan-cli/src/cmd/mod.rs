@@ -179,6 +179,15 @@ impl Input {
         })
     }
 
+    /// The whole input, for the formats read whole (a JSON array, TOML).
+    pub(crate) fn read_whole(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.source.read_to_end(&mut bytes).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", self.name))
+        })?;
+        Ok(bytes)
+    }
+
     /// The input as a population that can be read twice (for ranking
     /// policies): a regular file is opened again; any other input (standard
     /// input, a pipe, a FIFO, a device) is read once, into a temporary file.

@@ -1,6 +1,6 @@
 //! `guifan run`: decide every record of a data file and write the decisions.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 use guifan::data::{self, InputFormat};
@@ -136,18 +136,8 @@ fn decide_whole(
     out: &mut (dyn Write + Send),
     on_problem: &mut dyn FnMut(RunProblem),
 ) -> std::io::Result<Summary> {
-    let name = &input.name;
-    let mut bytes = Vec::new();
-    input
-        .source
-        .read_to_end(&mut bytes)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
-    let records = data::records(&bytes, input.format).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{name}:{}: {}", e.line, e.message),
-        )
-    })?;
+    let bytes = input.read_whole()?;
+    let records = data::records_of(&bytes, input.format, &input.name)?;
     let ranked;
     let rules = if rules.needs_ranks() {
         ranked = rules.with_rank_keys(rules.rank_keys(&records, now, on_problem));

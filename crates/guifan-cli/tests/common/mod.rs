@@ -12,6 +12,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `guifan run --quiet` of the bundled rules on a data file at `at`.
+pub fn run_bundled(data: &Path, at: &str) -> Output {
+    guifan(&[
+        "run",
+        "--rules",
+        root().join("rules").to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--at",
+        at,
+        "--quiet",
+    ])
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
