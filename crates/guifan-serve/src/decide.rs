@@ -63,18 +63,6 @@ pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>,
     }
 }
 
-/// The rule set that decides a request's records: when a policy ranks
-/// subjects against each other, the request's records are the population
-/// they are ranked in (one record alone is a population of one, first in
-/// every ranking it enters), as `guifan run` ranks the lines of one file.
-fn ranked_in(rules: &RuleSet, records: &[RecordText<'_>], now: DateTime<FixedOffset>) -> RuleSet {
-    if rules.needs_ranks() {
-        rules.with_rank_keys(rules.rank_keys(records, now, &mut |_| {}))
-    } else {
-        rules.clone()
-    }
-}
-
 /// Decides a body. JSON Lines when its first line is a JSON value on its
 /// own (blank lines skipped; a bad line is answered in its place, and one
 /// line alone is one record). Otherwise the whole body is one JSON document
@@ -116,7 +104,10 @@ pub(crate) fn decide(
             line: 1,
             json: record.into(),
         }];
-        let decided = ranked_in(rules, &one, now)
+        // A ranking policy ranks the request's records, as `guifan run` ranks
+        // the lines of one file: one record alone is first in every ranking it enters.
+        let decided = rules
+            .ranked_records(&one, now, &mut |_| {})
             .decide_json(record, now)
             .map_err(|e| BadRequest::record(&e, None))?;
         answer.decisions = decided.decisions().len() as u64;
@@ -137,7 +128,8 @@ pub(crate) fn decide(
             json: record.as_bytes().into(),
         })
         .collect();
-    let rules = &ranked_in(rules, &records, now);
+    // A ranking policy ranks the request's records: they are the population.
+    let rules = &rules.ranked_records(&records, now, &mut |_| {});
     for (line, record) in lines {
         if std::time::Instant::now() >= deadline {
             return Err(BadRequest {

@@ -22,8 +22,6 @@ pub struct Problem {
     pub(crate) source: Option<(std::sync::Arc<str>, usize, usize)>,
     /// The problem as every report renders it (see [`crate::report`])
     pub(crate) diagnostic: Diagnostic,
-    /// The problem on one line, and its advice ([`crate::report::short`])
-    pub(crate) short: String,
 }
 
 /// The longest source line a problem shows as a snippet (longer ones are left
@@ -68,7 +66,6 @@ impl Problem {
             column,
             help: d.help.clone(),
             source,
-            short: crate::report::short(&d, sources),
             diagnostic: d,
         }
     }
@@ -179,7 +176,12 @@ impl miette::Diagnostic for Problem {
 impl fmt::Display for Problem {
     /// `file:line:col: error[code]: message`, and its advice: [`crate::report::short`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.short)
+        f.write_str(&crate::report::short_at(
+            &self.diagnostic,
+            &self.file,
+            self.line,
+            self.column,
+        ))
     }
 }
 

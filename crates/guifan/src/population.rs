@@ -195,7 +195,7 @@ impl Population {
 
 /// Records per work item of the ranking pass.
 #[cfg(not(target_arch = "wasm32"))]
-const CHUNK: usize = 256;
+const CHUNK: usize = 512;
 
 impl RuleSet {
     /// The ranking keys of records (the first of two passes when a policy
@@ -208,7 +208,15 @@ impl RuleSet {
         now: DateTime<FixedOffset>,
         on_problem: &mut dyn FnMut(RunProblem),
     ) -> Vec<RankKey> {
-        let keys_of = |chunk: &[RecordText<'_>]| self.chunk_rank_keys(chunk, now);
+        // Only records of a kind some policy ranks are decoded; the others are skipped by a glance at their `kind`.
+        let ranked: Vec<guifan_eval::KindId> = self
+            .program()
+            .policies()
+            .iter()
+            .filter(|p| !p.rankings().is_empty())
+            .map(|p| p.kind())
+            .collect();
+        let keys_of = |chunk: &[RecordText<'_>]| self.chunk_rank_keys(chunk, &ranked, now);
         #[cfg(not(target_arch = "wasm32"))]
         let per_chunk: Vec<(Vec<RankKey>, Vec<RunProblem>)> = {
             use rayon::prelude::*;
@@ -224,19 +232,14 @@ impl RuleSet {
         keys
     }
 
+    /// The ranking keys of one chunk of records, those of the `ranked` kinds.
     fn chunk_rank_keys(
         &self,
         chunk: &[RecordText<'_>],
+        ranked: &[guifan_eval::KindId],
         now: DateTime<FixedOffset>,
     ) -> (Vec<RankKey>, Vec<RunProblem>) {
         let program = self.program();
-        // Only records of a kind some policy ranks are decoded; the others are skipped by a glance at their `kind`.
-        let ranked: Vec<guifan_eval::KindId> = program
-            .policies()
-            .iter()
-            .filter(|p| !p.rankings().is_empty())
-            .map(|p| p.kind())
-            .collect();
         let mut keys = Vec::new();
         let mut problems = Vec::new();
         for record in chunk {
@@ -256,6 +259,22 @@ impl RuleSet {
             );
         }
         (keys, problems)
+    }
+
+    /// This rule set ranked over records held in memory (the whole of a
+    /// population): itself when no policy ranks. Failures of the rankings go
+    /// to `on_problem`.
+    pub fn ranked_records(
+        &self,
+        records: &[RecordText<'_>],
+        now: DateTime<FixedOffset>,
+        on_problem: &mut dyn FnMut(RunProblem),
+    ) -> RuleSet {
+        if self.needs_ranks() {
+            self.with_rank_keys(self.rank_keys(records, now, on_problem))
+        } else {
+            self.clone()
+        }
     }
 
     /// This rule set with the places that ranking keys give (gathered by

@@ -89,11 +89,16 @@ pub fn run_problem(problem: &crate::RunProblem, data_name: &str) -> Diagnostic {
 /// [`crate::Problem`]).
 pub fn short(d: &Diagnostic, sources: &SourceMap) -> String {
     let p = place(&d.primary.at, sources);
+    short_at(d, &p.file, p.line, p.column)
+}
+
+/// [`short`] of a diagnostic already placed at `file:line:column`.
+pub(crate) fn short_at(d: &Diagnostic, file: &str, line: usize, column: usize) -> String {
     let mut out = format!(
         "{}:{}:{}: {}[{}]: {}",
-        p.file,
-        p.line,
-        p.column,
+        file,
+        line,
+        column,
         if d.severity == Severity::Error {
             "error"
         } else {

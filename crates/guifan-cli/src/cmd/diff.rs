@@ -129,16 +129,9 @@ fn diff_whole(
 ) -> std::io::Result<guifan_runner::diff::DiffReport> {
     let bytes = input.read_whole()?;
     let records = data::records_of(&bytes, input.format, &input.name)?;
-    let ranked = |set: &RuleSet| {
-        if set.needs_ranks() {
-            set.with_rank_keys(set.rank_keys(&records, now, &mut |_| {}))
-        } else {
-            set.clone()
-        }
-    };
     guifan_runner::diff::diff_batches(
-        &ranked(base),
-        &ranked(rules),
+        &base.ranked_records(&records, now, &mut |_| {}),
+        &rules.ranked_records(&records, now, &mut |_| {}),
         std::iter::once(Ok(Batch::Records(&records))),
         now,
         args.examples,

@@ -138,14 +138,8 @@ fn decide_whole(
 ) -> std::io::Result<Summary> {
     let bytes = input.read_whole()?;
     let records = data::records_of(&bytes, input.format, &input.name)?;
-    let ranked;
-    let rules = if rules.needs_ranks() {
-        ranked = rules.with_rank_keys(rules.rank_keys(&records, now, on_problem));
-        &ranked
-    } else {
-        rules
-    };
-    guifan_runner::run(rules, &records, now, format, out, on_problem)
+    let rules = rules.ranked_records(&records, now, on_problem);
+    guifan_runner::run(&rules, &records, now, format, out, on_problem)
 }
 
 /// Prints each problem of a run as it is found, on standard error (a SARIF
