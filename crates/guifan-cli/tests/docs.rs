@@ -276,3 +276,115 @@ fn every_lint_example_in_the_docs_does_what_it_says() {
         "every lint has a section with examples"
     );
 }
+
+/// The kinds of the bundled schema, in the order they are declared.
+fn bundled_kinds() -> Vec<String> {
+    let text = std::fs::read_to_string(common::root().join("rules/schema/kinds.schema")).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("kind "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Each kind of the bundled schema with each platform and currency: the
+/// subjects a block of entries from the docs may be written for.
+fn fits(kinds: &[String]) -> Vec<(&str, &'static str, &'static str)> {
+    let platforms = [
+        ("douyin", "CNY"),
+        ("kuaishou", "CNY"),
+        ("wechat_channels", "CNY"),
+        ("jd", "CNY"),
+        ("tmall", "CNY"),
+        ("wildberries", "RUB"),
+        ("ozon", "RUB"),
+        ("tiktok_shop", "USD"),
+    ];
+    kinds
+        .iter()
+        .flat_map(|k| platforms.iter().map(move |(p, c)| (k.as_str(), *p, *c)))
+        .collect()
+}
+
+/// The rendered problems of one policy text checked against the bundled schema.
+fn check_problems(policy: &str) -> Option<String> {
+    let mut texts = Vec::new();
+    for name in ["kinds.schema", "effects.schema", "platforms.schema"] {
+        let path = common::root().join("rules/schema").join(name);
+        texts.push((
+            std::path::PathBuf::from(format!("rules/schema/{name}")),
+            std::fs::read_to_string(path).unwrap(),
+        ));
+    }
+    texts.push((
+        std::path::PathBuf::from("docs/example.policy"),
+        policy.to_string(),
+    ));
+    match guifan::RuleSet::from_sources(texts) {
+        Ok(_) => None,
+        Err(guifan::LoadError::Invalid {
+            sources, problems, ..
+        }) => Some(
+            problems
+                .iter()
+                .map(|p| guifan::report::human_in(p.diagnostic(), &sources, 100, false))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Every policy and every block of policy entries in the documentation passes
+/// `check` against the bundled schema, not only the parser. A block of entries
+/// is checked inside a policy of each kind and currency until one fits; a
+/// block showing a mistake is fenced as `text`, not as bare code.
+#[test]
+fn every_policy_example_in_the_docs_checks() {
+    let kinds = bundled_kinds();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for doc in ["docs/language.md", "docs/tutorial.md", "README.md"] {
+        let text = std::fs::read_to_string(common::root().join(doc)).unwrap();
+        for (line, block) in blocks(&text) {
+            if block.contains("...") {
+                continue;
+            }
+            let first_problem = if block.trim_start().starts_with("policy ") {
+                check_problems(&block)
+            } else if is_policy_entries(&block) {
+                let mut first = None;
+                'fit: for (kind, platform, currency) in fits(&kinds) {
+                    {
+                        let wrapped = format!(
+                            "policy doc.example {{\n  subject {kind} where platform == \"{platform}\"\n  zone Asia/Shanghai\n  currency {currency}\n{block}\n}}\n"
+                        );
+                        match check_problems(&wrapped) {
+                            None => {
+                                first = None;
+                                break 'fit;
+                            }
+                            Some(p) => {
+                                let fewer = |q: &String| {
+                                    p.matches("guifan::").count() < q.matches("guifan::").count()
+                                };
+                                if first.as_ref().is_none_or(fewer) {
+                                    first = Some(p);
+                                }
+                            }
+                        }
+                    }
+                }
+                first
+            } else {
+                continue;
+            };
+            checked += 1;
+            if let Some(problem) = first_problem {
+                failures.push(format!("{doc}:{line}:\n{block}\n{problem}"));
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} examples found");
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}

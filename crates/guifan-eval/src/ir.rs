@@ -603,6 +603,11 @@ pub enum Builtin {
     Words,
     /// `abs(x)`
     Abs,
+    /// `round(x, places)`: to that many decimal places, halves away from zero;
+    /// a percent's places are those of its figure (`21.7%` has one)
+    Round(u32),
+    /// `percent(x)`: a count or decimal as the percent it is (`0.25` is `25%`)
+    Percent,
     /// `max(a, b, ...)`
     Max,
     /// `min(a, b, ...)`

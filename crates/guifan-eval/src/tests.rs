@@ -2,6 +2,8 @@
 
 use guifan_syntax::{parse, SourceId};
 
+mod ratios;
+
 use crate::{check, decode_subject, evaluate, CheckError, Program, Value};
 
 const SCHEMA: &str = r#"
@@ -530,7 +532,7 @@ fn calendar_periods_and_weeks_follow_the_local_calendar() {
         codes(&wrap(
             r#"rule r { when week(now, "thursdy") == 2023-03-02 then violation(code: "x") }"#
         )),
-        ["guifan::check::type_mismatch"]
+        ["guifan::check::unknown_enum_value"]
     );
     assert_eq!(
         codes(&wrap(

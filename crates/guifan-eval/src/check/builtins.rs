@@ -13,7 +13,7 @@ use crate::suggest::did_you_mean;
 use crate::types::Type;
 
 /// Every function name, for suggestions.
-const FUNCTIONS: [&str; 29] = [
+const FUNCTIONS: [&str; 31] = [
     "date",
     "month",
     "year",
@@ -29,6 +29,8 @@ const FUNCTIONS: [&str; 29] = [
     "len",
     "words",
     "abs",
+    "round",
+    "percent",
     "max",
     "min",
     "matches",
@@ -43,6 +45,17 @@ const FUNCTIONS: [&str; 29] = [
     "filter",
     "map",
     "distinct",
+];
+
+/// The weekdays `week(t, day)` accepts, from Monday: chrono's order.
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 ];
 
 /// Functions with fixed signatures: name, builtin, the argument types accepted (any one row), result.
@@ -179,6 +192,37 @@ impl Cx<'_> {
                 };
                 (Builtin::Abs, ty)
             }
+            "round" => {
+                let ty = match types.as_slice() {
+                    [t @ (Type::Int
+                    | Type::Decimal
+                    | Type::Money(_)
+                    | Type::Percent
+                    | Type::Error), _] => t.clone(), // the places are checked below
+                    _ => self.signature(
+                        func,
+                        args,
+                        &types,
+                        &[&[Type::Decimal, Type::Int]],
+                        Type::Decimal,
+                    ),
+                };
+                let Some(places) = args.get(1).and_then(|a| self.places(a)) else {
+                    return poison(span);
+                };
+                lowered.truncate(1);
+                (Builtin::Round(places), ty)
+            }
+            "percent" => {
+                let ty = self.signature(
+                    func,
+                    args,
+                    &types,
+                    &[&[Type::Decimal]],
+                    Type::Percent,
+                );
+                (Builtin::Percent, ty)
+            }
             "max" | "min" => {
                 let mut ty = Type::Nothing;
                 for (t, a) in types.iter().zip(args) {
@@ -202,24 +246,8 @@ impl Cx<'_> {
                     &[&[Type::Timestamp, Type::Str], &[Type::Date, Type::Str]],
                     Type::Date,
                 );
-                let day = match args.get(1).map(|a| &a.unparen().kind) {
-                    Some(ExprKind::Literal(Literal::Str(d), _)) => {
-                        d.parse::<chrono::Weekday>().ok()
-                    }
-                    _ => None,
-                };
-                let Some(day) = day else {
-                    let at = args.get(1).map(|a| a.span).unwrap_or(span);
-                    let err = CheckError::new(
-                        self.source,
-                        at,
-                        CheckErrorKind::TypeMismatch {
-                            expected: "a weekday written out, such as \"thursday\"".into(),
-                            found: "something else".into(),
-                        },
-                    )
-                    .with_help("weeks start on the weekday named: `week(t, \"monday\")`, `week(t, \"thursday\")`");
-                    self.push(err);
+                // Without a second argument, `signature` has said so.
+                let Some(day) = args.get(1).and_then(|a| self.weekday(a)) else {
                     return poison(span);
                 };
                 lowered.truncate(1);
@@ -388,6 +416,75 @@ impl Cx<'_> {
     }
 
     /// Checks arguments against one of several accepted signatures.
+    /// The weekday of `week(t, "thursday")`: its name in full, in any case. Reports anything else, quoting it, with the name it is closest to.
+    fn weekday(&mut self, arg: &ast::Expr) -> Option<chrono::Weekday> {
+        let written = match &arg.unparen().kind {
+            ExprKind::Literal(Literal::Str(d), _) => Some(d.as_str()),
+            _ => None,
+        };
+        let full = |d: &str| WEEKDAYS.iter().position(|w| w.eq_ignore_ascii_case(d));
+        if let Some(day) = written.and_then(full) {
+            return chrono::Weekday::try_from(u8::try_from(day).ok()?).ok();
+        }
+        let quoted: Vec<String> = WEEKDAYS.iter().map(|v| format!("\"{v}\"")).collect();
+        let what = quoted.join(" | ");
+        let err = match written {
+            Some(text) => {
+                let lower = text.to_lowercase();
+                let help = WEEKDAYS
+                    .iter()
+                    .find(|w| lower.len() >= 2 && w.starts_with(&lower))
+                    .map(|w| format!("did you mean `{w}`? weekdays are written in full"))
+                    .or_else(|| did_you_mean(&lower, WEEKDAYS.iter().copied()))
+                    .unwrap_or_else(|| format!("the weekdays are {what}"));
+                CheckError::new(
+                    self.source,
+                    arg.span,
+                    CheckErrorKind::UnknownEnumValue {
+                        value: text.to_string(),
+                        what: "a weekday".into(),
+                    },
+                )
+                .with_label("the weekday weeks start on")
+                .with_help(help)
+            }
+            None => CheckError::new(
+                self.source,
+                arg.span,
+                CheckErrorKind::TypeMismatch {
+                    expected: "a weekday written out, such as \"thursday\"".into(),
+                    found: "something else".into(),
+                },
+            )
+            .with_help("weeks start on the weekday named: `week(t, \"monday\")`, `week(t, \"thursday\")`"),
+        };
+        self.push(err);
+        None
+    }
+
+    /// The places of `round(x, places)`: a whole number from 0 to 28, written
+    /// out. Reports anything else and gives `None`.
+    fn places(&mut self, arg: &ast::Expr) -> Option<u32> {
+        let written = match &arg.unparen().kind {
+            ExprKind::Literal(Literal::Int(n), _) => u32::try_from(*n).ok().filter(|n| *n <= 28),
+            _ => None,
+        };
+        if written.is_none() {
+            let err = CheckError::new(
+                self.source,
+                arg.span,
+                CheckErrorKind::TypeMismatch {
+                    expected: "a number of places from 0 to 28, written out".into(),
+                    found: "something else".into(),
+                },
+            )
+            .with_label("the places to round to")
+            .with_help("round to a fixed number of places: `round(share, 2)`; a percent rounds its figure, `round(percent(share), 1)` shows `21.7%`");
+            self.push(err);
+        }
+        written
+    }
+
     fn signature(
         &mut self,
         func: &ast::Ident,

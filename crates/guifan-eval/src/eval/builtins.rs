@@ -126,6 +126,12 @@ pub(super) fn call<V: std::ops::Deref<Target = Value>>(
             other => return Err(Box::new(unexpected("string or list", other, span))),
         },
         Builtin::Abs => ops::abs(first, span)?,
+        Builtin::Round(places) => ops::round(first, *places, span)?,
+        Builtin::Percent => match first {
+            Value::Int(i) => Value::Percent(rust_decimal::Decimal::from(*i)),
+            Value::Decimal(d) => Value::Percent(*d),
+            other => return Err(Box::new(unexpected("a number", other, span))),
+        },
         Builtin::Max | Builtin::Min => {
             let mut best: Option<&Value> = None;
             for v in values {

@@ -49,14 +49,17 @@ fn same_currency(a: Currency, b: Currency, span: Span) -> Result<(), EvalError> 
     }
 }
 
-/// Orders two values of one kind (numbers mix; money must share a currency).
+/// Orders two values of one kind (counts, decimals and percents mix; money
+/// must share a currency).
 pub(crate) fn order(a: &Value, b: &Value, span: Span) -> Result<Ordering, EvalError> {
     use Value::*;
+    if let (Int(x), Int(y)) = (a, b) {
+        return Ok(x.cmp(y));
+    }
+    if let (Some(x), Some(y)) = (fraction(a), fraction(b)) {
+        return Ok(x.cmp(&y));
+    }
     Ok(match (a, b) {
-        (Int(x), Int(y)) => x.cmp(y),
-        (Int(x), Decimal(y)) => rust_decimal::Decimal::from(*x).cmp(y),
-        (Decimal(x), Int(y)) => x.cmp(&rust_decimal::Decimal::from(*y)),
-        (Decimal(x), Decimal(y)) | (Percent(x), Percent(y)) => x.cmp(y),
         (Money(x), Money(y)) => {
             same_currency(x.currency, y.currency, span)?;
             x.amount.cmp(&y.amount)
@@ -71,12 +74,28 @@ pub(crate) fn order(a: &Value, b: &Value, span: Span) -> Result<Ordering, EvalEr
     })
 }
 
-/// Equality: exact for numbers (`500` equals `500.00`), structural otherwise.
+/// Equality: exact for numbers (`500` equals `500.00`, `0.5` equals `50%`),
+/// structural otherwise.
 pub(crate) fn equal(a: &Value, b: &Value) -> bool {
-    let numbers = matches!(a, Value::Int(_) | Value::Decimal(_))
-        && matches!(b, Value::Int(_) | Value::Decimal(_));
-    (numbers || std::mem::discriminant(a) == std::mem::discriminant(b))
-        && a.total_cmp(b) == Ordering::Equal
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        return x == y;
+    }
+    match (fraction(a), fraction(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => {
+            std::mem::discriminant(a) == std::mem::discriminant(b)
+                && a.total_cmp(b) == Ordering::Equal
+        }
+    }
+}
+
+/// A count, decimal or percent as the exact number it stands for (`50%` is 0.5).
+fn fraction(v: &Value) -> Option<rust_decimal::Decimal> {
+    match v {
+        Value::Int(i) => Some(rust_decimal::Decimal::from(*i)),
+        Value::Decimal(d) | Value::Percent(d) => Some(*d),
+        _ => None,
+    }
 }
 
 /// Equality as `==` sees it: money in different currencies is an error, not "unequal".
@@ -146,6 +165,25 @@ pub(crate) fn abs(v: &Value, span: Span) -> Result<Value, EvalError> {
         Value::Duration(d) => {
             Value::Duration(Duration(d.0.checked_abs().ok_or_else(|| overflow(span))?))
         }
+        other => return Err(unexpected("a number", other, span)),
+    })
+}
+
+/// `round(x, places)`: halves away from zero, as prices are rounded (四舍五入).
+/// A count is already whole; a percent rounds its figure, so `21.666%` to one
+/// place is `21.7%`.
+pub(crate) fn round(v: &Value, places: u32, span: Span) -> Result<Value, EvalError> {
+    let to = |d: Decimal, places: u32| {
+        d.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    Ok(match v {
+        Value::Int(i) => Value::Int(*i),
+        Value::Decimal(d) => Value::Decimal(to(*d, places)),
+        Value::Percent(d) => Value::Percent(to(*d, places.saturating_add(2))),
+        Value::Money(m) => Value::Money(Money {
+            amount: to(m.amount, places),
+            currency: m.currency,
+        }),
         other => return Err(unexpected("a number", other, span)),
     })
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime};
 use guifan_syntax::Span;
 use rust_decimal::Decimal;
 
-use super::ops::{abs, arith, compare, equal, negate, order};
+use super::ops::{abs, arith, compare, equal, negate, order, round};
 use crate::error::EvalErrorKind;
 use crate::ir::{ArithOp, CmpOp};
 use crate::value::{Currency, Duration, Money, Value};
@@ -283,8 +283,23 @@ fn comparisons_and_equality_across_kinds() {
     assert!(holds(CmpOp::Gt, &cny("5000.01"), &cny("5000.00")));
     assert!(holds(CmpOp::Ge, &cny("5000.00"), &cny("5000")));
     assert!(!holds(CmpOp::Gt, &cny("5000.00"), &cny("5000")));
+    // A percent is the fraction it stands for: 50% is 0.5, 100% is 1.
+    assert!(equal(&pct("0.5"), &dec("0.50")));
+    assert!(equal(&dec("0.5"), &pct("0.5")));
+    assert!(equal(&int(1), &pct("1")));
+    assert!(equal(&pct("1.00"), &int(1)));
+    assert!(!equal(&pct("0.5"), &dec("50")));
+    assert!(holds(CmpOp::Gt, &dec("0.2166"), &pct("0.2")));
+    assert!(holds(CmpOp::Lt, &pct("0.2"), &dec("0.2166")));
+    assert!(holds(CmpOp::Lt, &pct("0.5"), &int(1)));
+    assert!(holds(CmpOp::Gt, &int(1), &pct("0.999")));
+    assert!(holds(CmpOp::Ge, &int(2), &pct("2")));
+    assert!(!holds(CmpOp::Gt, &int(2), &pct("2")));
+    assert!(holds(CmpOp::Lt, &int(2), &int(3)));
+    assert!(!holds(CmpOp::Lt, &int(3), &int(2)));
+    assert!(!equal(&int(2), &int(3)));
     // Equal digits of other kinds are not equal values.
-    assert!(!equal(&pct("0.5"), &dec("0.5")));
+    assert!(!equal(&pct("0.5"), &text("0.5")));
     assert!(!equal(&int(1), &Value::Bool(true)));
     assert!(!equal(&text("1"), &int(1)));
     assert!(equal(&cny("1.0"), &cny("1.00")));
@@ -302,4 +317,32 @@ fn comparisons_and_equality_across_kinds() {
     assert!(holds(CmpOp::Lt, &text("a"), &text("b")));
     assert!(holds(CmpOp::Lt, &secs(60), &permanent()));
     assert!(order(&text("a"), &int(1), s).is_err());
+}
+
+#[test]
+fn rounding_halves_away_from_zero_in_each_kind() {
+    let s = Span::default();
+    let cases = [
+        (dec("0.6666666666666666666666666667"), 2, dec("0.67")),
+        (dec("2.5"), 0, dec("3")),
+        (dec("-2.5"), 0, dec("-3")),
+        (dec("0.125"), 2, dec("0.13")),
+        (dec("0.124"), 2, dec("0.12")),
+        (dec("1.5"), 28, dec("1.5")),
+        (int(12), 1, int(12)),
+        (cny("333.335"), 2, cny("333.34")),
+        (cny("-0.005"), 2, cny("-0.01")),
+        // a percent rounds its figure: 21.666…% to one place is 21.7%
+        (pct("0.2166666666666666666666666667"), 1, pct("0.217")),
+        (pct("0.125"), 0, pct("0.13")),
+    ];
+    for (x, places, want) in cases {
+        let found = round(&x, places, s).unwrap();
+        assert!(same(&found, &want), "round({x:?}, {places}) = {found:?}");
+        assert_eq!(found.to_string(), want.to_string());
+    }
+    assert!(matches!(
+        round(&text("x"), 1, s).unwrap_err().kind,
+        EvalErrorKind::Unexpected { .. }
+    ));
 }

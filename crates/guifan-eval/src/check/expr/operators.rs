@@ -244,7 +244,10 @@ impl Cx<'_> {
             }
             return;
         }
-        let same = (l.is_number() && r.is_number())
+        // Counts, decimals and percents are all numbers: `refunds / orders > 5%`
+        // compares the ratio with 0.05 exactly.
+        let ratio = |t: &Type| t.is_number() || matches!(t, Type::Percent);
+        let same = (ratio(l) && ratio(r))
             || (l.is_string() && r.is_string())
             || l.fits(r)
             || r.fits(l);
