@@ -2,6 +2,7 @@
 
 use guifan_syntax::{parse, SourceId};
 
+mod optional_lists;
 mod ratios;
 
 use crate::{check, decode_subject, evaluate, CheckError, Program, Value};
@@ -17,6 +18,7 @@ const SCHEMA: &str = r#"
       trial: { active: bool, ended_at: timestamp? }?
       withdrawals: [{ at: timestamp, amount: money }]
       withdrawal_request: { at: timestamp, amount: money }?
+      received_orders: [{ id: string, amount: money }]?
     }
     effect violation(code: string)
     effect reject(action: string)

@@ -255,10 +255,11 @@ impl Cx<'_> {
         }
     }
 
-    /// Types a collection that is iterated: a present list; returns it and its item type.
+    /// Types a collection that is iterated: a list, or an optional list, which
+    /// when absent yields no item; returns it and its item type.
     pub(crate) fn list(&mut self, e: &ast::Expr) -> (ir::Expr, Type) {
         let (x, t) = self.expr(e);
-        let item = match self.present(e, t) {
+        let item = match t.strip_optional().clone() {
             Type::List(item) => *item,
             Type::Error => Type::Error,
             other => {

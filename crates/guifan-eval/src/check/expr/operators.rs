@@ -306,6 +306,11 @@ fn wider(a: &Type, b: &Type) -> Type {
         (Type::Enum(_), Type::Str) | (Type::Str, Type::Enum(_)) => Type::Str,
         (Type::Money(None), m @ Type::Money(Some(_)))
         | (m @ Type::Money(Some(_)), Type::Money(None)) => m.clone(),
+        (Type::List(x), Type::List(y)) => Type::List(Box::new(wider(x, y))),
+        (Type::Map(k, v), Type::Map(l, w)) => {
+            Type::Map(Box::new(wider(k, l)), Box::new(wider(v, w)))
+        }
+        (Type::Optional(x), Type::Optional(y)) => wider(x, y).optional(),
         (x, Type::Optional(_)) if !matches!(x, Type::Optional(_)) => b.clone(),
         _ => a.clone(),
     }
