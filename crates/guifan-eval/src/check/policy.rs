@@ -154,6 +154,10 @@ fn header<'d>(
         Some(z) => match schema::parse_zone(&z.node) {
             Some(tz) => tz,
             None => {
+                let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+                let help = did_you_mean(&z.node, names).unwrap_or_else(|| {
+                    "use an IANA name such as `Asia/Shanghai` or `Europe/Moscow`".into()
+                });
                 errors.push(
                     CheckError::new(
                         source,
@@ -162,9 +166,11 @@ fn header<'d>(
                             name: z.node.clone(),
                         },
                     )
-                    .with_help("use an IANA name such as `Asia/Shanghai` or `Europe/Moscow`"),
+                    .with_help(help),
                 );
-                return None;
+                // The rest of the policy is still checked, so that one run
+                // reports every mistake; the zone stands in for the unknown one.
+                chrono_tz::UTC
             }
         },
         None => {
@@ -172,7 +178,7 @@ fn header<'d>(
                 missing("zone")
                     .with_help("add `zone Asia/Shanghai` (calendar words are computed in it)"),
             );
-            return None;
+            chrono_tz::UTC
         }
     };
     let currency = match &decl.currency {
