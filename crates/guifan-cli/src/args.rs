@@ -37,6 +37,15 @@ pub(crate) enum Command {
     Diff(DiffArgs),
 }
 
+/// `--params`, the same on every command that loads rules.
+#[derive(clap::Args)]
+pub(crate) struct ParamsArg {
+    /// Parameter overrides: a TOML file with one table per policy
+    /// (`["douyin.zero_deposit_trial"]` then `min_withdrawal = "200.00 CNY"`)
+    #[arg(long = "params", value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+}
+
 #[derive(clap::Args)]
 pub(crate) struct TestArgs {
     /// A rule directory, a directory under it, or one `*.test.toml` file; the
@@ -56,6 +65,9 @@ pub(crate) struct TestArgs {
     /// is covered: a number from 0 to 100
     #[arg(long, value_name = "PERCENT", value_parser = percent_arg)]
     pub(crate) min_coverage: Option<f64>,
+    /// Overrides applied under every test file's own `params`
+    #[command(flatten)]
+    pub(crate) params: ParamsArg,
 }
 
 #[derive(clap::Args)]
@@ -75,6 +87,8 @@ pub(crate) struct ExplainArgs {
     /// `human` or `json`
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: DiffFormat,
+    #[command(flatten)]
+    pub(crate) params: ParamsArg,
 }
 
 #[derive(clap::Args)]
@@ -103,6 +117,12 @@ pub(crate) struct DiffArgs {
     /// Data format, when the file's extension does not tell
     #[arg(long, value_enum)]
     pub(crate) input_format: Option<InputArg>,
+    #[command(flatten)]
+    pub(crate) params: ParamsArg,
+    /// Overrides for the rules before the change, when they differ from
+    /// `--params` (to see the impact of a parameter change alone)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) base_params: Option<PathBuf>,
 }
 
 /// How `test` reports.
@@ -178,6 +198,8 @@ pub(crate) struct ServeArgs {
     /// The PEM private key of --tls-cert
     #[arg(long, requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) params: ParamsArg,
 }
 
 #[derive(clap::Args)]
@@ -192,9 +214,8 @@ pub(crate) struct CheckArgs {
     /// How to report problems
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: ReportArg,
-    /// Parameter overrides to check too (TOML, one table per policy)
-    #[arg(long)]
-    pub(crate) params: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) params: ParamsArg,
     /// Fail (exit status 3) on warnings too
     #[arg(long)]
     pub(crate) deny_warnings: bool,
@@ -233,9 +254,8 @@ pub(crate) struct RunArgs {
     /// Data format, when the file's extension does not tell
     #[arg(long, value_enum)]
     pub(crate) input_format: Option<InputArg>,
-    /// Parameter overrides (TOML, one table per policy)
-    #[arg(long)]
-    pub(crate) params: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) params: ParamsArg,
     /// Worker threads (default: one per core)
     #[arg(long)]
     pub(crate) jobs: Option<usize>,

@@ -406,15 +406,22 @@ fn params_accept_toml_nested_tables_and_bound_pattern_lists() {
     )
     .unwrap();
     let out = run_bounded(
-        &["check", "--params", params.to_str().unwrap(), "rules"],
+        &[
+            "check",
+            "--params",
+            params.to_str().unwrap(),
+            "rules",
+            "--format",
+            "github",
+        ],
         None,
         Duration::from_secs(30),
     );
     assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        err.contains("100000 patterns; a pattern parameter holds at most 1000"),
-        "{err}"
+        report.contains("100000 patterns; a pattern parameter holds at most 1000"),
+        "{report}"
     );
 }
 

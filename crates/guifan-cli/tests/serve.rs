@@ -36,6 +36,10 @@ impl Drop for Server {
 }
 
 fn start(rules: &Path, log: &Path) -> Server {
+    start_with(rules, log, &[])
+}
+
+fn start_with(rules: &Path, log: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
         .args([
             "serve",
@@ -48,6 +52,7 @@ fn start(rules: &Path, log: &Path) -> Server {
         .arg(rules)
         .arg("--decision-log")
         .arg(log)
+        .args(extra)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -333,4 +338,50 @@ fn at_and_the_services_at_take_the_same_forms() {
             assert_eq!(format!("{body}\n"), common::stdout(&run), "at {at}");
         }
     }
+}
+
+/// `serve --params`: the deployment's overrides decide, and stay in force
+/// when the rules are reloaded.
+#[test]
+fn serve_keeps_parameter_overrides_across_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    common::copy_dir(&root().join("rules"), &rules);
+    let params = dir.path().join("deploy.toml");
+    std::fs::write(
+        &params,
+        "[douyin.zero_deposit_trial]\npersonal_listing_cap = 120\n",
+    )
+    .unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    let server = start_with(&rules, &log, &["--params", params.to_str().unwrap()]);
+    let decide = format!("{}/v1/decide?at={AT}", server.base);
+    let record = common::merchant("m-110", 110);
+    let capped = |body: &str| body.contains("listing_cap");
+    let (status, body, revision) = post(&decide, &record);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !capped(&body),
+        "110 listings are under the deployment's cap: {body}"
+    );
+
+    // An edit elsewhere in the policy: reloaded, the override still holds.
+    let policy = rules.join("douyin/zero_deposit_trial.policy");
+    let original = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, format!("{original}\n// edited\n")).unwrap();
+    let started = Instant::now();
+    loop {
+        let (_, body, now_revision) = post(&decide, &record);
+        if now_revision != revision {
+            assert!(!capped(&body), "the override was dropped on reload: {body}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the edit was not picked up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let metrics = get(&format!("{}/metrics", server.base));
+    assert!(metric(&metrics, "guifan_reloads_total") >= 1.0, "{metrics}");
 }

@@ -420,6 +420,18 @@ pub enum ParamError {
     Shared,
 }
 
+impl ParamError {
+    /// The stable code of the problem (`guifan::params::unknown_param`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ParamError::UnknownPolicy { .. } => "guifan::params::unknown_policy",
+            ParamError::UnknownParam { .. } => "guifan::params::unknown_param",
+            ParamError::Invalid { .. } => "guifan::params::invalid",
+            ParamError::Shared => "guifan::params::shared",
+        }
+    }
+}
+
 impl std::fmt::Display for ParamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -14,7 +14,7 @@ use crate::types::Type;
 use crate::value::{Currency, Value};
 
 /// A checked rule set: immutable, `Send + Sync`, shared across threads.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Program {
     /// The data schema
     pub(crate) schema: Schema,
@@ -53,7 +53,7 @@ impl Program {
 }
 
 /// A checked policy.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     /// Stable ID (`douyin.zero_deposit_trial`)
     pub(crate) id: Arc<str>,
@@ -197,7 +197,7 @@ impl Param {
 }
 
 /// `rank daily by gmv [per market] [where eligible]`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Ranking {
     /// Its name
     pub(crate) name: String,
@@ -232,7 +232,7 @@ impl Ranking {
 }
 
 /// A definition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Let {
     /// Its name
     pub(crate) name: String,
@@ -281,7 +281,7 @@ impl Window {
 }
 
 /// A checked rule.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rule {
     /// Full ID (`douyin.zero_deposit_trial.listing_cap`)
     pub(crate) id: Arc<str>,
@@ -341,7 +341,7 @@ impl Rule {
 /// with the item bound to local 0; then bound to locals `0..k`, and the
 /// group's items, in input order, to local `k`). Groups come in the order of
 /// their first item.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Each {
     /// The collection (a list; absent means no items)
     pub(crate) source: Expr,
@@ -362,7 +362,7 @@ impl Each {
 }
 
 /// One body of a rule.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Version {
     /// Its label, for versioned rules
     pub(crate) label: Option<Arc<str>>,
@@ -413,7 +413,7 @@ impl Version {
 }
 
 /// An effect with argument expressions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EffectTemplate {
     /// Its kind
     pub(crate) kind: Arc<str>,
@@ -451,7 +451,7 @@ impl EffectTemplate {
 pub type EffectArgs = Arc<[(Arc<str>, Value)]>;
 
 /// A rule's message.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Message {
     /// Text without interpolations, shared by every decision
     Constant(Arc<str>),
@@ -460,7 +460,7 @@ pub enum Message {
 }
 
 /// A piece of a message.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum TemplatePart {
     /// Plain text
     Text(String),

@@ -28,7 +28,6 @@ pub mod diff;
 pub mod explain;
 mod jsonl;
 pub mod output;
-mod params;
 mod pipeline;
 pub mod render;
 mod run;
@@ -36,7 +35,6 @@ mod stream;
 pub mod testing;
 
 pub use jsonl::JsonCache;
-pub use params::{apply_params, apply_params_file, ParamsError};
 pub use render::OutputFormat;
 pub use run::{judge_batches, run, run_batches, Batch, Summary};
 pub use stream::{run_lines, run_population};

@@ -372,21 +372,38 @@ pub fn run_test_file_with(
         });
     }
     let scope = spec.policy.as_ref().map(|p| format!("{p}."));
+    // The file's parameters, then each case's over them.
+    let file_rules = match with_params(rules, spec.params.as_ref()) {
+        Ok(r) => r,
+        Err(message) => {
+            report.failures.push(Failure {
+                case: "the file".into(),
+                message,
+            });
+            return report;
+        }
+    };
     for case in &spec.cases {
         if filter.is_some_and(|f| !case.name.contains(f)) {
             report.skipped += 1;
             continue;
         }
         let failures_before = report.failures.len();
-        run_case(
-            rules,
-            text,
-            &spec,
-            case,
-            scope.as_deref(),
-            &mut report,
-            coverage,
-        );
+        match with_params(&file_rules, case.params.as_ref()) {
+            Ok(case_rules) => run_case(
+                &case_rules,
+                text,
+                &spec,
+                case,
+                scope.as_deref(),
+                &mut report,
+                coverage,
+            ),
+            Err(message) => report.failures.push(Failure {
+                case: case.name.clone(),
+                message,
+            }),
+        }
         report.cases.push(CaseOutcome {
             name: case.name.clone(),
             line: case.line,
@@ -397,6 +414,22 @@ pub fn run_test_file_with(
         });
     }
     report
+}
+
+/// `rules` with a test file's or case's parameters, or every problem, each
+/// as `line N: message`, as one failure.
+fn with_params(rules: &RuleSet, params: Option<&guifan::Params>) -> Result<RuleSet, String> {
+    let Some(params) = params else {
+        return Ok(rules.clone());
+    };
+    rules.with_params(params).map_err(|e| {
+        let lines: Vec<String> = e
+            .problems()
+            .iter()
+            .map(|p| format!("line {}: {}", p.position().0, p.message()))
+            .collect();
+        lines.join("\n    ")
+    })
 }
 
 /// Runs one case, adding its pass or its failure to `report`.

@@ -74,13 +74,15 @@ pub struct Config {
     pub token_for_metrics: bool,
     /// A PEM certificate chain and private key: serve HTTPS
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The deployment's parameter overrides, in force across reloads
+    pub params: guifan::Params,
 }
 
 impl Config {
     /// Defaults: 16 MiB bodies, 30 s per request, rules looked at every 500 ms
     /// and loaded once unchanged for 1 s, 10 s for a request's header, 512
     /// connections, 256 MiB of bodies in flight, 10 s to stop, no decision
-    /// log, no token, no TLS.
+    /// log, no token, no TLS, no parameter overrides.
     pub fn new(rules: PathBuf, listen: SocketAddr) -> Config {
         Config {
             rules,
@@ -97,6 +99,7 @@ impl Config {
             token: None,
             token_for_metrics: false,
             tls: None,
+            params: guifan::Params::new(),
         }
     }
 }
@@ -153,7 +156,8 @@ pub async fn serve_until(
     ready: impl FnOnce(SocketAddr),
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    let engine = Engine::from_dir(&config.rules).map_err(ServeError::Rules)?;
+    let engine =
+        Engine::from_dir_with_params(&config.rules, &config.params).map_err(ServeError::Rules)?;
     let metrics = Metrics::new();
     metrics.set_revision(engine.rules().revision());
     metrics

@@ -323,7 +323,19 @@ pub const CODES: &[Code] = &[
     // params
     error(
         "guifan::params::invalid",
-        "a parameter override that does not fit its policy",
+        "a parameter override that does not fit its parameter, or a parameter file that is not TOML",
+    ),
+    error(
+        "guifan::params::unknown_policy",
+        "parameters for a policy that is not loaded",
+    ),
+    error(
+        "guifan::params::unknown_param",
+        "an override of a parameter the policy does not declare",
+    ),
+    error(
+        "guifan::params::shared",
+        "parameters set on a rule set already shared with other threads",
     ),
     // test
     error(

@@ -77,7 +77,34 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Engine, LoadError> {
-        let rules = RuleSet::from_dir(dir.as_ref())?;
+        Engine::from_dir_with_params(dir, &crate::Params::new())
+    }
+
+    /// An engine over a rule directory with a deployment's parameter
+    /// overrides, which stay in force when [`Engine::reload`] reads the
+    /// directory again (a reload the overrides no longer fit is refused).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let policy = "kind k { n: int } effect e policy a.b { subject k zone UTC param cap: int = 100 rule r { when n > cap then e } }";
+    /// std::fs::write(dir.path().join("a.policy"), policy)?;
+    /// let params = guifan::Params::from_toml("deploy.toml", "[\"a.b\"]\ncap = 5")?;
+    /// let engine = guifan::Engine::from_dir_with_params(dir.path(), &params)?;
+    /// let now = "2024-01-01T00:00:00Z".parse()?;
+    /// let six = br#"{"kind":"k","id":"x","n":6}"#;
+    /// assert_eq!(engine.decide_json(six, now)?.decisions().len(), 1);
+    /// std::fs::write(dir.path().join("a.policy"), policy.replace("n > cap", "n >= cap"))?;
+    /// engine.reload()?;
+    /// assert_eq!(engine.decide_json(six, now)?.decisions().len(), 1);
+    /// std::fs::write(dir.path().join("a.policy"), policy.replace("cap", "limit"))?;
+    /// assert_eq!(engine.reload().unwrap_err().problems()[0].code(), "guifan::params::unknown_param");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_dir_with_params(
+        dir: impl AsRef<Path>,
+        params: &crate::Params,
+    ) -> Result<Engine, LoadError> {
+        let rules = RuleSet::from_dir(dir.as_ref())?.with_params(params)?;
         let mut engine = Engine::new(rules);
         engine.dir = Some(dir.as_ref().to_path_buf());
         Ok(engine)
@@ -135,7 +162,8 @@ impl Engine {
     }
 
     /// Reads the engine's rule directory again and swaps the result in when
-    /// it loads and checks; otherwise the old set stays, and the problems are returned.
+    /// it loads, checks and takes the parameter overrides in force;
+    /// otherwise the old set stays, and the problems are returned.
     ///
     /// ```
     /// let rules = guifan::RuleSet::from_sources([("k.schema", "kind k { n: int }")]).unwrap();
@@ -152,7 +180,10 @@ impl Engine {
                 ),
             });
         };
-        self.swap_checked(RuleSet::from_dir(dir))
+        // The deployment's overrides stay in force across reloads.
+        let params = self.rules().params().clone();
+        let loaded = RuleSet::from_dir(dir).and_then(|r| Ok(r.with_params(&params)?));
+        self.swap_checked(loaded)
     }
 
     /// How many rule sets have been swapped in.

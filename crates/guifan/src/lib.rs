@@ -60,6 +60,7 @@ mod engine;
 mod error;
 mod files;
 mod load;
+mod params;
 mod population;
 pub mod report;
 mod rules;
@@ -77,6 +78,7 @@ pub use files::{read_rule_file, FileText, ReadError, MAX_RULE_FILE_BYTES};
 pub use load::{rule_files, rules_root, selection_files, MAX_PROBLEMS, RULE_EXTENSIONS};
 /// The diagnostics library problems are rendered with ([`Problem`] is a `miette::Diagnostic`).
 pub use miette;
+pub use params::{Params, ParamsError, Step};
 pub use population::{changed_between_passes, Population, BLOCK_BYTES};
 pub use rules::RuleSet;
 pub use sources::SourceMap;

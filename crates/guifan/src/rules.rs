@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::decisions::{Decision, Decisions, RuleFailure};
 use crate::error::{LoadError, ParamError, RecordError};
 use crate::load::Loaded;
+use crate::params::{Params, ParamsError};
 use crate::sources::SourceMap;
 
 /// A checked, immutable rule set: every policy of some rule files, ready to
@@ -53,18 +54,21 @@ pub struct RuleSet {
     revision: Arc<str>,
     /// The places of a population's subjects in the policies' rankings, once computed
     ranks: Option<Arc<Ranks>>,
+    /// The deployment's parameter overrides in force, applied again on reload
+    params: Arc<Params>,
 }
 
 impl RuleSet {
     /// A rule set of a checked program and the files it came from.
     fn new(loaded: Loaded) -> RuleSet {
-        let revision = revision(&loaded.sources);
+        let revision = revision(&loaded.sources, &Params::new());
         RuleSet {
             program: Arc::new(loaded.program),
             sources: Arc::new(loaded.sources),
             files: loaded.files.into(),
             revision,
             ranks: None,
+            params: Arc::new(Params::new()),
         }
     }
 
@@ -120,8 +124,9 @@ impl RuleSet {
         crate::load::from_paths(paths).map(RuleSet::new)
     }
 
-    /// A content hash of the rule files (their names and texts): equal rule
-    /// files, equal revisions. Decisions can carry it to say which rules made them.
+    /// A content hash of the rule files (their names and texts) and of the
+    /// parameter overrides in force: equal rules and overrides, equal
+    /// revisions. Decisions can carry it to say which rules made them.
     ///
     /// ```
     /// let a = guifan::RuleSet::from_sources([("k.schema", "kind k { n: int }")]).unwrap();
@@ -133,6 +138,47 @@ impl RuleSet {
     /// ```
     pub fn revision(&self) -> &str {
         &self.revision
+    }
+
+    /// This rule set with a deployment's parameter overrides over the ones in
+    /// force: every problem of every override is reported (its code, file and
+    /// line, with the policy or parameter name it is closest to), and then
+    /// none is applied.
+    ///
+    /// ```
+    /// let rules = guifan::RuleSet::from_sources([(
+    ///     "p.policy",
+    ///     "kind k { n: int } effect e policy a.b { subject k zone UTC param cap: int = 100 rule r { when n > cap then e } }",
+    /// )])?;
+    /// let bad = guifan::Params::from_toml("deploy.toml", "[\"a.c\"]\ncap = 5\n[\"a.b\"]\ncaps = 5\n")?;
+    /// let err = rules.with_params(&bad).unwrap_err();
+    /// let codes: Vec<_> = err.problems().iter().map(|p| (p.code(), p.position().0)).collect();
+    /// assert_eq!(codes, [("guifan::params::unknown_policy", 1), ("guifan::params::unknown_param", 4)]);
+    /// assert!(err.problems()[1].message().ends_with("did you mean `cap`?"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_params(&self, params: &Params) -> Result<RuleSet, ParamsError> {
+        let mut program = (*self.program).clone();
+        params.apply(&mut program)?;
+        let all = self.params.then(params);
+        Ok(RuleSet {
+            program: Arc::new(program),
+            revision: revision(&self.sources, &all),
+            params: Arc::new(all),
+            ..self.clone()
+        })
+    }
+
+    /// Applies parameter overrides in place (see [`RuleSet::with_params`]);
+    /// on error, the rule set is unchanged.
+    pub fn set_params(&mut self, params: &Params) -> Result<(), ParamsError> {
+        *self = self.with_params(params)?;
+        Ok(())
+    }
+
+    /// The parameter overrides in force, in the order they were applied.
+    pub fn params(&self) -> &Params {
+        &self.params
     }
 
     /// The files it was loaded from, by source: names, texts and lines.
@@ -257,7 +303,14 @@ impl RuleSet {
     pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), ParamError> {
         Arc::get_mut(&mut self.program)
             .ok_or(ParamError::Shared)?
-            .set_param(policy, name, json)
+            .set_param(policy, name, json)?;
+        // Recorded with the other overrides, so that a reload keeps it.
+        let mut one = Params::new();
+        one.set(policy, name, json);
+        let all = self.params.then(&one);
+        self.revision = revision(&self.sources, &all);
+        self.params = Arc::new(all);
+        Ok(())
     }
 
     /// Decides one record, JSON text with at least `"kind"` and `"id"`, at `now`.
@@ -348,8 +401,9 @@ impl RuleSet {
     }
 }
 
-/// The first 16 hex digits of SHA-256 over the files' names and texts.
-fn revision(sources: &SourceMap) -> Arc<str> {
+/// The first 16 hex digits of SHA-256 over the files' names and texts and
+/// the parameter overrides (none adds nothing).
+fn revision(sources: &SourceMap, params: &Params) -> Arc<str> {
     let mut hash = Sha256::new();
     for (path, text) in sources.iter() {
         let name = path.display().to_string();
@@ -358,6 +412,7 @@ fn revision(sources: &SourceMap) -> Arc<str> {
         hash.update((text.len() as u64).to_le_bytes());
         hash.update(text.as_bytes());
     }
+    params.digest_into(&mut hash);
     let digest = hash.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     Arc::from(hex)

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use guifan::report::ReportFormat;
 use guifan::RuleSet;
-use guifan_runner::{apply_params_file, testing};
+use guifan_runner::testing;
 
-use super::{first_path, load_failure, params_failure, report};
+use super::{first_path, load_failure, report, with_params};
 use crate::args::CheckArgs;
 use crate::{errln, Exit};
 
@@ -19,15 +19,14 @@ pub(crate) fn check(args: CheckArgs) -> Exit {
         Ok(x) => x,
         Err(e) => return load_failure(&e, format, what),
     };
-    let mut rules = match RuleSet::from_paths(all) {
+    let rules = match RuleSet::from_paths(all) {
         Ok(r) => r,
         Err(e) => return load_failure(&e, format, what),
     };
-    if let Some(path) = &args.params {
-        if let Err(e) = apply_params_file(&mut rules, path) {
-            return params_failure(&e, format);
-        }
-    }
+    let rules = match with_params(rules, args.params.file.as_deref(), format) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
     // Lints on the selected files, knowing which policies the tests exercise.
     let root = guifan::rules_root(what);
     let selected: std::collections::HashSet<PathBuf> = selected.into_iter().collect();

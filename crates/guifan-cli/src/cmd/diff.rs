@@ -23,11 +23,16 @@ pub(crate) fn diff(args: DiffArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let base = match load(&args.base, ReportFormat::Human, None) {
+    let base_params = args.base_params.as_deref().or(args.params.file.as_deref());
+    let base = match load(&args.base, ReportFormat::Human, base_params) {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let rules = match load(&args.rules, ReportFormat::Human, None) {
+    let rules = match load(
+        &args.rules,
+        ReportFormat::Human,
+        args.params.file.as_deref(),
+    ) {
         Ok(r) => r,
         Err(exit) => return exit,
     };

@@ -17,7 +17,11 @@ pub(crate) fn explain(args: ExplainArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let rules = match load(&args.rules, ReportFormat::Human, None) {
+    let rules = match load(
+        &args.rules,
+        ReportFormat::Human,
+        args.params.file.as_deref(),
+    ) {
         Ok(r) => r,
         Err(exit) => return exit,
     };

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 use guifan::clip::printable;
 use guifan::data::InputFormat;
-use guifan::report::{self, At, Diagnostic, Label, ReportFormat};
-use guifan::{DateTime, FixedOffset, LoadError, Population, RuleSet, SourceMap};
-use guifan_runner::{apply_params_file, ParamsError};
+use guifan::report::{self, Diagnostic, ReportFormat};
+use guifan::{
+    DateTime, FixedOffset, LoadError, Params, ParamsError, Population, RuleSet, SourceMap,
+};
 
 use crate::{errln, outln, Exit};
 
@@ -81,22 +82,28 @@ pub(crate) fn load_failure(e: &LoadError, format: ReportFormat, what: &Path) -> 
     Exit::Usage
 }
 
-/// A parameter file's problem, as a diagnostic in any format.
+/// A parameter file's problems, each at its line, in any format.
 pub(crate) fn params_failure(e: &ParamsError, format: ReportFormat) -> Exit {
-    let (code, path, exit) = match e {
-        ParamsError::Io { path, .. } => ("guifan::io::unreadable", path, Exit::Usage),
-        ParamsError::Invalid { path, .. } => ("guifan::params::invalid", path, Exit::CheckFailed),
+    let (diagnostics, sources) = e.diagnostics();
+    report(format, &diagnostics, &sources);
+    match e {
+        ParamsError::Io { .. } => Exit::Usage,
+        ParamsError::Invalid { .. } => Exit::CheckFailed,
+    }
+}
+
+/// The rule set with the overrides of `--params`, when given.
+pub(crate) fn with_params(
+    rules: RuleSet,
+    params: Option<&Path>,
+    format: ReportFormat,
+) -> Result<RuleSet, Exit> {
+    let Some(path) = params else {
+        return Ok(rules);
     };
-    let d = Diagnostic::new(
-        code,
-        e.to_string(),
-        Label {
-            at: At::File(path.display().to_string()),
-            message: None,
-        },
-    );
-    report(format, &[d], &SourceMap::default());
-    exit
+    Params::from_file(path)
+        .and_then(|p| rules.with_params(&p))
+        .map_err(|e| params_failure(&e, format))
 }
 
 /// Loads a rules directory, reporting problems in `format`; `Err` carries the exit status.
@@ -105,11 +112,8 @@ pub(crate) fn load(
     format: ReportFormat,
     params: Option<&Path>,
 ) -> Result<RuleSet, Exit> {
-    let mut rules = RuleSet::from_dir(dir).map_err(|e| load_failure(&e, format, dir))?;
-    if let Some(path) = params {
-        apply_params_file(&mut rules, path).map_err(|e| params_failure(&e, format))?;
-    }
-    Ok(rules)
+    let rules = RuleSet::from_dir(dir).map_err(|e| load_failure(&e, format, dir))?;
+    with_params(rules, params, format)
 }
 
 /// The evaluation time given with `--at` (the forms `guifan::parse_time`

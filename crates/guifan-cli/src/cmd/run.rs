@@ -30,7 +30,11 @@ pub(crate) fn run(args: RunArgs) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let rules = match load(&args.rules, ReportFormat::Human, args.params.as_deref()) {
+    let rules = match load(
+        &args.rules,
+        ReportFormat::Human,
+        args.params.file.as_deref(),
+    ) {
         Ok(r) => r,
         Err(exit) => return exit,
     };

@@ -21,6 +21,12 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     config.shutdown_grace = std::time::Duration::from_millis(args.shutdown_grace_ms);
     config.token_for_metrics = args.token_for_metrics;
     config.tls = args.tls_cert.zip(args.tls_key);
+    if let Some(path) = &args.params.file {
+        config.params = match guifan::Params::from_file(path) {
+            Ok(p) => p,
+            Err(e) => return super::params_failure(&e, guifan::report::ReportFormat::Human),
+        };
+    }
     config.token = match (&args.token_file, std::env::var("GUIFAN_SERVE_TOKEN")) {
         (Some(path), _) => match guifan::read_rule_file(path) {
             Ok(read) if read.bad_byte.is_none() => Some(read.text.trim().to_string()),

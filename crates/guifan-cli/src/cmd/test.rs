@@ -26,7 +26,7 @@ pub(crate) fn test(args: TestArgs) -> Exit {
         TestFormat::Github => ReportFormat::Github,
     };
     let root = testing::rules_root(path);
-    let rules = match load(&root, report_format, None) {
+    let rules = match load(&root, report_format, args.params.file.as_deref()) {
         Ok(r) => r,
         Err(exit) => return exit,
     };

@@ -214,13 +214,7 @@ impl Cx<'_> {
                 (Builtin::Round(places), ty)
             }
             "percent" => {
-                let ty = self.signature(
-                    func,
-                    args,
-                    &types,
-                    &[&[Type::Decimal]],
-                    Type::Percent,
-                );
+                let ty = self.signature(func, args, &types, &[&[Type::Decimal]], Type::Percent);
                 (Builtin::Percent, ty)
             }
             "max" | "min" => {
@@ -456,7 +450,9 @@ impl Cx<'_> {
                     found: "something else".into(),
                 },
             )
-            .with_help("weeks start on the weekday named: `week(t, \"monday\")`, `week(t, \"thursday\")`"),
+            .with_help(
+                "weeks start on the weekday named: `week(t, \"monday\")`, `week(t, \"thursday\")`",
+            ),
         };
         self.push(err);
         None

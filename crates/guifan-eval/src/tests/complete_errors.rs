@@ -12,7 +12,10 @@ fn an_unknown_zone_is_reported_with_a_suggestion_beside_the_other_errors() {
     let codes: Vec<&str> = errors.iter().map(|e| e.kind.code()).collect();
     assert_eq!(
         codes,
-        ["guifan::check::unknown_zone", "guifan::check::unknown_field"]
+        [
+            "guifan::check::unknown_zone",
+            "guifan::check::unknown_field"
+        ]
     );
     assert_eq!(
         errors[0].help.as_deref(),

@@ -14,7 +14,10 @@ fn a_ratio_compares_with_a_percent_exactly() {
         rule in_band { when (listings_online / 200) within [50%, 51%) and 1 == 100% then violation(code: "d") }
         rule whole { when listings_online > 10100% then violation(code: "e") }
     "#;
-    assert_eq!(fired(body, RECORD), ["t.p.above", "t.p.equal", "t.p.in_band"]);
+    assert_eq!(
+        fired(body, RECORD),
+        ["t.p.above", "t.p.equal", "t.p.in_band"]
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use guifan::Step;
 use guifan_eval::{did_you_mean, Program, RecordId, Schema, Type};
 use toml_edit::{ImDocument, Item, Table, TableLike};
 
@@ -32,6 +33,9 @@ pub struct TestSpec {
     pub cases: Vec<CaseSpec>,
     /// Every problem found (their cases are left out of `cases`)
     pub problems: Vec<TestProblem>,
+    /// The file's parameter overrides (`params = { "a.b" = { cap = 5 } }`),
+    /// applied under every case
+    pub params: Option<guifan::Params>,
 }
 
 /// One case, read.
@@ -60,11 +64,13 @@ pub struct CaseSpec {
     pub message: BTreeMap<String, String>,
     /// Expected effect arguments (full rule IDs)
     pub args: Vec<ArgExpect>,
+    /// The case's parameter overrides, over the file's
+    pub params: Option<guifan::Params>,
 }
 
-const FILE_KEYS: [&str; 4] = ["policy", "at", "base", "case"];
-const CASE_KEYS: [&str; 9] = [
-    "name", "at", "record", "records", "expect", "exact", "without", "message", "args",
+const FILE_KEYS: [&str; 5] = ["policy", "at", "base", "params", "case"];
+const CASE_KEYS: [&str; 10] = [
+    "name", "at", "record", "records", "expect", "exact", "without", "message", "args", "params",
 ];
 const ARG_KEYS: [&str; 5] = ["subject", "rule", "effect", "arg", "equals"];
 
@@ -116,8 +122,9 @@ pub fn read(program: &Program, text: &str) -> TestSpec {
     let mut cases = Vec::new();
     match root.get("case") {
         Some(Item::ArrayOfTables(tables)) => {
-            for table in tables.iter() {
-                if let Some(case) = cx.case(table, policy_id.as_deref(), file_at.as_ref()) {
+            for (index, table) in tables.iter().enumerate() {
+                let under = [Step::Key("case".into()), Step::Index(index)];
+                if let Some(case) = cx.case(table, policy_id.as_deref(), file_at.as_ref(), &under) {
                     cases.push(case);
                 }
             }
@@ -131,11 +138,13 @@ pub fn read(program: &Program, text: &str) -> TestSpec {
             "no `[[case]]`: a test file with no case tests nothing".into(),
         ),
     }
+    let params = cx.params(root, Vec::new());
     TestSpec {
         policy: policy_id,
         base,
         cases,
         problems: cx.problems,
+        params,
     }
 }
 
@@ -365,6 +374,7 @@ impl Reader<'_> {
         table: &Table,
         policy: Option<&str>,
         file_at: Option<&(String, usize)>,
+        under: &[Step],
     ) -> Option<CaseSpec> {
         let line = table.span().map(|s| self.line(s.start)).unwrap_or(1);
         let name = self.string(table, "name");
@@ -479,6 +489,7 @@ impl Reader<'_> {
                 "with `records`, each `args` entry names its `subject`".into(),
             );
         }
+        let params = self.params(table, under.to_vec());
         let ok = self.problems.len() == before;
         self.case = None;
         Some(CaseSpec {
@@ -493,8 +504,26 @@ impl Reader<'_> {
             without,
             message,
             args,
+            params,
         })
         .filter(|_| ok)
+    }
+
+    /// The `params` of a test file or of a case (at `under` in the file): a
+    /// table of policies, read as a parameter file is; whether they fit the
+    /// rules is known when the cases run.
+    fn params(&mut self, table: &dyn TableLike, mut under: Vec<Step>) -> Option<guifan::Params> {
+        let item = table.get("params")?;
+        if item.as_table_like().is_none() {
+            let l = self.item_line(item);
+            self.problem(
+                l,
+                "`params` must be a table of policies: `params = { \"a.b\" = { cap = 5 } }`".into(),
+            );
+            return None;
+        }
+        under.push(Step::Key("params".into()));
+        guifan::Params::from_toml_under("test file", self.text, under).ok()
     }
 
     fn counts(&mut self, t: &dyn TableLike, policy: Option<&str>) -> BTreeMap<String, usize> {

@@ -247,10 +247,8 @@ impl Cx<'_> {
         // Counts, decimals and percents are all numbers: `refunds / orders > 5%`
         // compares the ratio with 0.05 exactly.
         let ratio = |t: &Type| t.is_number() || matches!(t, Type::Percent);
-        let same = (ratio(l) && ratio(r))
-            || (l.is_string() && r.is_string())
-            || l.fits(r)
-            || r.fits(l);
+        let same =
+            (ratio(l) && ratio(r)) || (l.is_string() && r.is_string()) || l.fits(r) || r.fits(l);
         let orderable = |t: &Type| {
             matches!(
                 t,
