@@ -73,7 +73,7 @@ fn catalogue_examples_decide_as_expected() {
 #[test]
 fn policy_test_files_pass() {
     let rules = common::bundled_rules();
-    let files = test_files(&common::root().join("rules"));
+    let files = test_files(&common::root().join("rules")).unwrap();
     assert!(files.len() >= 2, "{files:?}");
     for path in files {
         let text = std::fs::read_to_string(&path).expect("readable");

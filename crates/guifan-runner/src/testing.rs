@@ -40,7 +40,10 @@ pub mod file;
 pub struct Failure {
     /// The case or subject
     pub case: String,
-    /// What did not hold
+    /// The line of the test file it points at (the case's, or the first
+    /// problem's); 0 where there is none (examples)
+    pub line: usize,
+    /// What did not hold: every problem of the case, one per line
     pub message: String,
 }
 
@@ -231,6 +234,7 @@ impl Example {
             Err(e) => {
                 report.failures.push(Failure {
                     case: "at".into(),
+                    line: 0,
                     message: e.to_string(),
                 });
                 return report;
@@ -243,6 +247,7 @@ impl Example {
                 Ok(s) => subjects.push(s),
                 Err(e) => report.failures.push(Failure {
                     case: raw.get().chars().take(60).collect(),
+                    line: 0,
                     message: format!("record does not decode: {e}"),
                 }),
             }
@@ -271,6 +276,7 @@ impl Example {
             } else {
                 report.failures.push(Failure {
                     case: id,
+                    line: 0,
                     message: problems.join("; "),
                 });
             }
@@ -278,6 +284,7 @@ impl Example {
         for id in self.expect.keys().filter(|id| !seen.contains(id)) {
             report.failures.push(Failure {
                 case: id.clone(),
+                line: 0,
                 message: "expected subject is not among the records".into(),
             });
         }
@@ -297,7 +304,8 @@ pub fn tested_policies(dir: &Path) -> std::collections::HashSet<String> {
     let files = if dir.is_file() {
         vec![dir.to_path_buf()]
     } else {
-        test_files(dir)
+        // Unreadable directories name no policy; `guifan test` reports them.
+        test_files(dir).unwrap_or_default()
     };
     files
         .into_par_iter()
@@ -318,29 +326,15 @@ pub fn tested_policies(dir: &Path) -> std::collections::HashSet<String> {
         .collect()
 }
 
-/// Finds every `*.test.toml` under a directory, sorted.
-pub fn test_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".test.toml"))
-            {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
+/// Finds every `*.test.toml` under a directory, sorted ([`guifan::files_under`]:
+/// each directory once, however symbolic links loop), or the first path that
+/// cannot be read: a test run never passes by missing a directory.
+pub fn test_files(dir: &Path) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    guifan::files_under(dir, |path| {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".test.toml"))
+    })
 }
 
 /// Runs a test file's cases against a rule set. The file is checked first
@@ -365,19 +359,30 @@ pub fn run_test_file_with(
 ) -> Report {
     let spec = file::read(rules.program(), text);
     let mut report = Report::default();
+    // One failure per case (or for the file itself), with all its problems.
     for p in &spec.problems {
-        report.failures.push(Failure {
-            case: p.case.clone().unwrap_or_else(|| "the file".into()),
-            message: format!("line {}: {}", p.line, p.message),
-        });
+        let case = p.case.clone().unwrap_or_else(|| "the file".into());
+        let problem = format!("line {}: {}", p.line, p.message);
+        match report.failures.iter_mut().find(|f| f.case == case) {
+            Some(f) => {
+                f.message.push_str("\n    ");
+                f.message.push_str(&problem);
+            }
+            None => report.failures.push(Failure {
+                case,
+                line: p.line,
+                message: problem,
+            }),
+        }
     }
     let scope = spec.policy.as_ref().map(|p| format!("{p}."));
     // The file's parameters, then each case's over them.
     let file_rules = match with_params(rules, spec.params.as_ref()) {
         Ok(r) => r,
-        Err(message) => {
+        Err((line, message)) => {
             report.failures.push(Failure {
                 case: "the file".into(),
+                line,
                 message,
             });
             return report;
@@ -399,8 +404,9 @@ pub fn run_test_file_with(
                 &mut report,
                 coverage,
             ),
-            Err(message) => report.failures.push(Failure {
+            Err((_, message)) => report.failures.push(Failure {
                 case: case.name.clone(),
+                line: case.line,
                 message,
             }),
         }
@@ -417,8 +423,11 @@ pub fn run_test_file_with(
 }
 
 /// `rules` with a test file's or case's parameters, or every problem, each
-/// as `line N: message`, as one failure.
-fn with_params(rules: &RuleSet, params: Option<&guifan::Params>) -> Result<RuleSet, String> {
+/// as `line N: message`, as one failure (with the first problem's line).
+fn with_params(
+    rules: &RuleSet,
+    params: Option<&guifan::Params>,
+) -> Result<RuleSet, (usize, String)> {
     let Some(params) = params else {
         return Ok(rules.clone());
     };
@@ -428,7 +437,8 @@ fn with_params(rules: &RuleSet, params: Option<&guifan::Params>) -> Result<RuleS
             .iter()
             .map(|p| format!("line {}: {}", p.position().0, p.message()))
             .collect();
-        lines.join("\n    ")
+        let first = e.problems().first().map_or(0, |p| p.position().0);
+        (first, lines.join("\n    "))
     })
 }
 
@@ -444,6 +454,7 @@ fn run_case(
 ) {
     let fail = |message: String| Failure {
         case: case.name.clone(),
+        line: case.line,
         message: format!("line {}: {message}", case.line),
     };
     let now: DateTime<FixedOffset> = match guifan::parse_time(&case.at) {

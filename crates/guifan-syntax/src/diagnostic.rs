@@ -346,6 +346,10 @@ pub const CODES: &[Code] = &[
         "guifan::test::failed",
         "a test case whose decisions differ from its expectation",
     ),
+    error(
+        "guifan::test::coverage",
+        "test cases covering less of the rules than --min-coverage asks",
+    ),
     // serve
     error(
         "guifan::serve::bad_request",

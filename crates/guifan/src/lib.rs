@@ -75,7 +75,9 @@ pub use engine::Watch;
 pub use engine::{Engine, PolicyChange, ReloadGate};
 pub use error::{FailedRule, LoadError, ParamError, Problem, RecordError, RunProblem};
 pub use files::{read_rule_file, FileText, ReadError, MAX_RULE_FILE_BYTES};
-pub use load::{rule_files, rules_root, selection_files, MAX_PROBLEMS, RULE_EXTENSIONS};
+pub use load::{
+    files_under, rule_files, rules_root, selection_files, MAX_PROBLEMS, RULE_EXTENSIONS,
+};
 /// The diagnostics library problems are rendered with ([`Problem`] is a `miette::Diagnostic`).
 pub use miette;
 pub use params::{Params, ParamsError, Step};

@@ -31,31 +31,48 @@ pub const MAX_PROBLEMS: usize = 1000;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| LoadError::Io { path, source }
-    };
     if dir.is_file() {
         return Ok(vec![dir.to_path_buf()]);
     }
+    files_under(dir, |path| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| RULE_EXTENSIONS.contains(&e))
+    })
+    .map_err(|(path, source)| LoadError::Io { path, source })
+}
+
+/// Every file under `dir` that `wanted` accepts, sorted: the one directory
+/// walk of rule files, test files and the service's fingerprint. Symbolic
+/// links are followed, each directory read once, so a link back up (a loop)
+/// or a second link to a directory adds nothing. Anything that is not a
+/// directory counts as a file: reading it says what is wrong with it.
+pub fn files_under(
+    dir: &Path,
+    wanted: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let seen = std::cell::RefCell::new(std::collections::HashSet::new());
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            !e.file_type().is_dir()
+                || std::fs::canonicalize(e.path())
+                    .map_or(true, |real| seen.borrow_mut().insert(real))
+        });
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    let mut visited = std::collections::HashSet::new();
-    while let Some(d) = stack.pop() {
-        let real = std::fs::canonicalize(&d).map_err(io(&d))?;
-        if !visited.insert(real) {
-            continue;
-        }
-        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
-            let path = entry.map_err(io(&d))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| RULE_EXTENSIONS.contains(&e))
-            {
-                out.push(path);
+    for entry in walk {
+        match entry {
+            Ok(e) if !e.file_type().is_dir() && wanted(e.path()) => out.push(e.into_path()),
+            Ok(_) => {}
+            // A link to a directory above it: already being walked.
+            Err(e) if e.loop_ancestor().is_some() => {}
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                let source = e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("cannot walk the directory"));
+                return Err((path, source));
             }
         }
     }

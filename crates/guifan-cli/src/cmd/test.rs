@@ -33,7 +33,24 @@ pub(crate) fn test(args: TestArgs) -> Exit {
     let files = if path.is_file() {
         vec![path.to_path_buf()]
     } else {
-        testing::test_files(path)
+        match testing::test_files(path) {
+            Ok(files) => files,
+            Err((dir, e)) => {
+                let d = Diagnostic::new(
+                    "guifan::io::unreadable",
+                    format!(
+                        "cannot read `{}`: {e}",
+                        printable(&dir.display().to_string())
+                    ),
+                    Label {
+                        at: At::File(dir.display().to_string()),
+                        message: None,
+                    },
+                );
+                super::report(report_format, &[d], &SourceMap::default());
+                return Exit::Usage;
+            }
+        }
     };
     let human = format == TestFormat::Human;
     if files.is_empty() && human {
@@ -96,10 +113,22 @@ pub(crate) fn test(args: TestArgs) -> Exit {
                     printable(&f.message)
                 );
             }
+            let place = if f.line > 0 {
+                Label {
+                    at: At::Line {
+                        file: file.display().to_string(),
+                        line: f.line,
+                        field: None,
+                    },
+                    message: None,
+                }
+            } else {
+                at()
+            };
             diagnostics.push(Diagnostic::new(
                 "guifan::test::failed",
                 format!("{}: {}", f.case, f.message),
-                at(),
+                place,
             ));
         }
         passed += result.passed;
@@ -110,6 +139,26 @@ pub(crate) fn test(args: TestArgs) -> Exit {
     // Coverage of the policies the test files name.
     let named = testing::tested_policies(path);
     let covered = coverage.map(|c| c.into_inner().report(&rules, Some(&named)));
+    // Coverage below --min-coverage fails the run, as a problem of its own in
+    // every format (a failed case named `coverage` in JUnit).
+    let below = match (&covered, min_coverage) {
+        (Some(c), Some(min)) if c.percent < min => Some(format!(
+            "{:.1}% of rules and versions covered, below --min-coverage {min}",
+            c.percent
+        )),
+        _ => None,
+    };
+    if let Some(message) = &below {
+        diagnostics.push(Diagnostic::new(
+            "guifan::test::coverage",
+            message.clone(),
+            Label {
+                at: At::File(path.display().to_string()),
+                message: None,
+            },
+        ));
+        suites_junit_coverage(&mut suites, message);
+    }
     match (format, &covered) {
         (TestFormat::Human, _) => {
             let skip = if skipped > 0 {
@@ -143,21 +192,27 @@ pub(crate) fn test(args: TestArgs) -> Exit {
     if let (true, Some(text)) = (ran_none, filter) {
         errln!("error: --filter `{}` matches no test case", printable(text));
     }
-    let below = match (&covered, min_coverage) {
-        (Some(c), Some(min)) if c.percent < min => {
-            errln!(
-                "error: {:.1}% of rules and versions covered, below --min-coverage {min}",
-                c.percent
-            );
-            true
-        }
-        _ => false,
-    };
-    if failed == 0 && !below && !ran_none {
+    if let (Some(message), TestFormat::Human | TestFormat::Junit) = (&below, format) {
+        errln!("error: {message}");
+    }
+    if failed == 0 && below.is_none() && !ran_none {
         Exit::Ok
     } else {
         Exit::Failures
     }
+}
+
+/// A coverage below `--min-coverage` as a JUnit suite of one failed case.
+fn suites_junit_coverage(suites: &mut Vec<(String, testing::Report)>, message: &str) {
+    let report = testing::Report {
+        failures: vec![testing::Failure {
+            case: "coverage".into(),
+            line: 0,
+            message: message.to_string(),
+        }],
+        ..testing::Report::default()
+    };
+    suites.push(("coverage".into(), report));
 }
 
 /// Test results as JUnit suites: a suite per test file, a case per test
@@ -182,7 +237,7 @@ fn junit_suites(suites: &[(String, testing::Report)]) -> Vec<JunitSuite> {
                 .collect();
             out.extend(file_problems.map(|f| JunitCase {
                 name: f.case.clone(),
-                line: 0,
+                line: f.line,
                 failure: Some(f.message.clone()),
             }));
             JunitSuite {
