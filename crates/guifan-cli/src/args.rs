@@ -7,34 +7,121 @@ use guifan::data::InputFormat;
 use guifan::report::ReportFormat;
 use guifan_runner::OutputFormat;
 
-/// Guifan (规范): declarative e-commerce platform policies, checked and run.
+use crate::term::ColorChoice;
+
+/// Guifan (规范): e-commerce platform policies as rule files: check, format,
+/// test and explain them, run them on data, compare two versions, serve them.
 #[derive(Parser)]
-#[command(name = "guifan", version, about, long_about = None)]
+#[command(
+    name = "guifan",
+    version = env!("GUIFAN_LONG_VERSION"),
+    about,
+    long_about = None,
+    after_help = EXAMPLES_TOP
+)]
 pub(crate) struct Cli {
+    /// When to colour reports: `auto` (a terminal, unless NO_COLOR,
+    /// CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE or FORCE_COLOR force it)
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub(crate) color: ColorChoice,
+    /// Print only results and problems: no summaries, no progress bars
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    /// Say more: the files checked, each passing case, what was loaded
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
+
+const EXAMPLES_TOP: &str = "Examples:
+  guifan check rules                      check every policy under rules/
+  guifan test rules --coverage            run the tests beside the policies
+  guifan run --data merchants.jsonl --at 2023-04-20T12:00:00+08:00
+  guifan explain --data merchants.jsonl --subject dy-e1
+  guifan diff --base main-rules --rules rules --data merchants.jsonl
+  guifan serve --rules rules --listen 127.0.0.1:8080
+  guifan completions bash > /etc/bash_completion.d/guifan";
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Parse, type-check and lint rule files: a whole rules directory, a
     /// directory under it, or single policy files (checked against the schema
     /// of the rules directory they are in)
+    #[command(after_help = "Examples:
+  guifan check                                   the rules/ directory
+  guifan check rules/douyin/zero_deposit_trial.policy --deny-warnings
+  guifan check --format github rules             annotations for GitHub Actions
+  cat draft.policy | guifan check -              a policy on standard input
+  guifan check rules --params deploy.toml        with a deployment's parameters")]
     Check(CheckArgs),
     /// Evaluate the rules against data and write one decision record per subject
+    #[command(after_help = "Examples:
+  guifan run --data merchants.jsonl --at 2023-04-20T12:00:00+08:00
+  guifan run --data - --format table < merchants.jsonl
+  guifan run --data merchants.jsonl --output decisions.jsonl --params deploy.toml")]
     Run(RunArgs),
     /// Run the `*.test.toml` files beside the policies
+    #[command(after_help = "Examples:
+  guifan test                                    every test file under rules/
+  guifan test rules/douyin --filter listings     some cases of some files
+  guifan test --coverage --min-coverage 90       fail below 90% of rules covered
+  guifan test --format junit > junit.xml         for CI dashboards")]
     Test(TestArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
+    #[command(after_help = "Examples:
+  guifan fmt                                     rewrite the files under rules/
+  guifan fmt --check rules                       exit 1 if a file would change
+  guifan fmt - < draft.policy                    format standard input")]
     Fmt(FmtArgs),
     /// Decide records over HTTP (`POST /v1/decide`), reloading the rules as they change
+    #[command(after_help = "Examples:
+  guifan serve --rules rules --listen 127.0.0.1:8080
+  curl -d @merchant.json 'http://127.0.0.1:8080/v1/decide?at=2023-04-20T12:00:00Z'")]
     Serve(ServeArgs),
     /// Why each rule fired or did not for one subject: every policy of its
     /// kind, every rule, each comparison with its values and its distance to flipping
+    #[command(after_help = "Examples:
+  guifan explain --data merchants.jsonl --subject dy-e1 --at 2023-04-20T12:00:00+08:00
+  guifan explain --data - --subject dy-e1 --format json < merchant.json")]
     Explain(ExplainArgs),
     /// What a rule change does to data: the subjects whose decisions differ
     /// between two rule directories, by rule and kind of change
+    #[command(after_help = "Examples:
+  guifan diff --base old-rules --rules rules --data merchants.jsonl
+  guifan diff --base rules --rules rules --base-params now.toml --params next.toml --data merchants.jsonl")]
     Diff(DiffArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = "Examples:
+  guifan completions bash > ~/.local/share/bash-completion/completions/guifan
+  guifan completions zsh > ~/.zfunc/_guifan")]
+    Completions(CompletionsArgs),
+    /// Write man pages: guifan(1) and one per command
+    #[command(after_help = "Examples:
+  guifan man --dir /usr/local/share/man/man1
+  guifan man | man -l -                           read guifan(1) now")]
+    Man(ManArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ManArgs {
+    /// Write `guifan.1` and `guifan-<command>.1` into this directory;
+    /// without it, `guifan.1` goes to standard output
+    #[arg(long)]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 /// `--params`, the same on every command that loads rules.
@@ -84,9 +171,9 @@ pub(crate) struct ExplainArgs {
     /// Evaluation time, RFC 3339; the wall clock when left out
     #[arg(long)]
     pub(crate) at: Option<String>,
-    /// `human` or `json`
+    /// How to explain
     #[arg(long, value_enum, default_value = "human")]
-    pub(crate) format: DiffFormat,
+    pub(crate) format: ExplainFormat,
     #[command(flatten)]
     pub(crate) params: ParamsArg,
 }
@@ -138,6 +225,15 @@ pub(crate) enum TestFormat {
     Github,
     /// JUnit XML: one test suite per file, one test case per case
     Junit,
+}
+
+/// How `explain` reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExplainFormat {
+    /// Each policy and rule, each comparison with its values and distance to flipping
+    Human,
+    /// One JSON object
+    Json,
 }
 
 /// How `diff` reports.
@@ -259,9 +355,6 @@ pub(crate) struct RunArgs {
     /// Worker threads (default: one per core)
     #[arg(long)]
     pub(crate) jobs: Option<usize>,
-    /// No summary on standard error
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
     /// How record and rule problems are reported on standard error: human
     /// lines, JSON Lines, GitHub annotations (each as it is found), or one
     /// SARIF log at the end (of the first 1,000)

@@ -113,6 +113,21 @@ pub(crate) fn short_at(d: &Diagnostic, file: &str, line: usize, column: usize) -
     out
 }
 
+/// Renders diagnostics for people, laid out for a terminal `width` columns
+/// wide (at least 40).
+pub fn render_human(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+    width: usize,
+) -> String {
+    diagnostics
+        .iter()
+        .map(|d| human_in(d, sources, width.max(40), color))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Renders diagnostics in `format`; `color` only for human output to a terminal.
 pub fn render(
     format: ReportFormat,
@@ -121,11 +136,7 @@ pub fn render(
     color: bool,
 ) -> String {
     match format {
-        ReportFormat::Human => diagnostics
-            .iter()
-            .map(|d| human(d, sources, color))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        ReportFormat::Human => render_human(diagnostics, sources, color, HUMAN_WIDTH),
         ReportFormat::Json => {
             let all: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| json(d, sources)).collect();
             let mut out = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into());

@@ -1,13 +1,13 @@
 //! `guifan explain`: why each rule fired or did not for one subject.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use guifan::clip::{one_line, printable};
 use guifan::data::{self, InputFormat};
 use guifan::report::ReportFormat;
 
 use super::{error, evaluation_time, load, Input};
-use crate::args::{DiffFormat, ExplainArgs};
+use crate::args::{ExplainArgs, ExplainFormat};
 use crate::{errln, outln, Exit};
 
 /// Finds the subject's record in the data and explains every policy of its
@@ -96,11 +96,11 @@ pub(crate) fn explain(args: ExplainArgs) -> Exit {
     match guifan_runner::explain::explain(&rules, &json, now) {
         Ok(e) => {
             match args.format {
-                DiffFormat::Human => outln!(
+                ExplainFormat::Human => outln!(
                     "{}",
-                    guifan_runner::explain::human(&e, std::io::stdout().is_terminal()).trim_end()
+                    guifan_runner::explain::human(&e, crate::term::color_stdout()).trim_end()
                 ),
-                DiffFormat::Json => {
+                ExplainFormat::Json => {
                     outln!("{}", serde_json::to_string_pretty(&e).unwrap_or_default())
                 }
             }

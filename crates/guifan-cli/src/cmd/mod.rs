@@ -7,6 +7,7 @@ pub(crate) mod explain;
 pub(crate) mod fmt;
 pub(crate) mod run;
 pub(crate) mod serve;
+pub(crate) mod shell;
 pub(crate) mod test;
 
 use std::io::{BufRead, IsTerminal, Read};
@@ -42,10 +43,10 @@ pub(crate) fn report(format: ReportFormat, diagnostics: &[Diagnostic], sources: 
     }
     match format {
         ReportFormat::Human => {
-            let color = std::io::stderr().is_terminal();
+            let (color, width) = (crate::term::color_stderr(), crate::term::width());
             errln!(
                 "{}",
-                report::render(format, diagnostics, sources, color).trim_end()
+                report::render_human(diagnostics, sources, color, width).trim_end()
             );
         }
         _ => {

@@ -38,7 +38,11 @@ pub(crate) fn run(args: RunArgs) -> Exit {
         Ok(r) => r,
         Err(exit) => return exit,
     };
-    let input = match Input::open(&args.data, args.input_format.map(Into::into), !args.quiet) {
+    let input = match Input::open(
+        &args.data,
+        args.input_format.map(Into::into),
+        !crate::term::quiet(),
+    ) {
         Ok(i) => i,
         Err(exit) => return exit,
     };
@@ -92,7 +96,7 @@ pub(crate) fn run(args: RunArgs) -> Exit {
         Err(e) => return error(e),
     };
     summary.elapsed = started.elapsed();
-    if !args.quiet {
+    if !crate::term::quiet() {
         print_summary(&summary);
     }
     if summary.is_clean() {

@@ -53,6 +53,8 @@ pub(crate) fn test(args: TestArgs) -> Exit {
         }
     };
     let human = format == TestFormat::Human;
+    let quiet = crate::term::quiet();
+    let verbose = crate::term::verbosity() == crate::term::Verbosity::Verbose;
     if files.is_empty() && human {
         errln!(
             "no *.test.toml files under `{}`",
@@ -93,7 +95,7 @@ pub(crate) fn test(args: TestArgs) -> Exit {
             }
         };
         let result = testing::run_test_file_with(&rules, &text, filter, coverage.as_ref());
-        if human {
+        if human && !quiet {
             let skip = if result.skipped > 0 {
                 format!(", {} filtered out", result.skipped)
             } else {
@@ -104,6 +106,11 @@ pub(crate) fn test(args: TestArgs) -> Exit {
                 result.passed,
                 result.failures.len()
             );
+        }
+        if human && verbose {
+            for case in result.cases.iter().filter(|c| c.failure.is_none()) {
+                outln!("  ok {}", printable(&case.name));
+            }
         }
         for f in &result.failures {
             if human {
