@@ -429,23 +429,7 @@ fn rule(p: &mut Printer<'_>, r: &RuleDecl) {
         subject(p, "on", on);
     }
     if let Some(each) = &r.each {
-        p.put(" for ");
-        p.put(&each.binder.name);
-        p.put(" in ");
-        expr::expr(p, &each.source);
-        if let Some(g) = &each.group {
-            p.put(" group by ");
-            for (k, (name, value)) in g.keys.iter().enumerate() {
-                if k > 0 {
-                    p.put(", ");
-                }
-                p.put(&name.name);
-                p.put(": ");
-                expr::expr(p, value);
-            }
-            p.put(" as ");
-            p.put(&g.items.name);
-        }
+        rule_each(p, each);
     }
     p.put(" {");
     p.open();
@@ -465,6 +449,79 @@ fn rule(p: &mut Printer<'_>, r: &RuleDecl) {
         }
     }
     p.close(closing(r.span), "}");
+}
+
+/// `for r in xs [group by k: v, ... as g]` of a rule's header, broken at the
+/// clauses before anything is broken inside a call: all on the header's line
+/// when it fits; else `group by ...` on a line of its own, indented four
+/// more; else `for ...` on its own line too, `group by ...` beside it when it
+/// fits there.
+fn rule_each(p: &mut Printer<'_>, each: &RuleEach) {
+    let flat_for =
+        expr::flat(p, &each.source).map(|source| format!("for {} in {source}", each.binder.name));
+    let flat_group = match &each.group {
+        None => Some(String::new()),
+        Some(g) => g
+            .keys
+            .iter()
+            .map(|(name, value)| expr::flat(p, value).map(|v| format!("{}: {v}", name.name)))
+            .collect::<Option<Vec<_>>>()
+            .map(|keys| format!("group by {} as {}", keys.join(", "), g.items.name)),
+    };
+    let base = p.indent;
+    let continued = |text: &str| base + 4 + text.width() + 2 <= crate::WIDTH;
+    let (for_here, group_beside) = match (&flat_for, &flat_group, &each.group) {
+        (Some(f), Some(_), None) => (p.fits(&format!(" {f} {{")), false),
+        (Some(f), Some(g), Some(_)) => {
+            if p.fits(&format!(" {f} {g} {{")) {
+                (true, true)
+            } else if p.fits(&format!(" {f}")) && continued(g) {
+                (true, false)
+            } else {
+                (false, continued(&format!("{f} {g}")))
+            }
+        }
+        _ => (false, false),
+    };
+    p.indent = base + 4;
+    if for_here {
+        p.put(" ");
+    } else {
+        p.line(each.span.start, false);
+    }
+    each_for(p, each);
+    if let Some(g) = &each.group {
+        if group_beside {
+            p.put(" ");
+        } else {
+            p.line(g.span.start, false);
+        }
+        group_by(p, g);
+    }
+    p.indent = base;
+}
+
+/// `for r in xs`
+fn each_for(p: &mut Printer<'_>, each: &RuleEach) {
+    p.put("for ");
+    p.put(&each.binder.name);
+    p.put(" in ");
+    expr::expr(p, &each.source);
+}
+
+/// `group by k: v, ... as g`
+fn group_by(p: &mut Printer<'_>, g: &GroupBy) {
+    p.put("group by ");
+    for (k, (name, value)) in g.keys.iter().enumerate() {
+        if k > 0 {
+            p.put(", ");
+        }
+        p.put(&name.name);
+        p.put(": ");
+        expr::expr(p, value);
+    }
+    p.put(" as ");
+    p.put(&g.items.name);
 }
 
 /// `let`s, `when`, `then`, `message`.

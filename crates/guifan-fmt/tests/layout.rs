@@ -54,3 +54,28 @@ fn record_literals_on_one_line_or_one_field_per_line() {
     insta::assert_snapshot!(formatted);
     assert_eq!(guifan_fmt::format_text(&formatted).unwrap(), formatted);
 }
+
+/// A long `for ... group by ...` header breaks before `group by`, then
+/// before `for`, never inside a call that fits on a line of its own.
+#[test]
+fn a_long_rule_header_breaks_at_its_clauses() {
+    let header = |name: &str| {
+        let title = if name == "cap" {
+            "上限"
+        } else {
+            "同一用户每天最多两次"
+        };
+        format!("policy t.p {{\n  subject shop_reminders\n  zone Asia/Shanghai\n  rule {name} \"{title}\" for r in reminders group by user: r.user, day: date(r.at) as sent {{\n    when count(sent) > 2\n    then e\n  }}\n}}\n")
+    };
+    let fits = guifan_fmt::format_text(&header("cap")).unwrap();
+    let before_group = guifan_fmt::format_text(&header("daily_cap_over_the_limit")).unwrap();
+    let before_for = guifan_fmt::format_text(&header(
+        "a_daily_cap_with_a_name_so_long_that_even_the_for_clause_goes_to_a_line_of_its_own",
+    ))
+    .unwrap();
+    insta::assert_snapshot!(format!("{fits}\n{before_group}\n{before_for}"));
+    for text in [&fits, &before_group, &before_for] {
+        assert!(!text.contains("date(\n"), "a call broken inside:\n{text}");
+        assert_eq!(&guifan_fmt::format_text(text).unwrap(), text);
+    }
+}
