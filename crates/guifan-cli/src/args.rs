@@ -250,8 +250,9 @@ pub(crate) struct ServeArgs {
     /// The rule directory, watched for changes
     #[arg(long, default_value = "rules")]
     pub(crate) rules: PathBuf,
-    /// The address to listen on (port 0: any free port, printed when ready)
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// The address to listen on: `127.0.0.1:8080`, `localhost:8080`, `[::1]:8080`,
+    /// or `:8080` for every interface (port 0: any free port, printed when ready)
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = listen_addr)]
     pub(crate) listen: std::net::SocketAddr,
     /// Append each decided record to this JSON Lines file (time, subject, decisions, revision)
     #[arg(long)]
@@ -429,6 +430,26 @@ impl From<InputArg> for InputFormat {
 }
 
 /// `--min-coverage`: a finite number from 0 to 100 (not `nan`, `inf`, `101`).
+/// `--listen`: an address and port, a host name and port (its first
+/// address), or `:port` for every interface.
+pub(crate) fn listen_addr(text: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let text = text.trim();
+    let whole = match text.strip_prefix(':') {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => text.to_string(),
+    };
+    if let Ok(addr) = whole.parse() {
+        return Ok(addr);
+    }
+    let mut found = whole.to_socket_addrs().map_err(|e| {
+        format!("`{text}` is not an address to listen on (`127.0.0.1:8080`, `localhost:8080`, `:8080`): {e}")
+    })?;
+    found
+        .next()
+        .ok_or_else(|| format!("`{text}` names no address"))
+}
+
 pub(crate) fn percent_arg(text: &str) -> Result<f64, String> {
     let value: f64 = text
         .trim()
@@ -438,5 +459,25 @@ pub(crate) fn percent_arg(text: &str) -> Result<f64, String> {
         Ok(value)
     } else {
         Err(format!("`{text}` is not a percentage from 0 to 100"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::listen_addr;
+
+    #[test]
+    fn listen_takes_addresses_host_names_and_a_bare_port() {
+        assert_eq!(
+            listen_addr("127.0.0.1:8080").unwrap().to_string(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(listen_addr(":8080").unwrap().to_string(), "0.0.0.0:8080");
+        assert_eq!(listen_addr("[::1]:0").unwrap().to_string(), "[::1]:0");
+        assert!(listen_addr("localhost:8080").unwrap().ip().is_loopback());
+        assert!(listen_addr("localhost").is_err(), "a port is needed");
+        assert!(listen_addr(":http").is_err());
     }
 }

@@ -143,7 +143,42 @@ fn serve_decides_reports_and_reloads() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1]["line"], 2);
     assert_eq!(lines[1]["error"]["code"], "guifan::data::invalid");
+    assert!(lines[1]["error"].get("line").is_none(), "the line once");
     assert_eq!(lines[2]["subject"], "dy-e1");
+
+    // A JSON array, as `guifan run` reads one: each record answered by its place.
+    let array = format!("[{first}, {{\"kind\":\"merchant\",\"id\":\"bad\"}}]");
+    let (status, body, _) = post(&decide, &array);
+    assert_eq!(status, 200, "{body}");
+    let lines: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["subject"], "dy-e1");
+    assert_eq!(lines[1]["record"], 2);
+    assert_eq!(lines[1]["error"]["code"], "guifan::data::invalid");
+
+    // A line that is not JSON is said in words.
+    let (_, body, _) = post(&decide, &format!("{first}\nnot json\n"));
+    assert!(body.contains("not JSON: a JSON value"), "{body}");
+
+    // Any other path or method: JSON too.
+    let response = agent()
+        .get(&format!("{}/nowhere", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let (status, body, _) = post(&format!("{}/healthz", server.base), "{}");
+    assert_eq!(status, 405, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"]["code"], "guifan::serve::method_not_allowed");
+    let mut response = agent().get(&decide).call().unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let json: serde_json::Value =
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(json["error"]["code"], "guifan::serve::method_not_allowed");
 
     // Bad input is a 400 with a code, never a 500.
     for (body, code) in [
@@ -161,6 +196,13 @@ fn serve_decides_reports_and_reloads() {
     }
     let (status, text, _) = post(&format!("{}/v1/decide?at=yesterday", server.base), first);
     assert_eq!(status, 400, "{text}");
+    // An unescaped `+` arrives as a space: the answer says how to write it.
+    let (status, text, _) = post(
+        &format!("{}/v1/decide?at=2023-04-20T12:00:00+08:00", server.base),
+        first,
+    );
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("`%2B`"), "{text}");
 
     // Health and metrics.
     let health: serde_json::Value =
@@ -216,6 +258,15 @@ fn serve_decides_reports_and_reloads() {
     }
     let (status, _, still) = post(&decide, first);
     assert_eq!((status, still.as_str()), (200, revision.as_str()));
+    // Health says the rules in force are not the files' any more, and why.
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&format!("{}/healthz", server.base))).unwrap();
+    assert_eq!(health["status"], "stale", "{health}");
+    assert!(health["failed_reload"]["problems"].as_u64().unwrap() >= 1);
+    assert!(health["failed_reload"]["first"]
+        .as_str()
+        .unwrap()
+        .contains("zero_deposit_trial.policy"));
 
     // A good edit: a lower cap, in force within 2 s.
     let edited = original.replace(
@@ -238,6 +289,9 @@ fn serve_decides_reports_and_reloads() {
     }
     let metrics = get(&format!("{}/metrics", server.base));
     assert!(metric(&metrics, "guifan_reloads_total") >= 1.0, "{metrics}");
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&format!("{}/healthz", server.base))).unwrap();
+    assert_eq!(health["status"], "ok", "a good reload clears it: {health}");
 
     // SIGTERM: a graceful stop.
     let mut server = server;

@@ -200,7 +200,11 @@ impl<'s> Ctx<'s> {
 
     /// The error with the path where decoding stopped (segments are popped only on success).
     fn error(&self, e: &serde_json::Error) -> DataError {
-        let message = without_position(e);
+        let message = if e.is_syntax() || e.is_eof() {
+            not_json(&without_position(e), e.column())
+        } else {
+            without_position(e)
+        };
         let known = e.line() > 0;
         DataError {
             path: self.path_text(),
@@ -220,6 +224,28 @@ fn without_position(e: &serde_json::Error) -> String {
         None => text,
     };
     language_words(&text)
+}
+
+/// A JSON syntax error in words, with the column where it is (`expected
+/// ident` says nothing to someone who pasted `not json`).
+pub(crate) fn not_json(message: &str, column: usize) -> String {
+    let what = if message == "expected ident" || message == "expected value" {
+        "a JSON value (an object in braces, a string in double quotes, a number, true, false or null) should start here"
+    } else if let Some(inside) = message.strip_prefix("EOF while parsing ") {
+        match inside {
+            "an object" => "the text ends inside an object: a `}` is missing",
+            "a list" => "the text ends inside a list: a `]` is missing",
+            "a string" => "the text ends inside a string: a `\"` is missing",
+            _ => "the text ends before the value does",
+        }
+    } else if message == "trailing characters" {
+        "there is text after the end of the record"
+    } else if message == "key must be a string" {
+        "a field name must be in double quotes"
+    } else {
+        message
+    };
+    format!("not JSON: {what} (column {column})")
 }
 
 /// serde's `invalid type: string "x", expected i64` as the language says it:

@@ -57,17 +57,26 @@ pub(crate) struct Answer {
 /// [`guifan::parse_time`]), or the clock's.
 pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, BadRequest> {
     match at {
-        Some(text) => guifan::parse_time(text)
-            .map_err(|e| BadRequest::request(format!("`at` is not an RFC 3339 time: {e}"))),
+        Some(text) => guifan::parse_time(text).map_err(|e| {
+            // `?at=2023-04-20T12:00:00+08:00` arrives with a space for the `+`.
+            let hint = if text.contains(' ') {
+                "; a `+` in a query string reads as a space: write it `%2B`, or give the time in UTC with `Z`"
+            } else {
+                ""
+            };
+            BadRequest::request(format!("`at` is not an RFC 3339 time: {e}{hint}"))
+        }),
         None => Ok(guifan::Utc::now().fixed_offset()),
     }
 }
 
-/// Decides a body. JSON Lines when its first line is a JSON value on its
-/// own (blank lines skipped; a bad line is answered in its place, and one
-/// line alone is one record). Otherwise the whole body is one JSON document
-/// (a pretty-printed record, spread over lines): one record, or one error.
-/// Work stops at `deadline`, between records.
+/// Decides a body. A JSON array is a batch of records, as `guifan run`
+/// reads one (each answered in its place, a bad one as `{"record": n,
+/// "error"}`). JSON Lines when its first line is a JSON value on its own
+/// (blank lines skipped; a bad line is answered in its place as `{"line": n,
+/// "error"}`, and one line alone is one record). Otherwise the whole body is
+/// one JSON document (a pretty-printed record, spread over lines): one
+/// record, or one error. Work stops at `deadline`, between records.
 pub(crate) fn decide(
     rules: &RuleSet,
     body: &[u8],
@@ -86,6 +95,9 @@ pub(crate) fn decide(
     let Some((_, first)) = lines.first() else {
         return Err(BadRequest::request("the body holds no record"));
     };
+    if first.starts_with('[') {
+        return decide_array(rules, text, now, log, deadline);
+    }
     // One record: a single line, or one document over several lines.
     let single = lines.len() == 1 || serde_json::from_str::<serde::de::IgnoredAny>(first).is_err();
     let mut answer = Answer {
@@ -128,9 +140,58 @@ pub(crate) fn decide(
             json: record.as_bytes().into(),
         })
         .collect();
+    decide_batch(rules, &records, "line", now, log, deadline, answer)
+}
+
+/// A JSON array of records: a batch, each answered in its place by its
+/// position in the array (from 1).
+fn decide_array(
+    rules: &RuleSet,
+    text: &str,
+    now: DateTime<FixedOffset>,
+    log: bool,
+    deadline: std::time::Instant,
+) -> Result<Answer, BadRequest> {
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
+        BadRequest::request(format!(
+            "the body starts with `[` but is not a JSON array of records: {e}"
+        ))
+    })?;
+    let records: Vec<RecordText<'_>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| RecordText {
+            line: i + 1,
+            json: raw.get().as_bytes().into(),
+        })
+        .collect();
+    let answer = Answer {
+        body: Vec::new(),
+        batch: true,
+        records: 0,
+        decisions: 0,
+        record_errors: 0,
+        rule_errors: 0,
+        decided: Vec::new(),
+    };
+    decide_batch(rules, &records, "record", now, log, deadline, answer)
+}
+
+/// Decides a batch, ranked together, one answer line per record; `place`
+/// names what a record's number counts (`line` of JSON Lines, `record` of an array).
+fn decide_batch(
+    rules: &RuleSet,
+    records: &[RecordText<'_>],
+    place: &str,
+    now: DateTime<FixedOffset>,
+    log: bool,
+    deadline: std::time::Instant,
+    mut answer: Answer,
+) -> Result<Answer, BadRequest> {
     // A ranking policy ranks the request's records: they are the population.
-    let rules = &rules.ranked_records(&records, now, &mut |_| {});
-    for (line, record) in lines {
+    let rules = &rules.ranked_records(records, now, &mut |_| {});
+    for one in records {
+        let (line, record) = (one.line, &*one.json);
         if std::time::Instant::now() >= deadline {
             return Err(BadRequest {
                 code: "guifan::serve::timeout",
@@ -140,7 +201,7 @@ pub(crate) fn decide(
             });
         }
         answer.records += 1;
-        match rules.decide_json(record.as_bytes(), now) {
+        match rules.decide_json(record, now) {
             Ok(decided) => {
                 answer.decisions += decided.decisions().len() as u64;
                 answer.rule_errors += decided.errors().len() as u64;
@@ -154,10 +215,11 @@ pub(crate) fn decide(
             }
             Err(e) => {
                 answer.record_errors += 1;
-                let problem = BadRequest::record(&e, Some(line));
+                // The place once, beside the error, not inside it too.
+                let problem = BadRequest::record(&e, None);
                 let _ = serde_json::to_writer(
                     &mut answer.body,
-                    &serde_json::json!({ "line": line, "error": problem }),
+                    &serde_json::json!({ place: line, "error": problem }),
                 );
             }
         }

@@ -121,6 +121,20 @@ pub(crate) struct Shared {
     /// Kibibytes of request bodies that may be in flight
     pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
     pub(crate) token: Option<String>,
+    /// The last reload that failed, while the rules it left in force serve
+    /// (cleared by a reload that succeeds): `/healthz` says so
+    pub(crate) failed_reload: std::sync::Mutex<Option<FailedReload>>,
+}
+
+/// A reload that did not load, as `/healthz` reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct FailedReload {
+    /// When it was tried (RFC 3339)
+    pub(crate) at: String,
+    /// How many problems the new rules had
+    pub(crate) problems: usize,
+    /// The first problem, on one line
+    pub(crate) first: String,
 }
 
 /// Why the server could not start.
@@ -209,6 +223,7 @@ pub async fn serve_until(
             (kib as usize).min(tokio::sync::Semaphore::MAX_PERMITS),
         )),
         token: config.token.clone(),
+        failed_reload: std::sync::Mutex::new(None),
     });
     let guarded = axum::middleware::from_fn_with_state(shared.clone(), routes::require_token);
     let mut metrics_route = Router::new().route("/metrics", get(routes::metrics_text));
@@ -220,6 +235,8 @@ pub async fn serve_until(
         .layer(guarded)
         .merge(metrics_route)
         .route("/healthz", get(routes::healthz))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -263,13 +263,21 @@ fn with_revision(mut response: Response, revision: &str) -> Response {
     response
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: `ok`, or `stale` while the last change to the rules
+/// failed to load and the rules before it serve (with when and why).
 pub(crate) async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
-    let body = serde_json::to_vec(&serde_json::json!({
-        "status": "ok",
+    let failed = shared.failed_reload.lock().ok().and_then(|f| f.clone());
+    let mut health = serde_json::json!({
+        "status": if failed.is_some() { "stale" } else { "ok" },
         "revision": shared.engine.rules().revision(),
-    }))
-    .unwrap_or_default();
+    });
+    if let (Some(f), Some(fields)) = (failed, health.as_object_mut()) {
+        fields.insert(
+            "failed_reload".into(),
+            serde_json::to_value(f).unwrap_or_default(),
+        );
+    }
+    let body = serde_json::to_vec(&health).unwrap_or_default();
     count(&shared, "/healthz", StatusCode::OK);
     json_response(StatusCode::OK, body, "application/json")
 }
@@ -283,4 +291,36 @@ pub(crate) async fn metrics_text(State(shared): State<Arc<Shared>>) -> impl Into
         )],
         shared.metrics.text(),
     )
+}
+
+/// Any other path: a 404 with a JSON body, as every answer has.
+pub(crate) async fn not_found(request: Request) -> Response {
+    let path = guifan::clip::one_line(request.uri().path()).into_owned();
+    refusal(
+        StatusCode::NOT_FOUND,
+        &problem(
+            "guifan::serve::not_found",
+            format!(
+                "no route `{path}`: the routes are POST /v1/decide, GET /healthz and GET /metrics"
+            ),
+        ),
+    )
+}
+
+/// A known path with another method: a 405 with a JSON body.
+pub(crate) async fn method_not_allowed(request: Request) -> Response {
+    let method = request.method().to_string();
+    let path = guifan::clip::one_line(request.uri().path()).into_owned();
+    let allowed = if path == "/v1/decide" { "POST" } else { "GET" };
+    let mut response = refusal(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &problem(
+            "guifan::serve::method_not_allowed",
+            format!("`{method} {path}` is not served: use {allowed}"),
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response
 }

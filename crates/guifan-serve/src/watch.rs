@@ -29,6 +29,7 @@ pub(crate) async fn watch(shared: Arc<Shared>, every: Duration, settle: Duration
         let m = &shared.metrics;
         match reloaded {
             Ok(Ok(rules)) => {
+                set_failed(&shared, None);
                 m.reloads.inc();
                 m.set_revision(rules.revision());
                 let change = guifan::PolicyChange::between(&before, &rules);
@@ -42,6 +43,18 @@ pub(crate) async fn watch(shared: Arc<Shared>, every: Duration, settle: Duration
                 ));
             }
             Ok(Err(e)) => {
+                let first = e.problems().first().map_or_else(
+                    || e.to_string(),
+                    |p| format!("{}:{}: {}", p.file(), p.position().0, p.message()),
+                );
+                set_failed(
+                    &shared,
+                    Some(crate::FailedReload {
+                        at: guifan::Utc::now().to_rfc3339(),
+                        problems: e.problems().len().max(1),
+                        first: guifan::clip::one_line(&first).into_owned(),
+                    }),
+                );
                 m.reload_failures.inc();
                 crate::note(&format!(
                     "the changed rules were not loaded; the old ones stay\n{e}"
@@ -52,5 +65,12 @@ pub(crate) async fn watch(shared: Arc<Shared>, every: Duration, settle: Duration
                 crate::note(&format!("reloading failed: {e}"));
             }
         }
+    }
+}
+
+/// Records the outcome of a reload for `/healthz`.
+fn set_failed(shared: &Shared, failed: Option<crate::FailedReload>) {
+    if let Ok(mut slot) = shared.failed_reload.lock() {
+        *slot = failed;
     }
 }

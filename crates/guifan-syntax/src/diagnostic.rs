@@ -353,7 +353,7 @@ pub const CODES: &[Code] = &[
     // serve
     error(
         "guifan::serve::bad_request",
-        "a request that is not a record or JSON Lines, or a bad `at`",
+        "a request that is not a record, a JSON array or JSON Lines, or a bad `at`",
     ),
     error(
         "guifan::serve::too_large",
@@ -370,6 +370,14 @@ pub const CODES: &[Code] = &[
     error(
         "guifan::serve::unauthorized",
         "a request without the bearer token the server requires",
+    ),
+    error(
+        "guifan::serve::not_found",
+        "a request for a path the server does not serve",
+    ),
+    error(
+        "guifan::serve::method_not_allowed",
+        "a request with a method its path does not take",
     ),
     // data
     error(

@@ -235,3 +235,23 @@ fn nesting_past_the_limit_is_refused_in_undeclared_fields_too() {
         assert!(err.message.contains("recursion limit exceeded"), "{err:?}");
     }
 }
+
+#[test]
+fn text_that_is_not_json_is_said_in_words() {
+    let p = program();
+    for (text, words) in [
+        ("not json", "not JSON: a JSON value (an object in braces"),
+        (
+            "{\"kind\":\"merchant\",\"id\":\"x\"",
+            "not JSON: the text ends inside an object: a `}` is missing",
+        ),
+        (
+            "{kind: 1}",
+            "not JSON: a field name must be in double quotes (column 2)",
+        ),
+        ("{\"id\": \"x", "not JSON: the text ends inside a string"),
+    ] {
+        let err = decode_subject(&p.schema, text.as_bytes()).unwrap_err();
+        assert!(err.message.starts_with(words), "{text}: {}", err.message);
+    }
+}
