@@ -210,6 +210,10 @@ pub(crate) struct DiffArgs {
     /// `--params` (to see the impact of a parameter change alone)
     #[arg(long, value_name = "FILE")]
     pub(crate) base_params: Option<PathBuf>,
+    /// Exit with status 1 when some subject's decisions change (as `git diff
+    /// --exit-code`), to gate a change that must not move any decision
+    #[arg(long)]
+    pub(crate) exit_code: bool,
 }
 
 /// How `test` reports.

@@ -126,12 +126,74 @@ fn diff_shows_the_impact_of_a_parameter_change_alone() {
         serde_json::json!(["m-110"])
     );
     assert_eq!(rule["changed"]["subjects"], serde_json::json!(["m-130"]));
+    // Which part changed, with the first subject's before and after.
+    let message = &rule["changed_parts"]["message"];
+    assert_eq!(message["count"], 1, "{rule}");
+    assert_eq!(message["before"], "在线商品 130 件, 上限 100 件");
+    assert_eq!(message["after"], "在线商品 130 件, 上限 120 件");
+    assert!(rule["changed_parts"].get("effects").is_none(), "{rule}");
+    let human = guifan(&[
+        "diff",
+        "--base",
+        "rules",
+        "--rules",
+        "rules",
+        "--data",
+        &data,
+        "--at",
+        AT,
+        "--params",
+        &raise,
+        "--base-params",
+        &none,
+    ]);
+    assert!(
+        stdout(&human)
+            .contains("m-130: 在线商品 130 件, 上限 100 件 → 在线商品 130 件, 上限 120 件"),
+        "{}",
+        stdout(&human)
+    );
+    assert_eq!(
+        human.status.code(),
+        Some(0),
+        "changes are not failures by default"
+    );
+    let gated = guifan(&[
+        "diff",
+        "--base",
+        "rules",
+        "--rules",
+        "rules",
+        "--data",
+        &data,
+        "--at",
+        AT,
+        "--params",
+        &raise,
+        "--base-params",
+        &none,
+        "--exit-code",
+    ]);
+    assert_eq!(gated.status.code(), Some(1), "--exit-code: a change fails");
     // The same overrides on both sides: nothing changes.
     let out = guifan(&[
-        "diff", "--base", "rules", "--rules", "rules", "--data", &data, "--at", AT, "--params",
-        &raise, "--format", "json",
+        "diff",
+        "--base",
+        "rules",
+        "--rules",
+        "rules",
+        "--data",
+        &data,
+        "--at",
+        AT,
+        "--params",
+        &raise,
+        "--format",
+        "json",
+        "--exit-code",
     ]);
     assert!(!stdout(&out).contains("m-110"), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(0));
 }
 
 #[test]

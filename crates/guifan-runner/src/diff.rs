@@ -14,14 +14,37 @@ use guifan::data::RecordText;
 use guifan::RuleSet;
 
 /// How one rule's decisions about one subject changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Change {
     /// It fires with the new rules, not with the old
     NewlyFired,
     /// It fired with the old rules, not with the new
     NoLongerFired,
-    /// It fires with both, with other effects, arguments, version or message
-    Changed,
+    /// It fires with both, with other effects, arguments, version or message:
+    /// each part that differs, before and after
+    Changed(Vec<PartDiff>),
+}
+
+/// One part of a rule's decisions that differs, as text before and after.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct PartDiff {
+    part: &'static str,
+    before: String,
+    after: String,
+}
+
+/// The subjects on which one part of a rule's decisions changed, with the
+/// first one's before and after.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct PartChanges {
+    /// How many subjects
+    pub count: usize,
+    /// The first of them, in input order
+    pub subjects: Vec<String>,
+    /// The part as the old rules decided it, for the first subject
+    pub before: String,
+    /// The part as the new rules decide it, for the first subject
+    pub after: String,
 }
 
 /// A count, and the first few subjects counted.
@@ -53,6 +76,10 @@ pub struct RuleChanges {
     pub no_longer_fired: Examples,
     /// Subjects it fires on in both, with other effects, arguments, version or message
     pub changed: Examples,
+    /// Which part changed, by part: `decisions` (how many times a rule over
+    /// items fired), `version`, `effects` (which ones), `arguments`, `message`
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub changed_parts: BTreeMap<&'static str, PartChanges>,
 }
 
 /// What a rule change does to a data set.
@@ -120,7 +147,9 @@ fn compare(old: &Outcome, new: &Outcome) -> Vec<(String, Change)> {
     for (rule, before) in &old {
         match new.get(rule) {
             None => changes.push((rule.to_string(), Change::NoLongerFired)),
-            Some(after) if after != before => changes.push((rule.to_string(), Change::Changed)),
+            Some(after) if after != before => {
+                changes.push((rule.to_string(), Change::Changed(parts(before, after))));
+            }
             Some(_) => {}
         }
     }
@@ -129,6 +158,55 @@ fn compare(old: &Outcome, new: &Outcome) -> Vec<(String, Change)> {
     }
     changes.sort();
     changes
+}
+
+/// The parts in which a rule's decisions differ: how many, or, decision by
+/// decision, the version, the effects fired, their arguments, the message.
+fn parts(before: &[&Decision], after: &[&Decision]) -> Vec<PartDiff> {
+    if before.len() != after.len() {
+        return vec![PartDiff {
+            part: "decisions",
+            before: before.len().to_string(),
+            after: after.len().to_string(),
+        }];
+    }
+    let mut out: Vec<PartDiff> = Vec::new();
+    let mut note = |part: &'static str, b: String, a: String| {
+        if b != a && !out.iter().any(|d| d.part == part) {
+            out.push(PartDiff {
+                part,
+                before: b,
+                after: a,
+            });
+        }
+    };
+    let effects = |d: &Decision| {
+        d.effects
+            .iter()
+            .map(|e| e.kind.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let arguments = |d: &Decision| {
+        d.effects
+            .iter()
+            .map(|e| {
+                let args: Vec<String> = e.args.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+                format!("{}({})", e.kind, args.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = |m: &Option<std::sync::Arc<str>>| m.as_deref().unwrap_or("(none)").to_string();
+    for (b, a) in before.iter().zip(after) {
+        note("version", text(&b.version), text(&a.version));
+        note("effects", effects(b), effects(a));
+        if effects(b) == effects(a) {
+            note("arguments", arguments(b), arguments(a));
+        }
+        note("message", text(&b.message), text(&a.message));
+    }
+    out
 }
 
 fn compare_chunk(
@@ -219,12 +297,25 @@ pub fn diff_batches<'r, 'a: 'r>(
                             rule,
                             ..RuleChanges::default()
                         });
-                        let slot = match change {
+                        let slot = match &change {
                             Change::NewlyFired => &mut entry.newly_fired,
                             Change::NoLongerFired => &mut entry.no_longer_fired,
-                            Change::Changed => &mut entry.changed,
+                            Change::Changed(_) => &mut entry.changed,
                         };
                         slot.add(&c.subject, examples);
+                        if let Change::Changed(diffs) = change {
+                            for d in diffs {
+                                let part = entry.changed_parts.entry(d.part).or_default();
+                                if part.count == 0 {
+                                    part.before = d.before;
+                                    part.after = d.after;
+                                }
+                                part.count += 1;
+                                if part.subjects.len() < examples {
+                                    part.subjects.push(c.subject.clone());
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -283,6 +374,89 @@ pub fn human(report: &DiffReport) -> String {
                 ));
             }
         }
+        for (part, p) in &r.changed_parts {
+            let first = p.subjects.first().map(String::as_str).unwrap_or("");
+            out.push_str(&format!(
+                "    {part:<14} {:>8}   e.g. {}: {} → {}\n",
+                p.count,
+                guifan::clip::one_line(first),
+                guifan::clip::one_line(&p.before),
+                guifan::clip::one_line(&p.after)
+            ));
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use guifan_eval::{Decision, Effect, Value};
+
+    use super::parts;
+
+    fn decision(
+        version: Option<&str>,
+        effects: &[(&str, &[(&str, i64)])],
+        message: &str,
+    ) -> Decision {
+        Decision {
+            rule: Arc::from("a.b.r"),
+            version: version.map(Arc::from),
+            effects: effects
+                .iter()
+                .map(|(kind, args)| Effect {
+                    kind: Arc::from(*kind),
+                    args: args
+                        .iter()
+                        .map(|(n, v)| (Arc::from(*n), Value::Int(*v)))
+                        .collect(),
+                })
+                .collect(),
+            message: Some(Arc::from(message)),
+        }
+    }
+
+    fn changed(before: &[Decision], after: &[Decision]) -> Vec<(&'static str, String, String)> {
+        let b: Vec<&Decision> = before.iter().collect();
+        let a: Vec<&Decision> = after.iter().collect();
+        parts(&b, &a)
+            .into_iter()
+            .map(|d| (d.part, d.before, d.after))
+            .collect()
+    }
+
+    #[test]
+    fn each_part_that_differs_is_named_with_before_and_after() {
+        let base = decision(Some("v1"), &[("fine", &[("amount", 5)])], "m");
+        assert!(changed(&[base.clone()], &[base.clone()]).is_empty());
+        let args = decision(Some("v1"), &[("fine", &[("amount", 7)])], "m");
+        assert_eq!(
+            changed(&[base.clone()], &[args]),
+            [(
+                "arguments",
+                "fine(amount: 5)".into(),
+                "fine(amount: 7)".into()
+            )]
+        );
+        // Other effects: the effects changed, their arguments are not compared.
+        let effects = decision(Some("v1"), &[("ban", &[("amount", 7)])], "m");
+        assert_eq!(
+            changed(&[base.clone()], &[effects]),
+            [("effects", "fine".into(), "ban".into())]
+        );
+        let both = decision(Some("v2"), &[("fine", &[("amount", 5)])], "n");
+        assert_eq!(
+            changed(&[base.clone()], &[both]),
+            [
+                ("version", "v1".into(), "v2".into()),
+                ("message", "m".into(), "n".into())
+            ]
+        );
+        assert_eq!(
+            changed(&[base.clone()], &[base.clone(), base]),
+            [("decisions", "1".into(), "2".into())]
+        );
+    }
 }

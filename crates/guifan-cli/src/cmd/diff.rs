@@ -82,7 +82,8 @@ pub(crate) fn diff(args: DiffArgs) -> Exit {
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
     }
-    if report.record_errors > 0 {
+    let changed = args.exit_code && report.changed_subjects.count > 0;
+    if report.record_errors > 0 || changed {
         Exit::Failures
     } else {
         Exit::Ok
