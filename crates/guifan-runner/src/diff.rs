@@ -430,10 +430,10 @@ mod tests {
     #[test]
     fn each_part_that_differs_is_named_with_before_and_after() {
         let base = decision(Some("v1"), &[("fine", &[("amount", 5)])], "m");
-        assert!(changed(&[base.clone()], &[base.clone()]).is_empty());
+        assert!(changed(std::slice::from_ref(&base), std::slice::from_ref(&base)).is_empty());
         let args = decision(Some("v1"), &[("fine", &[("amount", 7)])], "m");
         assert_eq!(
-            changed(&[base.clone()], &[args]),
+            changed(std::slice::from_ref(&base), &[args]),
             [(
                 "arguments",
                 "fine(amount: 5)".into(),
@@ -443,19 +443,19 @@ mod tests {
         // Other effects: the effects changed, their arguments are not compared.
         let effects = decision(Some("v1"), &[("ban", &[("amount", 7)])], "m");
         assert_eq!(
-            changed(&[base.clone()], &[effects]),
+            changed(std::slice::from_ref(&base), &[effects]),
             [("effects", "fine".into(), "ban".into())]
         );
         let both = decision(Some("v2"), &[("fine", &[("amount", 5)])], "n");
         assert_eq!(
-            changed(&[base.clone()], &[both]),
+            changed(std::slice::from_ref(&base), &[both]),
             [
                 ("version", "v1".into(), "v2".into()),
                 ("message", "m".into(), "n".into())
             ]
         );
         assert_eq!(
-            changed(&[base.clone()], &[base.clone(), base]),
+            changed(std::slice::from_ref(&base), &[base.clone(), base]),
             [("decisions", "1".into(), "2".into())]
         );
     }
