@@ -455,7 +455,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            changed(std::slice::from_ref(&base), &[base.clone(), base]),
+            changed(std::slice::from_ref(&base), &[base.clone(), base.clone()]),
             [("decisions", "1".into(), "2".into())]
         );
     }
