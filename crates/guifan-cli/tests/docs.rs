@@ -125,16 +125,20 @@ fn expression_examples_in_the_reference_parse() {
 #[test]
 fn the_diagnostics_table_is_the_registry() {
     let text = std::fs::read_to_string(common::root().join("docs/diagnostics.md")).unwrap();
+    // Each row starts with its anchor (`guifan::a::b` at `#guifan-a-b`), which
+    // SARIF's `helpUri` points at.
     let rows: Vec<(String, String, String)> = text
         .lines()
-        .filter(|l| l.starts_with("| `guifan::"))
+        .filter(|l| l.starts_with("| <a id=\"guifan-"))
         .map(|l| {
             let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
-            (
-                cells[0].trim_matches('`').to_string(),
-                cells[1].to_string(),
-                cells[2].to_string(),
-            )
+            let (anchor, code) = cells[0]
+                .strip_prefix("<a id=\"")
+                .and_then(|c| c.split_once("\"></a>"))
+                .unwrap();
+            let code = code.trim_matches('`').to_string();
+            assert_eq!(anchor, code.replace("::", "-"), "the anchor of {code}");
+            (code, cells[1].to_string(), cells[2].to_string())
         })
         .collect();
     let registry: Vec<(String, String, String)> = guifan_syntax::diagnostic::CODES

@@ -139,3 +139,67 @@ fn each_test_file_runs_once_however_links_loop() {
     let check = guifan_in(dir.path(), &["check", "rules"]);
     assert!(stderr(&check).contains("17 file(s)"), "{}", stderr(&check));
 }
+
+/// SARIF for code scanning: each rule documented (help, its anchor in
+/// docs/diagnostics.md, full description, default level), the tool's home,
+/// and columns in UTF-16 code units as GitHub counts them, in SARIF, GitHub
+/// and JSON alike; people get characters.
+#[test]
+fn sarif_describes_its_rules_and_counts_columns_in_utf16() {
+    // `😀` is one character and two UTF-16 code units, before the error.
+    let draft = std::fs::read_to_string(root().join("rules/douyin/zero_deposit_trial.policy"))
+        .unwrap()
+        .replace(
+            "when trial.active and listings_online > listing_cap",
+            "when \"😀\" != \"\" and listing_online > listing_cap",
+        );
+    assert!(draft.contains("😀"));
+    let check = |format: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+            .args(["check", "-", "--format", format])
+            .current_dir(root())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), draft.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let line = draft.lines().find(|l| l.contains("😀")).unwrap();
+    let chars = line[..line.find("listing_online").unwrap()].chars().count() + 1;
+    let utf16 = chars + 1;
+    let log: serde_json::Value = serde_json::from_str(&stdout(&check("sarif"))).unwrap();
+    let run = &log["runs"][0];
+    assert!(run["tool"]["driver"]["informationUri"].is_string());
+    let rule = &run["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], "guifan::check::unknown_field");
+    assert!(rule["helpUri"]
+        .as_str()
+        .unwrap()
+        .ends_with("docs/diagnostics.md#guifan-check-unknown_field"));
+    assert!(rule["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("a field the subject"));
+    assert!(rule["fullDescription"]["text"].is_string());
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
+    let region = &run["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startColumn"], utf16 as u64, "{region}");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .unwrap();
+    assert!(validator.is_valid(&log), "{log:#}");
+    assert!(stdout(&check("github")).contains(&format!(",col={utf16},")));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&check("json"))).unwrap();
+    assert_eq!(json[0]["column"], utf16 as u64);
+    assert!(stderr(&check("human")).contains(&format!(
+        "<stdin>:{}:{chars}]",
+        draft.lines().position(|l| l.contains("😀")).unwrap() + 1
+    )));
+}

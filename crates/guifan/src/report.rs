@@ -163,11 +163,26 @@ struct Place {
     field: Option<String>,
 }
 
+/// A place for people: columns in characters.
 fn place(at: &At, sources: &SourceMap) -> Place {
+    place_in(at, sources, SourceMap::line_col)
+}
+
+/// A place for machines (JSON, SARIF, GitHub): columns in UTF-16 code
+/// units, as GitHub and editors count them.
+fn machine_place(at: &At, sources: &SourceMap) -> Place {
+    place_in(at, sources, SourceMap::line_col_utf16)
+}
+
+fn place_in(
+    at: &At,
+    sources: &SourceMap,
+    line_col: fn(&SourceMap, guifan_syntax::SourceId, usize) -> (usize, usize),
+) -> Place {
     match at {
         At::Source(id, span) => {
-            let (line, column) = sources.line_col(*id, span.start as usize);
-            let (end_line, end_column) = sources.line_col(*id, span.end as usize);
+            let (line, column) = line_col(sources, *id, span.start as usize);
+            let (end_line, end_column) = line_col(sources, *id, span.end as usize);
             Place {
                 file: sources
                     .path(*id)
@@ -377,7 +392,7 @@ pub struct JsonRelated {
 
 /// One diagnostic as a JSON object.
 pub fn json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
-    let p = place(&d.primary.at, sources);
+    let p = machine_place(&d.primary.at, sources);
     JsonDiagnostic {
         file: p.file,
         line: p.line,
@@ -393,7 +408,7 @@ pub fn json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
             .secondary
             .iter()
             .map(|l| {
-                let r = place(&l.at, sources);
+                let r = machine_place(&l.at, sources);
                 JsonRelated {
                     file: r.file,
                     line: r.line,
@@ -408,7 +423,7 @@ pub fn json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
 // ------------------------------------------------------------------ SARIF
 
 fn sarif_location(l: &Label, sources: &SourceMap) -> sarif::Location {
-    let p = place(&l.at, sources);
+    let p = machine_place(&l.at, sources);
     let region = sarif::Region::builder()
         .start_line(p.line as i64)
         .start_column(p.column as i64)
@@ -445,11 +460,36 @@ pub fn sarif_log(diagnostics: &[Diagnostic], sources: &SourceMap) -> sarif::Sari
     let rules: Vec<sarif::ReportingDescriptor> = used
         .iter()
         .map(|c| {
+            let level = match c.severity {
+                Severity::Error => sarif::ResultLevel::Error,
+                Severity::Warning => sarif::ResultLevel::Warning,
+                Severity::Note => sarif::ResultLevel::Note,
+            };
+            let uri = help_uri(c.code);
+            let full = format!("{} ({}: `{}`)", c.summary, c.severity.word(), c.code);
             sarif::ReportingDescriptor::builder()
                 .id(c.code)
+                .name(c.code.rsplit("::").next().unwrap_or(c.code))
                 .short_description(
                     sarif::MultiformatMessageString::builder()
                         .text(c.summary)
+                        .build(),
+                )
+                .full_description(
+                    sarif::MultiformatMessageString::builder()
+                        .text(&full)
+                        .build(),
+                )
+                .help(
+                    sarif::MultiformatMessageString::builder()
+                        .text(format!("{full}. See {uri}"))
+                        .markdown(format!("{full}. See [the diagnostics reference]({uri})."))
+                        .build(),
+                )
+                .help_uri(uri)
+                .default_configuration(
+                    sarif::ReportingConfiguration::builder()
+                        .level(serde_json::json!(level))
                         .build(),
                 )
                 .build()
@@ -489,6 +529,7 @@ pub fn sarif_log(diagnostics: &[Diagnostic], sources: &SourceMap) -> sarif::Sari
     let driver = sarif::ToolComponent::builder()
         .name("guifan")
         .version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(rules)
         .build();
     let run = sarif::Run::builder()
@@ -502,11 +543,27 @@ pub fn sarif_log(diagnostics: &[Diagnostic], sources: &SourceMap) -> sarif::Sari
         .build()
 }
 
+/// Where a code is documented: its row of `docs/diagnostics.md`, whose
+/// anchor is the code with `-` for `::` (`#guifan-check-unknown_field`).
+///
+/// ```
+/// use guifan::report::help_uri;
+/// assert!(help_uri("guifan::check::unknown_field")
+///     .ends_with("/docs/diagnostics.md#guifan-check-unknown_field"));
+/// ```
+pub fn help_uri(code: &str) -> String {
+    format!(
+        "{}/blob/main/docs/diagnostics.md#{}",
+        env!("CARGO_PKG_REPOSITORY"),
+        code.replace("::", "-")
+    )
+}
+
 // ------------------------------------------------------------------ GitHub
 
 /// A GitHub Actions workflow command, one line: `::error file=...,line=...::message`.
 fn github(d: &Diagnostic, sources: &SourceMap) -> String {
-    let p = place(&d.primary.at, sources);
+    let p = machine_place(&d.primary.at, sources);
     let command = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",

@@ -79,7 +79,11 @@ pub fn read(program: &Program, text: &str) -> TestSpec {
     let mut cx = Reader {
         program,
         text,
-        lines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        lines: {
+            let mut index = guifan::SourceMap::default();
+            index.add("test file".into(), text.into());
+            index
+        },
         problems: Vec::new(),
         case: None,
         base_kind: None,
@@ -152,8 +156,8 @@ struct Reader<'p> {
     program: &'p Program,
     /// The file's text (floats are read from it exactly)
     text: &'p str,
-    /// Byte offsets of the text's newlines
-    lines: Vec<usize>,
+    /// The text's lines (the one line index of every report)
+    lines: guifan::SourceMap,
     problems: Vec<TestProblem>,
     /// The case being read, for its problems
     case: Option<String>,
@@ -163,7 +167,7 @@ struct Reader<'p> {
 
 impl Reader<'_> {
     fn line(&self, offset: usize) -> usize {
-        self.lines.partition_point(|n| *n < offset) + 1
+        self.lines.line_col(guifan_syntax::SourceId(0), offset).0
     }
 
     fn item_line(&self, item: &Item) -> usize {
