@@ -159,6 +159,31 @@ fn serve_decides_reports_and_reloads() {
     assert_eq!(lines[1]["record"], 2);
     assert_eq!(lines[1]["error"]["code"], "guifan::data::invalid");
 
+    // Why: `POST /v1/explain` answers what `guifan explain --format json` prints.
+    let explain = format!("{}/v1/explain?at={AT}", server.base);
+    let (status, body, explained_by) = post(&explain, first);
+    assert_eq!(
+        (status, explained_by.as_str()),
+        (200, revision.as_str()),
+        "{body}"
+    );
+    let why: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(why["subject"], "dy-e1");
+    let trial = why["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "douyin.zero_deposit_trial")
+        .unwrap();
+    assert!(trial["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["status"] == "fired"));
+    let (status, body, _) = post(&explain, "not json");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not JSON"), "{body}");
+
     // A line that is not JSON is said in words.
     let (_, body, _) = post(&decide, &format!("{first}\nnot json\n"));
     assert!(body.contains("not JSON: a JSON value"), "{body}");

@@ -25,7 +25,6 @@
 
 pub mod coverage;
 pub mod diff;
-pub mod explain;
 mod jsonl;
 pub mod output;
 mod pipeline;

@@ -228,6 +228,30 @@ fn decide_batch(
     Ok(answer)
 }
 
+/// Explains one JSON record at `now` (a population of one for any ranking,
+/// as a one-record decide request is): the explanation's JSON.
+pub(crate) fn explain(
+    rules: &RuleSet,
+    body: &[u8],
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<u8>, BadRequest> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| BadRequest::request(format!("the body is not UTF-8: {e}")))?;
+    let record = text.trim().as_bytes();
+    if record.is_empty() {
+        return Err(BadRequest::request("the body holds no record"));
+    }
+    let one = [RecordText {
+        line: 1,
+        json: record.into(),
+    }];
+    let explained = rules
+        .ranked_records(&one, now, &mut |_| {})
+        .explain(record, now)
+        .map_err(|e| BadRequest::record(&e, None))?;
+    Ok(serde_json::to_vec(&explained).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]

@@ -232,6 +232,7 @@ pub async fn serve_until(
     }
     let app = Router::new()
         .route("/v1/decide", post(routes::decide))
+        .route("/v1/explain", post(routes::explain))
         .layer(guarded)
         .merge(metrics_route)
         .route("/healthz", get(routes::healthz))

@@ -74,15 +74,38 @@ pub(crate) async fn require_token(
     next.run(request).await
 }
 
+/// What a request asks for.
+#[derive(Clone, Copy)]
+enum Work {
+    /// Decisions: `POST /v1/decide`
+    Decide,
+    /// Why: `POST /v1/explain`
+    Explain,
+}
+
 /// `POST /v1/decide`.
 pub(crate) async fn decide(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    handle(&shared, request, Work::Decide, "/v1/decide").await
+}
+
+/// `POST /v1/explain`: one record, explained as `guifan explain` does.
+pub(crate) async fn explain(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    handle(&shared, request, Work::Explain, "/v1/explain").await
+}
+
+async fn handle(
+    shared: &Arc<Shared>,
+    request: Request,
+    work: Work,
+    route: &'static str,
+) -> Response {
     let started = Instant::now();
-    let response = answer(&shared, request, started).await;
+    let response = answer(shared, request, started, work).await;
     shared
         .metrics
         .latency
         .observe(started.elapsed().as_secs_f64());
-    count(&shared, "/v1/decide", response.status());
+    count(shared, route, response.status());
     response
 }
 
@@ -105,7 +128,7 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-async fn answer(shared: &Arc<Shared>, request: Request, started: Instant) -> Response {
+async fn answer(shared: &Arc<Shared>, request: Request, started: Instant, what: Work) -> Response {
     let limits = &shared.limits;
     let declared = content_length(request.headers());
     // Over the limit by its own word: answered before a byte of the body is
@@ -153,7 +176,10 @@ async fn answer(shared: &Arc<Shared>, request: Request, started: Instant) -> Res
             Ok(b) => b,
             Err(e) => return Err(body_refusal(&e.to_string(), limits.max_body)),
         };
-        decide_body(shared, body, at, deadline).await
+        match what {
+            Work::Decide => decide_body(shared, body, at, deadline).await,
+            Work::Explain => explain_body(shared, body, at).await,
+        }
     };
     match tokio::time::timeout_at(deadline.into(), work).await {
         Ok(Ok(response)) | Ok(Err(response)) => response,
@@ -256,6 +282,30 @@ async fn decide_body(
     ))
 }
 
+/// One record explained, with the revision of the rules that explained it.
+async fn explain_body(
+    shared: &Arc<Shared>,
+    body: Bytes,
+    at: Option<String>,
+) -> Result<Response, Response> {
+    let now =
+        decide::evaluation_time(at.as_deref()).map_err(|p| refusal(StatusCode::BAD_REQUEST, &p))?;
+    let rules = shared.engine.rules();
+    let revision = rules.revision().to_string();
+    let work = tokio::task::spawn_blocking(move || decide::explain(&rules, &body, now));
+    match work.await {
+        Ok(Ok(explained)) => Ok(with_revision(
+            json_response(StatusCode::OK, explained, "application/json"),
+            &revision,
+        )),
+        Ok(Err(p)) => Err(with_revision(
+            refusal(StatusCode::BAD_REQUEST, &p),
+            &revision,
+        )),
+        Err(_) => Err(timed_out(shared.limits.timeout)),
+    }
+}
+
 fn with_revision(mut response: Response, revision: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(revision) {
         response.headers_mut().insert("guifan-revision", v);
@@ -311,7 +361,11 @@ pub(crate) async fn not_found(request: Request) -> Response {
 pub(crate) async fn method_not_allowed(request: Request) -> Response {
     let method = request.method().to_string();
     let path = guifan::clip::one_line(request.uri().path()).into_owned();
-    let allowed = if path == "/v1/decide" { "POST" } else { "GET" };
+    let allowed = if path.starts_with("/v1/") {
+        "POST"
+    } else {
+        "GET"
+    };
     let mut response = refusal(
         StatusCode::METHOD_NOT_ALLOWED,
         &problem(

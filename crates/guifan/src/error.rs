@@ -17,11 +17,26 @@ pub struct Problem {
     pub(crate) file: String,
     pub(crate) line: usize,
     pub(crate) column: usize,
+    /// Where the problem's text ends (1-based line and column, exclusive)
+    pub(crate) end: (usize, usize),
+    /// Other places that explain it, each with its note
+    pub(crate) related: Vec<Related>,
     pub(crate) help: Option<String>,
     /// The file's text and the problem's bytes in it, for rendering with miette
     pub(crate) source: Option<(std::sync::Arc<str>, usize, usize)>,
     /// The problem as every report renders it (see [`crate::report`])
     pub(crate) diagnostic: Diagnostic,
+}
+
+/// Another place a problem points at (the first declaration of a duplicate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// The file, as named when the rules were loaded
+    pub file: String,
+    /// 1-based line and column
+    pub position: (usize, usize),
+    /// What it says there
+    pub message: Option<String>,
 }
 
 /// The longest source line a problem shows as a snippet (longer ones are left
@@ -31,6 +46,33 @@ const MAX_SNIPPET_LINE: usize = 4096;
 impl Problem {
     /// A diagnostic placed in its file.
     pub(crate) fn new(d: Diagnostic, sources: &SourceMap) -> Problem {
+        let end = match &d.primary.at {
+            At::Source(id, span) => sources.line_col(*id, span.end as usize),
+            At::Line { line, .. } => (*line, 1),
+            At::File(_) => (1, 1),
+        };
+        let related = d
+            .secondary
+            .iter()
+            .map(|l| {
+                let (file, position) = match &l.at {
+                    At::Source(id, span) => (
+                        sources
+                            .path(*id)
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                        sources.line_col(*id, span.start as usize),
+                    ),
+                    At::Line { file, line, .. } => (file.clone(), (*line, 1)),
+                    At::File(file) => (file.clone(), (1, 1)),
+                };
+                Related {
+                    file,
+                    position,
+                    message: l.message.clone(),
+                }
+            })
+            .collect();
         let (file, line, column, source) = match &d.primary.at {
             At::Source(id, span) => {
                 let (l, c) = sources.line_col(*id, span.start as usize);
@@ -64,6 +106,8 @@ impl Problem {
             file,
             line,
             column,
+            end,
+            related,
             help: d.help.clone(),
             source,
             diagnostic: d,
@@ -113,6 +157,39 @@ impl Problem {
     /// ```
     pub fn position(&self) -> (usize, usize) {
         (self.line, self.column)
+    }
+
+    /// Where the problem's text ends: 1-based line and column, exclusive.
+    ///
+    /// ```
+    /// let err = guifan::RuleSet::from_sources([("a.schema", "kind k {\n  a: nosuch\n}")]).unwrap_err();
+    /// assert_eq!(err.problems()[0].end(), (2, 12));
+    /// ```
+    pub fn end(&self) -> (usize, usize) {
+        self.end
+    }
+
+    /// An error, or a warning (a lint, an unformatted file).
+    ///
+    /// ```
+    /// let err = guifan::RuleSet::from_sources([("a.schema", "kind k { a: nosuch }")]).unwrap_err();
+    /// assert_eq!(err.problems()[0].severity(), guifan::report::Severity::Error);
+    /// ```
+    pub fn severity(&self) -> Severity {
+        self.diagnostic.severity
+    }
+
+    /// Other places that explain it (the first declaration of a duplicate).
+    ///
+    /// ```
+    /// let policy = "kind k { n: int } effect e\npolicy a.b { subject k zone UTC\n  rule r { when n > 1 then e }\n  rule r { when n > 2 then e }\n}";
+    /// let err = guifan::RuleSet::from_sources([("a.policy", policy)]).unwrap_err();
+    /// let first = &err.problems()[0].related()[0];
+    /// assert_eq!((first.file.as_str(), first.position), ("a.policy", (3, 8)));
+    /// assert_eq!(first.message.as_deref(), Some("first declared here"));
+    /// ```
+    pub fn related(&self) -> &[Related] {
+        &self.related
     }
 
     /// Advice, when there is any ("did you mean `money`?").
@@ -220,6 +297,25 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// Its stable code: the I/O codes, or that of the first problem.
+    ///
+    /// ```
+    /// let err = guifan::RuleSet::from_dir("no/such/dir").unwrap_err();
+    /// assert_eq!(err.code(), "guifan::io::unreadable");
+    /// let err = guifan::RuleSet::from_sources([("a.schema", "kind k { a: nosuch }")]).unwrap_err();
+    /// assert_eq!(err.code(), "guifan::check::unknown_type");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoadError::Io { .. } => "guifan::io::unreadable",
+            LoadError::TooLarge { .. } => "guifan::io::too_large",
+            LoadError::Empty { .. } => "guifan::io::no_rule_files",
+            LoadError::Invalid { problems, .. } => problems
+                .first()
+                .map_or("guifan::parse::internal", Problem::code),
+        }
+    }
+
     /// The problems in the rule files (none for an I/O error).
     ///
     /// ```

@@ -58,6 +58,7 @@ pub mod data;
 mod decisions;
 mod engine;
 mod error;
+pub mod explain;
 mod files;
 mod load;
 mod params;
@@ -73,7 +74,7 @@ pub use decisions::{Decision, Decisions, Effect, RuleFailure, Value};
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;
 pub use engine::{Engine, PolicyChange, ReloadGate};
-pub use error::{FailedRule, LoadError, ParamError, Problem, RecordError, RunProblem};
+pub use error::{FailedRule, LoadError, ParamError, Problem, RecordError, Related, RunProblem};
 pub use files::{read_rule_file, FileText, ReadError, MAX_RULE_FILE_BYTES};
 pub use load::{
     files_under, rule_files, rules_root, selection_files, MAX_PROBLEMS, RULE_EXTENSIONS,
@@ -83,6 +84,8 @@ pub use miette;
 pub use params::{Params, ParamsError, Step};
 pub use population::{changed_between_passes, Population, BLOCK_BYTES};
 pub use rules::RuleSet;
+pub use rust_decimal::Decimal;
+pub use serde_json;
 pub use sources::SourceMap;
 pub use toml_json::{item_to_json, table_to_json};
 pub use tooling::{format_into, format_source};

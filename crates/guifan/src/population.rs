@@ -277,6 +277,39 @@ impl RuleSet {
         }
     }
 
+    /// Decides a batch held in memory: JSON Lines, a JSON array of records
+    /// or TOML `[[records]]` (`format`), ranked together as one population
+    /// when a policy ranks; one answer per record, in order: its decisions,
+    /// or the error of that record (with its line) while the others go on.
+    /// `Err` when the text cannot be split into records at all.
+    ///
+    /// ```
+    /// let rules = guifan::RuleSet::from_sources([(
+    ///     "p.policy",
+    ///     "kind k { n: int } effect e policy a.b { subject k zone UTC rule r { when n > 1 then e } }",
+    /// )])?;
+    /// let now = "2024-01-01T00:00:00Z".parse()?;
+    /// let lines = b"{\"kind\":\"k\",\"id\":\"x\",\"n\":2}\n{\"kind\":\"k\",\"id\":\"y\",\"n\":\"two\"}\n";
+    /// let answers = rules.decide_batch(lines, guifan::data::InputFormat::Jsonl, now)?;
+    /// assert_eq!(answers[0].as_ref().unwrap().decisions().len(), 1);
+    /// let bad = answers[1].as_ref().unwrap_err();
+    /// assert_eq!((bad.line(), bad.path()), (Some(2), "n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide_batch(
+        &self,
+        bytes: &[u8],
+        format: crate::data::InputFormat,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Vec<Result<crate::Decisions, crate::RecordError>>, crate::data::InputError> {
+        let records = crate::data::records(bytes, format)?;
+        let ranked = self.ranked_records(&records, now, &mut |_| {});
+        Ok(records
+            .iter()
+            .map(|r| ranked.decide_json(&r.json, now).map_err(|e| e.at(r.line)))
+            .collect())
+    }
+
     /// This rule set with the places that ranking keys give (gathered by
     /// [`RuleSet::rank_keys`] over every record of a population).
     pub fn with_rank_keys(&self, keys: Vec<RankKey>) -> RuleSet {

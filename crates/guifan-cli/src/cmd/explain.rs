@@ -93,12 +93,12 @@ pub(crate) fn explain(args: ExplainArgs) -> Exit {
     } else {
         rules
     };
-    match guifan_runner::explain::explain(&rules, &json, now) {
+    match rules.explain(&json, now) {
         Ok(e) => {
             match args.format {
                 ExplainFormat::Human => outln!(
                     "{}",
-                    guifan_runner::explain::human(&e, crate::term::color_stdout()).trim_end()
+                    guifan::explain::human(&e, crate::term::color_stdout()).trim_end()
                 ),
                 ExplainFormat::Json => {
                     outln!("{}", serde_json::to_string_pretty(&e).unwrap_or_default())
@@ -107,7 +107,7 @@ pub(crate) fn explain(args: ExplainArgs) -> Exit {
             Exit::Ok
         }
         Err(e) => {
-            errln!("error: {}:{line}: {}", args.data, printable(&e));
+            errln!("error: {}:{line}: {}", args.data, printable(&e.to_string()));
             Exit::Failures
         }
     }

@@ -1,5 +1,6 @@
-//! `guifan explain`: why each rule fired or did not for one subject, with the
-//! values each comparison saw and how far each is from flipping.
+//! Explanations (`RuleSet::explain`, `guifan explain`, `POST /v1/explain`):
+//! why each rule fired or did not for one subject, with the values each
+//! comparison saw and how far each is from flipping.
 
 use std::cell::RefCell;
 
@@ -9,7 +10,7 @@ use guifan_syntax::{SourceId, Span};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use guifan::RuleSet;
+use crate::RuleSet;
 
 /// Everything `explain` found about one subject.
 #[derive(Debug, Serialize)]
@@ -294,33 +295,51 @@ fn distance(op: CmpOp, left: &Value, right: &Value, held: bool) -> Option<String
     })
 }
 
-/// Explains how `record` (JSON) is decided at `now`.
-pub fn explain(
-    rules: &RuleSet,
-    record: &[u8],
-    now: DateTime<FixedOffset>,
-) -> Result<Explanation, String> {
-    let program = rules.program();
-    let subject =
-        guifan_eval::decode_subject(program.schema(), record).map_err(|e| e.to_string())?;
-    let kind = program
-        .schema()
-        .kind_def(subject.kind)
-        .map(|k| k.name.clone())
-        .unwrap_or_default();
-    let recorder = RefCell::new(Recorder {
-        rules,
-        source: SourceId(0),
-        policies: Vec::new(),
-    });
-    let _ = guifan_eval::evaluate_traced(program, &subject, now, rules.ranks(), &recorder);
-    let policies = recorder.into_inner().policies;
-    Ok(Explanation {
-        subject: subject.id.to_string(),
-        kind,
-        at: now.to_rfc3339(),
-        policies,
-    })
+impl RuleSet {
+    /// Explains how `record` (JSON) is decided at `now`: every policy of its
+    /// kind, whether it applies, every rule's status and each comparison with
+    /// its values and its distance to flipping, as `guifan explain` shows it.
+    ///
+    /// ```
+    /// let rules = guifan::RuleSet::from_sources([(
+    ///     "p.policy",
+    ///     "kind k { n: int } effect e policy a.b { subject k zone UTC rule r { when n > 10 then e } }",
+    /// )])?;
+    /// let now = "2024-01-01T00:00:00Z".parse()?;
+    /// let why = rules.explain(br#"{"kind":"k","id":"x","n":7}"#, now)?;
+    /// let rule = &why.policies[0].rules[0];
+    /// assert_eq!((rule.rule.as_str(), rule.status), ("a.b.r", "not fired"));
+    /// assert_eq!(rule.checks[0].text, "n > 10");
+    /// assert_eq!(rule.checks[0].distance.as_deref(), Some("4 more"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(
+        &self,
+        record: &[u8],
+        now: DateTime<FixedOffset>,
+    ) -> Result<Explanation, crate::RecordError> {
+        let program = self.program();
+        let subject = guifan_eval::decode_subject(program.schema(), record)
+            .map_err(|e| crate::RecordError::of_data(record, &e))?;
+        let kind = program
+            .schema()
+            .kind_def(subject.kind)
+            .map(|k| k.name.clone())
+            .unwrap_or_default();
+        let recorder = RefCell::new(Recorder {
+            rules: self,
+            source: SourceId(0),
+            policies: Vec::new(),
+        });
+        let _ = guifan_eval::evaluate_traced(program, &subject, now, self.ranks(), &recorder);
+        let policies = recorder.into_inner().policies;
+        Ok(Explanation {
+            subject: subject.id.to_string(),
+            kind,
+            at: now.to_rfc3339(),
+            policies,
+        })
+    }
 }
 
 /// The explanation for people: each policy, each rule with what it saw; ✓
@@ -338,7 +357,7 @@ pub fn human(e: &Explanation, color: bool) -> String {
         }
     };
     let check_line = |c: &Check| -> String {
-        let safe = |t: &str| guifan::clip::one_line(t).into_owned();
+        let safe = |t: &str| crate::clip::one_line(t).into_owned();
         match (c.held, &c.left, &c.right) {
             (Some(held), Some(l), Some(r)) => {
                 let mark = paint(if held { "✓" } else { "✗" }, Some(held));
@@ -365,7 +384,7 @@ pub fn human(e: &Explanation, color: bool) -> String {
     };
     let mut out = format!(
         "{} ({}) at {}\n",
-        guifan::clip::one_line(&e.subject),
+        crate::clip::one_line(&e.subject),
         e.kind,
         e.at
     );
