@@ -8,12 +8,13 @@ mod args;
 mod cmd;
 mod exit;
 mod interrupt;
+mod project;
 mod stdio;
 mod term;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use args::{Cli, Command};
 use exit::Exit;
@@ -22,8 +23,17 @@ use exit::Exit;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     term::init(cli.color, cli.quiet, cli.verbose);
+    if let Err(e) = project::apply(&mut cli, &matches) {
+        let (diagnostics, sources) = e.diagnostics();
+        cmd::report(guifan::report::ReportFormat::Human, &diagnostics, &sources);
+        return ExitCode::from(Exit::Usage.code());
+    }
     let exit = match cli.command {
         Command::Check(args) => cmd::check::check(args),
         Command::Run(args) => cmd::run::run(args),

@@ -320,6 +320,11 @@ pub const CODES: &[Code] = &[
         "a rule file larger than rule files may be",
     ),
     error("guifan::io::no_rule_files", "a path holding no rule files"),
+    // project
+    error(
+        "guifan::project::invalid",
+        "a guifan.toml setting that is not one, or does not fit",
+    ),
     // params
     error(
         "guifan::params::invalid",

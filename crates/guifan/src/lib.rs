@@ -63,6 +63,7 @@ mod files;
 mod load;
 mod params;
 mod population;
+mod project;
 pub mod report;
 mod rules;
 mod sources;
@@ -83,6 +84,7 @@ pub use load::{
 pub use miette;
 pub use params::{Params, ParamsError, Step};
 pub use population::{changed_between_passes, Population, BLOCK_BYTES};
+pub use project::{Project, ProjectError, PROJECT_FILE};
 pub use rules::RuleSet;
 pub use rust_decimal::Decimal;
 pub use serde_json;
@@ -108,7 +110,7 @@ pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, TimeError> {
 
 /// Text that is not an evaluation time ([`parse_time`]): what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeError(String);
+pub struct TimeError(pub(crate) String);
 
 impl std::fmt::Display for TimeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -38,10 +38,15 @@ pub(crate) fn check(args: CheckArgs) -> Exit {
         (_, false) => guifan::rules_root(what),
     };
     let selected: std::collections::HashSet<PathBuf> = selected.into_iter().collect();
-    let warnings = rules.lint(
+    // The project's lint levels: allowed lints dropped, denied ones errors.
+    let project = crate::project::project();
+    let warnings = project.apply_lint_levels(rules.lint(
         &|path| selected.contains(path),
         Some(testing::tested_policies(&root)),
-    );
+    ));
+    let denied = warnings
+        .iter()
+        .any(|d| d.severity == guifan::report::Severity::Error);
     report(format, &warnings, rules.sources());
     if format == ReportFormat::Human && crate::term::verbosity() == Verbosity::Verbose {
         for (path, _) in rules.sources().iter() {
@@ -65,7 +70,7 @@ pub(crate) fn check(args: CheckArgs) -> Exit {
             if warnings.len() == 1 { "" } else { "s" }
         );
     }
-    if args.deny_warnings && !warnings.is_empty() {
+    if denied || (args.deny_warnings && !warnings.is_empty()) {
         Exit::CheckFailed
     } else {
         Exit::Ok

@@ -121,8 +121,11 @@ pub(crate) fn load(
 /// takes, as the service's `?at=`), or the wall clock's.
 pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, Exit> {
     match at {
-        Some(at) => guifan::parse_time(at)
-            .map_err(|e| error(format!("--at `{at}` is not an RFC 3339 time: {e}"))),
+        Some(at) => crate::project::project().parse_time(at).map_err(|e| {
+            error(format!(
+                "--at `{at}` is not an RFC 3339 time: {e} (a time without an offset needs `[time] zone` in guifan.toml)"
+            ))
+        }),
         None => Ok(guifan::Utc::now().fixed_offset()),
     }
 }
