@@ -9,7 +9,7 @@
 //!
 //! [lint]
 //! allow = ["guifan::lint::untested_policy"]   # never reported
-//! deny = ["guifan::lint::unused_definition"]  # fail `check` as errors do
+//! deny = ["guifan::lint::unused_let"]  # fail `check` as errors do
 //!
 //! [time]
 //! zone = "Asia/Shanghai"           # of an `--at` written without an offset
