@@ -142,3 +142,66 @@ fn an_interval_is_explained_as_written() {
     );
     assert_eq!(checks[1]["held"], true);
 }
+
+/// A presence test is shown with what it saw, so a filter that fails on it
+/// shows its ✗ (not a lone ✓ under "filter false").
+#[test]
+fn a_presence_test_is_explained() {
+    let record = merchant("m-none", 40).replace(r#""trial":{"active":true,"ended_at":null},"#, "");
+    assert!(!record.contains("trial"));
+    let why = common::bundled_rules()
+        .explain(record.as_bytes(), AT.parse().unwrap())
+        .unwrap();
+    let trial = why
+        .policies
+        .iter()
+        .find(|p| p.policy == "douyin.zero_deposit_trial")
+        .unwrap();
+    assert_eq!(trial.applies, "filter false");
+    let presence = trial
+        .filter
+        .iter()
+        .find(|c| c.text == "trial is present")
+        .unwrap();
+    assert_eq!(
+        (presence.held, presence.left.as_deref()),
+        (Some(false), Some("absent"))
+    );
+    let text = guifan::explain::human(&why, false);
+    assert!(text.contains("✗ trial is present   (absent)"), "{text}");
+}
+
+/// Each evaluation of a rule over groups says which group it was for.
+#[test]
+fn a_rule_over_groups_labels_each_evaluation() {
+    let reminder = |user: &str, at: &str| {
+        format!(r#"{{"user":"{user}","at":"{at}","source":"agent","trigger":"unpaid"}}"#)
+    };
+    let record = format!(
+        r#"{{"kind":"shop_reminders","id":"s-1","platform":"douyin","settings":{{"auto":true,"delay_minutes":30,"window_start":"09:00","window_end":"21:00"}},"reminders":[{},{},{}]}}"#,
+        reminder("u-1", "2023-04-20T10:00:00+08:00"),
+        reminder("u-1", "2023-04-20T11:00:00+08:00"),
+        reminder("u-2", "2023-04-20T12:00:00+08:00"),
+    );
+    let why = common::bundled_rules()
+        .explain(record.as_bytes(), AT.parse().unwrap())
+        .unwrap();
+    let cap = why
+        .policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .find(|r| r.rule == "douyin.order_reminders.daily_cap")
+        .unwrap();
+    let labels: Vec<&str> = cap
+        .checks
+        .iter()
+        .filter_map(|c| c.item.as_deref())
+        .collect();
+    assert!(labels.contains(&"user: u-1, day: 2023-04-20"), "{labels:?}");
+    assert!(labels.contains(&"user: u-2, day: 2023-04-20"), "{labels:?}");
+    let text = guifan::explain::human(&why, false);
+    assert!(
+        text.contains("   for user: u-1, day: 2023-04-20\n"),
+        "{text}"
+    );
+}

@@ -203,3 +203,15 @@ fn sarif_describes_its_rules_and_counts_columns_in_utf16() {
         draft.lines().position(|l| l.contains("😀")).unwrap() + 1
     )));
 }
+
+/// The human coverage report lists every gap, comparisons seen one way only too.
+#[test]
+fn human_coverage_lists_comparisons_seen_one_way() {
+    let out = common::guifan(&["test", "rules", "--coverage"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("  not covered: comparison never failed: `platform == \"douyin\"`"),
+        "{text}"
+    );
+    assert!(text.contains("  not covered: named condition never held"), "{text}");
+}

@@ -328,7 +328,11 @@ fn rule_each(cx: &mut Cx<'_>, each: &ast::RuleEach) -> ir::Each {
     let (source, item) = cx.list(&each.source);
     cx.locals.push((each.binder.name.clone(), item.clone()));
     let Some(group) = &each.group else {
-        return ir::Each { source, keys: None };
+        return ir::Each {
+            source,
+            keys: None,
+            names: Vec::new(),
+        };
     };
     let mut keys = Vec::with_capacity(group.keys.len());
     let mut types = Vec::with_capacity(group.keys.len());
@@ -356,6 +360,11 @@ fn rule_each(cx: &mut Cx<'_>, each: &ast::RuleEach) -> ir::Each {
     ir::Each {
         source,
         keys: Some(keys),
+        names: group
+            .keys
+            .iter()
+            .map(|(name, _)| Arc::from(name.name.as_str()))
+            .collect(),
     }
 }
 

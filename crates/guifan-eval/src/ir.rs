@@ -347,6 +347,8 @@ pub struct Each {
     pub(crate) source: Expr,
     /// The grouping keys, when the rule judges groups
     pub(crate) keys: Option<Vec<Expr>>,
+    /// The grouping keys' names, in order (for explanations)
+    pub(crate) names: Vec<Arc<str>>,
 }
 
 impl Each {

@@ -295,12 +295,14 @@ pub fn human(report: &CoverageReport) -> String {
         "rules and versions covered: {:.1}%\n",
         report.percent
     ));
-    let gaps: Vec<&String> = report
+    // Every gap: rules and versions, then named conditions, ladder tiers and
+    // comparisons seen one way only.
+    let (first, rest): (Vec<&String>, Vec<&String>) = report
         .policies
         .iter()
         .flat_map(|p| &p.uncovered)
-        .filter(|u| !u.starts_with("comparison"))
-        .collect();
+        .partition(|u| u.starts_with("rule") || u.starts_with("version"));
+    let gaps: Vec<&String> = first.into_iter().chain(rest).collect();
     for g in &gaps {
         out.push_str(&format!("  not covered: {g}\n"));
     }

@@ -74,6 +74,10 @@ pub struct Check {
     /// ("1 more", "for 17h more")
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance: Option<String>,
+    /// For a rule over items, the item or group it was evaluated for
+    /// (`item 2`, `user: u-1, day: 2023-03-02`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
 }
 
 /// Collects the tracer's events into the explanation's structure.
@@ -81,6 +85,8 @@ struct Recorder<'r> {
     rules: &'r RuleSet,
     source: SourceId,
     policies: Vec<PolicyExplained>,
+    /// The item or group of a rule over items being evaluated
+    item: Option<String>,
 }
 
 impl Recorder<'_> {
@@ -101,7 +107,8 @@ impl Recorder<'_> {
         (text, line)
     }
 
-    fn push(&mut self, check: Check) {
+    fn push(&mut self, mut check: Check) {
+        check.item.clone_from(&self.item);
         if let Some(p) = self.policies.last_mut() {
             match p.rules.last_mut() {
                 Some(r)
@@ -144,7 +151,31 @@ impl Tracer for Recorder<'_> {
         }
     }
 
+    fn item(&mut self, _rule: &str, label: &str) {
+        self.item = Some(label.to_string());
+    }
+
+    fn presence(&mut self, span: Span, value: &Value, held: bool) {
+        let (text, line) = self.text(span);
+        let seen = if matches!(value, Value::Absent) {
+            "absent".to_string()
+        } else {
+            "present".to_string()
+        };
+        self.push(Check {
+            text,
+            line,
+            evaluated: true,
+            left: Some(seen),
+            right: None,
+            held: Some(held),
+            distance: None,
+            item: None,
+        });
+    }
+
     fn rule(&mut self, rule: &str, status: RuleStatus<'_>) {
+        self.item = None;
         let (status, version) = match status {
             RuleStatus::Judged(v) => ("judged", v.map(str::to_string)),
             RuleStatus::OnFilterFalse => ("on filter false", None),
@@ -179,6 +210,7 @@ impl Tracer for Recorder<'_> {
             right: Some(right.to_string()),
             held: Some(held),
             distance: distance(op, left, right, held),
+            item: None,
         });
     }
 
@@ -225,6 +257,7 @@ impl Tracer for Recorder<'_> {
             right: Some(format!("{open}{low}, {high_text}{close}")),
             held: Some(held),
             distance,
+            item: None,
         });
     }
 
@@ -238,6 +271,7 @@ impl Tracer for Recorder<'_> {
             right: None,
             held: None,
             distance: None,
+            item: None,
         });
     }
 }
@@ -330,6 +364,7 @@ impl RuleSet {
             rules: self,
             source: SourceId(0),
             policies: Vec::new(),
+            item: None,
         });
         let _ = guifan_eval::evaluate_traced(program, &subject, now, self.ranks(), &recorder);
         let policies = recorder.into_inner().policies;
@@ -374,6 +409,15 @@ pub fn human(e: &Explanation, color: bool) -> String {
                     c.line
                 )
             }
+            (Some(held), Some(seen), None) => {
+                let mark = paint(if held { "✓" } else { "✗" }, Some(held));
+                format!(
+                    "    {mark} {}   ({})  line {}\n",
+                    safe(&c.text),
+                    safe(seen),
+                    c.line
+                )
+            }
             _ => format!(
                 "    {} {}   (not evaluated)  line {}\n",
                 paint("·", None),
@@ -412,7 +456,13 @@ pub fn human(e: &Explanation, color: bool) -> String {
                 r.rule,
                 paint(r.status, Some(r.status == "fired"))
             ));
+            let mut item: Option<&str> = None;
             for c in &r.checks {
+                if c.item.is_some() && c.item.as_deref() != item {
+                    item = c.item.as_deref();
+                    let label = crate::clip::one_line(item.unwrap_or_default()).into_owned();
+                    out.push_str(&format!("   for {label}\n"));
+                }
                 out.push_str(&check_line(c));
             }
         }

@@ -29,7 +29,7 @@ pub(crate) fn hoist_policy(policy: &mut Policy) {
         if let Some((_, Some(filter))) = &mut rule.on {
             visit(filter);
         }
-        if let Some(Each { source, keys }) = &mut rule.each {
+        if let Some(Each { source, keys, .. }) = &mut rule.each {
             visit(source);
             keys.iter_mut().flatten().for_each(&mut visit);
         }

@@ -359,7 +359,11 @@ impl<'a> Frame<'a> {
             }
             ExprKind::Presence(x, present) => {
                 let v = self.eval(x)?;
-                Ok(matches!(&*v, Value::Absent) != *present)
+                let held = matches!(&*v, Value::Absent) != *present;
+                if let Some(t) = self.tracer {
+                    t.borrow_mut().presence(span, &v, held);
+                }
+                Ok(held)
             }
             ExprKind::Conditions(q, items) => {
                 let mut any = false;

@@ -174,7 +174,11 @@ impl<'a> Judge<'_, 'a> {
             Err(e) => return self.error(*e),
         };
         let Some(keys) = &each.keys else {
-            for item in items {
+            for (i, item) in items.into_iter().enumerate() {
+                if let Some(t) = frame.tracer {
+                    t.borrow_mut()
+                        .item(&self.rule.id, &format!("item {}", i + 1));
+                }
                 frame.locals.push(item);
                 self.once(frame);
                 frame.locals.pop();
@@ -206,6 +210,15 @@ impl<'a> Judge<'_, 'a> {
         }
         groups.sort_by_key(|(_, members)| members.first().copied());
         for (key, members) in groups {
+            if let Some(t) = frame.tracer {
+                let label: Vec<String> = each
+                    .names
+                    .iter()
+                    .zip(&key)
+                    .map(|(name, value)| format!("{name}: {value}"))
+                    .collect();
+                t.borrow_mut().item(&self.rule.id, &label.join(", "));
+            }
             let base = frame.locals.len();
             frame.locals.extend(key.into_iter().map(Val::Own));
             let list: Arc<[Value]> = members

@@ -62,6 +62,11 @@ pub trait Tracer {
         _held: bool,
     ) {
     }
+    /// `x is present` or `x is absent`: the value (absent or not) and whether it held.
+    fn presence(&mut self, _span: Span, _value: &Value, _held: bool) {}
+    /// A rule over items starts judging one item (`item 2`) or group
+    /// (`user: u-1, day: 2023-03-02`): what follows, up to the next, is about it.
+    fn item(&mut self, _rule: &str, _label: &str) {}
     /// An operand of `and` or `or` not evaluated because the result was already known.
     fn skipped(&mut self, _span: Span) {}
     /// A branch of an `if ... else if ... else` ladder taken: its index, of how many (the `else` last).
