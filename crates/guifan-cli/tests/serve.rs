@@ -184,6 +184,33 @@ fn serve_decides_reports_and_reloads() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("not JSON"), "{body}");
 
+    // Every bad field of a record, not only the first.
+    let twice = first
+        .replacen(
+            "\"listings_online\": 40",
+            "\"listings_online\": \"many\"",
+            1,
+        )
+        .replacen(
+            "\"goods_balance\": \"3000.00\"",
+            "\"goods_balance\": \"lots\"",
+            1,
+        );
+    assert_ne!(twice, first);
+    let (status, body, _) = post(&decide, &twice);
+    assert_eq!(status, 400, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut fields = vec![json["error"]["field"].as_str().unwrap()];
+    fields.extend(
+        json["error"]["also"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["field"].as_str().unwrap()),
+    );
+    fields.sort_unstable();
+    assert_eq!(fields, ["goods_balance", "listings_online"], "{body}");
+
     // A line that is not JSON is said in words.
     let (_, body, _) = post(&decide, &format!("{first}\nnot json\n"));
     assert!(body.contains("not JSON: a JSON value"), "{body}");

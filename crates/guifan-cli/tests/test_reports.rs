@@ -213,5 +213,8 @@ fn human_coverage_lists_comparisons_seen_one_way() {
         text.contains("  not covered: comparison never failed: `platform == \"douyin\"`"),
         "{text}"
     );
-    assert!(text.contains("  not covered: named condition never held"), "{text}");
+    assert!(
+        text.contains("  not covered: named condition never held"),
+        "{text}"
+    );
 }

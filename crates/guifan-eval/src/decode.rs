@@ -28,15 +28,25 @@ pub struct DataError {
     pub column: Option<usize>,
     /// Line within the record's text (1 for a one-line record)
     pub line: Option<usize>,
+    /// The record's other fields that do not decode either, each with its
+    /// path (at most [`MAX_FIELD_ERRORS`] in all)
+    pub also: Vec<DataError>,
 }
+
+/// The most field errors one record reports.
+pub const MAX_FIELD_ERRORS: usize = 20;
 
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            write!(f, "{}", self.message)
+            write!(f, "{}", self.message)?;
         } else {
-            write!(f, "at `{}`: {}", self.path, self.message)
+            write!(f, "at `{}`: {}", self.path, self.message)?;
         }
+        for other in &self.also {
+            write!(f, "; at `{}`: {}", other.path, other.message)?;
+        }
+        Ok(())
     }
 }
 
@@ -52,7 +62,60 @@ pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError
     if let Some(subject) = fast::decode(schema, text) {
         return Ok(subject);
     }
-    decode_text(schema, text)
+    decode_text(schema, text).map_err(|mut first| {
+        first.also = other_errors(schema, text, &first.path);
+        first
+    })
+}
+
+/// After a record's first error, the other fields that do not decode: each
+/// declared field present is decoded on its own, so that one run names every
+/// bad field, not one per fix.
+fn other_errors(schema: &Schema, text: &str, first: &str) -> Vec<DataError> {
+    type Fields<'t> = std::collections::HashMap<String, &'t RawValue>;
+    let Ok(fields) = serde_json::from_str::<Fields<'_>>(text) else {
+        return Vec::new();
+    };
+    let kind = fields
+        .get("kind")
+        .and_then(|k| serde_json::from_str::<&str>(k.get()).ok())
+        .and_then(|k| schema.kind(k))
+        .and_then(|k| schema.kind_def(k))
+        .and_then(|k| schema.record(k.record));
+    let Some(record) = kind else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for field in &record.fields {
+        let Some(raw) = fields.get(&field.name) else {
+            continue;
+        };
+        if raw.get() == "null" {
+            continue;
+        }
+        if let Err(e) = decode_value(schema, &field.ty, raw.get()) {
+            let path = if e.path.is_empty() {
+                field.name.clone()
+            } else if e.path.starts_with('[') {
+                format!("{}{}", field.name, e.path)
+            } else {
+                format!("{}.{}", field.name, e.path)
+            };
+            if path != first && !path.starts_with(&format!("{first}.")) {
+                out.push(DataError {
+                    path,
+                    message: e.message,
+                    column: None,
+                    line: None,
+                    also: Vec::new(),
+                });
+            }
+        }
+        if out.len() + 1 >= MAX_FIELD_ERRORS {
+            break;
+        }
+    }
+    out
 }
 
 /// Decodes one JSON object with the detailed decoder alone (serde, with the
@@ -88,6 +151,7 @@ fn utf8(json: &[u8]) -> Result<&str, DataError> {
             ),
             column: None,
             line: Some(line),
+            also: Vec::new(),
         }
     })
 }
@@ -211,6 +275,7 @@ impl<'s> Ctx<'s> {
             message,
             column: known.then(|| e.column()),
             line: known.then(|| e.line()),
+            also: Vec::new(),
         }
     }
 }

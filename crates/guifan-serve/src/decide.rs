@@ -17,6 +17,18 @@ pub(crate) struct BadRequest {
     /// The line of the body, for JSON Lines
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) line: Option<usize>,
+    /// The record's other fields that do not decode either
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) also: Vec<FieldProblem>,
+}
+
+/// One more bad field of a record.
+#[derive(Debug, Serialize)]
+pub(crate) struct FieldProblem {
+    /// Its path in the record
+    pub(crate) field: String,
+    /// What is wrong
+    pub(crate) message: String,
 }
 
 impl BadRequest {
@@ -27,6 +39,14 @@ impl BadRequest {
             message: e.message().to_string(),
             field: (!e.path().is_empty()).then(|| e.path().to_string()),
             line,
+            also: e
+                .also()
+                .iter()
+                .map(|(field, message)| FieldProblem {
+                    field: field.clone(),
+                    message: message.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -36,6 +56,7 @@ impl BadRequest {
             message: message.into(),
             field: None,
             line: None,
+            also: Vec::new(),
         }
     }
 }
@@ -198,6 +219,7 @@ fn decide_batch(
                 message: "the time limit passed".into(),
                 field: None,
                 line: Some(line),
+                also: Vec::new(),
             });
         }
         answer.records += 1;

@@ -35,6 +35,7 @@ fn problem(code: &'static str, message: String) -> BadRequest {
         message,
         field: None,
         line: None,
+        also: Vec::new(),
     }
 }
 

@@ -417,6 +417,8 @@ pub struct RecordError {
     pub(crate) id: Option<String>,
     pub(crate) path: String,
     pub(crate) message: String,
+    /// The record's other bad fields: (path, message)
+    pub(crate) also: Vec<(String, String)>,
 }
 
 impl RecordError {
@@ -430,7 +432,29 @@ impl RecordError {
             id: crate::record_id(record),
             path: error.path.clone(),
             message: error.message.clone(),
+            also: error
+                .also
+                .iter()
+                .map(|e| (e.path.clone(), e.message.clone()))
+                .collect(),
         }
+    }
+
+    /// The record's other fields that do not decode either: each one's path
+    /// and what is wrong with it (one run names every bad field).
+    ///
+    /// ```
+    /// let rules = guifan::RuleSet::from_sources([("k.schema", "kind k { n: int, d: date, m: money }")])?;
+    /// let now = "2024-01-01T00:00:00Z".parse()?;
+    /// let err = rules.decide_json(br#"{"kind":"k","id":"x","n":"one","d":"2023-02-30","m":"5"}"#, now).unwrap_err();
+    /// assert_eq!(err.path(), "n");
+    /// let others: Vec<&str> = err.also().iter().map(|(path, _)| path.as_str()).collect();
+    /// assert_eq!(others, ["d"]);
+    /// assert!(err.to_string().contains("at `d`:"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn also(&self) -> &[(String, String)] {
+        &self.also
     }
 
     /// The error of the record that starts at `line` of its input.
@@ -496,10 +520,14 @@ impl RecordError {
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            write!(f, "{}", self.message)
+            write!(f, "{}", self.message)?;
         } else {
-            write!(f, "at `{}`: {}", self.path, self.message)
+            write!(f, "at `{}`: {}", self.path, self.message)?;
         }
+        for (path, message) in &self.also {
+            write!(f, "; at `{path}`: {message}")?;
+        }
+        Ok(())
     }
 }
 

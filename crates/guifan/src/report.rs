@@ -41,14 +41,9 @@ pub fn run_problem(problem: &crate::RunProblem, data_name: &str) -> Diagnostic {
                 .id()
                 .map(|i| format!("record `{i}`: "))
                 .unwrap_or_default();
-            let at = if e.path().is_empty() {
-                String::new()
-            } else {
-                format!("at `{}`: ", e.path())
-            };
             Diagnostic::new(
                 "guifan::data::invalid",
-                format!("{id}{at}{}", e.message()),
+                format!("{id}{e}"),
                 Label {
                     at: At::Line {
                         file: data_name.to_string(),

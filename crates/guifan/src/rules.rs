@@ -396,6 +396,7 @@ impl RuleSet {
             id: None,
             path: String::new(),
             message: format!("cannot be written as JSON: {e}"),
+            also: Vec::new(),
         })?;
         self.decide_json(&json, now)
     }

@@ -255,3 +255,26 @@ fn text_that_is_not_json_is_said_in_words() {
         assert!(err.message.starts_with(words), "{text}: {}", err.message);
     }
 }
+
+#[test]
+fn every_bad_field_of_a_record_is_named() {
+    let p = program();
+    let record = br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":"many","deposit":{"balance":"0.00","required":"lots"},"tags":["a",2]}"#;
+    let err = decode_subject(&p.schema, record).unwrap_err();
+    let mut paths = vec![err.path.clone()];
+    paths.extend(err.also.iter().map(|e| e.path.clone()));
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["deposit.required", "listings_online", "tags[1]"],
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("; at `deposit.required`: invalid amount \"lots\""),
+        "{err}"
+    );
+    // A good record has none; a bad one alone has no others.
+    let one = br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":"many"}"#;
+    assert!(decode_subject(&p.schema, one).unwrap_err().also.is_empty());
+}
