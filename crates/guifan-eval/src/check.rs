@@ -66,6 +66,27 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    // The defaults must meet the policies' own requirements.
+    for p in &policies {
+        for r in crate::eval::unmet_requirements(p) {
+            let because = r
+                .message
+                .as_ref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            errors.push(
+                CheckError::new(
+                    p.source_id,
+                    r.span,
+                    CheckErrorKind::UnmetRequirement { because },
+                )
+                .with_help("change a default, or the requirement: deployments are held to it too"),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut by_kind = vec![Vec::new(); schema.kinds.len()];
     for (i, p) in policies.iter().enumerate() {
         // The policy's subject, and the kinds its `on` rules judge.

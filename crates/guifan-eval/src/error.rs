@@ -82,6 +82,18 @@ pub enum CheckErrorKind {
         /// The expression as written
         what: String,
     },
+    /// A `require` reading something other than the parameters and constants
+    #[error("a requirement reads `{name}`, which is not a parameter of the policy")]
+    NotAParameter {
+        /// What it reads
+        name: String,
+    },
+    /// A `require` that the parameters' defaults do not meet
+    #[error("the parameters' defaults do not meet this requirement{because}")]
+    UnmetRequirement {
+        /// `: <message>` when the policy gave one
+        because: String,
+    },
     /// `store_type == "personl"` where the field takes a fixed set of strings
     #[error("`{value}` is not one of the values of {what}")]
     UnknownEnumValue {
@@ -197,6 +209,8 @@ impl CheckErrorKind {
             CheckErrorKind::CurrencyMismatch { .. } => "guifan::check::currency_mismatch",
             CheckErrorKind::MaybeAbsent { .. } => "guifan::check::maybe_absent",
             CheckErrorKind::UnknownEnumValue { .. } => "guifan::check::unknown_enum_value",
+            CheckErrorKind::NotAParameter { .. } => "guifan::check::not_a_parameter",
+            CheckErrorKind::UnmetRequirement { .. } => "guifan::check::unmet_requirement",
             CheckErrorKind::WrongArity { .. } => "guifan::check::wrong_arity",
             CheckErrorKind::UnknownZone { .. } => "guifan::check::unknown_zone",
             CheckErrorKind::InvalidCurrency { .. } => "guifan::check::invalid_currency",

@@ -85,3 +85,17 @@ fn evaluate_inner<'a>(
     }
     outcome
 }
+
+/// The requirements of a policy (`require`) that its parameters, as they are
+/// now, do not meet (a requirement that fails to evaluate is not met).
+pub fn unmet_requirements(policy: &crate::ir::Policy) -> Vec<&crate::ir::Require> {
+    let epoch = chrono::DateTime::<chrono::FixedOffset>::default();
+    policy
+        .requires
+        .iter()
+        .filter(|r| {
+            let mut frame = frame::Frame::new(&policy.params, &[], policy.zone, &[], epoch);
+            !matches!(frame.eval_bool(&r.condition), Ok(true))
+        })
+        .collect()
+}

@@ -77,6 +77,9 @@ pub struct Policy {
     pub(crate) governed_by: Option<Expr>,
     /// Parameters, with their current values
     pub(crate) params: Vec<Param>,
+    /// Conditions on the parameters (`require`), checked with the defaults
+    /// and with every deployment's overrides
+    pub(crate) requires: Vec<Require>,
     /// Definitions, evaluated at most once per subject
     pub(crate) lets: Vec<Let>,
     /// `rank` declarations: each subject's place among all subjects of its
@@ -570,6 +573,34 @@ pub enum Aggregate {
     Map,
     /// `distinct(e for x in xs)`: values without repeats, in first-seen order
     Distinct,
+}
+
+/// `require warn_rate < restrict_rate "message"`: a condition on a policy's parameters.
+#[derive(Debug, Clone)]
+pub struct Require {
+    /// The condition (parameters and constants only)
+    pub(crate) condition: Expr,
+    /// What to say when it does not hold
+    pub(crate) message: Option<String>,
+    /// Where it is written
+    pub(crate) span: Span,
+}
+
+impl Require {
+    /// What to say when it does not hold, when the policy gave it
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Where it is written, in its policy's file
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// Where its condition is written
+    pub fn condition_span(&self) -> Span {
+        self.condition.span
+    }
 }
 
 /// Built-in functions.

@@ -61,11 +61,12 @@ pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind, ParamError
 pub use eval::rank;
 pub use eval::trace::{Applies, RuleStatus, Tracer};
 pub use eval::{
-    evaluate, evaluate_into, evaluate_traced, evaluate_with_ranks, Decision, Effect, Made,
-    MadeEffect, MadeMessage, Outcome, RuleError, Sink,
+    evaluate, evaluate_into, evaluate_traced, evaluate_with_ranks, unmet_requirements, Decision,
+    Effect, Made, MadeEffect, MadeMessage, Outcome, RuleError, Sink,
 };
 pub use ir::{
-    CmpOp, EffectArgs, EffectTemplate, Message, Param, Policy, Program, Rule, Version, Window,
+    CmpOp, EffectArgs, EffectTemplate, Message, Param, Policy, Program, Require, Rule, Version,
+    Window,
 };
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use suggest::did_you_mean;

@@ -5,6 +5,7 @@ use guifan_syntax::{parse, SourceId};
 mod complete_errors;
 mod optional_lists;
 mod ratios;
+mod requirements;
 
 use crate::{check, decode_subject, evaluate, CheckError, Program, Value};
 

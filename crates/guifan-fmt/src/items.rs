@@ -140,7 +140,7 @@ fn class(e: &Entry) -> Class {
         | Entry::Effective(_) => Class::Header,
         Entry::Param(_) => Class::Param,
         Entry::Let(_) => Class::Let,
-        Entry::Governed(_) | Entry::Rank(_) | Entry::Rule(_) => Class::Other,
+        Entry::Governed(_) | Entry::Require(_) | Entry::Rank(_) | Entry::Rule(_) => Class::Other,
     }
 }
 
@@ -332,6 +332,17 @@ fn policy(p: &mut Printer<'_>, x: &PolicyDecl) {
                     if let Some(v) = &d.default {
                         p.put(" = ");
                         expr::value(p, v);
+                    }
+                }
+            }
+            Entry::Require(i) => {
+                if let Some(r) = x.requires.get(i) {
+                    p.line(r.span.start, true);
+                    p.put("require ");
+                    expr::expr(p, &r.condition);
+                    if let Some(m) = &r.message {
+                        p.put(" ");
+                        p.verbatim(m.span);
                     }
                 }
             }

@@ -79,3 +79,15 @@ fn a_long_rule_header_breaks_at_its_clauses() {
         assert_eq!(&guifan_fmt::format_text(text).unwrap(), text);
     }
 }
+
+/// `require` is an entry of its own, written as it reads.
+#[test]
+fn a_requirement_keeps_its_condition_and_message() {
+    let messy = "policy t.p {\n  subject merchant\n  zone UTC\n  param warn:  int = 1\n  param stop: int = 2\n  require   warn<stop   \"warn first\"\n  require stop > 0\n}\n";
+    let formatted = guifan_fmt::format_text(messy).unwrap();
+    assert!(
+        formatted.contains("\n  require warn < stop \"warn first\"\n  require stop > 0\n"),
+        "{formatted}"
+    );
+    assert_eq!(guifan_fmt::format_text(&formatted).unwrap(), formatted);
+}

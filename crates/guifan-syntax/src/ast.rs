@@ -196,6 +196,8 @@ pub struct PolicyDecl {
     pub governed_by: Option<Expr>,
     /// `param name: T = default`
     pub params: Vec<ParamDecl>,
+    /// `require condition "message"`: conditions on the parameters
+    pub requires: Vec<RequireDecl>,
     /// `let name = expr`
     pub lets: Vec<LetDecl>,
     /// `rank` declarations: places among all subjects of the kind in the input
@@ -230,6 +232,8 @@ pub enum Entry {
     Governed(Span),
     /// `params[i]`
     Param(usize),
+    /// `requires[i]`
+    Require(usize),
     /// `lets[i]`
     Let(usize),
     /// `ranks[i]`
@@ -276,6 +280,18 @@ pub struct ParamDecl {
     pub ty: TypeExpr,
     /// Its default, if any
     pub default: Option<Expr>,
+    /// The whole declaration
+    pub span: Span,
+}
+
+/// `require warn_rate < restrict_rate "message"`: a condition on the policy's
+/// parameters, checked with their defaults and with every deployment's overrides
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequireDecl {
+    /// The condition
+    pub condition: Expr,
+    /// What to say when it does not hold
+    pub message: Option<Spanned<String>>,
     /// The whole declaration
     pub span: Span,
 }
@@ -678,6 +694,7 @@ impl PolicyDecl {
             | Entry::Effective(s)
             | Entry::Governed(s) => Some(s),
             Entry::Param(i) => self.params.get(i).map(|d| d.span),
+            Entry::Require(i) => self.requires.get(i).map(|d| d.span),
             Entry::Let(i) => self.lets.get(i).map(|d| d.span),
             Entry::Rank(i) => self.ranks.get(i).map(|d| d.span),
             Entry::Rule(i) => self.rules.get(i).map(|d| d.span),
@@ -686,7 +703,7 @@ impl PolicyDecl {
 }
 
 /// The words that start a policy entry (`title`, `param`, `rule`, ...).
-pub const ENTRY_WORDS: [&str; 11] = [
+pub const ENTRY_WORDS: [&str; 12] = [
     "title",
     "source",
     "subject",
@@ -695,6 +712,7 @@ pub const ENTRY_WORDS: [&str; 11] = [
     "effective",
     "governed",
     "param",
+    "require",
     "let",
     "rank",
     "rule",

@@ -230,6 +230,14 @@ pub const CODES: &[Code] = &[
         "a string outside a field's fixed set",
     ),
     error(
+        "guifan::check::not_a_parameter",
+        "a `require` that reads something other than the policy's parameters",
+    ),
+    error(
+        "guifan::check::unmet_requirement",
+        "parameter defaults that do not meet the policy's own `require`",
+    ),
+    error(
         "guifan::check::wrong_arity",
         "a function called with the wrong number of arguments",
     ),
@@ -341,6 +349,10 @@ pub const CODES: &[Code] = &[
     error(
         "guifan::params::shared",
         "parameters set on a rule set already shared with other threads",
+    ),
+    error(
+        "guifan::params::unmet_requirement",
+        "parameter overrides that do not meet a policy's `require`",
     ),
     // test
     error(

@@ -362,6 +362,7 @@ impl<'s> Lower<'s> {
             effective: None,
             governed_by: None,
             params: Vec::new(),
+            requires: Vec::new(),
             lets: Vec::new(),
             ranks: Vec::new(),
             rules: Vec::new(),
@@ -463,6 +464,24 @@ impl<'s> Lower<'s> {
                     span: entry_span,
                 });
                 (false, Entry::Param(policy.params.len() - 1))
+            }
+            Rule::require_decl => {
+                let mut condition = None;
+                let mut message = None;
+                for c in self.children(p) {
+                    match c.as_rule() {
+                        Rule::require_kw => {}
+                        Rule::string_lit => message = Some(self.string(c)?),
+                        _ => condition = Some(self.expr(c)?),
+                    }
+                }
+                policy.requires.push(RequireDecl {
+                    condition: condition
+                        .ok_or_else(|| self.internal(entry_span, "require without a condition"))?,
+                    message,
+                    span: entry_span,
+                });
+                (false, Entry::Require(policy.requires.len() - 1))
             }
             Rule::let_decl => {
                 policy.lets.push(self.let_decl(p)?);

@@ -39,9 +39,10 @@ struct Frame {
 }
 
 /// Words that start a new entry or clause: every `if` open in the bracket has ended.
-const ENTRY_WORDS: [&str; 13] = [
+const ENTRY_WORDS: [&str; 14] = [
     "let",
     "param",
+    "require",
     "rule",
     "message",
     "when",

@@ -156,6 +156,7 @@ impl Forget for PolicyDecl {
         self.effective.forget();
         self.governed_by.forget();
         self.params.forget();
+        self.requires.forget();
         self.lets.forget();
         self.ranks.forget();
         self.rules.forget();
@@ -175,7 +176,11 @@ impl Forget for Entry {
             | Entry::Currency(s)
             | Entry::Effective(s)
             | Entry::Governed(s) => s.forget(),
-            Entry::Param(_) | Entry::Let(_) | Entry::Rank(_) | Entry::Rule(_) => {}
+            Entry::Param(_)
+            | Entry::Require(_)
+            | Entry::Let(_)
+            | Entry::Rank(_)
+            | Entry::Rule(_) => {}
         }
     }
 }
@@ -192,6 +197,14 @@ impl Forget for Window {
     fn forget(&mut self) {
         self.from.forget();
         self.until.forget();
+    }
+}
+
+impl Forget for RequireDecl {
+    fn forget(&mut self) {
+        self.condition.forget();
+        self.message.forget();
+        self.span.forget();
     }
 }
 

@@ -12,6 +12,7 @@ pub fn each_expr<'p>(policy: &'p PolicyDecl, mut f: impl FnMut(&'p Expr)) {
     roots.extend(policy.subject.as_ref().and_then(|s| s.filter.as_ref()));
     roots.extend(&policy.governed_by);
     roots.extend(policy.params.iter().filter_map(|p| p.default.as_ref()));
+    roots.extend(policy.requires.iter().map(|r| &r.condition));
     roots.extend(policy.lets.iter().map(|l| &l.value));
     for r in &policy.ranks {
         roots.push(&r.score);

@@ -226,8 +226,14 @@ impl Params {
         }
     }
 
-    /// Applies every layer to `program`, collecting every problem.
-    pub(crate) fn apply(&self, program: &mut guifan_eval::Program) -> Result<(), ParamsError> {
+    /// Applies every layer to `program`, collecting every problem, then
+    /// holds the result to the policies' requirements (`require`), whose
+    /// text is in `rules`.
+    pub(crate) fn apply(
+        &self,
+        program: &mut guifan_eval::Program,
+        rules: &SourceMap,
+    ) -> Result<(), ParamsError> {
         let mut sources = SourceMap::default();
         let mut problems = Vec::new();
         for layer in &self.layers {
@@ -252,6 +258,9 @@ impl Params {
             }
         }
         if problems.is_empty() {
+            problems = unmet(program, rules, &self.layers);
+        }
+        if problems.is_empty() {
             return Ok(());
         }
         let problems = problems
@@ -260,6 +269,47 @@ impl Params {
             .collect();
         Err(ParamsError::Invalid { sources, problems })
     }
+}
+
+/// The policies' requirements the overrides leave unmet: each names the
+/// condition, where it is written, and the policy's message; it is placed at
+/// the (last) parameter file, the overrides being what changed.
+fn unmet(program: &guifan_eval::Program, rules: &SourceMap, layers: &[Layer]) -> Vec<Diagnostic> {
+    let file = layers.iter().rev().find_map(|l| match l {
+        Layer::Toml { name, .. } => Some(name.display().to_string()),
+        Layer::Value { .. } => None,
+    });
+    let mut out = Vec::new();
+    for policy in program.policies() {
+        for r in guifan_eval::unmet_requirements(policy) {
+            let span = r.condition_span();
+            let id = policy.source_id();
+            let text = rules
+                .text(id)
+                .and_then(|t| t.get(span.start as usize..span.end as usize))
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
+            let (line, _) = rules.line_col(id, span.start as usize);
+            let place = rules
+                .path(id)
+                .map(|p| format!("{}:{line}", p.display()))
+                .unwrap_or_default();
+            let because = r.message().map(|m| format!(": {m}")).unwrap_or_default();
+            let d = Diagnostic::new(
+                "guifan::params::unmet_requirement",
+                format!(
+                    "the overrides do not meet `require {text}` of policy `{}` ({place}){because}",
+                    policy.id()
+                ),
+                Label {
+                    at: At::File(file.clone().unwrap_or_else(|| policy.id().to_string())),
+                    message: None,
+                },
+            );
+            out.push(d);
+        }
+    }
+    out
 }
 
 fn invalid(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> ParamsError {
@@ -517,6 +567,23 @@ mod tests {
         let nowhere = vec![Step::Key("case".into()), Step::Index(5)];
         let params = Params::from_toml_under("t.toml", text, nowhere).unwrap();
         assert_eq!(decide(&rules().with_params(&params).unwrap(), 4), None);
+    }
+
+    #[test]
+    fn overrides_are_held_to_the_policys_requirements_as_a_whole() {
+        let policy = "kind k { n: int } effect e policy a.b { subject k zone UTC param warn: int = 10 param stop: int = 20 require warn < stop \"warn first\" rule r { when n > warn then e } }";
+        let rules = RuleSet::from_sources([("p.policy", policy)]).unwrap();
+        // Each alone would break it for a moment; together they meet it.
+        let both = Params::from_toml("d.toml", "[\"a.b\"]\nwarn = 25\nstop = 30\n").unwrap();
+        assert!(rules.with_params(&both).is_ok());
+        let bad = Params::from_toml("d.toml", "[\"a.b\"]\nwarn = 25\n").unwrap();
+        let err = rules.with_params(&bad).unwrap_err();
+        assert_eq!(err.code(), "guifan::params::unmet_requirement");
+        assert_eq!(
+            err.problems()[0].message(),
+            "the overrides do not meet `require warn < stop` of policy `a.b` (p.policy:1): warn first"
+        );
+        assert_eq!(err.problems()[0].file(), "d.toml");
     }
 
     #[test]

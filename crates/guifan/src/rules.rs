@@ -159,7 +159,7 @@ impl RuleSet {
     /// ```
     pub fn with_params(&self, params: &Params) -> Result<RuleSet, ParamsError> {
         let mut program = (*self.program).clone();
-        params.apply(&mut program)?;
+        params.apply(&mut program, &self.sources)?;
         let all = self.params.then(params);
         Ok(RuleSet {
             program: Arc::new(program),

@@ -68,6 +68,7 @@ pub(super) fn check_policy(
     let root_def = schema.record(header.root)?;
     let mut names = Names::new();
     let mut params = params(&mut cx, decl, root_def, &mut names, param_types);
+    let requires = requirements(&mut cx, decl, &params);
     let filter = header.subject.filter.as_ref().map(|f| cx.condition(f));
     if let Some(f) = &header.subject.filter {
         let mut facts = facts::when_true(f);
@@ -106,10 +107,60 @@ pub(super) fn check_policy(
         effective,
         governed_by,
         params,
+        requires,
         lets,
         rankings,
         rules,
     })
+}
+
+/// `require` conditions: booleans over the parameters and constants only
+/// (no field of a subject, no definition, no `now`: they hold for a
+/// deployment, not for a record).
+fn requirements(cx: &mut Cx<'_>, decl: &ast::PolicyDecl, params: &[ir::Param]) -> Vec<ir::Require> {
+    let mut out = Vec::new();
+    for r in &decl.requires {
+        // Names bound inside the condition (`any(t > 0 for t in tiers)`) are its own.
+        let mut bound: Vec<&str> = Vec::new();
+        guifan_syntax::visit::each_under(vec![&r.condition], &mut |e| {
+            if let ast::ExprKind::Comprehension { binder, .. } = &e.kind {
+                bound.push(&binder.name);
+            }
+        });
+        let mut reads: Option<(Span, String)> = None;
+        guifan_syntax::visit::each_under(vec![&r.condition], &mut |e| {
+            let name = match &e.kind {
+                ast::ExprKind::Name(n)
+                    if !params.iter().any(|p| p.name == *n) && !bound.contains(&n.as_str()) =>
+                {
+                    Some(n.clone())
+                }
+                ast::ExprKind::Now => Some("now".to_string()),
+                _ => None,
+            };
+            if let (Some(name), None) = (name, &reads) {
+                reads = Some((e.span, name));
+            }
+        });
+        if let Some((span, name)) = reads {
+            let known: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+            let help = did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
+                "a requirement holds for a deployment, whatever the record: it reads the policy's parameters and constants".into()
+            });
+            cx.push(
+                CheckError::new(cx.source, span, CheckErrorKind::NotAParameter { name })
+                    .with_help(help),
+            );
+            continue;
+        }
+        let condition = cx.condition(&r.condition);
+        out.push(ir::Require {
+            condition,
+            message: r.message.as_ref().map(|m| m.node.clone()),
+            span: r.span,
+        });
+    }
+    out
 }
 
 /// The header: `subject` (a known kind), `zone` (a known zone), and the

@@ -152,6 +152,8 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::effective_decl
         | Rule::governed_decl
         | Rule::param_decl
+        | Rule::require_decl
+        | Rule::require_kw
         | Rule::let_decl
         | Rule::rank_decl
         | Rule::rank_kw
