@@ -74,3 +74,14 @@ impl<T> std::ops::Deref for Spanned<T> {
         &self.node
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Span;
+
+    #[test]
+    fn a_shifted_span_moves_both_ends_right() {
+        assert_eq!(Span::new(2, 5).shifted(10), Span::new(12, 15));
+        assert_eq!(Span::new(0, 0).shifted(3), Span::new(3, 3));
+    }
+}

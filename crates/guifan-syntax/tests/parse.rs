@@ -278,3 +278,34 @@ fn string_escapes_are_checked_and_work_in_messages() {
     .unwrap_err();
     assert!(matches!(&bad[0], ParseError::InvalidLiteral { span, .. } if span.len() == 2));
 }
+
+/// A bad escape is placed on the escape itself (`\u` without its brace),
+/// wherever it is in the string.
+#[test]
+fn a_bad_escape_is_placed_where_it_goes_wrong() {
+    for (text, at) in [(r#""ab\u4E2D""#, (3, 5)), (r#""\u4E2D""#, (1, 3))] {
+        let err = parse_expr(SourceId(0), text).unwrap_err();
+        let ParseError::InvalidLiteral { span, .. } = err else {
+            panic!("{text}: {err:?}");
+        };
+        assert_eq!((span.start, span.end), at, "{text}: {span:?}");
+    }
+}
+
+/// The comments attached to an entry: those right above it, and the one
+/// at the end of its first line; not those of other entries.
+#[test]
+fn comments_attach_to_the_entry_below_and_the_line_they_end() {
+    let text = "// about k\nkind k { n: int } // k's line\n// about j\nkind j { m: int }\n";
+    let file = guifan_syntax::parse(SourceId(0), text).unwrap();
+    let k = text.find("kind k").unwrap() as u32;
+    let k_line_end = text.find(" // k's").unwrap() as u32 + 14;
+    let on_k: Vec<&str> = file
+        .comments_on(k, k_line_end)
+        .map(|c| c.text.trim())
+        .collect();
+    assert_eq!(on_k, ["about k", "k's line"]);
+    let j = text.find("kind j").unwrap() as u32;
+    let on_j: Vec<&str> = file.comments_on(j, j + 5).map(|c| c.text.trim()).collect();
+    assert_eq!(on_j, ["about j"]);
+}

@@ -278,3 +278,15 @@ fn every_bad_field_of_a_record_is_named() {
     let one = br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":"many"}"#;
     assert!(decode_subject(&p.schema, one).unwrap_err().also.is_empty());
 }
+
+#[test]
+fn a_record_that_is_not_utf8_names_its_line() {
+    let p = program();
+    let first = decode_subject(&p.schema, b"{\"kind\":\"merch\xffant\"}").unwrap_err();
+    assert_eq!(first.line, Some(1), "{first}");
+    let third = decode_subject(&p.schema, b"{\n\"kind\":\n\"merch\xffant\"}").unwrap_err();
+    assert_eq!(third.line, Some(3), "{third}");
+    assert!(third
+        .message
+        .starts_with("not UTF-8 text (invalid byte at offset 16)"));
+}

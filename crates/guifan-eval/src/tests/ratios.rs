@@ -95,3 +95,40 @@ fn a_weekday_is_named_in_full_and_a_wrong_one_is_quoted_with_a_suggestion() {
         ["guifan::check::type_mismatch"]
     );
 }
+
+#[test]
+fn percents_add_and_scale_as_the_operator_table_says() {
+    // percent ± percent is a percent; percent × count is a decimal.
+    let body = r#"
+        param warn_rate: percent = 10%
+        rule sum { when warn_rate + 5% == 15% and warn_rate - 5% == 5% then violation(code: "a") }
+        rule scaled { when warn_rate * 3 == 0.3 and 2 * warn_rate == 0.2 then violation(code: "b") }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.sum", "t.p.scaled"]);
+}
+
+#[test]
+fn a_pattern_parameter_holding_one_string_is_matched() {
+    let body = r#"
+        param pattern: string = "^pers"
+        rule p { when matches(store_type, pattern) then violation(code: "a") }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.p"]);
+}
+
+#[test]
+fn the_effective_window_is_read_back_as_written() {
+    let p = program(&wrap(
+        "effective from 2023-02-28 until 2024-01-01 rule r { when listings_online > 1 then violation(code: \"x\") }",
+    ))
+    .unwrap();
+    let window = p.policies()[0].effective();
+    assert_eq!(
+        window.from().map(|t| t.to_rfc3339()),
+        Some("2023-02-28T00:00:00+08:00".into())
+    );
+    assert_eq!(
+        window.until().map(|t| t.to_rfc3339()),
+        Some("2024-01-01T00:00:00+08:00".into())
+    );
+}
