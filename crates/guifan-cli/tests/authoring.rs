@@ -12,19 +12,12 @@
 
 mod common;
 
+use common::guifan_in;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::{guifan, guifan_stdin, root, stderr, stdout};
-
-/// Runs `guifan` in `dir`.
-fn guifan_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guifan"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("guifan runs")
-}
 
 /// A copy of `rules/` in a temporary directory.
 fn rules_copy() -> (tempfile::TempDir, PathBuf) {

@@ -99,23 +99,16 @@ fn diff_shows_the_impact_of_a_parameter_change_alone() {
         "m.jsonl",
         &format!("{}\n{}\n", merchant("m-110", 110), merchant("m-130", 130)),
     );
-    let out = guifan(&[
-        "diff",
-        "--base",
-        "rules",
-        "--rules",
-        "rules",
-        "--data",
-        &data,
-        "--at",
-        AT,
-        "--params",
-        &raise,
-        "--base-params",
-        &none,
-        "--format",
-        "json",
-    ]);
+    // The same rules before and after; the overrides differ (or not).
+    let diff = |extra: &[&str]| {
+        let mut args = vec![
+            "diff", "--base", "rules", "--rules", "rules", "--data", &data, "--at", AT, "--params",
+            &raise,
+        ];
+        args.extend_from_slice(extra);
+        guifan(&args)
+    };
+    let out = diff(&["--base-params", &none, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let rule = &report["rules"][0];
@@ -132,21 +125,7 @@ fn diff_shows_the_impact_of_a_parameter_change_alone() {
     assert_eq!(message["before"], "在线商品 130 件, 上限 100 件");
     assert_eq!(message["after"], "在线商品 130 件, 上限 120 件");
     assert!(rule["changed_parts"].get("effects").is_none(), "{rule}");
-    let human = guifan(&[
-        "diff",
-        "--base",
-        "rules",
-        "--rules",
-        "rules",
-        "--data",
-        &data,
-        "--at",
-        AT,
-        "--params",
-        &raise,
-        "--base-params",
-        &none,
-    ]);
+    let human = diff(&["--base-params", &none]);
     assert!(
         stdout(&human)
             .contains("m-130: 在线商品 130 件, 上限 100 件 → 在线商品 130 件, 上限 120 件"),
@@ -158,40 +137,10 @@ fn diff_shows_the_impact_of_a_parameter_change_alone() {
         Some(0),
         "changes are not failures by default"
     );
-    let gated = guifan(&[
-        "diff",
-        "--base",
-        "rules",
-        "--rules",
-        "rules",
-        "--data",
-        &data,
-        "--at",
-        AT,
-        "--params",
-        &raise,
-        "--base-params",
-        &none,
-        "--exit-code",
-    ]);
+    let gated = diff(&["--base-params", &none, "--exit-code"]);
     assert_eq!(gated.status.code(), Some(1), "--exit-code: a change fails");
     // The same overrides on both sides: nothing changes.
-    let out = guifan(&[
-        "diff",
-        "--base",
-        "rules",
-        "--rules",
-        "rules",
-        "--data",
-        &data,
-        "--at",
-        AT,
-        "--params",
-        &raise,
-        "--format",
-        "json",
-        "--exit-code",
-    ]);
+    let out = diff(&["--format", "json", "--exit-code"]);
     assert!(!stdout(&out).contains("m-110"), "{}", stdout(&out));
     assert_eq!(out.status.code(), Some(0));
 }

@@ -11,23 +11,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
 use common::{root, stderr, stdout};
-
-fn guifan_in(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
 
 /// A project whose rules live in `policies/`, with a `guifan.toml`.
 fn project(settings: &str) -> tempfile::TempDir {
@@ -47,16 +31,16 @@ fn every_command_reads_the_project_settings() {
         "[douyin.zero_deposit_trial]\npersonal_listing_cap = 120\n",
     )
     .unwrap();
-    let out = guifan_in(dir.path(), &["check"], "");
+    let out = common::guifan_in_with(dir.path(), &["check"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("ok: 17 file(s)"), "{}", stderr(&out));
     // A subdirectory finds the file above it.
     let sub = dir.path().join("policies/douyin");
-    let out = guifan_in(&sub, &["fmt", "--check"], "");
+    let out = common::guifan_in_with(&sub, &["fmt", "--check"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // run: the project's rules, its parameters, a time in its zone.
     let record = common::merchant("m-110", 110);
-    let out = guifan_in(
+    let out = common::guifan_in_with(
         dir.path(),
         &["run", "--data", "-", "--at", "2023-04-20T12:00", "-q"],
         &record,
@@ -67,7 +51,7 @@ fn every_command_reads_the_project_settings() {
         "the cap of 120 holds: {}",
         stdout(&out)
     );
-    let out = guifan_in(
+    let out = common::guifan_in_with(
         dir.path(),
         &[
             "run",
@@ -88,7 +72,7 @@ fn every_command_reads_the_project_settings() {
     );
     // test: the project's rules (the bundled case expecting a cap of 100 fails
     // under the deployment's 120).
-    let out = guifan_in(dir.path(), &["test"], "");
+    let out = common::guifan_in_with(dir.path(), &["test"], "");
     assert!(
         stdout(&out).contains("FAILED 101 listings is not"),
         "{}",
@@ -100,7 +84,7 @@ fn every_command_reads_the_project_settings() {
         "[rules]\ndir = \"policies\"\n",
     )
     .unwrap();
-    let out = guifan_in(
+    let out = common::guifan_in_with(
         dir.path(),
         &["run", "--data", "-", "--at", "2023-04-20T12:00"],
         &record,
@@ -113,7 +97,7 @@ fn every_command_reads_the_project_settings() {
 fn lint_levels_allow_and_deny() {
     let dir = project("[rules]\ndir = \"policies\"\n");
     std::fs::remove_file(dir.path().join("policies/jd/scheduled_delivery.test.toml")).unwrap();
-    let out = guifan_in(dir.path(), &["check"], "");
+    let out = common::guifan_in_with(dir.path(), &["check"], "");
     assert!(
         stderr(&out).contains("guifan::lint::untested_policy"),
         "{}",
@@ -124,7 +108,7 @@ fn lint_levels_allow_and_deny() {
         "[rules]\ndir = \"policies\"\n[lint]\nallow = [\"guifan::lint::untested_policy\"]\n",
     )
     .unwrap();
-    let out = guifan_in(dir.path(), &["check"], "");
+    let out = common::guifan_in_with(dir.path(), &["check"], "");
     assert!(
         !stderr(&out).contains("untested_policy"),
         "{}",
@@ -136,7 +120,7 @@ fn lint_levels_allow_and_deny() {
         "[rules]\ndir = \"policies\"\n[lint]\ndeny = [\"guifan::lint::untested_policy\"]\n",
     )
     .unwrap();
-    let out = guifan_in(dir.path(), &["check"], "");
+    let out = common::guifan_in_with(dir.path(), &["check"], "");
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -150,7 +134,7 @@ fn a_wrong_project_file_is_refused_at_its_lines() {
     let dir = project(
         "[rules]\ndirs = \"policies\"\n[lint]\nallow = [\"guifan::lint::untested_polcy\"]\n[tiem]\nzone = \"UTC\"\n",
     );
-    let out = guifan_in(dir.path(), &["check", "--format", "github"], "");
+    let out = common::guifan_in_with(dir.path(), &["check", "--format", "github"], "");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("guifan.toml:2:1"), "{err}");

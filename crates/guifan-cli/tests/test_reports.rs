@@ -12,18 +12,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::guifan_in;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::{root, stderr, stdout};
-
-fn guifan_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guifan"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("guifan runs")
-}
 
 /// A copy of `rules/` whose presale test file has one case broken twice
 /// (a misspelt rule and a misspelt field) and one that fails its expectation.

@@ -15,7 +15,7 @@ use guifan_syntax::diagnostic::{At, Diagnostic, Label};
 use guifan_syntax::Span;
 use toml_edit::{ImDocument, Item, TableLike};
 
-use crate::error::{ParamError, Problem};
+use crate::error::ParamError;
 use crate::sources::SourceMap;
 
 /// Overrides of policy parameters, in layers applied in order (a later layer
@@ -62,68 +62,10 @@ pub enum Step {
     Index(usize),
 }
 
-/// Why parameters could not be read or applied.
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsError {
-    /// The file could not be read
-    #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        /// The file
-        path: PathBuf,
-        /// What the system said
-        source: std::io::Error,
-    },
-    /// Overrides that are not TOML, name no policy or parameter, or do not fit
-    /// their parameter: every one of them, none applied
-    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Invalid {
-        /// The parameter files, to show the lines
-        sources: SourceMap,
-        /// Each problem, in file order
-        problems: Vec<Problem>,
-    },
-}
-
-impl ParamsError {
-    /// The problems, each with its code and line (none for `Io`).
-    pub fn problems(&self) -> &[Problem] {
-        match self {
-            ParamsError::Invalid { problems, .. } => problems,
-            ParamsError::Io { .. } => &[],
-        }
-    }
-
-    /// The stable code: `guifan::io::unreadable`, or that of the first problem.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ParamsError::Io { .. } => "guifan::io::unreadable",
-            ParamsError::Invalid { problems, .. } => problems
-                .first()
-                .map_or("guifan::params::invalid", Problem::code),
-        }
-    }
-
-    /// The problems as diagnostics, with the files they point into.
-    pub fn diagnostics(&self) -> (Vec<Diagnostic>, SourceMap) {
-        match self {
-            ParamsError::Io { path, .. } => {
-                let d = Diagnostic::new(
-                    "guifan::io::unreadable",
-                    self.to_string(),
-                    Label {
-                        at: At::File(path.display().to_string()),
-                        message: None,
-                    },
-                );
-                (vec![d], SourceMap::default())
-            }
-            ParamsError::Invalid { sources, problems } => (
-                problems.iter().map(|p| p.diagnostic().clone()).collect(),
-                sources.clone(),
-            ),
-        }
-    }
-}
+/// Why parameters could not be read or applied: the file cannot be read,
+/// or overrides that are not TOML, name no policy or parameter, do not fit
+/// their parameter or leave a requirement unmet (every one, none applied).
+pub type ParamsError = crate::settings::SettingsError;
 
 impl Params {
     /// No overrides.
@@ -155,7 +97,7 @@ impl Params {
                 id,
                 span,
             );
-            return Err(invalid(sources, vec![d]));
+            return Err(ParamsError::invalid(sources, vec![d]));
         }
         Ok(Params {
             layers: vec![Layer::Toml {
@@ -263,11 +205,7 @@ impl Params {
         if problems.is_empty() {
             return Ok(());
         }
-        let problems = problems
-            .into_iter()
-            .map(|d| Problem::new(d, &sources))
-            .collect();
-        Err(ParamsError::Invalid { sources, problems })
+        Err(ParamsError::invalid(sources, problems))
     }
 }
 
@@ -310,14 +248,6 @@ fn unmet(program: &guifan_eval::Program, rules: &SourceMap, layers: &[Layer]) ->
         }
     }
     out
-}
-
-fn invalid(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> ParamsError {
-    let problems = diagnostics
-        .into_iter()
-        .map(|d| Problem::new(d, &sources))
-        .collect();
-    ParamsError::Invalid { sources, problems }
 }
 
 fn problem(
@@ -471,20 +401,6 @@ fn apply_toml(
         _ => 0,
     });
     problems.extend(found);
-}
-
-/// A reload whose new rules the overrides in force no longer fit fails as a load.
-impl From<ParamsError> for crate::LoadError {
-    fn from(e: ParamsError) -> crate::LoadError {
-        match e {
-            ParamsError::Io { path, source } => crate::LoadError::Io { path, source },
-            ParamsError::Invalid { sources, problems } => crate::LoadError::Invalid {
-                sources,
-                problems,
-                omitted: 0,
-            },
-        }
-    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,6 @@ use guifan_syntax::diagnostic::{At, Diagnostic, Label};
 use guifan_syntax::Span;
 use toml_edit::{ImDocument, Item};
 
-use crate::error::Problem;
 use crate::sources::SourceMap;
 
 /// The file's name.
@@ -54,48 +53,7 @@ pub struct Project {
 }
 
 /// A `guifan.toml` that cannot be read or used: every problem at its line.
-#[derive(Debug, thiserror::Error)]
-pub enum ProjectError {
-    /// The file could not be read
-    #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        /// The file
-        path: PathBuf,
-        /// What the system said
-        source: std::io::Error,
-    },
-    /// Keys or values that are not settings
-    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Invalid {
-        /// The file, to show the lines
-        sources: SourceMap,
-        /// Each problem, in file order
-        problems: Vec<Problem>,
-    },
-}
-
-impl ProjectError {
-    /// The problems as diagnostics, with the file they point into.
-    pub fn diagnostics(&self) -> (Vec<Diagnostic>, SourceMap) {
-        match self {
-            ProjectError::Io { path, .. } => (
-                vec![Diagnostic::new(
-                    "guifan::io::unreadable",
-                    self.to_string(),
-                    Label {
-                        at: At::File(path.display().to_string()),
-                        message: None,
-                    },
-                )],
-                SourceMap::default(),
-            ),
-            ProjectError::Invalid { sources, problems } => (
-                problems.iter().map(|p| p.diagnostic().clone()).collect(),
-                sources.clone(),
-            ),
-        }
-    }
-}
+pub type ProjectError = crate::settings::SettingsError;
 
 const SECTIONS: [(&str, &[&str]); 3] = [
     ("rules", &["dir", "schema", "params"]),
@@ -171,7 +129,7 @@ impl Project {
                     format!("not valid TOML: {}", e.message().trim()),
                     None,
                 );
-                return Err(invalid(sources, found));
+                return Err(ProjectError::invalid(sources, found));
             }
         };
         let mut project = Project::default();
@@ -250,7 +208,7 @@ impl Project {
         if found.is_empty() {
             Ok(project)
         } else {
-            Err(invalid(sources, found))
+            Err(ProjectError::invalid(sources, found))
         }
     }
 
@@ -309,12 +267,4 @@ fn codes(item: &Item) -> Option<Vec<String>> {
         .iter()
         .map(|v| v.as_str().map(str::to_string))
         .collect()
-}
-
-fn invalid(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> ProjectError {
-    let problems = diagnostics
-        .into_iter()
-        .map(|d| Problem::new(d, &sources))
-        .collect();
-    ProjectError::Invalid { sources, problems }
 }

@@ -49,6 +49,29 @@ pub fn guifan(args: &[&str]) -> Output {
         .expect("guifan runs")
 }
 
+/// Runs the `guifan` binary in `dir`.
+pub fn guifan_in(dir: &Path, args: &[&str]) -> Output {
+    guifan_in_with(dir, args, "")
+}
+
+/// Runs the `guifan` binary in `dir` with `input` on standard input.
+pub fn guifan_in_with(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("guifan runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // A command that does not read its input closes the pipe early.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    child.wait_with_output().expect("guifan runs")
+}
+
 /// Runs `guifan` with standard input.
 pub fn guifan_stdin(args: &[&str], input: &str) -> Output {
     use std::io::Write;
