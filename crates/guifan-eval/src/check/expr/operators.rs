@@ -377,3 +377,7 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
     };
     Ok(t)
 }
+
+#[cfg(test)]
+#[path = "operators_tests.rs"]
+mod tests;
