@@ -62,10 +62,7 @@ pub fn decode_subject(schema: &Schema, json: &[u8]) -> Result<Subject, DataError
     if let Some(subject) = fast::decode(schema, text) {
         return Ok(subject);
     }
-    decode_text(schema, text).map_err(|mut first| {
-        first.also = other_errors(schema, text, &first.path);
-        first
-    })
+    decode_text(schema, text)
 }
 
 /// After a record's first error, the other fields that do not decode: each
@@ -156,13 +153,19 @@ fn utf8(json: &[u8]) -> Result<&str, DataError> {
     })
 }
 
+/// The detailed decoder: the subject, or the first error with the record's
+/// other bad fields (`also`).
 fn decode_text(schema: &Schema, text: &str) -> Result<Subject, DataError> {
     let cx = Ctx::new(schema);
     let mut de = serde_json::Deserializer::from_str(text);
     let result = RootSeed { cx: &cx }
         .deserialize(&mut de)
         .and_then(|s| de.end().map(|()| s));
-    result.map_err(|e| cx.error(&e))
+    result.map_err(|e| {
+        let mut first = cx.error(&e);
+        first.also = other_errors(schema, text, &first.path);
+        first
+    })
 }
 
 /// Decodes one JSON value of a given type (parameter overrides, test fixtures).
