@@ -97,14 +97,7 @@ fn a_broken_copy_reports_every_problem_in_one_run() {
 
 #[test]
 fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .unwrap();
+    let validator = common::sarif_validator();
     let (dir, _) = broken_rules();
     let out = guifan_in(dir.path(), &["check", "--format", "sarif", "rules"]);
     assert_eq!(out.status.code(), Some(3));
@@ -286,14 +279,7 @@ fn run_reports_record_problems_in_every_format() {
         &input,
     );
     let log: serde_json::Value = serde_json::from_str(&stderr(&out)).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .unwrap();
+    let validator = common::sarif_validator();
     assert!(validator.is_valid(&log), "{log:#}");
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 1);
 }

@@ -180,14 +180,7 @@ fn sarif_describes_its_rules_and_counts_columns_in_utf16() {
     assert_eq!(rule["defaultConfiguration"]["level"], "error");
     let region = &run["results"][0]["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["startColumn"], utf16 as u64, "{region}");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .unwrap();
+    let validator = common::sarif_validator();
     assert!(validator.is_valid(&log), "{log:#}");
     assert!(stdout(&check("github")).contains(&format!(",col={utf16},")));
     let json: serde_json::Value = serde_json::from_str(&stdout(&check("json"))).unwrap();

@@ -69,7 +69,7 @@ pub use ir::{
     Window,
 };
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
-pub use suggest::did_you_mean;
+pub use suggest::{did_you_mean, zone_did_you_mean};
 pub use types::Type;
 pub use value::{timestamp_text, Currency, Duration, JsonValue, Money, Subject, Value};
 

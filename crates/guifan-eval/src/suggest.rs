@@ -22,6 +22,12 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c)
 }
 
+/// "did you mean `Asia/Shanghai`?" for a time zone name that is not one,
+/// among the IANA names chrono-tz knows.
+pub fn zone_did_you_mean(name: &str) -> Option<String> {
+    did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

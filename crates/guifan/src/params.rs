@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use guifan_syntax::diagnostic::{At, Diagnostic, Label};
-use guifan_syntax::Span;
 use toml_edit::{ImDocument, Item, TableLike};
 
 use crate::error::ParamError;
+use crate::settings::problem;
 use crate::sources::SourceMap;
 
 /// Overrides of policy parameters, in layers applied in order (a later layer
@@ -112,18 +112,7 @@ impl Params {
     /// [`crate::MAX_RULE_FILE_BYTES`], in UTF-8.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Params, ParamsError> {
         let path = path.as_ref();
-        let io = |source| ParamsError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let read = crate::read_rule_file(path).map_err(|e| io(e.into_io()))?;
-        if let Some(at) = read.bad_byte {
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("not UTF-8 (byte {at})"),
-            )));
-        }
-        Params::from_toml(path, &read.text)
+        Params::from_toml(path, &crate::settings::read(path)?)
     }
 
     /// Sets one parameter to JSON text of its type (`120`, `"300.00 CNY"`,
@@ -248,23 +237,6 @@ fn unmet(program: &guifan_eval::Program, rules: &SourceMap, layers: &[Layer]) ->
         }
     }
     out
-}
-
-fn problem(
-    code: &'static str,
-    message: String,
-    id: guifan_syntax::SourceId,
-    span: std::ops::Range<usize>,
-) -> Diagnostic {
-    let span = Span::new(span.start, span.end);
-    Diagnostic::new(
-        code,
-        message,
-        Label {
-            at: At::Source(id, span),
-            message: None,
-        },
-    )
 }
 
 /// A parameter error's message, with the name it is closest to (then the

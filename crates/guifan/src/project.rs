@@ -23,8 +23,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
-use guifan_syntax::diagnostic::{At, Diagnostic, Label};
-use guifan_syntax::Span;
+use guifan_syntax::diagnostic::Diagnostic;
 use toml_edit::{ImDocument, Item};
 
 use crate::sources::SourceMap;
@@ -78,13 +77,9 @@ impl Project {
 
     /// The settings of one `guifan.toml`.
     pub fn from_file(path: &Path) -> Result<Project, ProjectError> {
-        let io = |source| ProjectError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let read = crate::read_rule_file(path).map_err(|e| io(e.into_io()))?;
+        let text = crate::settings::read(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let mut project = Project::from_toml(path, &read.text, base)?;
+        let mut project = Project::from_toml(path, &text, base)?;
         project.file = Some(path.to_path_buf());
         Ok(project)
     }
@@ -108,14 +103,7 @@ impl Project {
         let mut problem =
             |span: Option<std::ops::Range<usize>>, message: String, help: Option<String>| {
                 let span = span.unwrap_or(0..0);
-                let mut d = Diagnostic::new(
-                    "guifan::project::invalid",
-                    message,
-                    Label {
-                        at: At::Source(id, Span::new(span.start, span.end)),
-                        message: None,
-                    },
-                );
+                let mut d = crate::settings::problem("guifan::project::invalid", message, id, span);
                 if let Some(h) = help {
                     d = d.with_help(h);
                 }
@@ -196,8 +184,7 @@ impl Project {
                     _ => match value.as_str().map(|z| (z, z.parse::<Tz>())) {
                         Some((_, Ok(tz))) => project.zone = Some(tz),
                         Some((z, Err(_))) => {
-                            let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                            let help = guifan_eval::did_you_mean(z, names);
+                            let help = guifan_eval::zone_did_you_mean(z);
                             problem(span, format!("unknown time zone `{z}`"), help);
                         }
                         None => problem(span, "`time.zone` must be a zone name in quotes".into(), None),

@@ -80,6 +80,40 @@ impl SettingsError {
     }
 }
 
+/// The text of a settings file: a regular file of at most
+/// [`crate::MAX_RULE_FILE_BYTES`], in UTF-8, or why it cannot be used.
+pub(crate) fn read(path: &std::path::Path) -> Result<String, SettingsError> {
+    let io = |source| SettingsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let read = crate::read_rule_file(path).map_err(|e| io(e.into_io()))?;
+    if let Some(at) = read.bad_byte {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 (byte {at})"),
+        )));
+    }
+    Ok(read.text)
+}
+
+/// A problem at bytes `span` of the settings file `id`.
+pub(crate) fn problem(
+    code: &'static str,
+    message: String,
+    id: guifan_syntax::SourceId,
+    span: std::ops::Range<usize>,
+) -> Diagnostic {
+    Diagnostic::new(
+        code,
+        message,
+        Label {
+            at: At::Source(id, guifan_syntax::Span::new(span.start, span.end)),
+            message: None,
+        },
+    )
+}
+
 /// A reload whose new rules the overrides in force no longer fit fails as a load.
 impl From<SettingsError> for crate::LoadError {
     fn from(e: SettingsError) -> crate::LoadError {

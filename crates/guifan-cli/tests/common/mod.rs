@@ -134,3 +134,15 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A validator of the SARIF 2.1.0 schema the repository keeps (`tests/`).
+pub fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .unwrap()
+}

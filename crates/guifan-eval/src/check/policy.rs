@@ -205,8 +205,7 @@ fn header<'d>(
         Some(z) => match schema::parse_zone(&z.node) {
             Some(tz) => tz,
             None => {
-                let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
-                let help = did_you_mean(&z.node, names).unwrap_or_else(|| {
+                let help = crate::suggest::zone_did_you_mean(&z.node).unwrap_or_else(|| {
                     "use an IANA name such as `Asia/Shanghai` or `Europe/Moscow`".into()
                 });
                 errors.push(
