@@ -17,6 +17,7 @@ use guifan_syntax::{SourceId, Span, Spanned};
 
 use crate::error::{CheckError, CheckErrorKind};
 use crate::eval;
+use crate::index::{Checked, Target, Use};
 use crate::ir::{self, Program};
 use crate::schema::{self, KindId, RecordId, Schema};
 use crate::suggest::did_you_mean;
@@ -26,8 +27,42 @@ use crate::value::{Currency, Value};
 /// Checks every file together (schema declarations may sit in any of them)
 /// and returns the compiled program, or every error found.
 pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
+    let mut uses = Vec::new();
     let mut errors = Vec::new();
-    let mut schema = schema::build(files, &mut errors);
+    let schema = schema::build(files, &mut errors);
+    check_with(files, schema, errors, &mut uses).map_err(|failed| failed.0)
+}
+
+/// Checks every file together, as [`check`] does, and keeps what tools need
+/// besides: the schema as declared and every name that resolved, also when
+/// checking fails.
+pub fn check_indexed(files: &[RuleFile]) -> Checked {
+    let mut uses = Vec::new();
+    let mut errors = Vec::new();
+    let schema = schema::build(files, &mut errors);
+    let (result, schema) = match check_with(files, schema, errors, &mut uses) {
+        Ok(program) => {
+            let schema = program.schema.clone();
+            (Ok(program), schema)
+        }
+        Err(failed) => {
+            let (errors, schema) = *failed;
+            (Err(errors), schema)
+        }
+    };
+    Checked {
+        result,
+        schema,
+        uses,
+    }
+}
+
+fn check_with(
+    files: &[RuleFile],
+    mut schema: Schema,
+    mut errors: Vec<CheckError>,
+    uses: &mut Vec<Use>,
+) -> Result<Program, Box<(Vec<CheckError>, Schema)>> {
     let mut policies = Vec::new();
     let mut seen_ids: std::collections::HashMap<String, (SourceId, Span)> =
         std::collections::HashMap::new();
@@ -54,7 +89,7 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
                 }
                 seen_ids.insert(decl.id.node.clone(), (file.source, decl.id.span));
                 if let Some(mut p) =
-                    policy::check_policy(&mut schema, file.source, decl, &mut errors)
+                    policy::check_policy(&mut schema, file.source, decl, &mut errors, uses)
                 {
                     hoist::hoist_policy(&mut p);
                     policies.push(p);
@@ -64,7 +99,7 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
     }
     hide_cascades(files, &mut errors);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(Box::new((errors, schema)));
     }
     // The defaults must meet the policies' own requirements.
     for p in &policies {
@@ -85,7 +120,7 @@ pub fn check(files: &[RuleFile]) -> Result<Program, Vec<CheckError>> {
         }
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(Box::new((errors, schema)));
     }
     let mut by_kind = vec![Vec::new(); schema.kinds.len()];
     for (i, p) in policies.iter().enumerate() {
@@ -168,6 +203,16 @@ pub(crate) struct Cx<'a> {
     /// The policy's `rank` names, in order
     pub(crate) ranks: Vec<String>,
     pub(crate) locals: Vec<(String, Type)>,
+    /// Where each of [`Cx::locals`] is bound
+    pub(crate) local_spans: Vec<Span>,
+    /// Where each of [`Cx::params`] is declared
+    pub(crate) param_spans: Vec<Span>,
+    /// Where each of [`Cx::lets`] is declared
+    pub(crate) let_spans: Vec<Span>,
+    /// The policy's ID, for the uses recorded
+    pub(crate) policy: &'a str,
+    /// Every name resolved so far (for tools)
+    pub(crate) uses: &'a mut Vec<Use>,
     /// Paths known to be present here (`trial`, `withdrawal_request`)
     pub(crate) facts: Vec<String>,
     pub(crate) held_allowed: bool,
@@ -186,6 +231,37 @@ impl Cx<'_> {
 
     pub(crate) fn push(&mut self, err: CheckError) {
         self.errors.push(err);
+    }
+
+    /// Records what the name written at `span` resolved to.
+    pub(crate) fn resolved(&mut self, span: Span, target: Target, ty: &Type) {
+        self.uses.push(Use {
+            source: self.source,
+            span,
+            policy: self.policy.to_string(),
+            target,
+            ty: ty.clone(),
+        });
+    }
+
+    /// Binds a local name (an item, a group key, a rule's own `let`).
+    pub(crate) fn bind(&mut self, name: &ast::Ident, ty: Type) {
+        self.resolved(
+            name.span,
+            Target::Local {
+                name: name.name.clone(),
+                declared: name.span,
+            },
+            &ty,
+        );
+        self.locals.push((name.name.clone(), ty));
+        self.local_spans.push(name.span);
+    }
+
+    /// Unbinds the locals bound since there were `len`.
+    pub(crate) fn unbind_to(&mut self, len: usize) {
+        self.locals.truncate(len);
+        self.local_spans.truncate(len);
     }
 
     pub(crate) fn show(&self, ty: &Type) -> String {
@@ -347,7 +423,7 @@ fn rule_on(cx: &mut Cx<'_>, on: &ast::SubjectDecl) -> Option<(KindId, Option<ir:
 /// Binds a `for` rule's locals: the item, or the group's keys and items.
 fn rule_each(cx: &mut Cx<'_>, each: &ast::RuleEach) -> ir::Each {
     let (source, item) = cx.list(&each.source);
-    cx.locals.push((each.binder.name.clone(), item.clone()));
+    cx.bind(&each.binder, item.clone());
     let Some(group) = &each.group else {
         return ir::Each {
             source,
@@ -363,7 +439,7 @@ fn rule_each(cx: &mut Cx<'_>, each: &ast::RuleEach) -> ir::Each {
         types.push(t);
     }
     // In the rule's body, a group is its keys and its items; no single item is bound.
-    cx.locals.pop();
+    cx.unbind_to(cx.locals.len().saturating_sub(1));
     let mut names: HashSet<&str> = HashSet::new();
     let named = group.keys.iter().map(|(n, _)| n).chain([&group.items]);
     for (name, ty) in named.zip(types.into_iter().chain([Type::List(Box::new(item))])) {
@@ -376,7 +452,7 @@ fn rule_each(cx: &mut Cx<'_>, each: &ast::RuleEach) -> ir::Each {
                 },
             );
         }
-        cx.locals.push((name.name.clone(), ty));
+        cx.bind(name, ty);
     }
     ir::Each {
         source,
@@ -400,7 +476,7 @@ fn version(
     let mut lets = Vec::with_capacity(clauses.lets.len());
     for l in &clauses.lets {
         let (x, t) = cx.expr(&l.value);
-        cx.locals.push((l.name.name.clone(), t));
+        cx.bind(&l.name, t);
         lets.push(x);
     }
     let when = cx.condition(&clauses.when);
@@ -426,7 +502,7 @@ fn version(
     });
     cx.held_allowed = false;
     cx.facts.truncate(depth);
-    cx.locals.truncate(locals);
+    cx.unbind_to(locals);
     ir::Version {
         label: label.map(|l| Arc::from(l.node.as_str())),
         window,

@@ -44,13 +44,14 @@ mod decode;
 mod error;
 mod eval;
 mod ids;
+mod index;
 mod ir;
 mod schema;
 mod suggest;
 mod types;
 mod value;
 
-pub use check::check;
+pub use check::{check, check_indexed};
 pub use decode::{
     decode_subject, decode_value, duration as parse_duration, peek_kind, DataError, MAX_ID_BYTES,
     MAX_STRING_BYTES,
@@ -64,6 +65,7 @@ pub use eval::{
     evaluate, evaluate_into, evaluate_traced, evaluate_with_ranks, unmet_requirements, Decision,
     Effect, Made, MadeEffect, MadeMessage, Outcome, RuleError, Sink,
 };
+pub use index::{Checked, Target, Use};
 pub use ir::{
     CmpOp, EffectArgs, EffectTemplate, Message, Param, Policy, Program, Require, Rule, Version,
     Window,

@@ -718,6 +718,38 @@ pub const ENTRY_WORDS: [&str; 12] = [
     "rule",
 ];
 
+/// The reserved words: they cannot name a field at the top level, a
+/// parameter, a definition or a binding (the grammar's `keyword`).
+pub const KEYWORDS: [&str; 27] = [
+    "and",
+    "or",
+    "not",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "now",
+    "is",
+    "present",
+    "absent",
+    "in",
+    "for",
+    "where",
+    "when",
+    "message",
+    "rule",
+    "let",
+    "param",
+    "within",
+    "version",
+    "from",
+    "until",
+    "policy",
+    "permanent",
+    "held",
+];
+
 impl Expr {
     /// The expression inside any parentheses around it (`((x))` is `x`).
     pub fn unparen(&self) -> &Expr {

@@ -53,6 +53,7 @@
 //! The crates behind this one (`guifan-syntax`, `guifan-eval`) are internal:
 //! this crate is the promised surface.
 
+pub mod analysis;
 pub mod clip;
 pub mod data;
 mod decisions;

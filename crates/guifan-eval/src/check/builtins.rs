@@ -110,8 +110,22 @@ static SIMPLE: [(&str, Builtin, &[&[Type]], Type); 12] = [
 ];
 
 impl Cx<'_> {
-    /// Types a call `func(args...)`.
+    /// Types a call `func(args...)`, and records the function called.
     pub(crate) fn call(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> (ir::Expr, crate::types::Type) {
+        let typed = self.call_builtin(func, args, span);
+        let target = crate::index::Target::Builtin {
+            name: func.name.clone(),
+        };
+        self.resolved(func.span, target, &typed.1);
+        typed
+    }
+
+    fn call_builtin(
         &mut self,
         func: &ast::Ident,
         args: &[ast::Expr],

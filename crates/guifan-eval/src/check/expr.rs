@@ -12,6 +12,7 @@ pub(crate) use effects::aggregate;
 
 use super::{facts, with_currency, Cx};
 use crate::error::{CheckError, CheckErrorKind};
+use crate::index::Target;
 use crate::ir::{self, CmpOp};
 use crate::schema::{self, RecordId};
 use crate::suggest::did_you_mean;
@@ -234,14 +235,21 @@ impl Cx<'_> {
                 binder,
                 source,
                 filter,
-            } => self.comprehension(
-                func,
-                map.as_deref(),
-                binder,
-                source,
-                filter.as_deref(),
-                span,
-            ),
+            } => {
+                let typed = self.comprehension(
+                    func,
+                    map.as_deref(),
+                    binder,
+                    source,
+                    filter.as_deref(),
+                    span,
+                );
+                let target = Target::Builtin {
+                    name: func.name.clone(),
+                };
+                self.resolved(func.span, target, &typed.1);
+                typed
+            }
             ExprKind::Conditions { quantifier, items } => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
@@ -327,17 +335,40 @@ impl Cx<'_> {
         let span = e.span;
         // Bindings (innermost first), then definitions, then parameters, then the subject's fields.
         if let Some((i, ty)) = self.scoped(&self.locals, name, e) {
+            let declared = self.local_spans.get(i as usize).copied().unwrap_or(span);
+            let target = Target::Local {
+                name: name.to_string(),
+                declared,
+            };
+            self.resolved(span, target, &ty);
             return (ir(ir::ExprKind::Local(i), span), ty);
         }
         if let Some((i, ty)) = self.scoped(&self.lets, name, e) {
             let depth = self.let_depths.get(i as usize).copied().unwrap_or(0);
             self.let_reach = self.let_reach.max(depth);
+            let declared = self.let_spans.get(i as usize).copied().unwrap_or(span);
+            let target = Target::Let {
+                name: name.to_string(),
+                declared,
+            };
+            self.resolved(span, target, &ty);
             return (ir(ir::ExprKind::Let(i), span), ty);
         }
         if let Some(i) = self.ranks.iter().position(|r| r == name) {
-            return (ir(ir::ExprKind::Rank(i as u32), span), Type::Int.optional());
+            let ty = Type::Int.optional();
+            let target = Target::Rank {
+                name: name.to_string(),
+            };
+            self.resolved(span, target, &ty);
+            return (ir(ir::ExprKind::Rank(i as u32), span), ty);
         }
         if let Some((i, ty)) = self.scoped(&self.params, name, e) {
+            let declared = self.param_spans.get(i as usize).copied().unwrap_or(span);
+            let target = Target::Param {
+                name: name.to_string(),
+                declared,
+            };
+            self.resolved(span, target, &ty);
             return (ir(ir::ExprKind::Param(i), span), ty);
         }
         let root = self.record_def(self.root);
@@ -346,6 +377,13 @@ impl Cx<'_> {
         {
             let ty = with_currency(field.ty.clone(), self.currency);
             let ty = self.narrowed(e, ty, field.optional);
+            let target = Target::Field {
+                record: root.map(|r| r.name.clone()).unwrap_or_default(),
+                name: name.to_string(),
+                declared: (field.source_id, field.span),
+                optional: field.optional,
+            };
+            self.resolved(span, target, &ty);
             return (ir(ir::ExprKind::Subject(slot as u32), span), ty);
         }
         let mut candidates: Vec<&str> = Vec::new();
@@ -397,6 +435,19 @@ impl Cx<'_> {
         match self.lookup_field(record, field) {
             Some((slot, ty, optional)) => {
                 let ty = self.narrowed(e, ty, optional);
+                if let Some((record, declared)) = self
+                    .record_def(record)
+                    .and_then(|d| Some((d.name.clone(), d.fields.get(slot as usize)?)))
+                    .map(|(r, f)| (r, (f.source_id, f.span)))
+                {
+                    let target = Target::Field {
+                        record,
+                        name: field.name.clone(),
+                        declared,
+                        optional,
+                    };
+                    self.resolved(field.span, target, &ty);
+                }
                 (ir(field_path(b, slot), e.span), ty)
             }
             None => poison(e.span),

@@ -14,6 +14,7 @@ use super::{
     version, window, with_currency, Cx, PolicyScope, MAX_LET_DEPTH,
 };
 use crate::error::{CheckError, CheckErrorKind};
+use crate::index::Target;
 use crate::ir;
 use crate::schema::{self, KindId, RecordDef, RecordId, Schema};
 use crate::suggest::did_you_mean;
@@ -40,6 +41,7 @@ pub(super) fn check_policy(
     source: SourceId,
     decl: &ast::PolicyDecl,
     errors: &mut Vec<CheckError>,
+    uses: &mut Vec<crate::index::Use>,
 ) -> Option<ir::Policy> {
     let header = header(schema_mut, source, decl, errors)?;
     // Parameters' types need the schema mutably (inline records), so they are resolved first.
@@ -59,6 +61,11 @@ pub(super) fn check_policy(
         pattern_params: Vec::new(),
         ranks: Vec::new(),
         locals: Vec::new(),
+        local_spans: Vec::new(),
+        param_spans: Vec::new(),
+        let_spans: Vec::new(),
+        policy: &decl.id.node,
+        uses,
         facts: Vec::new(),
         held_allowed: false,
         made: Vec::new(),
@@ -300,7 +307,16 @@ fn params<'d>(
             }
             None => Value::Absent,
         };
+        cx.resolved(
+            p.name.span,
+            Target::Param {
+                name: p.name.name.clone(),
+                declared: p.name.span,
+            },
+            &ty,
+        );
         cx.params.push((p.name.name.clone(), ty.clone()));
+        cx.param_spans.push(p.name.span);
         params.push(ir::Param {
             name: p.name.name.clone(),
             ty,
@@ -334,7 +350,16 @@ fn definitions<'d>(
             );
         }
         cx.let_depths.push(depth);
+        cx.resolved(
+            l.name.span,
+            Target::Let {
+                name: l.name.name.clone(),
+                declared: l.name.span,
+            },
+            &t,
+        );
         cx.lets.push((l.name.name.clone(), t));
+        cx.let_spans.push(l.name.span);
         lets.push(ir::Let {
             name: l.name.name.clone(),
             expr: e,
@@ -462,7 +487,7 @@ fn rules(cx: &mut Cx<'_>, decl: &ast::PolicyDecl, zone: Tz) -> Vec<ir::Rule> {
                 out
             }
         };
-        cx.locals.clear();
+        cx.unbind_to(0);
         restore(cx, saved);
         rules.push(ir::Rule {
             id,

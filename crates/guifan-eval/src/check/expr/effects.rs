@@ -53,6 +53,11 @@ impl Cx<'_> {
                 guard: None,
             };
         };
+        let target = crate::index::Target::Effect {
+            name: call.name.name.clone(),
+            declared: def.declared,
+        };
+        self.resolved(call.name.span, target, &Type::Error);
         let mut args = Vec::with_capacity(call.args.len());
         for (i, (name, value)) in call.args.iter().enumerate() {
             let (x, t) = self.expr(value);
@@ -147,7 +152,7 @@ impl Cx<'_> {
         };
         let (src, item) = self.list(source);
         let local = self.locals.len() as u32;
-        self.locals.push((binder.name.clone(), item.clone()));
+        self.bind(binder, item.clone());
         let depth = self.facts.len();
         let f = filter.map(|f| {
             let x = self.condition(f);
@@ -156,7 +161,7 @@ impl Cx<'_> {
         });
         let m = map.map(|m| self.expr(m));
         self.facts.truncate(depth);
-        self.locals.pop();
+        self.unbind_to(local as usize);
         let (m, mt) = match m {
             Some((x, t)) => (Some(x), t),
             None => (None, item.clone()),
