@@ -97,6 +97,12 @@ pub(crate) enum Command {
   guifan diff --base old-rules --rules rules --data merchants.jsonl
   guifan diff --base rules --rules rules --base-params now.toml --params next.toml --data merchants.jsonl")]
     Diff(DiffArgs),
+    /// The language server for editors: problems as you type, hover,
+    /// definition, completion, rename, formatting, tests (LSP over stdio)
+    #[command(after_help = "Examples:
+  guifan lsp                                     what an editor starts (VS Code: editors/vscode)
+  guifan lsp --stdio                             the same; the flag editors pass is accepted")]
+    Lsp(LspArgs),
     /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:
   guifan completions bash > ~/.local/share/bash-completion/completions/guifan
@@ -114,6 +120,14 @@ pub(crate) struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct LspArgs {
+    /// Talk over standard input and output (the only transport; accepted
+    /// because editors' clients pass it)
+    #[arg(long)]
+    pub(crate) stdio: bool,
 }
 
 #[derive(clap::Args)]

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::diff(args),
         Command::Explain(args) => cmd::explain::explain(args),
         Command::Fmt(args) => cmd::fmt::fmt(&args.paths, args.check, args.format.into()),
+        Command::Lsp(_) => cmd::lsp::lsp(),
         Command::Completions(args) => cmd::shell::completions(args.shell),
         Command::Man(args) => cmd::shell::man(args.dir.as_deref()),
     };

@@ -79,7 +79,8 @@ pub(crate) fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), guifan::P
                 a.paths = vec![dir.clone()];
             }
         }
-        Command::Completions(_) | Command::Man(_) => {}
+        // The language server finds each document's `guifan.toml` itself.
+        Command::Lsp(_) | Command::Completions(_) | Command::Man(_) => {}
     }
     Ok(())
 }

@@ -261,23 +261,30 @@ fn no_source_file_outgrows_a_reader() {
 }
 
 #[test]
-fn the_command_is_built_on_the_library_the_runner_and_the_service() {
-    let manifest: toml::Table =
-        std::fs::read_to_string(common::root().join("crates/guifan-cli/Cargo.toml"))
-            .unwrap()
-            .parse()
-            .unwrap();
-    let ours: BTreeSet<&str> = manifest["dependencies"]
+fn the_command_is_built_on_the_library_the_runner_the_service_and_the_language_server() {
+    assert_eq!(
+        our_dependencies("guifan-cli"),
+        ["guifan", "guifan-lsp", "guifan-runner", "guifan-serve"]
+    );
+}
+
+#[test]
+fn the_language_server_is_built_on_the_library_and_the_runner_only() {
+    assert_eq!(our_dependencies("guifan-lsp"), ["guifan", "guifan-runner"]);
+}
+
+/// The workspace crates a crate depends on (not dev-dependencies), by name.
+fn our_dependencies(krate: &str) -> Vec<String> {
+    let path = common::root().join("crates").join(krate).join("Cargo.toml");
+    let manifest: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    let ours: BTreeSet<String> = manifest["dependencies"]
         .as_table()
         .unwrap()
         .keys()
-        .map(String::as_str)
         .filter(|k| k.starts_with("guifan"))
+        .cloned()
         .collect();
-    assert_eq!(
-        ours,
-        BTreeSet::from(["guifan", "guifan-runner", "guifan-serve"])
-    );
+    ours.into_iter().collect()
 }
 
 #[test]

@@ -42,9 +42,11 @@ mod problems;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use guifan_eval::Target;
 use guifan_eval::{Schema, Use};
 use guifan_syntax::ast::RuleFile;
-use guifan_syntax::{SourceId, Span};
+use guifan_syntax::SourceId;
+pub use guifan_syntax::Span;
 
 pub use builtin_docs::{builtin_doc, BuiltinDoc, BUILTINS};
 pub use complete::{Completion, CompletionKind};
@@ -81,6 +83,8 @@ pub struct Analysis {
     uses: Vec<Use>,
     /// Whether the files check without error
     checks: bool,
+    /// The rule set, made on first use when the files check
+    rules: std::sync::OnceLock<Option<crate::RuleSet>>,
 }
 
 impl Analysis {
@@ -129,6 +133,7 @@ impl Analysis {
             schema: checked.schema,
             uses: checked.uses,
             checks,
+            rules: std::sync::OnceLock::new(),
         };
         analysis.findings = diagnostics
             .into_iter()
@@ -140,6 +145,39 @@ impl Analysis {
     /// Whether every file parses and checks (lint warnings aside).
     pub fn checks(&self) -> bool {
         self.checks
+    }
+
+    /// The files as a rule set, to decide records and run tests with; `None`
+    /// unless they check.
+    pub fn rules(&self) -> Option<&crate::RuleSet> {
+        self.rules
+            .get_or_init(|| {
+                if !self.checks {
+                    return None;
+                }
+                let texts = self
+                    .sources
+                    .iter()
+                    .map(|(p, t)| (p.to_path_buf(), t.to_string()));
+                crate::RuleSet::from_sources(texts).ok()
+            })
+            .as_ref()
+    }
+
+    /// Every name the checker resolved in a file, with what it names, by place.
+    pub fn names(&self, path: &Path) -> Vec<(Span, &Target)> {
+        let Some(id) = self.source(path) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Span, &Target)> = self
+            .uses
+            .iter()
+            .filter(|u| u.source == id)
+            .map(|u| (u.span, &u.target))
+            .collect();
+        out.sort_by_key(|(s, _)| (s.start, s.end));
+        out.dedup_by_key(|(s, _)| *s);
+        out
     }
 
     /// The files analysed, by path, in the order given.

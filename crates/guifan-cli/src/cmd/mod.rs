@@ -5,6 +5,7 @@ pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod explain;
 pub(crate) mod fmt;
+pub(crate) mod lsp;
 pub(crate) mod run;
 pub(crate) mod serve;
 pub(crate) mod shell;

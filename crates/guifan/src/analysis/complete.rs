@@ -149,7 +149,7 @@ impl Analysis {
         }
     }
 
-    fn policy_around(&self, id: SourceId, offset: usize) -> Option<&PolicyDecl> {
+    pub(super) fn policy_around(&self, id: SourceId, offset: usize) -> Option<&PolicyDecl> {
         self.policies()
             .find(|(pid, p)| *pid == id && contains(p.span, offset))
             .map(|(_, p)| p)

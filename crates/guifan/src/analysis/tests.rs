@@ -77,8 +77,8 @@ fn definition_of_a_field_is_in_the_schema() {
 fn completion_after_a_dot_lists_the_record_fields() {
     let a = catalogue(None);
     let text = a.text(Path::new(POLICY)).unwrap().to_string();
-    let at = text.find("deposit.balance").unwrap() + "deposit.".len();
-    let edited = text.replacen("deposit.balance", "deposit.", 1);
+    let at = text.find("and deposit.balance").unwrap() + "and deposit.".len();
+    let edited = text.replacen("and deposit.balance", "and deposit.", 1);
     let labels: Vec<String> = a
         .completions(Path::new(POLICY), &edited, at)
         .into_iter()
@@ -86,4 +86,18 @@ fn completion_after_a_dot_lists_the_record_fields() {
         .collect();
     assert!(labels.contains(&"balance".to_string()), "{labels:?}");
     assert!(labels.contains(&"required".to_string()), "{labels:?}");
+}
+
+#[test]
+fn completion_after_a_dot_in_a_file_that_no_longer_parses() {
+    let edited = catalogue(Some((POLICY, "and deposit.balance >=", "and deposit. >=")));
+    assert!(!edited.checks());
+    let text = edited.text(Path::new(POLICY)).unwrap().to_string();
+    let at = text.find("and deposit. >=").unwrap() + "and deposit.".len();
+    let labels: Vec<String> = edited
+        .completions(Path::new(POLICY), &text, at)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert!(labels.contains(&"balance".to_string()), "{labels:?}");
 }

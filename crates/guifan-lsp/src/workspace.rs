@@ -1,0 +1,208 @@
+//! The server's state: the documents the editor has open (their text as
+//! edited, unsaved), the rules directories they belong to, and each
+//! directory's analysis, made again when one of its files changes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use guifan::analysis::Analysis;
+use guifan::{Params, Project};
+
+/// A document the editor has open.
+#[derive(Debug, Clone)]
+pub(crate) struct Doc {
+    /// Its text as edited
+    pub(crate) text: String,
+    /// The editor's version of it
+    pub(crate) version: i32,
+}
+
+/// The last run of a test file, for its lens and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TestRun {
+    /// Cases that passed
+    pub(crate) passed: usize,
+    /// Each failed case: its line (1-based) and why
+    pub(crate) failures: Vec<(usize, String)>,
+}
+
+/// One rules directory: its analysis, and whether an edit made it stale.
+#[derive(Debug, Default)]
+struct Root {
+    analysis: Option<Arc<Analysis>>,
+    stale: bool,
+}
+
+/// Everything the server knows.
+#[derive(Debug, Default)]
+pub(crate) struct Workspace {
+    /// The workspace folders the editor opened
+    pub(crate) folders: Vec<PathBuf>,
+    /// Open documents, by path
+    pub(crate) docs: HashMap<PathBuf, Doc>,
+    roots: BTreeMap<PathBuf, Root>,
+    /// The last run of each test file, by its path
+    pub(crate) test_runs: HashMap<PathBuf, TestRun>,
+}
+
+/// The most rule files read from one directory (a workspace that is not a
+/// rules directory is not read whole).
+const MAX_FILES: usize = 5_000;
+
+impl Workspace {
+    /// The rules directory a file belongs to: the nearest directory above it
+    /// holding `schema/`, else the rules directory of the nearest
+    /// `guifan.toml`, else its own directory.
+    pub(crate) fn root_of(&self, path: &Path) -> PathBuf {
+        let dir = path.parent().unwrap_or(path);
+        if let Some(root) = dir.ancestors().find(|d| d.join("schema").is_dir()) {
+            return root.to_path_buf();
+        }
+        if let Ok(project) = Project::discover(dir) {
+            if let Some(rules) = project.rules {
+                return rules;
+            }
+        }
+        dir.to_path_buf()
+    }
+
+    /// The rules directories of the workspace folders (`rules/` under a
+    /// folder, a folder holding `schema/`, or what its `guifan.toml` names).
+    pub(crate) fn folder_roots(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for folder in &self.folders {
+            if let Ok(Project {
+                rules: Some(rules), ..
+            }) = Project::discover(folder)
+            {
+                out.push(rules);
+            } else if folder.join("schema").is_dir() {
+                out.push(folder.clone());
+            } else if folder.join("rules").join("schema").is_dir() {
+                out.push(folder.join("rules"));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Marks the directory of `path` stale (its analysis is made again when
+    /// next asked for); returns the directory.
+    pub(crate) fn touch(&mut self, path: &Path) -> PathBuf {
+        let root = self.root_of(path);
+        self.roots.entry(root.clone()).or_default().stale = true;
+        root
+    }
+
+    /// The analysis of the directory `path` belongs to, made if stale.
+    pub(crate) fn analysis_for(&mut self, path: &Path) -> Arc<Analysis> {
+        let root = self.root_of(path);
+        self.analysis_of_root(&root)
+    }
+
+    /// The analysis of a rules directory, made if stale or never made.
+    pub(crate) fn analysis_of_root(&mut self, root: &Path) -> Arc<Analysis> {
+        if let Some(Root {
+            analysis: Some(a),
+            stale: false,
+        }) = self.roots.get(root)
+        {
+            return a.clone();
+        }
+        let analysis = Arc::new(Analysis::new(self.rule_texts(root)));
+        self.roots.insert(
+            root.to_path_buf(),
+            Root {
+                analysis: Some(analysis.clone()),
+                stale: false,
+            },
+        );
+        analysis
+    }
+
+    /// The rules directories known so far.
+    pub(crate) fn roots(&self) -> Vec<PathBuf> {
+        self.roots.keys().cloned().collect()
+    }
+
+    /// The `.policy` and `.schema` files of a rules directory: on disk, with
+    /// the open ones as edited, and open ones not yet saved.
+    fn rule_texts(&self, root: &Path) -> Vec<(PathBuf, String)> {
+        let mut paths: Vec<PathBuf> = guifan::rule_files(root).unwrap_or_default();
+        paths.truncate(MAX_FILES);
+        let on_disk: HashSet<PathBuf> = paths.iter().cloned().collect();
+        for path in self.docs.keys() {
+            if is_rule_file(path) && !on_disk.contains(path) && self.root_of(path) == root {
+                paths.push(path.clone());
+            }
+        }
+        paths.sort();
+        paths
+            .into_iter()
+            .filter_map(|path| {
+                let text = match self.docs.get(&path) {
+                    Some(doc) => doc.text.clone(),
+                    None => guifan::read_rule_file(&path).ok()?.text,
+                };
+                Some((path, text))
+            })
+            .collect()
+    }
+
+    /// The test files of a rules directory (on disk and open), with their text.
+    pub(crate) fn test_texts(&self, root: &Path) -> Vec<(PathBuf, String)> {
+        let mut paths = guifan_runner::testing::test_files(root).unwrap_or_default();
+        paths.truncate(MAX_FILES);
+        for path in self.docs.keys() {
+            if is_test_file(path) && !paths.contains(path) && self.root_of(path) == root {
+                paths.push(path.clone());
+            }
+        }
+        paths.sort();
+        paths
+            .into_iter()
+            .filter_map(|path| {
+                let text = match self.docs.get(&path) {
+                    Some(doc) => doc.text.clone(),
+                    None => std::fs::read_to_string(&path).ok()?,
+                };
+                Some((path, text))
+            })
+            .collect()
+    }
+
+    /// The current text of a file: as edited when open, else on disk.
+    pub(crate) fn text(&self, path: &Path) -> Option<String> {
+        match self.docs.get(path) {
+            Some(doc) => Some(doc.text.clone()),
+            None => std::fs::read_to_string(path).ok(),
+        }
+    }
+
+    /// The deployment parameters the nearest `guifan.toml` names, if any.
+    pub(crate) fn project_params(&self, root: &Path) -> Option<Params> {
+        let project = Project::discover(root).ok()?;
+        Params::from_file(project.params?).ok()
+    }
+}
+
+/// Whether a path is a rule file (`.policy`, `.schema`).
+pub(crate) fn is_rule_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "policy" || e == "schema")
+}
+
+/// Whether a path is a policy test file (`*.test.toml`).
+pub(crate) fn is_test_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".test.toml"))
+}
+
+/// The policy a test file tests (`policy = "..."` at its top).
+pub(crate) fn tested_policy(text: &str) -> Option<String> {
+    let doc = text.parse::<toml::Table>().ok()?;
+    doc.get("policy")?.as_str().map(str::to_string)
+}

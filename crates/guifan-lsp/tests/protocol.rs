@@ -1,0 +1,348 @@
+//! The server driven over an in-memory duplex, the whole protocol: initialize,
+//! open, diagnostics, hover, definition, completion, rename, formatting, code
+//! actions, lenses, symbols — on the bundled rules directory, edited unsaved.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::client::{uri, Client};
+use serde_json::{json, Value};
+use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
+
+type Duplex = Client<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+const POLICY: &str = "rules/douyin/zero_deposit_trial.policy";
+
+/// A server on one end of a duplex, a client on the other, initialized on the repository.
+async fn start() -> Duplex {
+    let (client_end, server_end) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server_end);
+    tokio::spawn(guifan_lsp::serve(server_read, server_write));
+    let (read, write) = tokio::io::split(client_end);
+    let mut client = Client::new(read, write);
+    let init = client.initialize(&uri(&repo())).await;
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    client
+}
+
+fn policy_text() -> String {
+    std::fs::read_to_string(repo().join(POLICY)).unwrap()
+}
+
+/// The LSP position of the first `needle` in `text`, `plus` UTF-16 units on.
+fn position(text: &str, needle: &str, plus: u32) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}`"));
+    let line = text[..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let col = text[start..at].encode_utf16().count() as u32 + plus;
+    json!({"line": line, "character": col})
+}
+
+async fn open(client: &mut Duplex, path: &str, text: &str) -> String {
+    let u = uri(&repo().join(path));
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": u, "languageId": "guifan", "version": 1, "text": text}}),
+        )
+        .await;
+    u
+}
+
+/// Applies LSP text edits to a text (the edits do not overlap).
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let col = p["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let line_text = text[start..].split('\n').next().unwrap();
+        let mut units = 0;
+        let mut bytes = 0;
+        for c in line_text.chars() {
+            if units >= col {
+                break;
+            }
+            units += c.len_utf16();
+            bytes += c.len_utf8();
+        }
+        start + bytes
+    };
+    let mut edits: Vec<&Value> = edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(offset(&e["range"]["start"])));
+    let mut out = text.to_string();
+    for e in edits {
+        let (s, t) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
+        out.replace_range(s..t, e["newText"].as_str().unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_misspelt_field_is_diagnosed_and_its_quick_fix_clears_it() {
+    let mut client = start().await;
+    let text = policy_text().replacen("listings_online >", "listings_onlin >", 1);
+    let u = open(&mut client, POLICY, &text).await;
+    let diags = client.diagnostics(&u, |d| !d.is_empty()).await;
+    let unknown = diags
+        .iter()
+        .find(|d| d["code"] == "guifan::check::unknown_field")
+        .expect("the unknown field");
+    assert_eq!(
+        unknown["range"]["start"],
+        position(&text, "listings_onlin >", 0)
+    );
+    assert_eq!(
+        unknown["range"]["end"],
+        position(&text, "listings_onlin >", 14)
+    );
+    assert!(unknown["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("diagnostics.md#guifan-check-unknown_field"));
+
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": u}, "range": unknown["range"], "context": {"diagnostics": [unknown]}}),
+        )
+        .await;
+    let fix = &actions[0];
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["isPreferred"], true);
+    let edits = fix["edit"]["changes"][&u].as_array().unwrap();
+    assert_eq!(edits[0]["newText"], "listings_online");
+    let fixed = apply(&text, edits);
+    assert_eq!(fixed, policy_text());
+
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"range": edits[0]["range"], "text": "listings_online"}]}),
+        )
+        .await;
+    let after = client.diagnostics(&u, |_| true).await;
+    assert!(after.is_empty(), "{after:?}");
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn hover_shows_a_field_a_parameter_and_a_builtin() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let hover = |needle: &'static str, plus: u32| {
+        let params = json!({"textDocument": {"uri": u}, "position": position(&text, needle, plus)});
+        (needle, params)
+    };
+    let cases = [
+        hover("deposit.balance >=", 9),
+        hover("personal_listing_cap else", 2),
+        hover("month(", 1),
+    ];
+    let mut shown = Vec::new();
+    for (needle, params) in cases {
+        let h = client.request("textDocument/hover", params).await;
+        let value = h["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a hover on {needle}: {h}"));
+        shown.push(format!("## {needle}\n{value}"));
+    }
+    insta::assert_snapshot!(shown.join("\n\n"));
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn definition_of_a_field_is_in_the_kinds_schema() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let loc = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": u}, "position": position(&text, "deposit.balance >=", 1)}),
+        )
+        .await;
+    assert_eq!(loc["uri"], uri(&repo().join("rules/schema/kinds.schema")));
+    let kinds = std::fs::read_to_string(repo().join("rules/schema/kinds.schema")).unwrap();
+    let line = loc["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(kinds
+        .lines()
+        .nth(line)
+        .unwrap()
+        .trim_start()
+        .starts_with("deposit"));
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn completion_after_a_dot_lists_the_fields_of_its_record() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let edited = text.replacen("and deposit.balance >=", "and deposit. >=", 1);
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": edited}]}),
+        )
+        .await;
+    let items = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": u}, "position": position(&edited, "and deposit. >=", 12)}),
+        )
+        .await;
+    let listed: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i["label"].as_str().unwrap(),
+                i["detail"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(listed.join("\n"));
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn renaming_a_parameter_renames_it_in_the_policy_and_its_test_file() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let edit = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": u}, "position": position(&text, "personal_listing_cap else", 3), "newName": "solo_listing_cap"}),
+        )
+        .await;
+    let changes = edit["changes"].as_object().unwrap();
+    let in_policy = changes[&u].as_array().unwrap();
+    let renamed = apply(&text, in_policy);
+    assert!(!renamed.contains("personal_listing_cap"));
+    assert_eq!(
+        renamed.matches("solo_listing_cap").count(),
+        text.matches("personal_listing_cap").count()
+    );
+    let test_path = repo().join("rules/douyin/zero_deposit_trial.test.toml");
+    let test_text = std::fs::read_to_string(&test_path).unwrap();
+    let in_test = changes[&uri(&test_path)].as_array().unwrap();
+    let renamed_test = apply(&test_text, in_test);
+    assert!(
+        renamed_test.contains("{ solo_listing_cap = 120 }"),
+        "{in_test:?}"
+    );
+
+    // A name that is taken is refused.
+    let clash = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": u}, "position": position(&text, "personal_listing_cap", 3), "newName": "business_listing_cap"}),
+        )
+        .await;
+    assert!(
+        clash["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already a parameter"),
+        "{clash}"
+    );
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn formatting_gives_the_canonical_layout() {
+    let mut client = start().await;
+    let text = policy_text();
+    let messy = text.replacen(
+        "param personal_listing_cap: int = 100",
+        "param   personal_listing_cap :int=100",
+        1,
+    );
+    assert_ne!(messy, text);
+    let u = open(&mut client, POLICY, &messy).await;
+    let edits = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": u}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(apply(&messy, edits.as_array().unwrap()), text);
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn the_run_tests_lens_runs_the_policy_tests() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let lenses = client
+        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
+        .await;
+    let lens = &lenses[0];
+    assert!(lens["command"]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("▶ Run tests"));
+    let command = &lens["command"];
+    let result = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": command["command"], "arguments": command["arguments"]}),
+        )
+        .await;
+    assert_eq!(result["failed"], 0, "{result}");
+    assert!(result["passed"].as_u64().unwrap() >= 10, "{result}");
+    let again = client
+        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
+        .await;
+    let title = again[0]["command"]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with(&format!("✓ {} passed", result["passed"])),
+        "{title}"
+    );
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn symbols_outline_the_policy() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": u}}),
+        )
+        .await;
+    let policy = &symbols[0];
+    assert_eq!(policy["name"], "douyin.zero_deposit_trial");
+    let children: Vec<&str> = policy["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(children.contains(&"personal_listing_cap"));
+    assert!(children.contains(&"listing_cap") || children.iter().any(|c| c.contains("cap")));
+    client.stop().await;
+}
