@@ -15,9 +15,6 @@ use tower_lsp_server::ls_types::{
 use crate::convert::{uri_of, Lines};
 use crate::workspace::{tested_policy, Workspace};
 
-/// Where the codes are explained, each at its anchor.
-pub const DOCS: &str = "https://example.invalid/guifan/docs/diagnostics.md";
-
 /// The problems of every file of a rules directory, by path (files without
 /// problems get an empty list, which clears what was shown).
 pub(crate) fn for_root(
@@ -92,11 +89,9 @@ fn severity(s: Severity) -> DiagnosticSeverity {
     }
 }
 
-/// The link to a code's row of docs/diagnostics.md (`guifan::check::unknown_field`
-/// → `#guifan-check-unknown_field`).
+/// The link to a code's row of docs/diagnostics.md (the one SARIF gives too).
 fn code_link(code: &str) -> Option<CodeDescription> {
-    let anchor = code.replace("::", "-");
-    let href: Uri = format!("{DOCS}#{anchor}").parse().ok()?;
+    let href: Uri = guifan::report::help_uri(code).parse().ok()?;
     Some(CodeDescription { href })
 }
 

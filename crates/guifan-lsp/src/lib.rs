@@ -22,7 +22,6 @@ mod server;
 mod tokens;
 mod workspace;
 
-pub use diagnostics::DOCS;
 pub use lenses::RUN_TESTS;
 pub use server::{Backend, DEBOUNCE};
 

@@ -61,6 +61,20 @@ impl Backend {
         Some((analysis, path, lines, offset))
     }
 
+    /// The edits that put a document (or what `range` touches) in the
+    /// canonical layout; `None` when it does not parse (its problems are shown).
+    fn format(&self, uri: &Uri, range: Option<Range>) -> Option<Vec<TextEdit>> {
+        let path = path_of(uri)?;
+        let text = self.state().text(&path)?;
+        let lines = Lines::new(&text);
+        let within = match range {
+            Some(r) => Some(lines.offset(r.start)?..lines.offset(r.end)?),
+            None => None,
+        };
+        let edits = guifan::analysis::format_edits(&path, &text, within).ok()?;
+        Some(edits.iter().map(|e| text_edit(&lines, e)).collect())
+    }
+
     /// Checks the directory of `path` again and publishes every file's problems.
     async fn recheck(&self, path: &Path) {
         let root = self.state().touch(path);
@@ -429,24 +443,14 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let Some(path) = path_of(&params.text_document.uri) else {
-            return Ok(None);
-        };
-        let Some(text) = self.state().text(&path) else {
-            return Ok(None);
-        };
-        // A file that does not parse is left as it is (its problems are shown).
-        let Ok(formatted) = guifan::format_source(&path, &text) else {
-            return Ok(None);
-        };
-        if formatted == text {
-            return Ok(Some(Vec::new()));
-        }
-        let lines = Lines::new(&text);
-        Ok(Some(vec![TextEdit {
-            range: lines.range(0, text.len()),
-            new_text: formatted,
-        }]))
+        Ok(self.format(&params.text_document.uri, None))
+    }
+
+    async fn range_formatting(
+        &self,
+        params: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        Ok(self.format(&params.text_document.uri, Some(params.range)))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -615,6 +619,7 @@ fn capabilities() -> ServerCapabilities {
             ..Default::default()
         }),
         document_formatting_provider: Some(OneOf::Left(true)),
+        document_range_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..Default::default()

@@ -287,6 +287,37 @@ async fn formatting_gives_the_canonical_layout() {
         )
         .await;
     assert_eq!(apply(&messy, edits.as_array().unwrap()), text);
+
+    // A range: only what it touches.
+    let messier = messy.replacen(
+        "param business_listing_cap: int = 200",
+        "param business_listing_cap:int =200",
+        1,
+    );
+    let v = 2;
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": v}, "contentChanges": [{"text": messier}]}),
+        )
+        .await;
+    let start = position(&messier, "param business_listing_cap", 0);
+    let end = position(&messier, "=200", 4);
+    let edits = client
+        .request(
+            "textDocument/rangeFormatting",
+            json!({"textDocument": {"uri": u}, "range": {"start": start, "end": end}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    let ranged = apply(&messier, edits.as_array().unwrap());
+    assert!(
+        ranged.contains("param business_listing_cap: int = 200"),
+        "{edits}"
+    );
+    assert!(
+        ranged.contains("param   personal_listing_cap :int=100"),
+        "left as it was"
+    );
     client.stop().await;
 }
 

@@ -34,6 +34,7 @@
 
 mod builtin_docs;
 mod complete;
+mod format;
 mod hover;
 mod navigate;
 mod outline;
@@ -50,6 +51,7 @@ pub use guifan_syntax::Span;
 
 pub use builtin_docs::{builtin_doc, BuiltinDoc, BUILTINS};
 pub use complete::{Completion, CompletionKind};
+pub use format::format_edits;
 pub use hover::Hover;
 pub use navigate::{param_keys, Location, RenameError};
 pub use outline::{Symbol, SymbolKind};

@@ -543,8 +543,9 @@ pub fn sarif_log(diagnostics: &[Diagnostic], sources: &SourceMap) -> sarif::Sari
 ///
 /// ```
 /// use guifan::report::help_uri;
-/// assert!(help_uri("guifan::check::unknown_field")
-///     .ends_with("/docs/diagnostics.md#guifan-check-unknown_field"));
+/// let uri = help_uri("guifan::check::unknown_field");
+/// assert!(uri.starts_with("https://"), "an absolute address: {uri}");
+/// assert!(uri.ends_with("/docs/diagnostics.md#guifan-check-unknown_field"));
 /// ```
 pub fn help_uri(code: &str) -> String {
     format!(
