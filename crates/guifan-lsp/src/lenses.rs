@@ -13,6 +13,21 @@ use crate::workspace::{tested_policy, TestRun, Workspace};
 /// The command that runs a policy's tests (`arguments`: the test file's path).
 pub const RUN_TESTS: &str = "guifan.runTests";
 
+/// The command that explains a rule on each case of its policy's test file
+/// (`arguments`: the test file's path, the rule's ID).
+pub const EXPLAIN: &str = "guifan.explain";
+
+/// A rule explained on the cases of a test file: shown in its hover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Explained {
+    /// Cases it fired on
+    pub(crate) fired: usize,
+    /// Cases explained
+    pub(crate) cases: usize,
+    /// Each case's explanation, in Markdown
+    pub(crate) markdown: String,
+}
+
 /// Why a test file could not be run.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RunError {
@@ -37,6 +52,32 @@ pub(crate) fn for_file(analysis: &Analysis, path: &Path, state: &Workspace) -> V
         for (test_path, test_text) in &tests {
             if tested_policy(test_text).as_deref() != Some(symbol.name.as_str()) {
                 continue;
+            }
+            for rule in symbol
+                .children
+                .iter()
+                .filter(|c| c.kind == SymbolKind::Rule)
+            {
+                let id = format!("{}.{}", symbol.name, rule.name);
+                let title = match state.explained.get(&id) {
+                    None => "Explain on the test cases".to_string(),
+                    Some(e) => format!(
+                        "Explained: fired on {} of {} cases (hover the name)",
+                        e.fired, e.cases
+                    ),
+                };
+                out.push(CodeLens {
+                    range: lines.range(rule.name_span.start as usize, rule.name_span.end as usize),
+                    command: Some(Command {
+                        title,
+                        command: EXPLAIN.into(),
+                        arguments: Some(vec![
+                            serde_json::Value::String(test_path.display().to_string()),
+                            serde_json::Value::String(id),
+                        ]),
+                    }),
+                    data: None,
+                });
             }
             let name = test_path
                 .file_name()
@@ -69,6 +110,56 @@ pub(crate) fn for_file(analysis: &Analysis, path: &Path, state: &Workspace) -> V
         }
     }
     out
+}
+
+/// Explains one rule on each single-record case of a test file: how the
+/// rule went, with each comparison's values and its distance to flipping.
+pub(crate) fn explain(analysis: &Analysis, text: &str, rule: &str) -> Result<Explained, RunError> {
+    let rules = analysis.rules().ok_or(RunError::RulesDoNotCheck)?;
+    let policy = rule.rsplit_once('.').map_or(rule, |(p, _)| p);
+    let mut out = Explained {
+        fired: 0,
+        cases: 0,
+        markdown: String::new(),
+    };
+    for case in guifan_runner::testing::case_inputs(rules, text) {
+        let section = match (&case.records, guifan::parse_time(&case.at)) {
+            (Ok(records), Ok(at)) if records.len() == 1 => {
+                let json = records.first().map_or("", String::as_str);
+                match rules.explain(json.as_bytes(), at) {
+                    Ok(mut e) => {
+                        e.policies.retain(|p| p.policy == policy);
+                        for p in &mut e.policies {
+                            p.rules.retain(|r| r.rule == rule);
+                        }
+                        let status = e
+                            .policies
+                            .iter()
+                            .flat_map(|p| &p.rules)
+                            .map(|r| r.status)
+                            .next()
+                            .unwrap_or("not applicable");
+                        out.cases += 1;
+                        if status == "fired" {
+                            out.fired += 1;
+                        }
+                        let shown = guifan::explain::human(&e, false);
+                        format!(
+                            "**{}** (line {}): {status}\n```text\n{}```\n",
+                            case.name, case.line, shown
+                        )
+                    }
+                    Err(e) => format!("**{}** (line {}): {e}\n", case.name, case.line),
+                }
+            }
+            (Ok(_), Ok(_)) => continue,
+            (Err(e), _) => format!("**{}** (line {}): {e}\n", case.name, case.line),
+            (_, Err(e)) => format!("**{}** (line {}): {e}\n", case.name, case.line),
+        };
+        out.markdown.push_str(&section);
+        out.markdown.push('\n');
+    }
+    Ok(out)
 }
 
 /// Runs a test file against the analysed rules.

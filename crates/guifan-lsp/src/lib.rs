@@ -19,10 +19,11 @@ mod convert;
 mod diagnostics;
 mod lenses;
 mod server;
+mod testfile;
 mod tokens;
 mod workspace;
 
-pub use lenses::RUN_TESTS;
+pub use lenses::{EXPLAIN, RUN_TESTS};
 pub use server::{Backend, DEBOUNCE};
 
 use tokio::io::{AsyncRead, AsyncWrite};

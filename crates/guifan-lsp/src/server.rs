@@ -11,8 +11,9 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{path_of, text_edit, uri_of, Lines};
-use crate::lenses::RUN_TESTS;
-use crate::workspace::{is_rule_file, Doc, Workspace};
+use crate::lenses::{EXPLAIN, RUN_TESTS};
+use crate::testfile::{self, Named};
+use crate::workspace::{is_rule_file, is_test_file, Doc, Workspace};
 use crate::{diagnostics, lenses, tokens};
 
 /// How long edits must pause before the files are checked again.
@@ -73,6 +74,25 @@ impl Backend {
         };
         let edits = guifan::analysis::format_edits(&path, &text, within).ok()?;
         Some(edits.iter().map(|e| text_edit(&lines, e)).collect())
+    }
+
+    /// From a test file into the rules: a rule, the policy, a parameter.
+    fn test_file_definition(
+        &self,
+        path: &Path,
+        position: Position,
+    ) -> Option<GotoDefinitionResponse> {
+        let (analysis, text) = {
+            let mut state = self.state();
+            (state.analysis_for(path), state.text(path)?)
+        };
+        let offset = Lines::new(&text).offset(position)?;
+        let target = match testfile::named_at(&text, offset)? {
+            Named::Rule(rule) => analysis.rule_location(&rule)?,
+            Named::Policy(policy) => analysis.policy_location(&policy)?,
+            Named::Param(policy, name) => analysis.param_location(&policy, &name)?,
+        };
+        location(&analysis, &target.path, target.span).map(GotoDefinitionResponse::Scalar)
     }
 
     /// Checks the directory of `path` again and publishes every file's problems.
@@ -216,7 +236,21 @@ impl LanguageServer for Backend {
         else {
             return Ok(None);
         };
-        Ok(analysis.hover(&path, offset).map(|h| Hover {
+        let Some(mut h) = analysis.hover(&path, offset) else {
+            return Ok(None);
+        };
+        // A rule explained by its lens: the explanation under its hover.
+        let rule = analysis.symbols(&path).into_iter().find_map(|p| {
+            p.children
+                .iter()
+                .find(|r| r.kind == GuifanSymbol::Rule && r.name_span == h.span)
+                .map(|r| format!("{}.{}", p.name, r.name))
+        });
+        if let Some(explained) = rule.and_then(|r| self.state().explained.get(&r).cloned()) {
+            h.markdown.push_str("\n\n---\n\n");
+            h.markdown.push_str(&explained.markdown);
+        }
+        Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
                 value: h.markdown,
@@ -230,6 +264,9 @@ impl LanguageServer for Backend {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
+        if let Some(path) = path_of(&p.text_document.uri).filter(|p| is_test_file(p)) {
+            return Ok(self.test_file_definition(&path, p.position));
+        }
         let Some((analysis, path, _, offset)) = self.offset_at(&p.text_document.uri, p.position)
         else {
             return Ok(None);
@@ -518,39 +555,58 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        if params.command != RUN_TESTS {
-            return Err(Error::invalid_params(format!(
-                "no command `{}`",
-                params.command
-            )));
-        }
-        let test_path = params
-            .arguments
-            .first()
-            .and_then(|a| a.as_str())
+        let arg = |i: usize| {
+            params
+                .arguments
+                .get(i)
+                .and_then(|a| a.as_str())
+                .map(str::to_string)
+        };
+        let test_path = arg(0)
             .map(PathBuf::from)
             .ok_or_else(|| Error::invalid_params("the test file's path is the first argument"))?;
-        let (summary, root) = {
+        let (answer, root) = {
             let mut state = self.state();
             let root = state.root_of(&test_path);
             let analysis = state.analysis_of_root(&root);
             let text = state.text(&test_path).ok_or_else(|| {
                 Error::invalid_params(format!("cannot read {}", test_path.display()))
             })?;
-            let run = lenses::run_tests(&analysis, &text)
-                .map_err(|e| Error::invalid_params(e.to_string()))?;
-            let summary = serde_json::json!({
-                "passed": run.passed,
-                "failed": run.failures.len(),
-                "failures": run.failures.iter().map(|(line, why)| serde_json::json!({"line": line, "message": why})).collect::<Vec<_>>(),
-            });
-            state.test_runs.insert(test_path.clone(), run);
-            (summary, root)
+            let answer = match params.command.as_str() {
+                RUN_TESTS => {
+                    let run = lenses::run_tests(&analysis, &text)
+                        .map_err(|e| Error::invalid_params(e.to_string()))?;
+                    let answer = serde_json::json!({
+                        "passed": run.passed,
+                        "failed": run.failures.len(),
+                        "failures": run.failures.iter().map(|(line, why)| serde_json::json!({"line": line, "message": why})).collect::<Vec<_>>(),
+                    });
+                    state.test_runs.insert(test_path.clone(), run);
+                    answer
+                }
+                EXPLAIN => {
+                    let rule = arg(1).ok_or_else(|| {
+                        Error::invalid_params("the rule's ID is the second argument")
+                    })?;
+                    let explained = lenses::explain(&analysis, &text, &rule)
+                        .map_err(|e| Error::invalid_params(e.to_string()))?;
+                    let answer = serde_json::json!({
+                        "rule": rule,
+                        "fired": explained.fired,
+                        "cases": explained.cases,
+                        "markdown": explained.markdown,
+                    });
+                    state.explained.insert(rule, explained);
+                    answer
+                }
+                other => return Err(Error::invalid_params(format!("no command `{other}`"))),
+            };
+            (answer, root)
         };
         self.publish_root(&root).await;
         // Editors that cannot refresh lenses keep the old titles: nothing is lost.
         let _ = self.client.code_lens_refresh().await;
-        Ok(Some(summary))
+        Ok(Some(answer))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
@@ -628,7 +684,7 @@ fn capabilities() -> ServerCapabilities {
             resolve_provider: Some(false),
         }),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![RUN_TESTS.into()],
+            commands: vec![RUN_TESTS.into(), EXPLAIN.into()],
             ..Default::default()
         }),
         inlay_hint_provider: Some(OneOf::Left(true)),

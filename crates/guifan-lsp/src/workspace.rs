@@ -44,6 +44,8 @@ pub(crate) struct Workspace {
     roots: BTreeMap<PathBuf, Root>,
     /// The last run of each test file, by its path
     pub(crate) test_runs: HashMap<PathBuf, TestRun>,
+    /// The last explanation of each rule, by its ID
+    pub(crate) explained: HashMap<String, crate::lenses::Explained>,
 }
 
 /// The most rule files read from one directory (a workspace that is not a
@@ -203,6 +205,6 @@ pub(crate) fn is_test_file(path: &Path) -> bool {
 
 /// The policy a test file tests (`policy = "..."` at its top).
 pub(crate) fn tested_policy(text: &str) -> Option<String> {
-    let doc = text.parse::<toml::Table>().ok()?;
+    let doc = toml_edit::ImDocument::parse(text.to_string()).ok()?;
     doc.get("policy")?.as_str().map(str::to_string)
 }

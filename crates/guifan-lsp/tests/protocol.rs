@@ -136,7 +136,7 @@ async fn a_misspelt_field_is_diagnosed_and_its_quick_fix_clears_it() {
             json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"range": edits[0]["range"], "text": "listings_online"}]}),
         )
         .await;
-    let after = client.diagnostics(&u, |_| true).await;
+    let after = client.diagnostics(&u, |d| d.is_empty()).await;
     assert!(after.is_empty(), "{after:?}");
     client.stop().await;
 }
@@ -329,7 +329,16 @@ async fn the_run_tests_lens_runs_the_policy_tests() {
     let lenses = client
         .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
         .await;
-    let lens = &lenses[0];
+    let run_tests = |lenses: &Value| {
+        lenses
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["command"]["command"] == "guifan.runTests")
+            .cloned()
+            .expect("a Run tests lens")
+    };
+    let lens = run_tests(&lenses);
     assert!(lens["command"]["title"]
         .as_str()
         .unwrap()
@@ -346,10 +355,79 @@ async fn the_run_tests_lens_runs_the_policy_tests() {
     let again = client
         .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
         .await;
-    let title = again[0]["command"]["title"].as_str().unwrap();
+    let again = run_tests(&again);
+    let title = again["command"]["title"].as_str().unwrap();
     assert!(
         title.starts_with(&format!("✓ {} passed", result["passed"])),
         "{title}"
+    );
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn the_explain_lens_shows_each_case_in_the_rule_hover() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let lenses = client
+        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
+        .await;
+    let lens = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| {
+            l["command"]["command"] == "guifan.explain"
+                && l["command"]["arguments"][1] == "douyin.zero_deposit_trial.listing_cap"
+        })
+        .expect("an Explain lens on listing_cap")
+        .clone();
+    let result = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": lens["command"]["command"], "arguments": lens["command"]["arguments"]}),
+        )
+        .await;
+    let fired = result["fired"].as_u64().unwrap();
+    let cases = result["cases"].as_u64().unwrap();
+    assert!(fired >= 1 && fired < cases, "{result}");
+    let markdown = result["markdown"].as_str().unwrap();
+    assert!(
+        markdown.contains("listings_online > listing_cap"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("to flip"),
+        "distances are shown: {markdown}"
+    );
+
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": u}, "position": position(&text, "rule listing_cap", 6)}),
+        )
+        .await;
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.starts_with("**rule** `douyin.zero_deposit_trial.listing_cap`"),
+        "{shown}"
+    );
+    assert!(shown.contains("listings_online > listing_cap"), "{shown}");
+    let lenses = client
+        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
+        .await;
+    let title = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["command"]["arguments"][1] == "douyin.zero_deposit_trial.listing_cap")
+        .unwrap()["command"]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        title,
+        format!("Explained: fired on {fired} of {cases} cases (hover the name)")
     );
     client.stop().await;
 }
@@ -375,5 +453,100 @@ async fn symbols_outline_the_policy() {
         .collect();
     assert!(children.contains(&"personal_listing_cap"));
     assert!(children.contains(&"listing_cap") || children.iter().any(|c| c.contains("cap")));
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn a_test_file_is_diagnosed_and_leads_to_its_rules() {
+    let mut client = start().await;
+    let test_path = "rules/douyin/zero_deposit_trial.test.toml";
+    let good = std::fs::read_to_string(repo().join(test_path)).unwrap();
+    let bad = good.replacen(
+        "expect = { marketing_limits = 1 }",
+        "expect = { marketing_limit = 1 }",
+        1,
+    );
+    assert_ne!(bad, good);
+    let u = open(&mut client, test_path, &bad).await;
+    let diags = client.diagnostics(&u, |d| !d.is_empty()).await;
+    let d = &diags[0];
+    assert_eq!(d["code"], "guifan::test::invalid");
+    assert!(
+        d["message"].as_str().unwrap().contains("marketing_limits"),
+        "{d}"
+    );
+    assert_eq!(
+        d["range"]["start"]["line"],
+        position(&bad, "marketing_limit =", 0)["line"]
+    );
+
+    // Put right: the problem goes.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": good}]}),
+        )
+        .await;
+    let after = client.diagnostics(&u, |d| d.is_empty()).await;
+    assert!(after.is_empty(), "{after:?}");
+
+    // From `expect` to the rule, and from `policy` to the policy.
+    let loc = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": u}, "position": position(&good, "marketing_limits = 1", 3)}),
+        )
+        .await;
+    assert_eq!(loc["uri"], uri(&repo().join(POLICY)));
+    let text = policy_text();
+    assert_eq!(
+        loc["range"]["start"],
+        position(&text, "marketing_limits \"", 0)
+    );
+    let loc = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": u}, "position": position(&good, "douyin.zero_deposit_trial\"", 2)}),
+        )
+        .await;
+    assert_eq!(
+        loc["range"]["start"],
+        position(&text, "douyin.zero_deposit_trial {", 0)
+    );
+    client.stop().await;
+}
+
+#[tokio::test]
+async fn positions_are_utf16_on_lines_with_chinese_text() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    // `{deposit.balance}` after 保证金余额 (five characters: 15 bytes, 5 UTF-16 units).
+    let needle = "保证金余额 {deposit.balance}";
+    let at = position(&text, needle, 7 + 8);
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": u}, "position": at}),
+        )
+        .await;
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("```guifan\nbalance: money"),
+        "{hover}"
+    );
+    let start = position(&text, needle, 7 + 8);
+    assert_eq!(hover["range"]["start"]["character"], start["character"]);
+    let line = text
+        .lines()
+        .nth(start["line"].as_u64().unwrap() as usize)
+        .unwrap();
+    let bytes = line.find("balance}").unwrap();
+    assert!(
+        start["character"].as_u64().unwrap() < bytes as u64,
+        "UTF-16 units, not bytes"
+    );
     client.stop().await;
 }

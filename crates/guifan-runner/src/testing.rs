@@ -443,6 +443,65 @@ fn with_params(
 }
 
 /// Runs one case, adding its pass or its failure to `report`.
+/// A case's records: one, or several decided together, each the file's base
+/// record with the case's fields merged over it and its `without` removed.
+fn case_tables(spec: &file::TestSpec, case: &file::CaseSpec) -> Vec<Table> {
+    let mut tables: Vec<Table> = match &case.records {
+        Some(records) => records
+            .iter()
+            .map(|r| {
+                let mut t = spec.base.clone();
+                merge(&mut t, r);
+                t
+            })
+            .collect(),
+        None => {
+            let mut t = spec.base.clone();
+            if let Some(over) = &case.record {
+                merge(&mut t, over);
+            }
+            vec![t]
+        }
+    };
+    for record in &mut tables {
+        for path in &case.without {
+            remove(record, path);
+        }
+    }
+    tables
+}
+
+/// One case of a test file as input, for tools that run it their own way
+/// (the language server explains a rule on each case).
+#[derive(Debug, Clone)]
+pub struct CaseInput {
+    /// Its name
+    pub name: String,
+    /// Its line in the test file
+    pub line: usize,
+    /// Its evaluation time, as written (the case's, else the file's)
+    pub at: String,
+    /// Its records as JSON, or why one cannot be made
+    pub records: Result<Vec<String>, String>,
+}
+
+/// The cases of a test file that have no problem, as inputs.
+pub fn case_inputs(rules: &RuleSet, text: &str) -> Vec<CaseInput> {
+    let spec = file::read(rules.program(), text);
+    spec.cases
+        .iter()
+        .map(|case| CaseInput {
+            name: case.name.clone(),
+            line: case.line,
+            at: case.at.clone(),
+            records: case_tables(&spec, case)
+                .iter()
+                .map(|t| guifan::table_to_json(t, text))
+                .collect(),
+        })
+        .collect()
+}
+
 fn run_case(
     rules: &RuleSet,
     text: &str,
@@ -464,30 +523,9 @@ fn run_case(
             return;
         }
     };
-    // The case's records: one, or several decided together.
-    let tables: Vec<Table> = match &case.records {
-        Some(records) => records
-            .iter()
-            .map(|r| {
-                let mut t = spec.base.clone();
-                merge(&mut t, r);
-                t
-            })
-            .collect(),
-        None => {
-            let mut t = spec.base.clone();
-            if let Some(over) = &case.record {
-                merge(&mut t, over);
-            }
-            vec![t]
-        }
-    };
-    let mut subjects = Vec::with_capacity(tables.len());
+    let mut subjects = Vec::new();
     let mut broken = None;
-    for mut record in tables {
-        for path in &case.without {
-            remove(&mut record, path);
-        }
+    for record in case_tables(spec, case) {
         let decoded = guifan::table_to_json(&record, text).and_then(|json| {
             decode_subject(rules.program().schema(), json.as_bytes())
                 .map_err(|e| format!("record does not decode: {e}"))

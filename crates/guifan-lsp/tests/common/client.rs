@@ -108,8 +108,8 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Client<R, W> {
         }
     }
 
-    /// The next `publishDiagnostics` for `uri` (earlier ones for it are skipped
-    /// only when `latest` is given: then the first one `latest` accepts).
+    /// The first `publishDiagnostics` for `uri` that `accept` takes (those
+    /// before it are skipped; waiting past [`WAIT`] fails the test).
     pub async fn diagnostics(
         &mut self,
         uri: &str,

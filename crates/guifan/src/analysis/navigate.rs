@@ -102,6 +102,30 @@ impl Analysis {
         })
     }
 
+    /// Where a rule (by its full ID, `douyin.zero_deposit_trial.listing_cap`) is declared.
+    pub fn rule_location(&self, rule: &str) -> Option<Location> {
+        self.location(self.declaration(&Symbol::Rule(rule.to_string()))?)
+    }
+
+    /// Where a policy is declared.
+    pub fn policy_location(&self, policy: &str) -> Option<Location> {
+        self.location(self.declaration(&Symbol::Policy(policy.to_string()))?)
+    }
+
+    /// Where a parameter of a policy is declared.
+    pub fn param_location(&self, policy: &str, name: &str) -> Option<Location> {
+        let (id, p) = self.policies().find(|(_, p)| p.id.node == policy)?;
+        let param = p.params.iter().find(|x| x.name.name == name)?;
+        self.location((id, param.name.span))
+    }
+
+    fn location(&self, (id, span): (SourceId, Span)) -> Option<Location> {
+        Some(Location {
+            path: self.path_of(id),
+            span,
+        })
+    }
+
     fn declaration(&self, symbol: &Symbol) -> Option<(SourceId, Span)> {
         match symbol {
             Symbol::Declared(id, span, _) | Symbol::Field(id, span) => Some((*id, *span)),
