@@ -8,7 +8,7 @@ use guifan::analysis::{Analysis, SymbolKind};
 use tower_lsp_server::ls_types::{CodeLens, Command};
 
 use crate::convert::Lines;
-use crate::workspace::{tested_policy, TestRun, Workspace};
+use crate::workspace::{tested_policy, Explained, TestRun, Workspace};
 
 /// The command that runs a policy's tests (`arguments`: the test file's path).
 pub const RUN_TESTS: &str = "guifan.runTests";
@@ -16,17 +16,6 @@ pub const RUN_TESTS: &str = "guifan.runTests";
 /// The command that explains a rule on each case of its policy's test file
 /// (`arguments`: the test file's path, the rule's ID).
 pub const EXPLAIN: &str = "guifan.explain";
-
-/// A rule explained on the cases of a test file: shown in its hover.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Explained {
-    /// Cases it fired on
-    pub(crate) fired: usize,
-    /// Cases explained
-    pub(crate) cases: usize,
-    /// Each case's explanation, in Markdown
-    pub(crate) markdown: String,
-}
 
 /// Why a test file could not be run.
 #[derive(Debug, thiserror::Error)]

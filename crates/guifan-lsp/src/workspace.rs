@@ -27,6 +27,17 @@ pub(crate) struct TestRun {
     pub(crate) failures: Vec<(usize, String)>,
 }
 
+/// A rule explained on the cases of a test file: shown in its hover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Explained {
+    /// Cases it fired on
+    pub(crate) fired: usize,
+    /// Cases explained
+    pub(crate) cases: usize,
+    /// Each case's explanation, in Markdown
+    pub(crate) markdown: String,
+}
+
 /// One rules directory: its analysis, and whether an edit made it stale.
 #[derive(Debug, Default)]
 struct Root {
@@ -45,7 +56,7 @@ pub(crate) struct Workspace {
     /// The last run of each test file, by its path
     pub(crate) test_runs: HashMap<PathBuf, TestRun>,
     /// The last explanation of each rule, by its ID
-    pub(crate) explained: HashMap<String, crate::lenses::Explained>,
+    pub(crate) explained: HashMap<String, Explained>,
 }
 
 /// The most rule files read from one directory (a workspace that is not a
