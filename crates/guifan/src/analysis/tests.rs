@@ -323,8 +323,8 @@ fn symbols_and_folding_outline_the_policy() {
         .any(|(path, s)| path == p && s.kind == SymbolKind::Rule));
     let folds = a.folding(p);
     let text = a.text(p).unwrap();
-    assert!(folds.iter().any(|s| *s == policy.span));
-    assert!(folds.iter().any(|s| *s == rule.span));
+    assert!(folds.contains(&policy.span));
+    assert!(folds.contains(&rule.span));
     assert!(folds.iter().all(|s| slice(text, *s).contains('\n')));
     // The comment lines at the top of the file fold as one.
     assert!(folds
