@@ -550,3 +550,86 @@ async fn positions_are_utf16_on_lines_with_chinese_text() {
     );
     client.stop().await;
 }
+
+#[tokio::test]
+async fn hints_tokens_references_folding_and_workspace_symbols_answer() {
+    let mut client = start().await;
+    let text = policy_text();
+    let u = open(&mut client, POLICY, &text).await;
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 400, "character": 0}});
+
+    // A parameter's value where it is read.
+    let hints = client
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": u}, "range": whole}),
+        )
+        .await;
+    let read = position(&text, "personal_listing_cap else", 20);
+    let hint = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["position"] == read)
+        .expect("a hint after the read of personal_listing_cap");
+    assert_eq!(hint["label"], "= 100");
+
+    // Semantic tokens: one per resolved name, relative positions.
+    let tokens = client
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": u}}),
+        )
+        .await;
+    let data = tokens["data"].as_array().unwrap();
+    assert!(data.len() > 100 && data.len() % 5 == 0, "{}", data.len());
+    // Decoded, the token at `deposit.balance >=`'s `balance` is a property (0).
+    let target = position(&text, "deposit.balance >=", 8);
+    let (mut line, mut col) = (0u64, 0u64);
+    let mut found = None;
+    for t in data.chunks(5) {
+        let (dl, dc) = (t[0].as_u64().unwrap(), t[1].as_u64().unwrap());
+        col = if dl == 0 { col + dc } else { dc };
+        line += dl;
+        if json!({"line": line, "character": col}) == target {
+            found = Some((t[2].as_u64().unwrap(), t[3].as_u64().unwrap()));
+        }
+    }
+    assert_eq!(found, Some((7, 0)), "length 7, a property");
+
+    // References of a definition, with and without its declaration.
+    let at = position(&text, "> listing_cap", 3);
+    let with = client
+        .request("textDocument/references", json!({"textDocument": {"uri": u}, "position": at, "context": {"includeDeclaration": true}}))
+        .await;
+    let without = client
+        .request("textDocument/references", json!({"textDocument": {"uri": u}, "position": at, "context": {"includeDeclaration": false}}))
+        .await;
+    assert_eq!(
+        with.as_array().unwrap().len(),
+        without.as_array().unwrap().len() + 1
+    );
+
+    let folds = client
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": u}}),
+        )
+        .await;
+    let policy_line = position(&text, "policy douyin", 0)["line"].clone();
+    assert!(folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["startLine"] == policy_line));
+
+    let symbols = client
+        .request("workspace/symbol", json!({"query": "zero_deposit"}))
+        .await;
+    assert!(symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "douyin.zero_deposit_trial" && s["location"]["uri"] == u));
+    client.stop().await;
+}
