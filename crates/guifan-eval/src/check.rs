@@ -210,7 +210,7 @@ pub(crate) struct Cx<'a> {
     /// Where each of [`Cx::lets`] is declared
     pub(crate) let_spans: Vec<Span>,
     /// The policy's ID, for the uses recorded
-    pub(crate) policy: &'a str,
+    pub(crate) policy: Arc<str>,
     /// Every name resolved so far (for tools)
     pub(crate) uses: &'a mut Vec<Use>,
     /// Paths known to be present here (`trial`, `withdrawal_request`)
@@ -238,7 +238,7 @@ impl Cx<'_> {
         self.uses.push(Use {
             source: self.source,
             span,
-            policy: self.policy.to_string(),
+            policy: self.policy.clone(),
             target,
             ty: ty.clone(),
         });

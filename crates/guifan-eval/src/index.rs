@@ -18,7 +18,7 @@ pub struct Use {
     /// The name as written (for a field access, the field's name only)
     pub span: Span,
     /// The policy it is written in
-    pub policy: String,
+    pub policy: std::sync::Arc<str>,
     /// What it names
     pub target: Target,
     /// Its type there (narrowed where a presence test proves it present)

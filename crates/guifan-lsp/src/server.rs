@@ -95,10 +95,20 @@ impl Backend {
         location(&analysis, &target.path, target.span).map(GotoDefinitionResponse::Scalar)
     }
 
-    /// Checks the directory of `path` again and publishes every file's problems.
-    async fn recheck(&self, path: &Path) {
-        let root = self.state().touch(path);
-        self.publish_root(&root).await;
+    /// Checks the directory of `path` again once edits pause, and publishes
+    /// every file's problems: a burst of edits, or of files opened, is one check.
+    fn recheck_later(&self, path: &Path) {
+        let (root, generation) = self.state().touch(path);
+        let client = self.client.clone();
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DEBOUNCE).await;
+            if lock(&state).generation(&root) != generation {
+                return;
+            }
+            let backend = Backend { client, state };
+            backend.publish_root(&root).await;
+        });
     }
 
     async fn publish_root(&self, root: &Path) {
@@ -109,26 +119,20 @@ impl Backend {
             diagnostics::for_root(&analysis, &tests, &state)
         };
         for (path, diags) in published {
+            // Only what changed: a keystroke in one file of a thousand sends
+            // one notification, not a thousand.
+            let version = {
+                let mut state = self.state();
+                if state.published.get(&path) == Some(&diags) {
+                    continue;
+                }
+                state.published.insert(path.clone(), diags.clone());
+                state.docs.get(&path).map(|d| d.version)
+            };
             if let Some(uri) = uri_of(&path) {
-                let version = self.state().docs.get(&path).map(|d| d.version);
                 self.client.publish_diagnostics(uri, diags, version).await;
             }
         }
-    }
-
-    /// Rechecks after the edits pause: only when `version` is still the document's.
-    fn recheck_later(&self, path: PathBuf, version: i32) {
-        let client = self.client.clone();
-        let state = self.state.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(DEBOUNCE).await;
-            let current = lock(&state).docs.get(&path).map(|d| d.version);
-            if current != Some(version) {
-                return;
-            }
-            let backend = Backend { client, state };
-            backend.recheck(&path).await;
-        });
     }
 }
 
@@ -180,7 +184,7 @@ impl LanguageServer for Backend {
                 version: params.text_document.version,
             },
         );
-        self.recheck(&path).await;
+        self.recheck_later(&path);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -197,35 +201,30 @@ impl LanguageServer for Backend {
                 apply_change(&mut doc.text, change);
             }
             doc.version = version;
-            state.touch(&path);
         }
-        self.recheck_later(path, version);
+        self.recheck_later(&path);
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
-            self.recheck(&path).await;
+            self.recheck_later(&path);
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
             self.state().docs.remove(&path);
-            self.recheck(&path).await;
+            self.recheck_later(&path);
         }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let mut roots = Vec::new();
+        // A schema directory or guifan.toml may have come or gone.
+        self.state().forget_roots();
         for change in params.changes {
             if let Some(path) = path_of(&change.uri) {
-                roots.push(self.state().touch(&path));
+                self.recheck_later(&path);
             }
-        }
-        roots.sort();
-        roots.dedup();
-        for root in roots {
-            self.publish_root(&root).await;
         }
     }
 

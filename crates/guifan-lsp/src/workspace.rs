@@ -38,11 +38,13 @@ pub(crate) struct Explained {
     pub(crate) markdown: String,
 }
 
-/// One rules directory: its analysis, and whether an edit made it stale.
+/// One rules directory: its analysis, whether an edit made it stale, and
+/// how many edits it has seen (a check waits for the edits to pause).
 #[derive(Debug, Default)]
 struct Root {
     analysis: Option<Arc<Analysis>>,
     stale: bool,
+    generation: u64,
 }
 
 /// Everything the server knows.
@@ -57,6 +59,11 @@ pub(crate) struct Workspace {
     pub(crate) test_runs: HashMap<PathBuf, TestRun>,
     /// The last explanation of each rule, by its ID
     pub(crate) explained: HashMap<String, Explained>,
+    /// The problems last published for each file
+    pub(crate) published: HashMap<PathBuf, Vec<tower_lsp_server::ls_types::Diagnostic>>,
+    /// The rules directory of each directory asked about (found once: finding
+    /// it reads the file system)
+    roots_of: std::cell::RefCell<HashMap<PathBuf, PathBuf>>,
 }
 
 /// The most rule files read from one directory (a workspace that is not a
@@ -69,17 +76,37 @@ impl Workspace {
     /// `guifan.toml`, else its own directory.
     pub(crate) fn root_of(&self, path: &Path) -> PathBuf {
         let dir = path.parent().unwrap_or(path);
-        if let Some(root) = dir.ancestors().find(|d| d.join("schema").is_dir()) {
-            return root.to_path_buf();
+        if let Some(root) = self.roots_of.borrow().get(dir) {
+            return root.clone();
         }
-        if let Ok(project) = Project::discover(dir) {
-            if let Some(rules) = project.rules {
-                return rules;
-            }
-        }
-        dir.to_path_buf()
+        let root = find_root(dir);
+        self.roots_of
+            .borrow_mut()
+            .insert(dir.to_path_buf(), root.clone());
+        root
     }
 
+    /// Forgets the rules directories found (a `schema/` or `guifan.toml` may have come or gone).
+    pub(crate) fn forget_roots(&self) {
+        self.roots_of.borrow_mut().clear();
+    }
+}
+
+/// The rules directory of a directory, from the file system.
+fn find_root(dir: &Path) -> PathBuf {
+    if let Some(root) = dir.ancestors().find(|d| d.join("schema").is_dir()) {
+        return root.to_path_buf();
+    }
+    if let Ok(Project {
+        rules: Some(rules), ..
+    }) = Project::discover(dir)
+    {
+        return rules;
+    }
+    dir.to_path_buf()
+}
+
+impl Workspace {
     /// The rules directories of the workspace folders (`rules/` under a
     /// folder, a folder holding `schema/`, or what its `guifan.toml` names).
     pub(crate) fn folder_roots(&self) -> Vec<PathBuf> {
@@ -102,11 +129,18 @@ impl Workspace {
     }
 
     /// Marks the directory of `path` stale (its analysis is made again when
-    /// next asked for); returns the directory.
-    pub(crate) fn touch(&mut self, path: &Path) -> PathBuf {
+    /// next asked for); returns the directory and its count of edits.
+    pub(crate) fn touch(&mut self, path: &Path) -> (PathBuf, u64) {
         let root = self.root_of(path);
-        self.roots.entry(root.clone()).or_default().stale = true;
-        root
+        let entry = self.roots.entry(root.clone()).or_default();
+        entry.stale = true;
+        entry.generation += 1;
+        (root, entry.generation)
+    }
+
+    /// How many edits a rules directory has seen.
+    pub(crate) fn generation(&self, root: &Path) -> u64 {
+        self.roots.get(root).map_or(0, |r| r.generation)
     }
 
     /// The analysis of the directory `path` belongs to, made if stale.
@@ -120,18 +154,15 @@ impl Workspace {
         if let Some(Root {
             analysis: Some(a),
             stale: false,
+            ..
         }) = self.roots.get(root)
         {
             return a.clone();
         }
         let analysis = Arc::new(Analysis::new(self.rule_texts(root)));
-        self.roots.insert(
-            root.to_path_buf(),
-            Root {
-                analysis: Some(analysis.clone()),
-                stale: false,
-            },
-        );
+        let entry = self.roots.entry(root.to_path_buf()).or_default();
+        entry.analysis = Some(analysis.clone());
+        entry.stale = false;
         analysis
     }
 

@@ -75,7 +75,7 @@ pub struct Edit {
 pub struct Analysis {
     sources: SourceMap,
     /// Each file's syntax tree (recovered around its syntax errors), by `SourceId`
-    files: Vec<RuleFile>,
+    files: Arc<[RuleFile]>,
     /// Every problem, syntax first, then checking, then lints (lints only when
     /// the files check)
     findings: Vec<Finding>,
@@ -85,8 +85,8 @@ pub struct Analysis {
     uses: Vec<Use>,
     /// Whether the files check without error
     checks: bool,
-    /// The rule set, made on first use when the files check
-    rules: std::sync::OnceLock<Option<crate::RuleSet>>,
+    /// The rule set, when the files check
+    rules: Option<crate::RuleSet>,
 }
 
 impl Analysis {
@@ -108,10 +108,21 @@ impl Analysis {
             );
             files.push(file);
         }
+        let files: Arc<[RuleFile]> = files.into();
         let checked = guifan_eval::check_indexed(&files);
         let syntax_ok = diagnostics.is_empty();
-        let checks = match &checked.result {
-            Ok(_) => syntax_ok,
+        let mut rules = None;
+        let checks = match checked.result {
+            Ok(program) if syntax_ok => {
+                // The rule set of what was just checked: nothing parsed twice.
+                rules = Some(crate::RuleSet::of_checked(
+                    program,
+                    sources.clone(),
+                    files.clone(),
+                ));
+                true
+            }
+            Ok(_) => false,
             Err(errors) => {
                 diagnostics.extend(
                     errors
@@ -135,7 +146,7 @@ impl Analysis {
             schema: checked.schema,
             uses: checked.uses,
             checks,
-            rules: std::sync::OnceLock::new(),
+            rules,
         };
         analysis.findings = diagnostics
             .into_iter()
@@ -152,18 +163,7 @@ impl Analysis {
     /// The files as a rule set, to decide records and run tests with; `None`
     /// unless they check.
     pub fn rules(&self) -> Option<&crate::RuleSet> {
-        self.rules
-            .get_or_init(|| {
-                if !self.checks {
-                    return None;
-                }
-                let texts = self
-                    .sources
-                    .iter()
-                    .map(|(p, t)| (p.to_path_buf(), t.to_string()));
-                crate::RuleSet::from_sources(texts).ok()
-            })
-            .as_ref()
+        self.rules.as_ref()
     }
 
     /// Every name the checker resolved in a file, with what it names, by place.

@@ -61,11 +61,21 @@ pub struct RuleSet {
 impl RuleSet {
     /// A rule set of a checked program and the files it came from.
     fn new(loaded: Loaded) -> RuleSet {
-        let revision = revision(&loaded.sources, &Params::new());
+        RuleSet::of_checked(loaded.program, loaded.sources, loaded.files.into())
+    }
+
+    /// A rule set of a program checked from `files` (the analysis of an
+    /// editor's files shares its syntax trees with it).
+    pub(crate) fn of_checked(
+        program: Program,
+        sources: SourceMap,
+        files: Arc<[RuleFile]>,
+    ) -> RuleSet {
+        let revision = revision(&sources, &Params::new());
         RuleSet {
-            program: Arc::new(loaded.program),
-            sources: Arc::new(loaded.sources),
-            files: loaded.files.into(),
+            program: Arc::new(program),
+            sources: Arc::new(sources),
+            files,
             revision,
             ranks: None,
             params: Arc::new(Params::new()),

@@ -64,7 +64,7 @@ pub(super) fn check_policy(
         local_spans: Vec::new(),
         param_spans: Vec::new(),
         let_spans: Vec::new(),
-        policy: &decl.id.node,
+        policy: Arc::from(decl.id.node.as_str()),
         uses,
         facts: Vec::new(),
         held_allowed: false,

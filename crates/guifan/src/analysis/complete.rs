@@ -223,7 +223,7 @@ impl Analysis {
         let resolved = self
             .uses
             .iter()
-            .filter(|u| Some(u.source) == id && u.policy == policy.id.node)
+            .filter(|u| Some(u.source) == id && *u.policy == *policy.id.node)
             .filter(|u| !matches!(u.target, Target::Builtin { .. } | Target::Effect { .. }))
             .filter(|u| u.target.name() == name)
             .filter(|u| match &u.target {

@@ -71,7 +71,7 @@ impl Analysis {
                 }
                 Target::Rank { name } => {
                     let decl = self
-                        .declaration_text(&Symbol::Rank(u.policy.clone(), name.clone()))
+                        .declaration_text(&Symbol::Rank(u.policy.to_string(), name.clone()))
                         .unwrap_or_default();
                     let mut md = code(&decl);
                     md.push_str("\n\nthe subject's place among the subjects of its kind (1 = the highest score), absent where the ranking's condition does not hold");

@@ -83,7 +83,7 @@ impl Analysis {
                 }
                 Target::Field { declared, .. } => Symbol::Field(declared.0, declared.1),
                 Target::Effect { declared, .. } => Symbol::Effect(declared.0, declared.1),
-                Target::Rank { name } => Symbol::Rank(u.policy.clone(), name.clone()),
+                Target::Rank { name } => Symbol::Rank(u.policy.to_string(), name.clone()),
                 Target::Builtin { name } => Symbol::Builtin(name.clone()),
             };
             return Some((symbol, u.span));
@@ -207,7 +207,7 @@ impl Analysis {
                     }
                     Target::Field { declared, .. } => Symbol::Field(declared.0, declared.1),
                     Target::Effect { declared, .. } => Symbol::Effect(declared.0, declared.1),
-                    Target::Rank { name } => Symbol::Rank(u.policy.clone(), name.clone()),
+                    Target::Rank { name } => Symbol::Rank(u.policy.to_string(), name.clone()),
                     Target::Builtin { name } => Symbol::Builtin(name.clone()),
                 };
                 here == symbol
@@ -236,7 +236,7 @@ impl Analysis {
     /// Every place a kind or record type is named: `subject`, `on`, field types.
     fn type_mentions(&self, name: &str) -> Vec<(SourceId, Span)> {
         let mut out = Vec::new();
-        for f in &self.files {
+        for f in self.files.iter() {
             for_each_type_name(f, &mut |ident| {
                 if ident.name == name {
                     out.push((f.source, ident.span));
