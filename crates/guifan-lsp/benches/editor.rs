@@ -1,6 +1,6 @@
 //! How fast the language server answers, over the in-memory protocol (what
 //! an editor waits for, JSON-RPC included): problems after an edit (the
-//! 60 ms pause included), hover and completion, on the bundled catalogue and
+//! 40 ms pause included), hover and completion, on the bundled catalogue and
 //! on a rules directory of 1,000 policies, all of them open.
 //!
 //!     cargo bench -p guifan-lsp --bench editor [-- POLICIES]
@@ -115,7 +115,7 @@ async fn measure(label: &str, folder: &Path, policy: &Path, open_too: &[PathBuf]
         .await;
     client.diagnostics(&u, |_| true).await;
     summary(
-        &format!("{label}: edit → problems (60 ms pause included)"),
+        &format!("{label}: edit → problems (40 ms pause included)"),
         edits(&mut client, &u, &text, 20).await,
     );
     let hover =

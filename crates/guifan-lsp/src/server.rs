@@ -17,7 +17,7 @@ use crate::workspace::{is_rule_file, is_test_file, Doc, Workspace};
 use crate::{diagnostics, lenses, tokens};
 
 /// How long edits must pause before the files are checked again.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
+pub const DEBOUNCE: Duration = Duration::from_millis(40);
 
 /// The language server: the client to talk back to, and the workspace.
 #[derive(Debug)]
