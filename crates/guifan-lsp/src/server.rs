@@ -48,6 +48,14 @@ impl Backend {
         Some((analysis, path, text))
     }
 
+    /// The analysis a document belongs to, its path, and the lines of the
+    /// text analysed.
+    fn analysed(&self, uri: &Uri) -> Option<(Arc<Analysis>, PathBuf, Lines)> {
+        let (analysis, path, _) = self.at(uri)?;
+        let lines = Lines::new(analysis.text(&path)?);
+        Some((analysis, path, lines))
+    }
+
     /// The byte offset of a position in a document, with the analysis.
     fn offset_at(
         &self,
@@ -372,13 +380,9 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        let Some((analysis, path, _)) = self.at(&params.text_document.uri) else {
+        let Some((analysis, path, lines)) = self.analysed(&params.text_document.uri) else {
             return Ok(None);
         };
-        let Some(text) = analysis.text(&path) else {
-            return Ok(None);
-        };
-        let lines = Lines::new(text);
         let symbols = analysis
             .symbols(&path)
             .into_iter()
@@ -419,13 +423,9 @@ impl LanguageServer for Backend {
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let Some((analysis, path, _)) = self.at(&params.text_document.uri) else {
+        let Some((analysis, path, lines)) = self.analysed(&params.text_document.uri) else {
             return Ok(None);
         };
-        let Some(text) = analysis.text(&path) else {
-            return Ok(None);
-        };
-        let lines = Lines::new(text);
         Ok(Some(
             analysis
                 .folding(&path)
@@ -490,13 +490,9 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let Some((analysis, path, _)) = self.at(&params.text_document.uri) else {
+        let Some((analysis, path, lines)) = self.analysed(&params.text_document.uri) else {
             return Ok(None);
         };
-        let Some(text) = analysis.text(&path) else {
-            return Ok(None);
-        };
-        let lines = Lines::new(text);
         let (Some(start), Some(end)) = (
             lines.offset(params.range.start),
             lines.offset(params.range.end),
@@ -633,13 +629,9 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        let Some((analysis, path, _)) = self.at(&params.text_document.uri) else {
+        let Some((analysis, path, lines)) = self.analysed(&params.text_document.uri) else {
             return Ok(None);
         };
-        let Some(text) = analysis.text(&path) else {
-            return Ok(None);
-        };
-        let lines = Lines::new(text);
         Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
             result_id: None,
             data: tokens::semantic(&analysis, &path, &lines),

@@ -174,11 +174,28 @@ impl Workspace {
     /// The `.policy` and `.schema` files of a rules directory: on disk, with
     /// the open ones as edited, and open ones not yet saved.
     fn rule_texts(&self, root: &Path) -> Vec<(PathBuf, String)> {
-        let mut paths: Vec<PathBuf> = guifan::rule_files(root).unwrap_or_default();
+        let on_disk = guifan::rule_files(root).unwrap_or_default();
+        self.texts(root, on_disk, is_rule_file)
+    }
+
+    /// The test files of a rules directory (on disk and open), with their text.
+    pub(crate) fn test_texts(&self, root: &Path) -> Vec<(PathBuf, String)> {
+        let on_disk = guifan_runner::testing::test_files(root).unwrap_or_default();
+        self.texts(root, on_disk, is_test_file)
+    }
+
+    /// The files of a rules directory found on disk and the open documents of
+    /// that kind under it, each with its text (as edited when open), by path.
+    fn texts(
+        &self,
+        root: &Path,
+        mut paths: Vec<PathBuf>,
+        kind: fn(&Path) -> bool,
+    ) -> Vec<(PathBuf, String)> {
         paths.truncate(MAX_FILES);
         let on_disk: HashSet<PathBuf> = paths.iter().cloned().collect();
         for path in self.docs.keys() {
-            if is_rule_file(path) && !on_disk.contains(path) && self.root_of(path) == root {
+            if kind(path) && !on_disk.contains(path) && self.root_of(path) == root {
                 paths.push(path.clone());
             }
         }
@@ -189,28 +206,6 @@ impl Workspace {
                 let text = match self.docs.get(&path) {
                     Some(doc) => doc.text.clone(),
                     None => guifan::read_rule_file(&path).ok()?.text,
-                };
-                Some((path, text))
-            })
-            .collect()
-    }
-
-    /// The test files of a rules directory (on disk and open), with their text.
-    pub(crate) fn test_texts(&self, root: &Path) -> Vec<(PathBuf, String)> {
-        let mut paths = guifan_runner::testing::test_files(root).unwrap_or_default();
-        paths.truncate(MAX_FILES);
-        for path in self.docs.keys() {
-            if is_test_file(path) && !paths.contains(path) && self.root_of(path) == root {
-                paths.push(path.clone());
-            }
-        }
-        paths.sort();
-        paths
-            .into_iter()
-            .filter_map(|path| {
-                let text = match self.docs.get(&path) {
-                    Some(doc) => doc.text.clone(),
-                    None => std::fs::read_to_string(&path).ok()?,
                 };
                 Some((path, text))
             })
