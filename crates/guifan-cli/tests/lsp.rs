@@ -1,4 +1,6 @@
-//! `guifan lsp` over stdio, the real binary: what an editor sees.
+//! `guifan lsp` over stdio, the real binary: what an editor sees. The same
+//! scenarios as the language server's in-memory tests (guifan-lsp's
+//! tests/common/scenarios.rs), each against a fresh `guifan lsp` process.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,24 +10,19 @@
     reason = "tests fail loudly"
 )]
 
-#[path = "../../guifan-lsp/tests/common/client.rs"]
-mod client;
+#[path = "../../guifan-lsp/tests/common/mod.rs"]
+mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use client::{uri, Client};
-use serde_json::json;
+use common::client::{uri, Client, WAIT};
+use common::scenarios::{self, repo};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+type Stdio2 = Client<ChildStdout, ChildStdin>;
 
-#[tokio::test]
-async fn over_stdio_a_misspelt_field_is_diagnosed_fixed_and_cleared() {
+/// `guifan lsp --stdio`, initialized on the repository.
+async fn start() -> (Child, Stdio2) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_guifan"))
         .args(["lsp", "--stdio"])
         .stdin(Stdio::piped())
@@ -36,65 +33,59 @@ async fn over_stdio_a_misspelt_field_is_diagnosed_fixed_and_cleared() {
     let mut client = Client::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
     let init = client.initialize(&uri(&repo())).await;
     assert_eq!(init["serverInfo"]["name"], "guifan");
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    (child, client)
+}
 
-    let path = repo().join("rules/douyin/zero_deposit_trial.policy");
-    let good = std::fs::read_to_string(&path).unwrap();
-    let bad = good.replacen("listings_online >", "listings_onlin >", 1);
-    let u = uri(&path);
-    client
-        .notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": u, "languageId": "guifan", "version": 1, "text": bad}}),
-        )
-        .await;
-    let diags = client.diagnostics(&u, |d| !d.is_empty()).await;
-    let d = diags
-        .iter()
-        .find(|d| d["code"] == "guifan::check::unknown_field")
-        .unwrap();
-    assert!(d["message"]
-        .as_str()
-        .unwrap()
-        .contains("did you mean `listings_online`"));
-    let actions = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": u}, "range": d["range"], "context": {"diagnostics": [d]}}),
-        )
-        .await;
-    let edit = &actions[0]["edit"]["changes"][&u][0];
-    assert_eq!(edit["newText"], "listings_online");
-    client
-        .notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"range": edit["range"], "text": "listings_online"}]}),
-        )
-        .await;
-    let after = client.diagnostics(&u, |d| d.is_empty()).await;
-    assert!(after.is_empty(), "{after:?}");
-
-    // Hover, over the same pipe.
-    let text = good;
-    let at = text.find("deposit.balance >=").unwrap() + "deposit.".len();
-    let line = text[..at].matches('\n').count();
-    let col = text[text[..at].rfind('\n').unwrap() + 1..at]
-        .encode_utf16()
-        .count();
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": u}, "position": {"line": line, "character": col}}),
-        )
-        .await;
-    assert!(hover["contents"]["value"]
-        .as_str()
-        .unwrap()
-        .contains("balance: money"));
-
+/// Shuts the server down; it exits with success.
+async fn stop(mut child: Child, mut client: Stdio2) {
     client.stop().await;
-    let status = tokio::time::timeout(client::WAIT, child.wait())
+    let status = tokio::time::timeout(WAIT, child.wait())
         .await
         .unwrap()
         .unwrap();
     assert!(status.success());
+}
+
+macro_rules! over_stdio {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let (child, mut client) = start().await;
+            let _ = scenarios::$name(&mut client).await;
+            stop(child, client).await;
+        }
+    )*};
+}
+
+over_stdio!(
+    a_misspelt_field_is_diagnosed_and_its_quick_fix_clears_it,
+    hover_shows_a_field_a_parameter_and_a_builtin,
+    definition_of_a_field_is_in_the_kinds_schema,
+    completion_after_a_dot_lists_the_fields_of_its_record,
+    renaming_a_parameter_renames_it_in_the_policy_and_its_test_file,
+    formatting_gives_the_canonical_layout,
+    the_run_tests_lens_runs_the_policy_tests,
+    the_explain_lens_shows_each_case_in_the_rule_hover,
+    a_test_file_is_diagnosed_and_leads_to_its_rules,
+    positions_are_utf16_on_lines_with_chinese_text,
+);
+
+#[tokio::test]
+async fn hover_and_completion_over_stdio_are_those_of_the_snapshots() {
+    let (child, mut client) = start().await;
+    let hovers = scenarios::hover_shows_a_field_a_parameter_and_a_builtin(&mut client).await;
+    assert!(hovers.contains("balance: money (CNY)"), "{hovers}");
+    assert!(
+        hovers.contains("param personal_listing_cap: int = 100"),
+        "{hovers}"
+    );
+    assert!(
+        hovers.contains("month(t: timestamp | date) -> date"),
+        "{hovers}"
+    );
+    let listed =
+        scenarios::completion_after_a_dot_lists_the_fields_of_its_record(&mut client).await;
+    assert_eq!(listed, "balance money\nrequired money");
+    stop(child, client).await;
 }
