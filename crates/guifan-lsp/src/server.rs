@@ -246,6 +246,24 @@ impl LanguageServer for Backend {
         let Some(mut h) = analysis.hover(&path, offset) else {
             return Ok(None);
         };
+        // A parameter: its value in force, with the project's overrides.
+        if let Some((policy, name)) = param_at(&analysis, &path, offset) {
+            let root = self.state().root_of(&path);
+            let overrides = self.state().project_params(&root);
+            let value = analysis
+                .rules()
+                .map(|r| tokens::in_force(r, overrides.as_ref()))
+                .and_then(|r| tokens::param_value(&r, &policy, &name));
+            if let Some(value) = value {
+                let from = if overrides.is_some() {
+                    " (with the parameters guifan.toml names)"
+                } else {
+                    ""
+                };
+                h.markdown
+                    .push_str(&format!("\n\nin force: `{value}`{from}"));
+            }
+        }
         // A rule explained by its lens: the explanation under its hover.
         let rule = analysis.symbols(&path).into_iter().find_map(|p| {
             p.children
@@ -341,32 +359,20 @@ impl LanguageServer for Backend {
                 .push(text_edit(&Lines::new(text), edit));
         }
         // A parameter is also named in the parameter tables of test files.
-        if let Some(guifan::analysis::Target::Param { name, .. }) = analysis
-            .names(&path)
-            .into_iter()
-            .find(|(s, _)| (s.start as usize) <= offset && offset <= s.end as usize)
-            .map(|(_, t)| t.clone())
-        {
-            let policy = analysis
-                .symbols(&path)
-                .into_iter()
-                .find(|s| (s.span.start as usize) <= offset && offset <= s.span.end as usize)
-                .map(|s| s.name);
-            if let Some(policy) = policy {
-                let root = self.state().root_of(&path);
-                let tests = self.state().test_texts(&root);
-                for (test_path, text) in tests {
-                    let keys = guifan::analysis::param_keys(&text, &policy, &name);
-                    let Some(uri) = uri_of(&test_path) else {
-                        continue;
-                    };
-                    let lines = Lines::new(&text);
-                    for key in keys {
-                        changes.entry(uri.clone()).or_default().push(TextEdit {
-                            range: lines.range(key.start as usize, key.end as usize),
-                            new_text: params.new_name.clone(),
-                        });
-                    }
+        if let Some((policy, name)) = param_at(&analysis, &path, offset) {
+            let root = self.state().root_of(&path);
+            let tests = self.state().test_texts(&root);
+            for (test_path, text) in tests {
+                let keys = guifan::analysis::param_keys(&text, &policy, &name);
+                let Some(uri) = uri_of(&test_path) else {
+                    continue;
+                };
+                let lines = Lines::new(&text);
+                for key in keys {
+                    changes.entry(uri.clone()).or_default().push(TextEdit {
+                        range: lines.range(key.start as usize, key.end as usize),
+                        new_text: params.new_name.clone(),
+                    });
                 }
             }
         }
@@ -702,6 +708,24 @@ fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
     if text.is_char_boundary(start) && text.is_char_boundary(end) {
         text.replace_range(start..end, &change.text);
     }
+}
+
+/// The policy and name of the parameter read or declared at `offset`.
+fn param_at(analysis: &Analysis, path: &Path, offset: usize) -> Option<(String, String)> {
+    let (span, target) = analysis
+        .names(path)
+        .into_iter()
+        .filter(|(s, _)| (s.start as usize) <= offset && offset <= s.end as usize)
+        .min_by_key(|(s, _)| s.end - s.start)?;
+    let guifan::analysis::Target::Param { name, .. } = target else {
+        return None;
+    };
+    let policy = analysis
+        .symbols(path)
+        .into_iter()
+        .find(|p| p.span.start <= span.start && span.end <= p.span.end)?
+        .name;
+    Some((policy, name.clone()))
 }
 
 fn location(analysis: &Analysis, path: &Path, span: guifan::analysis::Span) -> Option<Location> {

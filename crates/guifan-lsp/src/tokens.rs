@@ -69,6 +69,23 @@ pub(crate) fn semantic(analysis: &Analysis, path: &Path, lines: &Lines) -> Vec<S
     out
 }
 
+/// The value of a parameter in force in a rule set, as a policy writes it.
+pub(crate) fn param_value(rules: &guifan::RuleSet, policy: &str, name: &str) -> Option<String> {
+    rules
+        .program()
+        .policy(policy)
+        .and_then(|p| p.params().iter().find(|x| x.name() == name))
+        .map(|p| p.value().to_string())
+}
+
+/// The rule set with the project's parameter overrides applied (as given
+/// when they do not apply).
+pub(crate) fn in_force(rules: &guifan::RuleSet, overrides: Option<&Params>) -> guifan::RuleSet {
+    overrides
+        .and_then(|p| rules.with_params(p).ok())
+        .unwrap_or_else(|| rules.clone())
+}
+
 /// `= value` after each read of a parameter: its value in force, with the
 /// overrides of the project's parameter file when there is one.
 pub(crate) fn param_hints(
@@ -80,8 +97,7 @@ pub(crate) fn param_hints(
     let Some(rules) = analysis.rules() else {
         return Vec::new();
     };
-    let with_overrides = overrides.and_then(|p| rules.with_params(p).ok());
-    let rules = with_overrides.as_ref().unwrap_or(rules);
+    let rules = &in_force(rules, overrides);
     let symbols = analysis.symbols(path);
     let mut out = Vec::new();
     for (span, target) in analysis.names(path) {
@@ -97,11 +113,7 @@ pub(crate) fn param_hints(
         else {
             continue;
         };
-        let value = rules
-            .program()
-            .policy(&policy.name)
-            .and_then(|p| p.params().iter().find(|x| x.name() == name))
-            .map(|p| p.value().to_string());
+        let value = param_value(rules, &policy.name, name);
         if let Some(value) = value {
             out.push(InlayHint {
                 position: lines.position(span.end as usize),
