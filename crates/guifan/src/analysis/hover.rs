@@ -99,6 +99,12 @@ impl Analysis {
         let (symbol, span) = self.symbol_at(path, offset)?;
         let markdown = match &symbol {
             Symbol::Rule(rule) => self.rule_hover(rule)?,
+            Symbol::Condition(id, name) => {
+                let text = slice(self.text_of(*id), *name);
+                format!(
+                    "**named condition** `{text}`\n\nwhen it holds, its description (else its name) is in `held`"
+                )
+            }
             Symbol::Policy(policy) => self.policy_hover(policy)?,
             _ => {
                 let text = self.declaration_text(&symbol)?;

@@ -58,6 +58,8 @@ pub(super) enum Symbol {
     Rule(String),
     /// A policy
     Policy(String),
+    /// A named condition of `any { ... }` or `all { ... }`, by its name's place
+    Condition(SourceId, Span),
 }
 
 /// The kind of a declared name.
@@ -151,6 +153,7 @@ impl Analysis {
                 .policies()
                 .find(|(_, p)| p.id.node == *policy)
                 .map(|(id, p)| (id, p.id.span)),
+            Symbol::Condition(id, span) => Some((*id, *span)),
             Symbol::Builtin(_) => None,
         }
     }
@@ -258,12 +261,15 @@ impl Analysis {
         let (symbol, _) = self
             .symbol_at(path, offset)
             .ok_or(RenameError::NotRenameable)?;
-        let Symbol::Declared(id, declared, kind) = symbol else {
-            return Err(RenameError::NotRenameable);
-        };
         if !is_name(new_name) {
             return Err(RenameError::NotAName(new_name.to_string()));
         }
+        if let Symbol::Condition(id, span) = symbol {
+            return self.rename_condition(id, span, new_name);
+        }
+        let Symbol::Declared(id, declared, kind) = symbol else {
+            return Err(RenameError::NotRenameable);
+        };
         let (_, policy) = self
             .policies()
             .find(|(pid, p)| *pid == id && contains(p.span, declared.start as usize))
@@ -284,6 +290,55 @@ impl Analysis {
                 text: new_name.to_string(),
             })
             .collect())
+    }
+
+    /// Renames a named condition: its one place (its label in `held` changes
+    /// with it when it has no description); refused when a condition beside
+    /// it has the name.
+    fn rename_condition(
+        &self,
+        id: SourceId,
+        span: Span,
+        new_name: &str,
+    ) -> Result<Vec<Edit>, RenameError> {
+        let siblings = self
+            .condition_groups(id)
+            .into_iter()
+            .find(|group| group.iter().any(|n| n.span == span))
+            .ok_or(RenameError::NotRenameable)?;
+        if siblings
+            .iter()
+            .any(|n| n.name == new_name && n.span != span)
+        {
+            let policy = self
+                .policies()
+                .find(|(pid, p)| *pid == id && contains(p.span, span.start as usize))
+                .map(|(_, p)| p.id.node.clone())
+                .unwrap_or_default();
+            return Err(RenameError::Clash {
+                new: new_name.to_string(),
+                what: "a condition beside it",
+                policy,
+            });
+        }
+        Ok(vec![Edit {
+            path: self.path_of(id),
+            span,
+            text: new_name.to_string(),
+        }])
+    }
+
+    /// The names of each `any { ... }` and `all { ... }` of a file's policies.
+    pub(super) fn condition_groups(&self, id: SourceId) -> Vec<Vec<&guifan_syntax::ast::Ident>> {
+        let mut groups = Vec::new();
+        for (_, p) in self.policies().filter(|(pid, _)| *pid == id) {
+            guifan_syntax::visit::each_expr(p, |e| {
+                if let guifan_syntax::ast::ExprKind::Conditions { items, .. } = &e.kind {
+                    groups.push(items.iter().map(|i| &i.name).collect());
+                }
+            });
+        }
+        groups
     }
 
     /// What already holds `name` where a renamed name would be visible.
@@ -334,7 +389,7 @@ impl Analysis {
     /// The text of the declaration's name (for a rename's placeholder).
     pub fn name_at(&self, path: &Path, offset: usize) -> Option<(Span, String)> {
         let (symbol, span) = self.symbol_at(path, offset)?;
-        matches!(symbol, Symbol::Declared(..)).then(|| {
+        matches!(symbol, Symbol::Declared(..) | Symbol::Condition(..)).then(|| {
             let id = self.source(path);
             let text = id.map_or("", |id| slice(self.text_of(id), span));
             (span, text.to_string())
@@ -353,6 +408,15 @@ fn syntax_symbol_at(analysis: &Analysis, file: &RuleFile, offset: usize) -> Opti
     });
     if found.is_some() {
         return found;
+    }
+    let named_condition = analysis
+        .condition_groups(file.source)
+        .into_iter()
+        .flatten()
+        .find(|n| contains(n.span, offset))
+        .map(|n| (Symbol::Condition(file.source, n.span), n.span));
+    if named_condition.is_some() {
+        return named_condition;
     }
     for item in &file.items {
         match item {

@@ -352,3 +352,39 @@ fn builtin_docs_name_only_real_builtins() {
     assert!(unknown.is_empty(), "{unknown:?}");
     assert!(!a.all_problems().is_empty(), "the calls are checked");
 }
+
+#[test]
+fn a_named_condition_is_hovered_found_and_renamed_apart_from_its_siblings() {
+    let a = catalogue(None);
+    let p = Path::new(POLICY);
+    let at = offset_of(&a, POLICY, "alliance \"加入精选联盟\"") + 2;
+    let hover = a.hover(p, at).unwrap();
+    assert!(
+        hover.markdown.starts_with("**named condition** `alliance`"),
+        "{}",
+        hover.markdown
+    );
+    let decl = a.definition(p, at).unwrap();
+    assert_eq!(slice(a.text(p).unwrap(), decl.span), "alliance");
+    assert_eq!(a.references(p, at, true), vec![decl.clone()]);
+    let edits = a.rename(p, at, "joined_alliance").unwrap();
+    assert_eq!(
+        edits,
+        vec![Edit {
+            path: p.to_path_buf(),
+            span: decl.span,
+            text: "joined_alliance".into()
+        }]
+    );
+    assert!(matches!(
+        a.rename(p, at, "subsidy"),
+        Err(RenameError::Clash {
+            what: "a condition beside it",
+            ..
+        })
+    ));
+    assert_eq!(
+        a.name_at(p, at).map(|(_, t)| t),
+        Some("alliance".to_string())
+    );
+}
