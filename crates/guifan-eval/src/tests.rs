@@ -850,3 +850,16 @@ fn pattern_parameters_are_bounded_before_they_are_compiled() {
     assert!(err.contains("bytes of patterns"), "{err}");
     assert!(compile_patterns(&Value::str("(unclosed")).is_err());
 }
+
+#[test]
+fn periods_add_and_subtract_to_periods() {
+    // 1y - 6mo is 6mo, 1mo + 1mo is 2mo: both landing on month ends.
+    let body = r#"
+        param half: period = 6mo
+        rule sums {
+          when 2024-01-31 + (1y - half) == 2024-07-31 and 2024-01-31 + (1mo + 1mo) == 2024-03-31
+          then violation(code: "p")
+        }
+    "#;
+    assert_eq!(fired(body, RECORD), ["t.p.sums"]);
+}
