@@ -13,41 +13,15 @@
     reason = "a benchmark fails loudly"
 )]
 
-#[path = "../tests/common/client.rs"]
-mod client;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use client::{uri, Client};
+use common::client::{in_memory, uri, InMemory as Duplex};
+use common::scenarios::{position, repo};
 use serde_json::{json, Value};
-use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
-
-type Duplex = Client<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-async fn start(folder: &Path) -> Duplex {
-    let (client_end, server_end) = tokio::io::duplex(1 << 22);
-    let (r, w) = tokio::io::split(server_end);
-    tokio::spawn(guifan_lsp::serve(r, w));
-    let (r, w) = tokio::io::split(client_end);
-    let mut client = Client::new(r, w);
-    client.initialize(&uri(folder)).await;
-    client
-}
-
-fn position(text: &str, needle: &str, plus: usize) -> Value {
-    let at = text.find(needle).unwrap() + plus;
-    let line = text[..at].matches('\n').count();
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    json!({"line": line, "character": text[start..at].encode_utf16().count()})
-}
 
 fn summary(what: &str, mut times: Vec<Duration>) {
     times.sort();
@@ -94,7 +68,7 @@ async fn requests(client: &mut Duplex, method: &str, params: Value, runs: usize)
 }
 
 async fn measure(label: &str, folder: &Path, policy: &Path, open_too: &[PathBuf]) {
-    let mut client = start(folder).await;
+    let mut client = in_memory(folder).await;
     let rss_before = rss_kib();
     for path in open_too {
         let text = std::fs::read_to_string(path).unwrap();

@@ -265,12 +265,18 @@ impl LanguageServer for Backend {
             }
         }
         // A rule explained by its lens: the explanation under its hover.
-        let rule = analysis.symbols(&path).into_iter().find_map(|p| {
-            p.children
-                .iter()
-                .find(|r| r.kind == GuifanSymbol::Rule && r.name_span == h.span)
-                .map(|r| format!("{}.{}", p.name, r.name))
-        });
+        // (The outline is read only once some rule has been explained.)
+        let any_explained = !self.state().explained.is_empty();
+        let rule = any_explained
+            .then(|| {
+                analysis.symbols(&path).into_iter().find_map(|p| {
+                    p.children
+                        .iter()
+                        .find(|r| r.kind == GuifanSymbol::Rule && r.name_span == h.span)
+                        .map(|r| format!("{}.{}", p.name, r.name))
+                })
+            })
+            .flatten();
         if let Some(explained) = rule.and_then(|r| self.state().explained.get(&r).cloned()) {
             h.markdown.push_str("\n\n---\n\n");
             h.markdown.push_str(&explained.markdown);
@@ -344,20 +350,7 @@ impl LanguageServer for Backend {
         let edits = analysis
             .rename(&path, offset, &params.new_name)
             .map_err(|e| Error::invalid_params(e.to_string()))?;
-        let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> =
-            std::collections::HashMap::new();
-        for edit in &edits {
-            let Some(text) = analysis.text(&edit.path) else {
-                continue;
-            };
-            let Some(uri) = uri_of(&edit.path) else {
-                continue;
-            };
-            changes
-                .entry(uri)
-                .or_default()
-                .push(text_edit(&Lines::new(text), edit));
-        }
+        let mut changes = protocol_edits(&analysis, &edits);
         // A parameter is also named in the parameter tables of test files.
         if let Some((policy, name)) = param_at(&analysis, &path, offset) {
             let root = self.state().root_of(&path);
@@ -513,20 +506,7 @@ impl LanguageServer for Backend {
             }
             let diagnostic = diagnostics::of_finding(&lines, finding);
             for fix in &finding.fixes {
-                let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> =
-                    std::collections::HashMap::new();
-                for edit in &fix.edits {
-                    let Some(t) = analysis.text(&edit.path) else {
-                        continue;
-                    };
-                    let Some(uri) = uri_of(&edit.path) else {
-                        continue;
-                    };
-                    changes
-                        .entry(uri)
-                        .or_default()
-                        .push(text_edit(&Lines::new(t), edit));
-                }
+                let changes = protocol_edits(&analysis, &fix.edits);
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: fix.title.clone(),
                     kind: Some(CodeActionKind::QUICKFIX),
@@ -708,6 +688,33 @@ fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
     if text.is_char_boundary(start) && text.is_char_boundary(end) {
         text.replace_range(start..end, &change.text);
     }
+}
+
+/// The analysis's edits as the protocol's, by document (each file's lines
+/// found once).
+fn protocol_edits(
+    analysis: &Analysis,
+    edits: &[guifan::analysis::Edit],
+) -> std::collections::HashMap<Uri, Vec<TextEdit>> {
+    let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> =
+        std::collections::HashMap::new();
+    let mut lines: std::collections::HashMap<&Path, Lines> = std::collections::HashMap::new();
+    for edit in edits {
+        let Some(text) = analysis.text(&edit.path) else {
+            continue;
+        };
+        let Some(uri) = uri_of(&edit.path) else {
+            continue;
+        };
+        let file_lines = lines
+            .entry(edit.path.as_path())
+            .or_insert_with(|| Lines::new(text));
+        changes
+            .entry(uri)
+            .or_default()
+            .push(text_edit(file_lines, edit));
+    }
+    changes
 }
 
 /// The policy and name of the parameter read or declared at `offset`.

@@ -12,22 +12,12 @@
 
 mod common;
 
-use common::client::{uri, Client};
+use common::client::{in_memory, InMemory};
 use common::scenarios::{self, repo};
-use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
 
-type Duplex = Client<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
-
-/// A server on one end of a duplex, a client on the other, initialized on the repository.
-async fn start() -> Duplex {
-    let (client_end, server_end) = tokio::io::duplex(1 << 20);
-    let (server_read, server_write) = tokio::io::split(server_end);
-    tokio::spawn(guifan_lsp::serve(server_read, server_write));
-    let (read, write) = tokio::io::split(client_end);
-    let mut client = Client::new(read, write);
-    let init = client.initialize(&uri(&repo())).await;
-    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
-    client
+/// A server and a client over an in-memory duplex, on the repository.
+async fn start() -> InMemory {
+    in_memory(&repo()).await
 }
 
 #[tokio::test]

@@ -74,6 +74,8 @@ pub struct Edit {
 #[derive(Debug)]
 pub struct Analysis {
     sources: SourceMap,
+    /// Each file's id, by path (every request starts from a path)
+    ids: std::collections::HashMap<PathBuf, SourceId>,
     /// Each file's syntax tree (recovered around its syntax errors), by `SourceId`
     files: Arc<[RuleFile]>,
     /// Every problem, syntax first, then checking, then lints (lints only when
@@ -140,6 +142,7 @@ impl Analysis {
             diagnostics.extend(guifan_lint::lint(&texts, &guifan_lint::Context::default()));
         }
         let mut analysis = Analysis {
+            ids: first_ids(&sources),
             sources,
             files,
             findings: Vec::new(),
@@ -211,9 +214,7 @@ impl Analysis {
     }
 
     fn source(&self, path: &Path) -> Option<SourceId> {
-        (0..self.sources.len())
-            .map(|i| SourceId(i as u32))
-            .find(|&id| self.sources.path(id) == Some(path))
+        self.ids.get(path).copied()
     }
 
     fn path_of(&self, id: SourceId) -> PathBuf {
@@ -239,6 +240,15 @@ impl Analysis {
             .filter(|u| u.source == id && contains(u.span, offset))
             .min_by_key(|u| u.span.end - u.span.start)
     }
+}
+
+/// Each path's id: the first file of that path, as a scan would find it.
+fn first_ids(sources: &SourceMap) -> std::collections::HashMap<PathBuf, SourceId> {
+    let mut ids = std::collections::HashMap::with_capacity(sources.len());
+    for (i, (path, _)) in sources.iter().enumerate() {
+        ids.entry(path.to_path_buf()).or_insert(SourceId(i as u32));
+    }
+    ids
 }
 
 /// Whether `offset` is in `span` or right at its end (a cursor after a name).

@@ -154,6 +154,26 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Client<R, W> {
     }
 }
 
+/// A client over an in-memory duplex to a language server running in this
+/// process.
+pub type InMemory = Client<
+    tokio::io::ReadHalf<tokio::io::DuplexStream>,
+    tokio::io::WriteHalf<tokio::io::DuplexStream>,
+>;
+
+/// A server on one end of an in-memory duplex and a client on the other,
+/// initialized on a workspace folder.
+pub async fn in_memory(folder: &std::path::Path) -> InMemory {
+    let (client_end, server_end) = tokio::io::duplex(1 << 22);
+    let (server_read, server_write) = tokio::io::split(server_end);
+    tokio::spawn(guifan_lsp::serve(server_read, server_write));
+    let (read, write) = tokio::io::split(client_end);
+    let mut client = Client::new(read, write);
+    let init = client.initialize(&uri(folder)).await;
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    client
+}
+
 /// A `file:` URI for a path.
 pub fn uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())

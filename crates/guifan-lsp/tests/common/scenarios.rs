@@ -323,6 +323,43 @@ pub async fn formatting_gives_the_canonical_layout<R: AsyncRead + Unpin, W: Asyn
     );
 }
 
+/// The first code lens of a document that `pick` takes.
+async fn lens<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    client: &mut Client<R, W>,
+    u: &str,
+    pick: impl Fn(&Value) -> bool,
+) -> Value {
+    let lenses = client
+        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
+        .await;
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| pick(l))
+        .cloned()
+        .unwrap_or_else(|| panic!("no such lens among {lenses}"))
+}
+
+/// Runs a lens's command; what it answers.
+async fn run_lens<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    client: &mut Client<R, W>,
+    lens: &Value,
+) -> Value {
+    let command = &lens["command"];
+    client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": command["command"], "arguments": command["arguments"]}),
+        )
+        .await
+}
+
+/// A lens's title.
+fn title(lens: &Value) -> String {
+    lens["command"]["title"].as_str().unwrap().to_string()
+}
+
 pub async fn the_run_tests_lens_runs_the_policy_tests<
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -331,40 +368,16 @@ pub async fn the_run_tests_lens_runs_the_policy_tests<
 ) {
     let text = policy_text();
     let u = open(client, POLICY, &text).await;
-    let lenses = client
-        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
-        .await;
-    let run_tests = |lenses: &Value| {
-        lenses
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["command"]["command"] == "guifan.runTests")
-            .cloned()
-            .expect("a Run tests lens")
-    };
-    let lens = run_tests(&lenses);
-    assert!(lens["command"]["title"]
-        .as_str()
-        .unwrap()
-        .starts_with("▶ Run tests"));
-    let command = &lens["command"];
-    let result = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": command["command"], "arguments": command["arguments"]}),
-        )
-        .await;
+    let run_tests = |l: &Value| l["command"]["command"] == "guifan.runTests";
+    let before = lens(client, &u, run_tests).await;
+    assert!(title(&before).starts_with("▶ Run tests"));
+    let result = run_lens(client, &before).await;
     assert_eq!(result["failed"], 0, "{result}");
     assert!(result["passed"].as_u64().unwrap() >= 10, "{result}");
-    let again = client
-        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
-        .await;
-    let again = run_tests(&again);
-    let title = again["command"]["title"].as_str().unwrap();
+    let after = title(&lens(client, &u, run_tests).await);
     assert!(
-        title.starts_with(&format!("✓ {} passed", result["passed"])),
-        "{title}"
+        after.starts_with(&format!("✓ {} passed", result["passed"])),
+        "{after}"
     );
 }
 
@@ -376,25 +389,12 @@ pub async fn the_explain_lens_shows_each_case_in_the_rule_hover<
 ) {
     let text = policy_text();
     let u = open(client, POLICY, &text).await;
-    let lenses = client
-        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
-        .await;
-    let lens = lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| {
-            l["command"]["command"] == "guifan.explain"
-                && l["command"]["arguments"][1] == "douyin.zero_deposit_trial.listing_cap"
-        })
-        .expect("an Explain lens on listing_cap")
-        .clone();
-    let result = client
-        .request(
-            "workspace/executeCommand",
-            json!({"command": lens["command"]["command"], "arguments": lens["command"]["arguments"]}),
-        )
-        .await;
+    let on_listing_cap = |l: &Value| {
+        l["command"]["command"] == "guifan.explain"
+            && l["command"]["arguments"][1] == "douyin.zero_deposit_trial.listing_cap"
+    };
+    let before = lens(client, &u, on_listing_cap).await;
+    let result = run_lens(client, &before).await;
     let fired = result["fired"].as_u64().unwrap();
     let cases = result["cases"].as_u64().unwrap();
     assert!(fired >= 1 && fired < cases, "{result}");
@@ -420,20 +420,9 @@ pub async fn the_explain_lens_shows_each_case_in_the_rule_hover<
         "{shown}"
     );
     assert!(shown.contains("listings_online > listing_cap"), "{shown}");
-    let lenses = client
-        .request("textDocument/codeLens", json!({"textDocument": {"uri": u}}))
-        .await;
-    let title = lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["command"]["arguments"][1] == "douyin.zero_deposit_trial.listing_cap")
-        .unwrap()["command"]["title"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let after = title(&lens(client, &u, on_listing_cap).await);
     assert_eq!(
-        title,
+        after,
         format!("Explained: fired on {fired} of {cases} cases (hover the name)")
     );
 }

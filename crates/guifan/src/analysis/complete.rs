@@ -338,24 +338,15 @@ impl Analysis {
     ) -> Vec<Completion> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for p in &policy.params {
-            if seen.insert(p.name.name.clone()) {
-                let ty = self.declared_type(id, &p.name.span);
-                out.push(Completion::plain(
-                    p.name.name.clone(),
-                    CompletionKind::Param,
-                    ty,
-                ));
-            }
-        }
-        for l in &policy.lets {
-            if seen.insert(l.name.name.clone()) {
-                let ty = self.declared_type(id, &l.name.span);
-                out.push(Completion::plain(
-                    l.name.name.clone(),
-                    CompletionKind::Let,
-                    ty,
-                ));
+        let declared = policy
+            .params
+            .iter()
+            .map(|p| (&p.name, CompletionKind::Param))
+            .chain(policy.lets.iter().map(|l| (&l.name, CompletionKind::Let)));
+        for (name, kind) in declared {
+            if seen.insert(name.name.clone()) {
+                let ty = self.declared_type(id, &name.span);
+                out.push(Completion::plain(name.name.clone(), kind, ty));
             }
         }
         for r in &policy.ranks {
