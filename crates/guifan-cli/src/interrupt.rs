@@ -12,8 +12,7 @@ pub(crate) fn install_cleanup() -> std::io::Result<()> {
             .name("guifan-signals".into())
             .spawn(move || {
                 if let Some(signal) = signals.forever().next() {
-                    guifan_runner::output::remove_temporaries();
-                    std::process::exit(128 + signal);
+                    guifan_runner::output::remove_temporaries_and_exit(128 + signal);
                 }
             })?;
     }

@@ -130,11 +130,8 @@ fn replace<T>(
     if let Some(p) = &permissions {
         builder.permissions(p.clone());
     }
-    let mut tmp = builder.tempfile_in(dir)?;
-    // Held until the file is renamed or removed: a later run knows it is not stale.
-    tmp.as_file().try_lock().map_err(std::io::Error::other)?;
+    let mut tmp = create_registered(&builder, dir)?;
     let tmp_path = tmp.path().to_path_buf();
-    register(&tmp_path);
     let result = (|| {
         let r = {
             let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
@@ -200,10 +197,20 @@ fn remove_stale_temporaries(dir: &Path, target: &Path) {
     }
 }
 
-fn register(path: &Path) {
-    if let Ok(mut list) = IN_PROGRESS.lock() {
-        list.push(path.to_path_buf());
-    }
+/// Creates and locks a temporary file in `dir` and registers it, all while
+/// holding the registry: an interruption either sees the file or comes before it.
+fn create_registered(
+    builder: &tempfile::Builder<'_, '_>,
+    dir: &Path,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut list = IN_PROGRESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = builder.tempfile_in(dir)?;
+    // Held until the file is renamed or removed: a later run knows it is not stale.
+    tmp.as_file().try_lock().map_err(std::io::Error::other)?;
+    list.push(tmp.path().to_path_buf());
+    Ok(tmp)
 }
 
 fn unregister(path: &Path) {
@@ -213,12 +220,29 @@ fn unregister(path: &Path) {
 }
 
 /// Removes every temporary file being written now (for an interrupted process).
+///
+/// Another thread may start a file just after; a process that is ending uses
+/// [`remove_temporaries_and_exit`], which keeps any from starting.
 pub fn remove_temporaries() {
-    let paths = match IN_PROGRESS.lock() {
-        Ok(mut list) => std::mem::take(&mut *list),
-        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-    };
-    for p in paths {
+    let mut list = IN_PROGRESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    remove_listed(&mut list);
+}
+
+/// Removes every temporary file being written now and ends the process with
+/// `code`. The registry stays held to the end, so no thread creates a
+/// temporary file after the removal.
+pub fn remove_temporaries_and_exit(code: i32) -> ! {
+    let mut list = IN_PROGRESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    remove_listed(&mut list);
+    std::process::exit(code)
+}
+
+fn remove_listed(list: &mut Vec<PathBuf>) {
+    for p in list.drain(..) {
         let _ = std::fs::remove_file(p);
     }
 }
