@@ -81,7 +81,7 @@ fn guifan_syntax_timestamp(text: &str) -> chrono::DateTime<chrono::FixedOffset> 
 /// below, at and above it.
 #[derive(Default)]
 struct Reach {
-    coverage: guifan_runner::coverage::Coverage,
+    coverage: guifan::testing::coverage::Coverage,
     policy: String,
     /// Per policy: "applies", "filtered out", "not in force"
     applies: BTreeMap<String, BTreeSet<&'static str>>,

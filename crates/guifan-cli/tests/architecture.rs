@@ -269,8 +269,9 @@ fn the_command_is_built_on_the_library_the_runner_the_service_and_the_language_s
 }
 
 #[test]
-fn the_language_server_is_built_on_the_library_and_the_runner_only() {
-    assert_eq!(our_dependencies("guifan-lsp"), ["guifan", "guifan-runner"]);
+fn the_language_server_and_the_playground_are_built_on_the_library_only() {
+    assert_eq!(our_dependencies("guifan-lsp"), ["guifan"]);
+    assert_eq!(our_dependencies("guifan-wasm"), ["guifan"]);
 }
 
 /// The workspace crates a crate depends on (not dev-dependencies), by name.

@@ -106,7 +106,7 @@ fn for_test_file(
     let Some(rules) = analysis.rules() else {
         return Vec::new();
     };
-    let spec = guifan_runner::testing::file::read(rules.program(), text);
+    let spec = guifan::testing::file::read(rules.program(), text);
     let mut out: Vec<Diagnostic> = spec
         .problems
         .iter()

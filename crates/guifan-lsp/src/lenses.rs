@@ -111,7 +111,7 @@ pub(crate) fn explain(analysis: &Analysis, text: &str, rule: &str) -> Result<Exp
         cases: 0,
         markdown: String::new(),
     };
-    for case in guifan_runner::testing::case_inputs(rules, text) {
+    for case in guifan::testing::case_inputs(rules, text) {
         let section = match (&case.records, guifan::parse_time(&case.at)) {
             (Ok(records), Ok(at)) if records.len() == 1 => {
                 let json = records.first().map_or("", String::as_str);
@@ -154,7 +154,7 @@ pub(crate) fn explain(analysis: &Analysis, text: &str, rule: &str) -> Result<Exp
 /// Runs a test file against the analysed rules.
 pub(crate) fn run_tests(analysis: &Analysis, text: &str) -> Result<TestRun, RunError> {
     let rules = analysis.rules().ok_or(RunError::RulesDoNotCheck)?;
-    let report = guifan_runner::testing::run_test_file(rules, text);
+    let report = guifan::testing::run_test_file(rules, text);
     Ok(TestRun {
         passed: report.passed,
         failures: report

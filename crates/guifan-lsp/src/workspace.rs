@@ -180,7 +180,7 @@ impl Workspace {
 
     /// The test files of a rules directory (on disk and open), with their text.
     pub(crate) fn test_texts(&self, root: &Path) -> Vec<(PathBuf, String)> {
-        let on_disk = guifan_runner::testing::test_files(root).unwrap_or_default();
+        let on_disk = guifan::testing::test_files(root).unwrap_or_default();
         self.texts(root, on_disk, is_test_file)
     }
 

@@ -23,7 +23,6 @@
 //!
 //! [records]: guifan::data::records
 
-pub mod coverage;
 pub mod diff;
 mod jsonl;
 pub mod output;

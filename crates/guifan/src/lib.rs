@@ -69,6 +69,7 @@ pub mod report;
 mod rules;
 mod settings;
 mod sources;
+pub mod testing;
 mod toml_json;
 mod tooling;
 

@@ -18,7 +18,7 @@ pub(crate) fn test(args: TestArgs) -> Exit {
     let with_coverage = args.coverage || args.min_coverage.is_some();
     let min_coverage = args.min_coverage;
     let coverage = with_coverage
-        .then(|| std::cell::RefCell::new(guifan_runner::coverage::Coverage::default()));
+        .then(|| std::cell::RefCell::new(guifan::testing::coverage::Coverage::default()));
     let report_format = match format {
         TestFormat::Human | TestFormat::Junit => ReportFormat::Human,
         TestFormat::Json => ReportFormat::Json,
@@ -175,7 +175,7 @@ pub(crate) fn test(args: TestArgs) -> Exit {
             };
             outln!("{passed} passed, {failed} failed{skip}");
             if let Some(c) = &covered {
-                outln!("{}", guifan_runner::coverage::human(c).trim_end());
+                outln!("{}", guifan::testing::coverage::human(c).trim_end());
             }
         }
         (TestFormat::Junit, _) => outln!("{}", report::junit(&junit_suites(&suites)).trim_end()),
