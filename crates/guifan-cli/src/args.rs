@@ -268,6 +268,10 @@ pub(crate) struct ServeArgs {
     /// The rule directory, watched for changes
     #[arg(long, default_value = "rules")]
     pub(crate) rules: PathBuf,
+    /// Also serve the browser playground at `/playground/`, from this
+    /// directory (built by `playground/build.sh`; without a value, `playground/dist`)
+    #[arg(long, num_args = 0..=1, default_missing_value = "playground/dist", value_name = "DIR")]
+    pub(crate) playground: Option<PathBuf>,
     /// The address to listen on: `127.0.0.1:8080`, `localhost:8080`, `[::1]:8080`,
     /// or `:8080` for every interface (port 0: any free port, printed when ready)
     #[arg(long, default_value = "127.0.0.1:8080", value_parser = listen_addr)]

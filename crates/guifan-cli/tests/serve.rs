@@ -491,3 +491,84 @@ fn serve_keeps_parameter_overrides_across_reloads() {
     let metrics = get(&format!("{}/metrics", server.base));
     assert!(metric(&metrics, "guifan_reloads_total") >= 1.0, "{metrics}");
 }
+
+#[test]
+fn serve_playground_serves_the_built_page_and_nothing_outside_it() {
+    let page = tempfile::tempdir().unwrap();
+    std::fs::write(
+        page.path().join("index.html"),
+        "<!doctype html><title>p</title>",
+    )
+    .unwrap();
+    std::fs::write(page.path().join("guifan_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let secret = page.path().parent().unwrap().join("outside-the-page.txt");
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let server = start_with(
+        &root().join("rules"),
+        log.path(),
+        &["--playground", page.path().to_str().unwrap()],
+    );
+    let agent = agent();
+    let mut index = agent
+        .get(&format!("{}/playground/", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(index.status().as_u16(), 200);
+    assert!(index
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("<title>p"));
+    let wasm = agent
+        .get(&format!("{}/playground/guifan_wasm_bg.wasm", server.base))
+        .call()
+        .unwrap();
+    // Compiled as it streams in only when served as WebAssembly.
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    let bare = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .new_agent()
+        .get(&format!("{}/playground", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(bare.status().as_u16(), 308);
+    assert_eq!(bare.headers()["location"], "/playground/");
+    std::fs::write(&secret, "not for the page").unwrap();
+    // Sent as written (an HTTP client would resolve the dots first).
+    for escape in [
+        "/playground/../outside-the-page.txt",
+        "/playground/%2e%2e/outside-the-page.txt",
+        "/playground/..%2foutside-the-page.txt",
+    ] {
+        use std::io::{Read, Write};
+        let mut stream =
+            std::net::TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+        write!(
+            stream,
+            "GET {escape} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 404"), "{escape}: {answer}");
+        assert!(!answer.contains("not for the page"), "{escape}");
+    }
+    let _ = std::fs::remove_file(&secret);
+    // The service goes on beside it.
+    assert!(get(&format!("{}/healthz", server.base)).contains("ok"));
+}
+
+#[test]
+fn serve_playground_without_a_built_page_says_how_to_build_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--playground"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("playground/build.sh"), "{err}");
+}

@@ -72,6 +72,9 @@ pub struct Config {
     pub token: Option<String>,
     /// Whether `/metrics` requires the token too
     pub token_for_metrics: bool,
+    /// A directory holding the built playground (`playground/dist`), served
+    /// at `/playground/` when set
+    pub playground: Option<PathBuf>,
     /// A PEM certificate chain and private key: serve HTTPS
     pub tls: Option<(PathBuf, PathBuf)>,
     /// The deployment's parameter overrides, in force across reloads
@@ -99,6 +102,7 @@ impl Config {
             token: None,
             token_for_metrics: false,
             tls: None,
+            playground: None,
             params: guifan::Params::new(),
         }
     }
@@ -230,12 +234,21 @@ pub async fn serve_until(
     if config.token_for_metrics {
         metrics_route = metrics_route.layer(guarded.clone());
     }
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/v1/decide", post(routes::decide))
         .route("/v1/explain", post(routes::explain))
         .layer(guarded)
         .merge(metrics_route)
-        .route("/healthz", get(routes::healthz))
+        .route("/healthz", get(routes::healthz));
+    if let Some(dir) = &config.playground {
+        app = app
+            .route(
+                "/playground",
+                get(|| async { axum::response::Redirect::permanent("/playground/") }),
+            )
+            .nest_service("/playground/", tower_http::services::ServeDir::new(dir));
+    }
+    let app = app
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(shared.clone());

@@ -21,6 +21,15 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     config.shutdown_grace = std::time::Duration::from_millis(args.shutdown_grace_ms);
     config.token_for_metrics = args.token_for_metrics;
     config.tls = args.tls_cert.zip(args.tls_key);
+    if let Some(dir) = args.playground {
+        if !dir.join("index.html").is_file() || !dir.join("guifan_wasm_bg.wasm").is_file() {
+            return error(format!(
+                "`{}` holds no built playground: build it with playground/build.sh",
+                dir.display()
+            ));
+        }
+        config.playground = Some(dir);
+    }
     if let Some(path) = &args.params.file {
         config.params = match guifan::Params::from_file(path) {
             Ok(p) => p,
@@ -56,8 +65,12 @@ pub(crate) fn serve(args: ServeArgs) -> Exit {
     } else {
         "http"
     };
+    let playground = config.playground.is_some();
     let served = runtime.block_on(guifan_serve::serve(config, |addr| {
         errln!("guifan serve: listening on {scheme}://{addr}");
+        if playground {
+            errln!("guifan serve: the playground is at {scheme}://{addr}/playground/");
+        }
     }));
     match served {
         Ok(()) => Exit::Ok,
