@@ -169,3 +169,29 @@ fn recovery_from_many_broken_declarations_is_linear() {
         );
     }
 }
+
+/// Each bracket closes the `if`s opened inside it: any number of bracketed
+/// conditionals side by side nest no deeper than one (a survivor of the
+/// mutation run: adding their count on closing went unnoticed).
+#[test]
+fn bracketed_conditionals_side_by_side_are_not_nested() {
+    let terms = vec!["(if n > 1 then 1 else 0)"; 3 * MAX_NESTING].join(" + ");
+    assert!(!too_deep(&format!("{terms} > 3")));
+}
+
+/// Only a message's text holds expressions; any other string is text,
+/// however many brackets it holds (a survivor of the mutation run: scanning
+/// every string as a template went unnoticed).
+#[test]
+fn brackets_inside_a_plain_string_are_text() {
+    let brackets = format!("{{{}}}", "(".repeat(2 * MAX_NESTING));
+    assert!(!too_deep(&format!("name == \"{brackets}\"")));
+    let policy = format!(
+        "policy a.b {{ title \"{brackets}\" subject s rule r {{ when x then e message \"{{{}}}\" }} }}",
+        nest("(", "1", ")", MAX_NESTING + 1)
+    );
+    assert!(matches!(
+        parse(SourceId(0), &policy).unwrap_err().as_slice(),
+        [ParseError::TooDeep { .. }]
+    ));
+}

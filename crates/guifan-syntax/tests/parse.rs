@@ -309,3 +309,22 @@ fn comments_attach_to_the_entry_below_and_the_line_they_end() {
     let on_j: Vec<&str> = file.comments_on(j, j + 5).map(|c| c.text.trim()).collect();
     assert_eq!(on_j, ["about j"]);
 }
+
+/// Layout aside, a file and its reflowed form are the same tree, effect
+/// calls included; a changed argument is not (a survivor of the mutation
+/// run: effect calls kept their spans, and nothing compared two layouts of one).
+#[test]
+fn the_same_file_laid_out_twice_is_the_same_tree_and_a_changed_argument_is_not() {
+    let tight = "policy a.b { subject s rule r { when x then e(code: \"c\", n: 1) } }";
+    let loose = "policy a.b {\n  subject s\n  rule r {\n    when x\n    then e(  code:   \"c\",\n      n: 1 )\n  }\n}\n";
+    let other = "policy a.b { subject s rule r { when x then e(code: \"d\", n: 1) } }";
+    let tree = |text: &str| parse(SourceId(0), text).unwrap();
+    assert!(guifan_syntax::same_ignoring_spans(
+        &tree(tight),
+        &tree(loose)
+    ));
+    assert!(!guifan_syntax::same_ignoring_spans(
+        &tree(tight),
+        &tree(other)
+    ));
+}
