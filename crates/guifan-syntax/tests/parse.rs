@@ -328,3 +328,12 @@ fn the_same_file_laid_out_twice_is_the_same_tree_and_a_changed_argument_is_not()
         &tree(other)
     ));
 }
+
+/// Where only a string may come, the error says so (a survivor of the
+/// mutation run: the words for a string went unnoticed).
+#[test]
+fn a_title_that_is_not_a_string_is_told_a_string_is_expected() {
+    let errors = parse(SourceId(0), "policy a.b { title 5 subject s }").unwrap_err();
+    let text = format!("{errors:?}");
+    assert!(text.contains("a string"), "{text}");
+}
