@@ -396,6 +396,15 @@ pub const CODES: &[Code] = &[
         "guifan::serve::method_not_allowed",
         "a request with a method its path does not take",
     ),
+    // playground
+    error(
+        "guifan::playground::request",
+        "a playground request that is not a workspace (rule files, parameters, records, time)",
+    ),
+    error(
+        "guifan::playground::invalid_time",
+        "a playground evaluation time that is not RFC 3339 with its offset",
+    ),
     // data
     error(
         "guifan::data::invalid",

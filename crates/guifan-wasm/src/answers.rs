@@ -4,6 +4,7 @@
 
 use guifan::analysis::Analysis;
 use guifan::data::RecordText;
+use guifan::explain::human;
 use guifan::serde_json::{self, Value};
 use guifan::{DateTime, FixedOffset, RuleSet};
 use serde::Serialize;
@@ -194,7 +195,7 @@ pub fn explain(ws: &Workspace, subject: &str) -> Explained {
     match ranked.explain(&record.json, now) {
         Ok(e) => Explained {
             problems,
-            text: Some(guifan::explain::human(&e, false)),
+            text: Some(human(&e, false)),
             explanation: serde_json::to_value(&e).ok(),
         },
         Err(e) => {

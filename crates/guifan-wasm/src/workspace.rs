@@ -67,7 +67,7 @@ impl Workspace {
     pub fn now(&self) -> Result<DateTime<FixedOffset>, Vec<Problem>> {
         guifan::parse_time(self.at.trim()).map_err(|e| {
             vec![Problem::general(
-                "guifan::run::invalid_time",
+                "guifan::playground::invalid_time",
                 format!("`at`: {e}"),
             )]
         })

@@ -236,7 +236,7 @@ fn a_request_the_page_got_wrong_is_a_problem_not_an_exception() {
     let ws = json!({ "files": catalogue(), "records": "", "at": "yesterday" });
     let run = call(guifan_wasm::run, &ws);
     assert_eq!(
-        run["problems"][0]["code"], "guifan::run::invalid_time",
+        run["problems"][0]["code"], "guifan::playground::invalid_time",
         "{run}"
     );
 }
