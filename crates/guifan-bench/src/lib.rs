@@ -9,6 +9,7 @@
 use std::fmt::Write;
 
 pub mod kinds;
+pub mod parquet;
 pub mod reference;
 
 use rand::rngs::StdRng;

@@ -418,6 +418,10 @@ pub(crate) enum OutputArg {
     Json,
     /// A table for people
     Table,
+    /// A Parquet file, a row per decision (with --output)
+    Parquet,
+    /// An Arrow IPC file, a row per decision (with --output)
+    Arrow,
 }
 
 impl From<OutputArg> for OutputFormat {
@@ -426,6 +430,8 @@ impl From<OutputArg> for OutputFormat {
             OutputArg::Jsonl => OutputFormat::Jsonl,
             OutputArg::Json => OutputFormat::Json,
             OutputArg::Table => OutputFormat::Table,
+            OutputArg::Parquet => OutputFormat::Parquet,
+            OutputArg::Arrow => OutputFormat::Arrow,
         }
     }
 }
@@ -439,6 +445,10 @@ pub(crate) enum InputArg {
     Json,
     /// A TOML document with `[[records]]` tables
     Toml,
+    /// A Parquet file: a row per record, struct columns as records
+    Parquet,
+    /// An Arrow IPC file or stream: a row per record
+    Arrow,
 }
 
 impl From<InputArg> for InputFormat {
@@ -447,6 +457,8 @@ impl From<InputArg> for InputFormat {
             InputArg::Jsonl => InputFormat::Jsonl,
             InputArg::Json => InputFormat::Json,
             InputArg::Toml => InputFormat::Toml,
+            InputArg::Parquet => InputFormat::Parquet,
+            InputArg::Arrow => InputFormat::Arrow,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `guifan` runner: decides data files end to end over a
 //! [`guifan::RuleSet`]: records decoded and evaluated in parallel, decisions
-//! written in input order (JSON Lines, JSON, a table), output files replaced
+//! written in input order (JSON Lines, JSON, a table, Parquet, Arrow), output files replaced
 //! whole; test files, coverage, explanations and the impact of a rule change.
 //! It prints nothing and never exits the process: the `guifan` command does.
 //!
@@ -23,6 +23,7 @@
 //!
 //! [records]: guifan::data::records
 
+mod columnar;
 pub mod diff;
 mod jsonl;
 pub mod output;

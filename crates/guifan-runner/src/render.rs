@@ -17,6 +17,17 @@ pub enum OutputFormat {
     Json,
     /// A table for people
     Table,
+    /// A Parquet file of decision rows (see `guifan::arrow::decisions_schema`)
+    Parquet,
+    /// An Arrow IPC file of decision rows
+    Arrow,
+}
+
+impl OutputFormat {
+    /// Whether this is a binary table file (Parquet, Arrow), not text.
+    pub fn is_table_file(self) -> bool {
+        matches!(self, OutputFormat::Parquet | OutputFormat::Arrow)
+    }
 }
 
 /// The decisions about one subject, as written out.

@@ -92,6 +92,31 @@ pub fn run_batches<'r, 'a: 'r>(
     out: &mut (dyn Write + Send),
     on_problem: &mut dyn FnMut(RunProblem),
 ) -> std::io::Result<Summary> {
+    if !format.is_table_file() {
+        return run_batches_as_text(rules, batches, now, format, out, on_problem);
+    }
+    let mut table = crate::columnar::ColumnarWriter::new(format, out)?;
+    let summary = run_batches_as_text(
+        rules,
+        batches,
+        now,
+        OutputFormat::Jsonl,
+        &mut table,
+        on_problem,
+    )?;
+    table.finish()?;
+    Ok(summary)
+}
+
+/// [`run_batches`] in a text format (JSON Lines, JSON, a table for people).
+fn run_batches_as_text<'r, 'a: 'r>(
+    rules: &RuleSet,
+    batches: impl Iterator<Item = std::io::Result<Batch<'r, 'a>>>,
+    now: DateTime<FixedOffset>,
+    format: OutputFormat,
+    out: &mut (dyn Write + Send),
+    on_problem: &mut dyn FnMut(RunProblem),
+) -> std::io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
     let json = &JsonCache::new(rules.program());

@@ -18,6 +18,10 @@ pub enum InputFormat {
     Json,
     /// A TOML document with `[[records]]` tables
     Toml,
+    /// A Parquet file (feature `parquet`): each row a record, read by column
+    Parquet,
+    /// An Arrow IPC file or stream (feature `arrow`): each row a record
+    Arrow,
 }
 
 impl InputFormat {
@@ -27,18 +31,32 @@ impl InputFormat {
             "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
             "json" => Some(InputFormat::Json),
             "toml" => Some(InputFormat::Toml),
+            "parquet" | "pq" => Some(InputFormat::Parquet),
+            "arrow" | "arrows" | "feather" | "ipc" => Some(InputFormat::Arrow),
             _ => None,
         }
     }
 
     /// Guesses from the content: a leading `[` is a JSON array, otherwise JSON Lines.
+    /// Parquet and Arrow IPC are told by their magic bytes (`PAR1`, `ARROW1`,
+    /// or a stream's `0xFFFFFFFF` continuation marker).
     pub fn sniff(bytes: &[u8]) -> InputFormat {
+        if bytes.starts_with(b"PAR1") {
+            return InputFormat::Parquet;
+        }
+        if bytes.starts_with(b"ARROW1") || bytes.starts_with(&[0xFF, 0xFF, 0xFF, 0xFF]) {
+            return InputFormat::Arrow;
+        }
         match strip_bom(bytes).iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'[') => InputFormat::Json,
             _ => InputFormat::Jsonl,
         }
     }
 }
+
+/// The names of the columns worth reading in a columnar file (the fields
+/// some kind declares), shared.
+pub(crate) type Columns = std::sync::Arc<std::collections::HashSet<String>>;
 
 /// The UTF-8 byte-order mark some editors put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -171,7 +189,45 @@ pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>,
         InputFormat::Jsonl => Ok(jsonl(bytes)),
         InputFormat::Json => json(bytes),
         InputFormat::Toml => toml(bytes),
+        InputFormat::Parquet | InputFormat::Arrow => columnar(bytes, format),
     }
+}
+
+/// The rows of a Parquet or Arrow IPC file held in memory, as JSON records
+/// numbered by row.
+fn columnar(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'static>>, InputError> {
+    let lines = columnar_lines(bytes.to_vec(), format, None).map_err(|e| InputError {
+        line: 1,
+        message: e.to_string(),
+    })?;
+    Ok(jsonl(&lines)
+        .into_iter()
+        .map(|r| RecordText {
+            line: r.line,
+            json: Cow::Owned(r.json.into_owned()),
+        })
+        .collect())
+}
+
+/// The JSON Lines a columnar file's rows stand for, read whole.
+#[cfg(feature = "arrow")]
+fn columnar_lines(
+    bytes: Vec<u8>,
+    format: InputFormat,
+    only: Option<Columns>,
+) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut reader =
+        crate::arrow::files::open(crate::arrow::files::Bytes::Memory(bytes), format, only)?;
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Without the `arrow` feature, columnar files cannot be read.
+#[cfg(not(feature = "arrow"))]
+fn columnar_lines(_: Vec<u8>, format: InputFormat, _: Option<Columns>) -> std::io::Result<Vec<u8>> {
+    Err(crate::population::without_columnar(format))
 }
 
 /// [`records`] of an input named `name`, its error an I/O error of kind

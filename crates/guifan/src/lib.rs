@@ -54,6 +54,8 @@
 //! this crate is the promised surface.
 
 pub mod analysis;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod clip;
 pub mod data;
 mod decisions;

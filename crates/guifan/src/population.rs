@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use guifan_eval::rank::{RankKey, Ranks};
 
-use crate::data::{self, Blocks, InputFormat, RecordText};
+use crate::data::{self, Blocks, Columns, InputFormat, RecordText};
 use crate::decisions::Decisions;
 use crate::error::{RecordError, RunProblem};
 use crate::rules::RuleSet;
@@ -69,6 +69,8 @@ pub struct Population {
     source: Source,
     format: InputFormat,
     name: String,
+    /// For columnar files: the only columns read (all when `None`)
+    fields: Option<Columns>,
 }
 
 impl std::fmt::Debug for Population {
@@ -89,6 +91,7 @@ impl Population {
             name: path.display().to_string(),
             source: Source::File(path),
             format,
+            fields: None,
         }
     }
 
@@ -98,6 +101,7 @@ impl Population {
             source: Source::Bytes(bytes.into()),
             format,
             name: "<bytes>".into(),
+            fields: None,
         }
     }
 
@@ -111,6 +115,7 @@ impl Population {
             source: Source::Reopen(Arc::new(open)),
             format,
             name: name.into(),
+            fields: None,
         }
     }
 
@@ -152,16 +157,58 @@ impl Population {
         self.format
     }
 
-    /// Opens the records for one pass, from their start.
+    /// This population reading, of a columnar file (Parquet, Arrow), only
+    /// the columns that some kind of `rules` declares.
+    pub fn fields_of(mut self, rules: &RuleSet) -> Population {
+        self.fields = Some(Arc::new(rules.declared_fields()));
+        self
+    }
+
+    /// Opens the records for one pass, from their start: JSON Lines, a
+    /// JSON array or TOML as they are; the rows of a Parquet or Arrow file
+    /// as JSON Lines, one line per row.
     pub fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
         let context = |e: std::io::Error| {
             std::io::Error::new(e.kind(), format!("cannot read {}: {e}", self.name))
         };
+        if self.is_columnar() {
+            return self.open_columnar().map_err(context);
+        }
         match &self.source {
             Source::File(path) => Ok(Box::new(std::fs::File::open(path).map_err(context)?)),
             Source::Bytes(bytes) => Ok(Box::new(std::io::Cursor::new(bytes.clone()))),
             Source::Reopen(open) => open().map_err(context),
         }
+    }
+
+    fn is_columnar(&self) -> bool {
+        matches!(self.format, InputFormat::Parquet | InputFormat::Arrow)
+    }
+
+    /// The rows of a columnar file as JSON Lines.
+    #[cfg(feature = "arrow")]
+    fn open_columnar(&self) -> std::io::Result<Box<dyn Read + Send>> {
+        use crate::arrow::files::{self, Bytes};
+        let bytes = match &self.source {
+            Source::File(path) => Bytes::File(std::fs::File::open(path)?),
+            Source::Bytes(bytes) => Bytes::Memory(bytes.to_vec()),
+            Source::Reopen(open) => {
+                let mut all = Vec::new();
+                open()?.read_to_end(&mut all)?;
+                Bytes::Memory(all)
+            }
+        };
+        Ok(Box::new(files::open(
+            bytes,
+            self.format,
+            self.fields.clone(),
+        )?))
+    }
+
+    /// Without the `arrow` feature, columnar files cannot be read.
+    #[cfg(not(feature = "arrow"))]
+    fn open_columnar(&self) -> std::io::Result<Box<dyn Read + Send>> {
+        Err(without_columnar(self.format))
     }
 
     /// One pass: hands each batch of records (a block of JSON Lines, or the
@@ -175,7 +222,7 @@ impl Population {
         };
         let mut reader = self.open()?;
         let mut count = 0;
-        if self.format == InputFormat::Jsonl {
+        if self.format == InputFormat::Jsonl || self.is_columnar() {
             for block in Blocks::new(reader, BLOCK_BYTES) {
                 let block = block.map_err(context)?;
                 let records = block.records();
@@ -326,6 +373,7 @@ impl RuleSet {
         on_problem: &mut dyn FnMut(RunProblem),
     ) -> std::io::Result<(RuleSet, usize)> {
         let mut keys = Vec::new();
+        let population = population.clone().fields_of(self);
         let records = population.for_each_batch(&mut |records| {
             keys.extend(self.rank_keys(records, now, on_problem));
             Ok(())
@@ -352,6 +400,7 @@ impl RuleSet {
         } else {
             (self.clone(), None)
         };
+        let population = population.clone().fields_of(self);
         let decided = population.for_each_batch(&mut |records| {
             for r in records {
                 let result = rules.decide_json(&r.json, now).map_err(|e| e.at(r.line));
@@ -363,6 +412,36 @@ impl RuleSet {
             Some(n) if n != decided => Err(changed_between_passes(population.name(), n, decided)),
             _ => Ok(decided),
         }
+    }
+}
+
+/// The error of a build that cannot read a columnar format.
+#[cfg(not(feature = "arrow"))]
+pub(crate) fn without_columnar(format: InputFormat) -> std::io::Error {
+    let feature = if format == InputFormat::Parquet {
+        "parquet"
+    } else {
+        "arrow"
+    };
+    std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        format!("this build of guifan reads {format:?} files only with its `{feature}` feature"),
+    )
+}
+
+impl RuleSet {
+    /// The top-level fields some kind declares, with `kind` and `id`: the
+    /// only columns of a columnar file worth reading.
+    pub fn declared_fields(&self) -> std::collections::HashSet<String> {
+        let schema = self.program().schema();
+        let mut names: std::collections::HashSet<String> =
+            ["kind", "id"].iter().map(|s| s.to_string()).collect();
+        for kind in &schema.kinds {
+            if let Some(record) = schema.record(kind.record) {
+                names.extend(record.fields.iter().map(|f| f.name.clone()));
+            }
+        }
+        names
     }
 }
 

@@ -1,6 +1,6 @@
 //! `guifan run`: decide every record of a data file and write the decisions.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use guifan::data::{self, InputFormat};
@@ -50,6 +50,12 @@ pub(crate) fn run(args: RunArgs) -> Exit {
     let progress = input.progress.clone();
     let report_format = ReportFormat::from(args.report_format);
     let output_format = OutputFormat::from(args.format);
+    if output_format.is_table_file() && args.output.is_none() && std::io::stdout().is_terminal() {
+        return error(format!(
+            "--format {} writes a binary file: name it with --output FILE (or redirect standard output)",
+            if output_format == OutputFormat::Parquet { "parquet" } else { "arrow" }
+        ));
+    }
     let mut problems = ProblemPrinter {
         name: &name,
         rules: &rules,
@@ -63,7 +69,9 @@ pub(crate) fn run(args: RunArgs) -> Exit {
         None => problems.print(&p),
     };
     let decide = |out: &mut (dyn Write + Send)| -> std::io::Result<Summary> {
-        if input.format == InputFormat::Jsonl {
+        if matches!(input.format, InputFormat::Parquet | InputFormat::Arrow) {
+            decide_columnar(&rules, input, now, output_format, out, &mut on_problem)
+        } else if input.format == InputFormat::Jsonl {
             decide_lines(&rules, input, now, output_format, out, &mut on_problem)
         } else {
             decide_whole(&rules, input, now, output_format, out, &mut on_problem)
@@ -132,6 +140,23 @@ fn decide_lines(
             }
             None => second,
         }
+    })
+}
+
+/// A Parquet or Arrow file: its rows read a batch at a time as records
+/// (only the columns some kind declares), ranked in a first pass when a
+/// policy ranks; standard input is spooled once.
+fn decide_columnar(
+    rules: &RuleSet,
+    input: Input,
+    now: guifan::DateTime<guifan::FixedOffset>,
+    format: OutputFormat,
+    out: &mut (dyn Write + Send),
+    on_problem: &mut dyn FnMut(RunProblem),
+) -> std::io::Result<Summary> {
+    let population = input.population()?.fields_of(rules);
+    guifan_runner::run_population(rules, &population, now, format, out, on_problem, |second| {
+        second
     })
 }
 
