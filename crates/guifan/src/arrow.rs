@@ -76,13 +76,7 @@ impl RuleSet {
         now: DateTime<FixedOffset>,
     ) -> Result<RecordBatch, ColumnError> {
         let records = self.batch_records(batch, 1)?;
-        let ranked;
-        let rules = if self.needs_ranks() && self.ranks().is_none() {
-            ranked = self.ranked_records(&records, now, &mut |_| {});
-            &ranked
-        } else {
-            self
-        };
+        let rules = &self.ranked_records(&records, now, &mut |_| {});
         let decide = |record: &RecordText<'_>| {
             rules
                 .decide_json(&record.json, now)

@@ -309,7 +309,9 @@ impl RuleSet {
     }
 
     /// This rule set ranked over records held in memory (the whole of a
-    /// population): itself when no policy ranks. Failures of the rankings go
+    /// population): itself when no policy ranks, or when it was given its
+    /// places already ([`RuleSet::with_rank_keys`]: the records are then one
+    /// part of a population ranked elsewhere). Failures of the rankings go
     /// to `on_problem`.
     pub fn ranked_records(
         &self,
@@ -317,7 +319,7 @@ impl RuleSet {
         now: DateTime<FixedOffset>,
         on_problem: &mut dyn FnMut(RunProblem),
     ) -> RuleSet {
-        if self.needs_ranks() {
+        if self.needs_ranks() && self.ranks().is_none() {
             self.with_rank_keys(self.rank_keys(records, now, on_problem))
         } else {
             self.clone()

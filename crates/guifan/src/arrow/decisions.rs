@@ -121,7 +121,7 @@ impl DecisionTable {
                     let args = e
                         .args()
                         .iter()
-                        .map(|(name, value)| (name.clone(), argument_text(&value.to_json())))
+                        .map(|(name, value)| (name.clone(), value_text(value)))
                         .collect();
                     (e.kind().to_string(), args)
                 })
@@ -289,6 +289,17 @@ fn argument_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// A decided value as text: a string as it is, anything else as the exact
+/// JSON decision records write (decimals with every digit).
+fn value_text(value: &crate::Value) -> String {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    if json.starts_with('"') {
+        serde_json::from_str::<String>(&json).unwrap_or(json)
+    } else {
+        json
     }
 }
 

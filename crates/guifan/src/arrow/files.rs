@@ -13,6 +13,7 @@ pub(crate) use super::lines::Columns;
 use crate::data::InputFormat;
 
 /// Rows per decoded batch.
+#[cfg(feature = "parquet")]
 const BATCH_ROWS: usize = 8192;
 
 /// Where a columnar file's bytes are.
@@ -38,6 +39,7 @@ fn invalid(message: impl Into<String>) -> std::io::Error {
 }
 
 /// The indices of the columns named in `only` (all when `only` is `None`).
+#[cfg(feature = "parquet")]
 fn projection<'a>(names: impl Iterator<Item = &'a str>, only: Option<&Columns>) -> Vec<usize> {
     names
         .enumerate()

@@ -7,7 +7,8 @@
 //! | a fixed set of strings | dictionary<int32, utf8> |
 //! | `money`, `decimal` | decimal128(38, the column's largest scale) |
 //! | `percent`, `period`, `any` | utf8 (their text) |
-//! | `date`, `time`, `duration` | date32, time32(s), duration(s) |
+//! | `date`, `duration` | date32, duration(s) |
+//! | `time` | utf8 (`HH:MM[:SS]`: Spark reads no Parquet TIME) |
 //! | `timestamp` | timestamp(µs) in the column's one offset; utf8 (RFC 3339) when its values were written with several |
 //! | `[T]`, `map<K, V>`, a record | list, map, struct |
 
@@ -17,8 +18,7 @@ use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::types::Int32Type;
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, DurationSecondArray, Int64Array,
-    ListArray, MapArray, RecordBatch, StringArray, StructArray, Time32SecondArray,
-    TimestampMicrosecondArray,
+    ListArray, MapArray, RecordBatch, StringArray, StructArray, TimestampMicrosecondArray,
 };
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
@@ -233,18 +233,19 @@ impl Builder<'_> {
                 }
                 (DataType::Date32, Arc::new(Date32Array::from(out)))
             }
+            // As text: Parquet's TIME has no reader in Spark (it comes out as a bare integer).
             Type::Time => {
                 let mut out = Vec::with_capacity(values.len());
                 for (i, v) in values.iter().enumerate() {
                     out.push(match v {
                         None => None,
-                        Some(v) => Some(time32(v).ok_or_else(|| bad(i, "a time (HH:MM[:SS])"))?),
+                        Some(v) => {
+                            time32(v).ok_or_else(|| bad(i, "a time (HH:MM[:SS])"))?;
+                            v.as_str()
+                        }
                     });
                 }
-                (
-                    DataType::Time32(TimeUnit::Second),
-                    Arc::new(Time32SecondArray::from(out)),
-                )
+                (DataType::Utf8, Arc::new(StringArray::from(out)))
             }
             Type::Duration => {
                 let mut out = Vec::with_capacity(values.len());
