@@ -269,9 +269,10 @@ fn the_command_is_built_on_the_library_the_runner_the_service_and_the_language_s
 }
 
 #[test]
-fn the_language_server_and_the_playground_are_built_on_the_library_only() {
+fn the_language_server_the_playground_and_the_python_package_are_built_on_the_library_only() {
     assert_eq!(our_dependencies("guifan-lsp"), ["guifan"]);
     assert_eq!(our_dependencies("guifan-wasm"), ["guifan"]);
+    assert_eq!(our_dependencies("guifan-py"), ["guifan"]);
 }
 
 /// The workspace crates a crate depends on (not dev-dependencies), by name.

@@ -20,6 +20,7 @@ pub use lines::{BatchLines, ColumnError};
 pub use table::{table_of_kind, TableError};
 
 pub use arrow_array::{self, RecordBatch};
+pub use arrow_buffer;
 pub use arrow_schema;
 
 use crate::data::RecordText;

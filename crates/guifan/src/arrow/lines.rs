@@ -491,11 +491,12 @@ fn writer(array: &ArrayRef, path: &str) -> Result<Writer, ColumnError> {
         }
         DataType::Dictionary(_, _) => {
             let dictionary = array.as_any_dictionary();
-            let keys = dictionary.normalized_keys();
+            let keys = dictionary_keys(dictionary.keys());
             let values = writer(dictionary.values(), path)?;
-            Box::new(move |row, out| match keys.get(row) {
-                Some(&key) => values.write_or_null(key, out),
-                None => out.extend_from_slice(b"null"),
+            let len = dictionary.values().len();
+            Box::new(move |row, out| match keys.get(row).copied().flatten() {
+                Some(key) if key < len => values.write_or_null(key, out),
+                _ => out.extend_from_slice(b"null"),
             })
         }
         DataType::Binary
@@ -521,6 +522,31 @@ fn writer(array: &ArrayRef, path: &str) -> Result<Writer, ColumnError> {
         all_null: false,
         write,
     })
+}
+
+/// A dictionary's keys as indices (`None` for a null or negative key);
+/// arrow's own `normalized_keys` asserts on a dictionary with no values.
+fn dictionary_keys(keys: &dyn Array) -> Vec<Option<usize>> {
+    fn of<T: ArrowPrimitiveType>(keys: &dyn Array) -> Vec<Option<usize>>
+    where
+        T::Native: TryInto<usize>,
+    {
+        keys.as_primitive::<T>()
+            .iter()
+            .map(|k| k.and_then(|k| k.try_into().ok()))
+            .collect()
+    }
+    match keys.data_type() {
+        DataType::Int8 => of::<Int8Type>(keys),
+        DataType::Int16 => of::<Int16Type>(keys),
+        DataType::Int32 => of::<Int32Type>(keys),
+        DataType::Int64 => of::<Int64Type>(keys),
+        DataType::UInt8 => of::<UInt8Type>(keys),
+        DataType::UInt16 => of::<UInt16Type>(keys),
+        DataType::UInt32 => of::<UInt32Type>(keys),
+        DataType::UInt64 => of::<UInt64Type>(keys),
+        _ => vec![None; keys.len()],
+    }
 }
 
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
