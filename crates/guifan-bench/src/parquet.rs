@@ -1,5 +1,5 @@
 //! Generated records written as Parquet: one file per kind, each typed by
-//! the schema (`guifan::arrow::table_of_kind`), Snappy-compressed.
+//! the schema (`table_of_kind` of `guifan::arrow`), Snappy-compressed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

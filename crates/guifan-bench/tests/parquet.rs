@@ -38,7 +38,10 @@ fn every_kind_decides_the_same_from_parquet_as_from_json_lines() {
     .unwrap();
     let kinds = rules.program().schema().kinds.len();
     assert_eq!(files.len(), kinds, "a file per kind of the schema");
-    let (expected, bad) = decided(&rules, &Population::bytes(jsonl.into_bytes(), InputFormat::Jsonl));
+    let (expected, bad) = decided(
+        &rules,
+        &Population::bytes(jsonl.into_bytes(), InputFormat::Jsonl),
+    );
     assert_eq!(bad, 0);
     let mut from_parquet = Vec::new();
     for (path, rows) in &files {
@@ -50,5 +53,7 @@ fn every_kind_decides_the_same_from_parquet_as_from_json_lines() {
     assert_eq!(from_parquet.len(), expected.len());
     assert_eq!(from_parquet, expected);
     // The ranking policy is among them, ranked over its whole file.
-    assert!(expected.iter().any(|d| d.contains("tiktok_shop.ramadan_2023.daily_top10")));
+    assert!(expected
+        .iter()
+        .any(|d| d.contains("tiktok_shop.ramadan_2023.daily_top10")));
 }

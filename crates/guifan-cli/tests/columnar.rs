@@ -33,13 +33,23 @@ fn trial_batch() -> RecordBatch {
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) {
-    let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
     w.write(batch).unwrap();
     w.close().unwrap();
 }
 
 fn run(data: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["run", "--rules", "rules", "--data", data.to_str().unwrap(), "--at", AT, "--quiet"];
+    let mut args = vec![
+        "run",
+        "--rules",
+        "rules",
+        "--data",
+        data.to_str().unwrap(),
+        "--at",
+        AT,
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     guifan(&args)
 }
@@ -70,7 +80,12 @@ fn parquet_and_arrow_data_decide_as_their_json_lines_do() {
     let stream = dir.path().join("trial.stream");
     std::fs::write(&stream, &ipc).unwrap();
     let got = run(&stream, &["--input-format", "arrow"]);
-    assert_eq!(got.stdout, expected.stdout, "{}", String::from_utf8_lossy(&got.stderr));
+    assert_eq!(
+        got.stdout,
+        expected.stdout,
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
 }
 
 #[test]
@@ -91,23 +106,37 @@ fn decisions_are_written_as_a_parquet_or_arrow_table_a_row_per_decision() {
         }
     }
     let out = dir.path().join("decisions.parquet");
-    let done = run(&trial_jsonl(), &["--format", "parquet", "--output", out.to_str().unwrap()]);
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let done = run(
+        &trial_jsonl(),
+        &["--format", "parquet", "--output", out.to_str().unwrap()],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap())
         .unwrap()
         .build()
         .unwrap();
     let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
     let table = arrow_select_concat(&batches);
-    assert_eq!(table.schema().fields().len(), guifan::arrow::decisions_schema().fields().len());
+    assert_eq!(
+        table.schema().fields().len(),
+        guifan::arrow::decisions_schema().fields().len()
+    );
     assert_eq!(strings(&table, "subject"), want_subjects);
     assert_eq!(strings(&table, "rule"), want_rules);
     assert!(want_rules.len() >= 5);
 
     let out = dir.path().join("decisions.arrow");
-    let done = run(&trial_jsonl(), &["--format", "arrow", "--output", out.to_str().unwrap()]);
+    let done = run(
+        &trial_jsonl(),
+        &["--format", "arrow", "--output", out.to_str().unwrap()],
+    );
     assert!(done.status.success());
-    let reader = arrow_ipc::reader::FileReader::try_new(std::fs::File::open(&out).unwrap(), None).unwrap();
+    let reader =
+        arrow_ipc::reader::FileReader::try_new(std::fs::File::open(&out).unwrap(), None).unwrap();
     let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
     let table = arrow_select_concat(&batches);
     assert_eq!(table.schema(), guifan::arrow::decisions_schema());
@@ -124,7 +153,10 @@ fn arrow_select_concat(batches: &[RecordBatch]) -> RecordBatch {
 fn a_float_column_is_refused_by_name_and_nothing_is_decided() {
     let dir = tempfile::tempdir().unwrap();
     let batch = RecordBatch::try_from_iter([
-        ("kind", Arc::new(StringArray::from(vec!["claim"])) as ArrayRef),
+        (
+            "kind",
+            Arc::new(StringArray::from(vec!["claim"])) as ArrayRef,
+        ),
         ("id", Arc::new(StringArray::from(vec!["c-1"]))),
         ("price", Arc::new(Float64Array::from(vec![19.99]))),
     ])
@@ -154,6 +186,14 @@ fn a_row_that_does_not_fit_is_reported_at_its_row_while_the_others_are_decided()
     let got = run(&pq, &[]);
     let err = String::from_utf8_lossy(&got.stderr);
     // Rows are numbered from 1, as lines are.
-    assert!(err.contains("trial.parquet:2 (record `dy-e2`): at `store_type`: unknown value \"corporate\""), "{err}");
-    assert_eq!(String::from_utf8_lossy(&got.stdout).lines().count(), records.len() - 1);
+    assert!(
+        err.contains(
+            "trial.parquet:2 (record `dy-e2`): at `store_type`: unknown value \"corporate\""
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout).lines().count(),
+        records.len() - 1
+    );
 }

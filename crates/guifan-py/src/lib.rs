@@ -111,7 +111,7 @@ fn time(py: Python<'_>, at: &str) -> PyResult<DateTime<FixedOffset>> {
         error::<GuifanError>(
             py,
             e.to_string(),
-            &[("code", obj(py, "guifan::run::invalid_time"))],
+            &[("code", obj(py, "guifan::python::invalid_time"))],
         )
     })
 }
@@ -320,7 +320,7 @@ impl Rules {
                 error::<GuifanError>(
                     py,
                     e.to_string(),
-                    &[("code", obj(py, "guifan::rank::invalid_key"))],
+                    &[("code", obj(py, "guifan::python::invalid_rank_keys"))],
                 )
             })
     }

@@ -46,7 +46,7 @@ def test_times_and_exact_numbers_from_python_values(rules):
         rules.decide(record, at=dt.datetime(2023, 4, 20, 12))
     with pytest.raises(guifan.GuifanError) as bad:
         rules.decide(record, at="yesterday")
-    assert bad.value.code == "guifan::run::invalid_time"
+    assert bad.value.code == "guifan::python::invalid_time"
 
 
 def test_a_record_that_does_not_fit_raises_with_its_field(rules):

@@ -17,7 +17,7 @@ pub enum OutputFormat {
     Json,
     /// A table for people
     Table,
-    /// A Parquet file of decision rows (see `guifan::arrow::decisions_schema`)
+    /// A Parquet file of decision rows (see `decisions_schema` in `guifan::arrow`)
     Parquet,
     /// An Arrow IPC file of decision rows
     Arrow,

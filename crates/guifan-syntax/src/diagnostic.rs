@@ -405,10 +405,23 @@ pub const CODES: &[Code] = &[
         "guifan::playground::invalid_time",
         "a playground evaluation time that is not RFC 3339 with its offset",
     ),
+    // python
+    error(
+        "guifan::python::invalid_time",
+        "an evaluation time given to the Python package that is not RFC 3339 with its offset",
+    ),
+    error(
+        "guifan::python::invalid_rank_keys",
+        "ranking keys handed to `with_rank_keys` that `rank_keys` did not write",
+    ),
     // data
     error(
         "guifan::data::invalid",
         "a data record that does not fit its kind",
+    ),
+    error(
+        "guifan::data::unreadable_column",
+        "a column of Arrow or Parquet data that cannot hold Guifan values (floating point, binary, unions, intervals)",
     ),
     // eval
     error(

@@ -193,41 +193,15 @@ pub fn records(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'_>>,
     }
 }
 
-/// The rows of a Parquet or Arrow IPC file held in memory, as JSON records
-/// numbered by row.
-fn columnar(bytes: &[u8], format: InputFormat) -> Result<Vec<RecordText<'static>>, InputError> {
-    let lines = columnar_lines(bytes.to_vec(), format, None).map_err(|e| InputError {
+/// Parquet and Arrow files are not split here: their rows are read a batch
+/// at a time through a [`crate::Population`] (`Population::file`, `bytes`).
+fn columnar(_: &[u8], format: InputFormat) -> Result<Vec<RecordText<'static>>, InputError> {
+    Err(InputError {
         line: 1,
-        message: e.to_string(),
-    })?;
-    Ok(jsonl(&lines)
-        .into_iter()
-        .map(|r| RecordText {
-            line: r.line,
-            json: Cow::Owned(r.json.into_owned()),
-        })
-        .collect())
-}
-
-/// The JSON Lines a columnar file's rows stand for, read whole.
-#[cfg(feature = "arrow")]
-fn columnar_lines(
-    bytes: Vec<u8>,
-    format: InputFormat,
-    only: Option<Columns>,
-) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut reader =
-        crate::arrow::files::open(crate::arrow::files::Bytes::Memory(bytes), format, only)?;
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out)?;
-    Ok(out)
-}
-
-/// Without the `arrow` feature, columnar files cannot be read.
-#[cfg(not(feature = "arrow"))]
-fn columnar_lines(_: Vec<u8>, format: InputFormat, _: Option<Columns>) -> std::io::Result<Vec<u8>> {
-    Err(crate::population::without_columnar(format))
+        message: format!(
+            "{format:?} data is read as a population (guifan::Population), not split in memory"
+        ),
+    })
 }
 
 /// [`records`] of an input named `name`, its error an I/O error of kind

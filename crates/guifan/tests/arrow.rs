@@ -14,7 +14,6 @@ use guifan::arrow::arrow_array::builder::{
     Decimal128Builder, Int64Builder, ListBuilder, MapBuilder, StringBuilder,
     StringDictionaryBuilder,
 };
-use guifan::arrow::arrow_buffer::i256;
 use guifan::arrow::arrow_array::types::{Int32Type, Int64Type};
 use guifan::arrow::arrow_array::{
     Array, ArrayRef, BinaryArray, BooleanArray, Date32Array, Date64Array, Decimal256Array,
@@ -23,6 +22,7 @@ use guifan::arrow::arrow_array::{
     Time32SecondArray, Time64MicrosecondArray, TimestampMicrosecondArray,
     TimestampMillisecondArray, TimestampSecondArray, UInt32Array,
 };
+use guifan::arrow::arrow_buffer::i256;
 use guifan::arrow::arrow_schema::{DataType, Field, Fields};
 use guifan::arrow::{BatchLines, DecisionTable};
 
@@ -43,7 +43,9 @@ fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
 
 #[test]
 fn scalars_of_every_arrow_type_are_written_as_json_would_have_them() {
-    let mut money = Decimal128Builder::new().with_precision_and_scale(10, 2).unwrap();
+    let mut money = Decimal128Builder::new()
+        .with_precision_and_scale(10, 2)
+        .unwrap();
     money.append_value(-5);
     let big = Decimal256Array::from(vec![i256::from_i128(150_000)])
         .with_precision_and_scale(40, 3)
@@ -54,24 +56,38 @@ fn scalars_of_every_arrow_type_are_written_as_json_would_have_them() {
         ("view", Arc::new(StringViewArray::from(vec!["规范"]))),
         ("yes", Arc::new(BooleanArray::from(vec![true]))),
         ("small", Arc::new(Int8Array::from(vec![-7]))),
-        ("unsigned", Arc::new(UInt32Array::from(vec![4_000_000_000u32]))),
+        (
+            "unsigned",
+            Arc::new(UInt32Array::from(vec![4_000_000_000u32])),
+        ),
         ("money", Arc::new(money.finish())),
         ("big", Arc::new(big)),
         ("day", Arc::new(Date32Array::from(vec![19_467]))),
-        ("day64", Arc::new(Date64Array::from(vec![1_681_948_800_000]))),
+        (
+            "day64",
+            Arc::new(Date64Array::from(vec![1_681_948_800_000])),
+        ),
         ("clock", Arc::new(Time32SecondArray::from(vec![75_600]))),
-        ("clock_us", Arc::new(Time64MicrosecondArray::from(vec![32_400_500_000]))),
-        ("utc", Arc::new(TimestampSecondArray::from(vec![1_681_963_200]))),
+        (
+            "clock_us",
+            Arc::new(Time64MicrosecondArray::from(vec![32_400_500_000])),
+        ),
+        (
+            "utc",
+            Arc::new(TimestampSecondArray::from(vec![1_681_963_200])),
+        ),
         (
             "shanghai",
             Arc::new(
-                TimestampMillisecondArray::from(vec![1_681_963_200_000]).with_timezone("Asia/Shanghai"),
+                TimestampMillisecondArray::from(vec![1_681_963_200_000])
+                    .with_timezone("Asia/Shanghai"),
             ),
         ),
         (
             "offset",
             Arc::new(
-                TimestampMicrosecondArray::from(vec![1_681_963_200_500_000]).with_timezone("+03:00"),
+                TimestampMicrosecondArray::from(vec![1_681_963_200_500_000])
+                    .with_timezone("+03:00"),
             ),
         ),
         ("ban", Arc::new(DurationSecondArray::from(vec![259_200]))),
@@ -126,7 +142,10 @@ fn nested_columns_nulls_and_dictionaries() {
         2,
     );
     let b = batch(vec![
-        ("kind", Arc::new(StringArray::from(vec!["k", "k"])) as ArrayRef),
+        (
+            "kind",
+            Arc::new(StringArray::from(vec!["k", "k"])) as ArrayRef,
+        ),
         ("list", Arc::new(list.finish())),
         ("trial", Arc::new(record)),
         ("gmv", Arc::new(map.finish())),
@@ -193,15 +212,26 @@ const S1: &[u8] = br#"{"kind":"shop","id":"s-1","currency":"CNY","store":"person
 #[test]
 fn a_batch_is_decided_into_a_decision_table_and_a_bad_row_is_placed_while_the_others_go_on() {
     let rules = trial_rules();
-    let mut money = Decimal128Builder::new().with_precision_and_scale(38, 2).unwrap();
+    let mut money = Decimal128Builder::new()
+        .with_precision_and_scale(38, 2)
+        .unwrap();
     money.append_value(1_250);
     money.append_value(100);
     money.append_value(0);
     let b = batch(vec![
-        ("kind", Arc::new(StringArray::from(vec!["shop", "shop", "shop"])) as ArrayRef),
+        (
+            "kind",
+            Arc::new(StringArray::from(vec!["shop", "shop", "shop"])) as ArrayRef,
+        ),
         ("id", Arc::new(StringArray::from(vec!["s-1", "s-2", "s-3"]))),
-        ("currency", Arc::new(StringArray::from(vec!["CNY", "CNY", "CNY"]))),
-        ("store", Arc::new(StringArray::from(vec!["personal", "personel", "personal"]))),
+        (
+            "currency",
+            Arc::new(StringArray::from(vec!["CNY", "CNY", "CNY"])),
+        ),
+        (
+            "store",
+            Arc::new(StringArray::from(vec!["personal", "personel", "personal"])),
+        ),
         ("listings", Arc::new(Int64Array::from(vec![140, 200, 10]))),
         ("gmv", Arc::new(money.finish())),
     ]);
@@ -237,7 +267,11 @@ fn a_batch_is_decided_into_a_decision_table_and_a_bad_row_is_placed_while_the_ot
     table.push(&rules.decide_json(S1, now).unwrap());
     let again = table.finish();
     assert_eq!(
-        again.column_by_name("effects").unwrap().slice(0, 1).to_data(),
+        again
+            .column_by_name("effects")
+            .unwrap()
+            .slice(0, 1)
+            .to_data(),
         effects.slice(0, 1).to_data()
     );
     assert_eq!(effects.null_count(), 1);
