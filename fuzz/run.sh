@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Seeds a target's corpus from the repository and fuzzes it.
-#   fuzz/run.sh TARGET [SECONDS]      (targets: rule_file, fmt_roundtrip, data_line, policy_eval)
+#   fuzz/run.sh TARGET [SECONDS]      (targets: rule_file, fmt_roundtrip, data_line, policy_eval, columnar)
 # Needs `cargo install cargo-fuzz`; runs on the stable toolchain through RUSTC_BOOTSTRAP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: fuzz/run.sh rule_file|fmt_roundtrip|data_line|policy_eval [SECONDS]}
+target=${1:?usage: fuzz/run.sh rule_file|fmt_roundtrip|data_line|policy_eval|columnar [SECONDS]}
 seconds=${2:-1800}
 corpus=fuzz/corpus/$target
 mkdir -p "$corpus"
@@ -22,6 +22,16 @@ case $target in
       done < "$f"
       cp "$f" "$corpus/seed-$(basename "$f")"
     done
+    dict=fuzz/dict/data.dict ;;
+  columnar)
+    # Parquet files of a few generated records of every kind, each led by the
+    # byte that picks Parquet (even) for the target.
+    seeds=$(mktemp -d)
+    cargo run -q -p guifan-bench --bin guifan-gen -- --mix 40 --format parquet --out "$seeds" 2>/dev/null
+    for f in "$seeds"/*.parquet; do
+      { printf '\000'; cat "$f"; } > "$corpus/seed-$(basename "$f")"
+    done
+    rm -rf "$seeds"
     dict=fuzz/dict/data.dict ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
