@@ -12,6 +12,7 @@ import time
 import pyarrow.parquet as pq
 
 import guifan
+import guifan.spark
 import trial
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -64,7 +65,7 @@ def main(folder, n):
     out["zen-engine disagreements in 20,000 records"] = disagree
 
     from pyspark.sql import SparkSession
-    import guifan.spark
+
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
              .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
