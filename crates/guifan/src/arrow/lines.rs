@@ -105,20 +105,7 @@ impl BatchLines {
 
     /// Writes row `row` as a one-line JSON object (no newline).
     pub fn write_row(&self, row: usize, out: &mut Vec<u8>) {
-        out.push(b'{');
-        let mut first = true;
-        for (key, writer) in &self.columns {
-            if writer.is_null(row) {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(key);
-            (writer.write)(row, out);
-        }
-        out.push(b'}');
+        write_object(&self.columns, row, out);
     }
 
     /// Every row as JSON Lines, appended to `out`.
@@ -128,6 +115,25 @@ impl BatchLines {
             out.push(b'\n');
         }
     }
+}
+
+/// The fields at `row` as a JSON object: each one's key (with its colon)
+/// and value, null fields left out as absent (a batch's row, a struct).
+fn write_object(fields: &[(Vec<u8>, Writer)], row: usize, out: &mut Vec<u8>) {
+    out.push(b'{');
+    let mut first = true;
+    for (key, writer) in fields {
+        if writer.is_null(row) {
+            continue;
+        }
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(key);
+        (writer.write)(row, out);
+    }
+    out.push(b'}');
 }
 
 /// `text` as a JSON string.
@@ -444,22 +450,7 @@ fn writer(array: &ArrayRef, path: &str) -> Result<Writer, ColumnError> {
                     children.push((key, w));
                 }
             }
-            Box::new(move |row, out| {
-                out.push(b'{');
-                let mut first = true;
-                for (key, w) in &children {
-                    if w.is_null(row) {
-                        continue;
-                    }
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    out.extend_from_slice(key);
-                    (w.write)(row, out);
-                }
-                out.push(b'}');
-            })
+            Box::new(move |row, out| write_object(&children, row, out))
         }
         DataType::Map(_, _) => {
             let map = array.as_map().clone();

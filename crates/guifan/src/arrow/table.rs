@@ -97,14 +97,32 @@ struct Builder<'r> {
     rules: &'r RuleSet,
 }
 
-/// Where a value failed: the first value of the column that failed.
-fn fail(values: &[Option<&Json>], index: usize, path: &str, message: String) -> TableError {
-    let _ = values;
+/// Where a value failed: its record's index and field path.
+fn fail(index: usize, path: &str, message: String) -> TableError {
     TableError {
         record: index,
         path: path.to_string(),
         message,
     }
+}
+
+/// Each present value read by `read`: `Err` at the first that is not `what`.
+fn each<'v, T>(
+    values: &[Option<&'v Json>],
+    path: &str,
+    what: &str,
+    read: impl Fn(&'v Json) -> Option<T>,
+) -> Result<Vec<Option<T>>, TableError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            None => Ok(None),
+            Some(v) => read(v)
+                .map(Some)
+                .ok_or_else(|| fail(i, path, format!("expected {what}"))),
+        })
+        .collect()
 }
 
 fn text_of(v: &Json) -> Option<String> {
@@ -128,27 +146,15 @@ impl Builder<'_> {
         values: &[Option<&Json>],
         path: &str,
     ) -> Result<(DataType, ArrayRef), TableError> {
-        let bad = |i: usize, what: &str| fail(values, i, path, format!("expected {what}"));
+        let bad = |i: usize, what: &str| fail(i, path, format!("expected {what}"));
         Ok(match ty {
             Type::Optional(inner) => return self.column(inner, values, path),
             Type::Bool => {
-                let mut out = Vec::with_capacity(values.len());
-                for (i, v) in values.iter().enumerate() {
-                    out.push(match v {
-                        None => None,
-                        Some(v) => Some(v.as_bool().ok_or_else(|| bad(i, "a bool"))?),
-                    });
-                }
+                let out = each(values, path, "a bool", Json::as_bool)?;
                 (DataType::Boolean, Arc::new(BooleanArray::from(out)))
             }
             Type::Int => {
-                let mut out = Vec::with_capacity(values.len());
-                for (i, v) in values.iter().enumerate() {
-                    out.push(match v {
-                        None => None,
-                        Some(v) => Some(v.as_i64().ok_or_else(|| bad(i, "an int"))?),
-                    });
-                }
+                let out = each(values, path, "an int", Json::as_i64)?;
                 (DataType::Int64, Arc::new(Int64Array::from(out)))
             }
             Type::Money(_) | Type::Decimal => {
@@ -187,17 +193,11 @@ impl Builder<'_> {
                 let scale = i8::try_from(scale).unwrap_or(28);
                 let array = Decimal128Array::from(out)
                     .with_precision_and_scale(38, scale)
-                    .map_err(|e| fail(values, 0, path, e.to_string()))?;
+                    .map_err(|e| fail(0, path, e.to_string()))?;
                 (DataType::Decimal128(38, scale), Arc::new(array))
             }
             Type::Str | Type::Percent | Type::Period => {
-                let mut out = Vec::with_capacity(values.len());
-                for (i, v) in values.iter().enumerate() {
-                    out.push(match v {
-                        None => None,
-                        Some(v) => Some(text_of(v).ok_or_else(|| bad(i, "a string"))?),
-                    });
-                }
+                let out = each(values, path, "a string", text_of)?;
                 (DataType::Utf8, Arc::new(StringArray::from(out)))
             }
             Type::Any | Type::Nothing | Type::Error => {
@@ -224,13 +224,7 @@ impl Builder<'_> {
                 )
             }
             Type::Date => {
-                let mut out = Vec::with_capacity(values.len());
-                for (i, v) in values.iter().enumerate() {
-                    out.push(match v {
-                        None => None,
-                        Some(v) => Some(date32(v).ok_or_else(|| bad(i, "a date (YYYY-MM-DD)"))?),
-                    });
-                }
+                let out = each(values, path, "a date (YYYY-MM-DD)", date32)?;
                 (DataType::Date32, Arc::new(Date32Array::from(out)))
             }
             // As text: Parquet's TIME has no reader in Spark (it comes out as a bare integer).
@@ -248,19 +242,11 @@ impl Builder<'_> {
                 (DataType::Utf8, Arc::new(StringArray::from(out)))
             }
             Type::Duration => {
-                let mut out = Vec::with_capacity(values.len());
-                for (i, v) in values.iter().enumerate() {
-                    out.push(match v {
-                        None => None,
-                        Some(v) => {
-                            let d = v
-                                .as_str()
-                                .and_then(guifan_eval::parse_duration)
-                                .ok_or_else(|| bad(i, "a duration (72h, 7d)"))?;
-                            Some(d.0)
-                        }
-                    });
-                }
+                let out = each(values, path, "a duration (72h, 7d)", |v| {
+                    v.as_str()
+                        .and_then(guifan_eval::parse_duration)
+                        .map(|d| d.0)
+                })?;
                 (
                     DataType::Duration(TimeUnit::Second),
                     Arc::new(DurationSecondArray::from(out)),
@@ -315,7 +301,7 @@ impl Builder<'_> {
                     item_array,
                     nulls(values),
                 )
-                .map_err(|e| fail(values, 0, path, e.to_string()))?;
+                .map_err(|e| fail(0, path, e.to_string()))?;
                 (DataType::List(field), Arc::new(array))
             }
             Type::Map(key, value) => {
@@ -342,7 +328,7 @@ impl Builder<'_> {
                 ]);
                 let entries =
                     StructArray::try_new(entry_fields.clone(), vec![key_array, value_array], None)
-                        .map_err(|e| fail(values, 0, path, e.to_string()))?;
+                        .map_err(|e| fail(0, path, e.to_string()))?;
                 let field = Arc::new(Field::new("entries", DataType::Struct(entry_fields), false));
                 let array = MapArray::try_new(
                     field.clone(),
@@ -351,13 +337,13 @@ impl Builder<'_> {
                     nulls(values),
                     false,
                 )
-                .map_err(|e| fail(values, 0, path, e.to_string()))?;
+                .map_err(|e| fail(0, path, e.to_string()))?;
                 (DataType::Map(field, false), Arc::new(array))
             }
             Type::Record(id) => {
                 let schema = self.rules.program().schema();
                 let Some(record) = schema.record(*id) else {
-                    return Err(fail(values, 0, path, "an unknown record type".into()));
+                    return Err(fail(0, path, "an unknown record type".into()));
                 };
                 let mut fields = Vec::new();
                 let mut children = Vec::new();
@@ -378,7 +364,7 @@ impl Builder<'_> {
                 }
                 let fields = Fields::from(fields);
                 let array = StructArray::try_new(fields.clone(), children, nulls(values))
-                    .map_err(|e| fail(values, 0, path, e.to_string()))?;
+                    .map_err(|e| fail(0, path, e.to_string()))?;
                 (DataType::Struct(fields), Arc::new(array))
             }
         })
