@@ -76,7 +76,10 @@ const HELPERS: usize = 6;
 
 /// The trial policy compiled for ZEN once, run with one reused VM.
 struct Zen {
-    compiled: Vec<(&'static str, Expression<zen_expression::expression::Standard>)>,
+    compiled: Vec<(
+        &'static str,
+        Expression<zen_expression::expression::Standard>,
+    )>,
     vm: VM,
 }
 
@@ -126,13 +129,26 @@ impl Zen {
 }
 
 /// The rules of the trial policy that fire on `subject`, as the last part of their IDs.
-fn guifan_fired(rules: &RuleSet, subject: &Subject, now: chrono::DateTime<chrono::FixedOffset>) -> Vec<String> {
+fn guifan_fired(
+    rules: &RuleSet,
+    subject: &Subject,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Vec<String> {
     let outcome = evaluate(rules.program(), subject, now);
-    assert!(outcome.errors.is_empty(), "guifan fails: {:?}", outcome.errors);
+    assert!(
+        outcome.errors.is_empty(),
+        "guifan fails: {:?}",
+        outcome.errors
+    );
     outcome
         .decisions
         .iter()
-        .filter_map(|d| d.rule.strip_prefix(POLICY)?.strip_prefix('.').map(str::to_owned))
+        .filter_map(|d| {
+            d.rule
+                .strip_prefix(POLICY)?
+                .strip_prefix('.')
+                .map(str::to_owned)
+        })
         .collect()
 }
 
@@ -170,10 +186,18 @@ fn main() {
     let mut fired = 0;
     for (line, subject) in lines.iter().zip(&subjects) {
         let mut ours = guifan_fired(&rules, subject, now);
-        let mut theirs: Vec<String> = zen.fired(Zen::input(&line.json)).into_iter().map(str::to_owned).collect();
+        let mut theirs: Vec<String> = zen
+            .fired(Zen::input(&line.json))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         ours.sort();
         theirs.sort();
-        assert_eq!(ours, theirs, "guifan and ZEN disagree on line {}", line.line);
+        assert_eq!(
+            ours, theirs,
+            "guifan and ZEN disagree on line {}",
+            line.line
+        );
         fired += ours.len();
     }
     println!("{n} trial merchants: guifan and ZEN agree on all of them ({fired} rules fired)");
@@ -208,7 +232,8 @@ fn main() {
     let best = interleaved(rounds, &mut phases);
     std::hint::black_box(sink.get());
     let per_s = |d: &Duration| n as f64 / d.as_secs_f64();
-    let [whole, eval, zen_whole, zen_eval] = [0, 1, 2, 3].map(|i| per_s(&best[i]));
+    let [whole, eval, zen_whole, zen_eval] =
+        <[f64; 4]>::try_from(best.iter().map(per_s).collect::<Vec<_>>()).expect("four phases");
     println!("one thread, best of {rounds} interleaved rounds, records/s:");
     println!("| | guifan | zen-expression | guifan ÷ ZEN |");
     println!("| --- | --- | --- | --- |");

@@ -117,6 +117,15 @@ pub enum Value {
 }
 
 impl Value {
+    /// The empty list, shared by every empty list a thread decodes, so that
+    /// one costs no allocation.
+    pub fn empty_list() -> Value {
+        thread_local! {
+            static EMPTY: Arc<[Value]> = Arc::new([]);
+        }
+        Value::List(EMPTY.with(Arc::clone))
+    }
+
     /// Text value from a `&str`.
     pub fn str(s: &str) -> Value {
         Value::Str(Arc::from(s))
@@ -301,7 +310,8 @@ impl serde::Serialize for JsonValue<'_> {
                 }
                 map.end()
             }
-            other => s.serialize_str(&other.to_string()),
+            // Written straight into the output, escaped as it goes: no text is built.
+            other => s.collect_str(other),
         }
     }
 }

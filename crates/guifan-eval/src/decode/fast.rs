@@ -28,11 +28,21 @@ pub(super) fn decode(schema: &Schema, text: &str) -> Option<Subject> {
         text,
         bytes: text.as_bytes(),
         at: 0,
-        items: Vec::new(),
+        items: ITEMS.with(std::cell::Cell::take),
     };
-    let subject = root(&cx, &mut scan)?;
+    let subject = root(&cx, &mut scan);
     scan.ws();
-    (scan.at == scan.bytes.len()).then_some(subject)
+    let whole = scan.at == scan.bytes.len();
+    // The list items' stack is kept (emptied) for the thread's next record.
+    scan.items.clear();
+    ITEMS.with(|items| items.set(scan.items));
+    subject.filter(|_| whole)
+}
+
+thread_local! {
+    /// The list items' stack of the last record this thread decoded, emptied,
+    /// so that decoding the next one does not grow a new one.
+    static ITEMS: std::cell::Cell<Vec<Value>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// A position in a record's bytes (valid UTF-8: checked before).
@@ -362,7 +372,7 @@ fn list(cx: &Ctx<'_>, scan: &mut Scan<'_>, item: &Type) -> Option<Value> {
     scan.eat(b'[')?;
     if scan.peek()? == b']' {
         scan.at += 1;
-        return Some(Value::List(Arc::new([])));
+        return Some(Value::empty_list());
     }
     // Items are gathered on the scan's stack (shared by nested lists, no
     // allocation once it has grown), then moved into the list's one allocation.

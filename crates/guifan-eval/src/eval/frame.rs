@@ -60,6 +60,20 @@ struct Spare {
     made_values: Vec<Value>,
     made_message: String,
     invariants: Vec<Option<Value>>,
+    /// Aggregates' bindings, empty: kept for their allocation only
+    locals: Vec<Val<'static>>,
+}
+
+/// An empty vector of bindings of another lifetime in the same allocation:
+/// collecting a vector's own iterator into a vector of a type of the same
+/// size and alignment reuses its buffer, so no `unsafe` is needed to keep it.
+#[allow(
+    clippy::unnecessary_filter_map,
+    reason = "the map changes the item's lifetime, which `filter` cannot"
+)]
+fn recycle<'x, 'y>(mut v: Vec<Val<'x>>) -> Vec<Val<'y>> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 thread_local! {
@@ -86,6 +100,7 @@ impl Spare {
         self.made_values.clear();
         self.made_message.clear();
         self.invariants.clear();
+        self.locals.clear();
         let _ = SPARE.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 if s.len() < Self::KEEP {
@@ -105,6 +120,7 @@ impl Drop for Frame<'_> {
             made_values: std::mem::take(&mut self.made_values),
             made_message: std::mem::take(&mut self.made_message),
             invariants: std::mem::take(&mut self.invariants),
+            locals: recycle(std::mem::take(&mut self.locals)),
         }
         .put();
     }
@@ -201,7 +217,7 @@ impl<'a> Frame<'a> {
             subject,
             now,
             let_values,
-            locals: Vec::new(),
+            locals: recycle(spare.locals),
             held: spare.held,
             places: None,
             tracer: None,
@@ -544,7 +560,8 @@ impl<'a> Frame<'a> {
                 Ok(Val::Own(ops::index(&b, &k, span)?))
             }
             ExprKind::Call(builtin, args) => {
-                let mut values: Vec<Val<'a>> = Vec::with_capacity(args.len());
+                // Built-ins take at most three arguments: they stay on the stack.
+                let mut values: smallvec::SmallVec<[Val<'a>; 3]> = smallvec::SmallVec::new();
                 for a in args {
                     values.push(self.eval(a)?);
                 }
@@ -591,5 +608,33 @@ impl<'a> Frame<'a> {
                 .map(Val::Own)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{recycle, Val};
+    use crate::value::Value;
+
+    #[test]
+    fn recycled_bindings_keep_their_allocation() {
+        let one = Value::Int(1);
+        let mut v: Vec<Val<'_>> = Vec::with_capacity(16);
+        v.push(Val::Ref(&one));
+        let capacity = v.capacity();
+        let pointer = v.as_ptr() as usize;
+        let kept: Vec<Val<'static>> = recycle(v);
+        assert!(kept.is_empty());
+        assert_eq!(kept.capacity(), capacity);
+        assert_eq!(kept.as_ptr() as usize, pointer, "the same buffer");
+    }
+
+    #[test]
+    fn empty_lists_share_one_allocation() {
+        let (Value::List(a), Value::List(b)) = (Value::empty_list(), Value::empty_list()) else {
+            panic!("lists");
+        };
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(a.is_empty());
     }
 }

@@ -1,0 +1,66 @@
+//! Allocations per record on the hot path: Douyin trial merchants decided
+//! through the runner (JSON Lines in, decision JSON Lines out, one thread),
+//! counted by a global allocator. The figure is the marginal count, what
+//! 10,000 more records cost, so that the rule set's load and the buffers'
+//! growth do not hide in it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    reason = "tests fail loudly and print their figure"
+)]
+
+use guifan::data::{records, InputFormat};
+use guifan::RuleSet;
+use guifan_runner::{run, OutputFormat};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+#[global_allocator]
+static ALLOCATOR: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Allocations made deciding the first `n` lines of `data` on one thread.
+fn allocations(rules: &RuleSet, data: &str, n: usize) -> u64 {
+    let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
+    let lines = lines.get(..n).unwrap();
+    let now = "2023-04-20T12:00:00+08:00".parse().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut out = Vec::with_capacity(64 << 20);
+    pool.install(|| {
+        let region = Region::new(ALLOCATOR);
+        let summary = run(
+            rules,
+            lines,
+            now,
+            OutputFormat::Jsonl,
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(summary.decided, n, "every merchant decided");
+        let made = region.change();
+        (made.allocations + made.reallocations) as u64
+    })
+}
+
+/// What the hot path allocates per record today, at most. Lower it as
+/// allocations are taken away; the goal is none.
+const BOUND_PER_RECORD: f64 = 20.0;
+
+#[test]
+fn decoding_and_deciding_a_trial_merchant_allocates_a_bounded_number_of_times() {
+    let rules = RuleSet::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules")).unwrap();
+    let data = guifan_bench::trial_merchants(20_000, 42);
+    let ten = allocations(&rules, &data, 10_000);
+    let twenty = allocations(&rules, &data, 20_000);
+    let per_record = twenty.saturating_sub(ten) as f64 / 10_000.0;
+    println!(
+        "{ten} allocations for 10,000 merchants, {twenty} for 20,000: {per_record:.2} per record"
+    );
+    assert!(
+        per_record <= BOUND_PER_RECORD,
+        "{per_record:.2} allocations per record, more than {BOUND_PER_RECORD}"
+    );
+}
