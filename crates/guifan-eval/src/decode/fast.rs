@@ -94,14 +94,15 @@ impl<'t> Scan<'t> {
     fn string(&mut self) -> Option<(&'t str, &'t str)> {
         self.eat(b'"')?;
         let start = self.at;
-        loop {
-            match *self.bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..0x20 => return None,
-                _ => self.at += 1,
-            }
+        // The closing quote or an escape, found a word at a time; then no
+        // control character may come before it.
+        let rest = self.bytes.get(start..)?;
+        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        let body = rest.get(..end)?;
+        if rest.get(end) != Some(&b'"') || body.iter().any(|b| *b < 0x20) {
+            return None;
         }
-        self.at += 1;
+        self.at = start + end + 1;
         // Slices of text already known to be UTF-8, cut at ASCII quotes: char boundaries.
         let body = self.text.get(start..self.at - 1)?;
         let quoted = self.text.get(start - 1..self.at)?;
@@ -437,4 +438,36 @@ fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> 
     scan.eat(b'}')?;
     check_required::<serde_json::Error>(cx, record, fields).ok()?;
     Some(Value::Record(values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scan;
+
+    fn string(text: &str) -> Option<(String, usize)> {
+        let mut scan = Scan {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            items: Vec::new(),
+        };
+        scan.string().map(|(body, _)| (body.to_owned(), scan.at))
+    }
+
+    #[test]
+    fn strings_are_read_to_their_closing_quote() {
+        assert_eq!(string(r#""abc","x""#), Some(("abc".to_owned(), 5)));
+        assert_eq!(string(r#"  """#), Some((String::new(), 4)));
+        assert_eq!(string(r#""抖音电商"}"#), Some(("抖音电商".to_owned(), 14)));
+    }
+
+    #[test]
+    fn escapes_control_characters_and_open_strings_decline() {
+        assert_eq!(string(r#""a\"b""#), None);
+        assert_eq!(string(r#""a\nb""#), None);
+        assert_eq!(string("\"a\nb\""), None);
+        assert_eq!(string("\"a\u{1f}\""), None);
+        assert_eq!(string(r#""abc"#), None);
+        assert_eq!(string(r#"abc""#), None);
+    }
 }
