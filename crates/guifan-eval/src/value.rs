@@ -21,12 +21,56 @@ pub struct Money {
 impl fmt::Display for Money {
     /// `1500.00 CNY`: at least two decimals, more only when the amount needs them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut amount = self.amount.normalize();
-        if amount.scale() < 2 {
-            amount.rescale(2);
-        }
-        write!(f, "{} {}", amount, self.currency)
+        write_amount(f, self.amount)?;
+        f.write_str(" ")?;
+        f.write_str(self.currency.as_str())
     }
+}
+
+/// An amount of money with at least two decimals, more only when the amount
+/// needs them (`1500.00`, `0.125`, `-3.50`), written from its mantissa and
+/// scale: no general decimal formatting, no allocation.
+pub fn write_amount(out: &mut impl fmt::Write, amount: Decimal) -> fmt::Result {
+    let mut mantissa = amount.mantissa().unsigned_abs();
+    let mut scale = amount.scale();
+    while scale > 2 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let padding = 2u32.saturating_sub(scale);
+    // A mantissa has at most 29 digits, and a scale at most 28; with the
+    // padding, the point and a leading zero, 64 bytes always suffice.
+    let mut buf = [0u8; 64];
+    let mut at = buf.len();
+    let mut put = |byte: u8| {
+        at -= 1;
+        if let Some(slot) = buf.get_mut(at) {
+            *slot = byte;
+        }
+    };
+    for _ in 0..padding {
+        put(b'0');
+    }
+    for _ in 0..scale {
+        put(b'0' + (mantissa % 10) as u8);
+        mantissa /= 10;
+    }
+    put(b'.');
+    loop {
+        put(b'0' + (mantissa % 10) as u8);
+        mantissa /= 10;
+        if mantissa == 0 {
+            break;
+        }
+    }
+    if amount.is_sign_negative() && !amount.is_zero() {
+        put(b'-');
+    }
+    let text = buf
+        .get(at..)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .unwrap_or("");
+    out.write_str(text)
 }
 
 /// A decoded subject record: its kind, its ID and its fields in schema order.
@@ -240,7 +284,7 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Decimal(d) => write!(f, "{d}"),
-            Value::Money(m) => write!(f, "{m}"),
+            Value::Money(m) => fmt::Display::fmt(m, f),
             Value::Percent(p) => f.write_str(&percent_text(*p)),
             Value::Str(s) => f.write_str(s),
             Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
@@ -343,5 +387,72 @@ mod tests {
     fn percent_text_round_trips() {
         assert_eq!(percent_text(Decimal::new(5, 1)), "50%");
         assert_eq!(percent_text(Decimal::new(125, 3)), "12.5%");
+    }
+
+    /// The text money had before it was written from mantissa and scale.
+    fn by_normalizing(amount: Decimal) -> String {
+        let mut amount = amount.normalize();
+        if amount.scale() < 2 {
+            amount.rescale(2);
+        }
+        amount.to_string()
+    }
+
+    fn written(amount: Decimal) -> String {
+        let mut out = String::new();
+        write_amount(&mut out, amount).unwrap_or_default();
+        out
+    }
+
+    #[test]
+    fn money_is_written_with_two_decimals_or_as_many_as_it_needs() {
+        let cases = [
+            (Decimal::new(1500, 0), "1500.00"),
+            (Decimal::new(1500000, 3), "1500.00"),
+            (Decimal::new(125, 3), "0.125"),
+            (Decimal::new(-35, 1), "-3.50"),
+            (Decimal::new(-0, 2), "0.00"),
+            (Decimal::new(1, 28), "0.0000000000000000000000000001"),
+        ];
+        for (amount, text) in cases {
+            assert_eq!(written(amount), text, "{amount:?}");
+            assert_eq!(by_normalizing(amount), text, "{amount:?}");
+        }
+        // Normalizing could not give the largest amounts their two decimals
+        // (`rescale` cannot make room for them); the mantissa can.
+        assert_eq!(written(Decimal::MAX), "79228162514264337593543950335.00");
+        assert_eq!(
+            by_normalizing(Decimal::MAX),
+            "79228162514264337593543950335"
+        );
+        assert_eq!(written(Decimal::MIN), "-79228162514264337593543950335.00");
+        let negative_zero = Decimal::from_parts(0, 0, 0, true, 3);
+        assert_eq!(written(negative_zero), by_normalizing(negative_zero));
+    }
+
+    #[test]
+    fn money_is_written_as_normalizing_wrote_it_for_every_mantissa_and_scale() {
+        for scale in 0..=28 {
+            for mantissa in [
+                0i64,
+                1,
+                -1,
+                7,
+                10,
+                -100,
+                120,
+                99_999,
+                1_000_000,
+                i64::MAX,
+                i64::MIN + 1,
+            ] {
+                let amount = Decimal::new(mantissa, scale);
+                assert_eq!(
+                    written(amount),
+                    by_normalizing(amount),
+                    "{mantissa} at scale {scale}"
+                );
+            }
+        }
     }
 }
