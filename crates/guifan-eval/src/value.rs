@@ -33,7 +33,7 @@ impl fmt::Display for Money {
 pub fn write_amount(out: &mut impl fmt::Write, amount: Decimal) -> fmt::Result {
     let mut mantissa = amount.mantissa().unsigned_abs();
     let mut scale = amount.scale();
-    while scale > 2 && mantissa % 10 == 0 {
+    while scale > 2 && mantissa.is_multiple_of(10) {
         mantissa /= 10;
         scale -= 1;
     }
