@@ -459,6 +459,18 @@ mod tests {
         assert_eq!(string(r#""abc","x""#), Some(("abc".to_owned(), 5)));
         assert_eq!(string(r#"  """#), Some((String::new(), 4)));
         assert_eq!(string(r#""抖音电商"}"#), Some(("抖音电商".to_owned(), 14)));
+        let text = r#" "50%","#;
+        let mut scan = Scan {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            items: Vec::new(),
+        };
+        assert_eq!(
+            scan.string(),
+            Some(("50%", r#""50%""#)),
+            "body, and text with quotes"
+        );
         // A space is the first byte that is not a control character.
         assert_eq!(string(r#""a b""#), Some(("a b".to_owned(), 5)));
     }
