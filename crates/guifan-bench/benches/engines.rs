@@ -22,7 +22,7 @@
 )]
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use guifan::data::{records, InputFormat, RecordText};
 use guifan::RuleSet;
@@ -152,19 +152,6 @@ fn guifan_fired(
         .collect()
 }
 
-/// The least time of `rounds` runs of each phase, taken in turn.
-fn interleaved(rounds: usize, phases: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
-    let mut best = vec![Duration::MAX; phases.len()];
-    for _ in 0..rounds {
-        for (phase, best) in phases.iter_mut().zip(&mut best) {
-            let t = Instant::now();
-            phase();
-            *best = (*best).min(t.elapsed());
-        }
-    }
-    best
-}
-
 fn main() {
     let n: usize = std::env::args()
         .skip(1)
@@ -229,7 +216,7 @@ fn main() {
             }
         },
     ];
-    let best = interleaved(rounds, &mut phases);
+    let best = guifan_bench::interleaved(rounds, &mut phases);
     std::hint::black_box(sink.get());
     let per_s = |d: &Duration| n as f64 / d.as_secs_f64();
     let [whole, eval, zen_whole, zen_eval] =

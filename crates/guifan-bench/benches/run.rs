@@ -17,8 +17,6 @@
 
 use std::path::PathBuf;
 
-use std::time::{Duration, Instant};
-
 use criterion::{criterion_group, Criterion, Throughput};
 use guifan::data::RecordText;
 use guifan::data::{records, InputFormat};
@@ -174,20 +172,6 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
-/// The least time of `rounds` runs of each of `a` and `b`, taken in turn.
-fn interleaved(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
-    let (mut best_a, mut best_b) = (Duration::MAX, Duration::MAX);
-    for _ in 0..rounds {
-        let t = Instant::now();
-        a();
-        best_a = best_a.min(t.elapsed());
-        let t = Instant::now();
-        b();
-        best_b = best_b.min(t.elapsed());
-    }
-    (best_a, best_b)
-}
-
 /// guifan ÷ reference for decoding, evaluating and both with the output, one
 /// thread, on the same 20,000 merchants, timed in turn.
 fn ratios() {
@@ -208,7 +192,11 @@ fn ratios() {
         "\nguifan ÷ hand-written reference, {N} trial merchants, best of {rounds} interleaved rounds:"
     );
     for (phase, guifan, native) in phases {
-        let (guifan, native) = interleaved(rounds, || guifan(&trial), || native(&trial));
+        let best = guifan_bench::interleaved(
+            rounds,
+            &mut [&mut || guifan(&trial), &mut || native(&trial)],
+        );
+        let (guifan, native) = (best[0], best[1]);
         println!(
             "  {phase:<24} guifan {:>8.2} ms   reference {:>8.2} ms   guifan takes {:.2}× the reference's time",
             guifan.as_secs_f64() * 1e3,

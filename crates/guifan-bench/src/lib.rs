@@ -212,6 +212,20 @@ pub fn trial_merchants(n: usize, seed: u64) -> String {
     out
 }
 
+/// The least time of `rounds` runs of each phase, the phases taken in turn
+/// within each round so that the machine's noise falls on all of them alike.
+pub fn interleaved(rounds: usize, phases: &mut [&mut dyn FnMut()]) -> Vec<std::time::Duration> {
+    let mut best = vec![std::time::Duration::MAX; phases.len()];
+    for _ in 0..rounds {
+        for (phase, best) in phases.iter_mut().zip(&mut best) {
+            let t = std::time::Instant::now();
+            phase();
+            *best = (*best).min(t.elapsed());
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

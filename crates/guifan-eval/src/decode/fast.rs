@@ -444,14 +444,21 @@ fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> 
 mod tests {
     use super::Scan;
 
+    /// The body of the string at the start of `text`, and where the scan ends.
     fn string(text: &str) -> Option<(String, usize)> {
+        quoted(text).map(|(body, _, at)| (body, at))
+    }
+
+    /// The body, the text with its quotes, and where the scan ends.
+    fn quoted(text: &str) -> Option<(String, String, usize)> {
         let mut scan = Scan {
             text,
             bytes: text.as_bytes(),
             at: 0,
             items: Vec::new(),
         };
-        scan.string().map(|(body, _)| (body.to_owned(), scan.at))
+        let (body, quoted) = scan.string()?;
+        Some((body.to_owned(), quoted.to_owned(), scan.at))
     }
 
     #[test]
@@ -459,16 +466,9 @@ mod tests {
         assert_eq!(string(r#""abc","x""#), Some(("abc".to_owned(), 5)));
         assert_eq!(string(r#"  """#), Some((String::new(), 4)));
         assert_eq!(string(r#""抖音电商"}"#), Some(("抖音电商".to_owned(), 14)));
-        let text = r#" "50%","#;
-        let mut scan = Scan {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
-            items: Vec::new(),
-        };
         assert_eq!(
-            scan.string(),
-            Some(("50%", r#""50%""#)),
+            quoted(r#" "50%","#),
+            Some(("50%".to_owned(), r#""50%""#.to_owned(), 6)),
             "body, and text with quotes"
         );
         // A space is the first byte that is not a control character.
