@@ -1,5 +1,7 @@
 //! A fuzzed policy, checked against the bundled schema and, when it checks,
-//! evaluated against the example records at several evaluation times.
+//! evaluated against the example records at several evaluation times; each
+//! record is also decided by the interpreter, which must agree with the
+//! compiled closures on every decision and error.
 #![no_main]
 
 use guifan::data::{records, InputFormat};
@@ -43,6 +45,15 @@ fuzz_target!(|data: &[u8]| {
             if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
                 panic!("not JSON: {e}");
             }
+        }
+        let program = rules.program();
+        for line in &lines {
+            let Ok(subject) = guifan_eval::decode_subject(program.schema(), &line.json) else {
+                continue;
+            };
+            let compiled = guifan_eval::evaluate(program, &subject, now);
+            let interpreted = guifan_eval::evaluate_interpreted(program, &subject, now, None);
+            assert_eq!(compiled, interpreted, "line {}", line.line);
         }
     }
 });

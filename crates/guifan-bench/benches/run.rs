@@ -22,7 +22,7 @@ use guifan::data::RecordText;
 use guifan::data::{records, InputFormat};
 use guifan::RuleSet;
 use guifan_bench::reference::{self, Merchant, Reference};
-use guifan_eval::{decode_subject, evaluate};
+use guifan_eval::{decode_subject, evaluate, evaluate_interpreted};
 use guifan_runner::{run, OutputFormat};
 
 #[global_allocator]
@@ -88,6 +88,12 @@ impl<'d> Trial<'d> {
         }
     }
 
+    fn evaluate_interpreted(&self) {
+        for s in &self.subjects {
+            let _ = evaluate_interpreted(self.rules.program(), s, self.now, None);
+        }
+    }
+
     fn reference_evaluate(&self) {
         for m in &self.merchants {
             let _ = self.reference.decide(m);
@@ -131,9 +137,10 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(N as u64));
     group.sample_size(10);
     type Phase<'t, 'd> = fn(&'t Trial<'d>);
-    let phases: [(&str, Phase<'_, '_>); 7] = [
+    let phases: [(&str, Phase<'_, '_>); 8] = [
         ("decode", Trial::decode),
         ("evaluate", Trial::evaluate),
+        ("evaluate_interpreted", Trial::evaluate_interpreted),
         ("reference_decode", Trial::reference_decode),
         ("reference_evaluate", Trial::reference_evaluate),
         ("reference_end_to_end", Trial::reference_end_to_end),
@@ -172,36 +179,44 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
-/// guifan ÷ reference for decoding, evaluating and both with the output, one
-/// thread, on the same 20,000 merchants, timed in turn.
+/// guifan ÷ reference for decoding, evaluating (compiled, and by the
+/// interpreter) and both with the output, one thread, on the same 20,000
+/// merchants, timed in turn.
 fn ratios() {
     let data = guifan_bench::trial_merchants(N, 42);
     let trial = Trial::new(rules(), &data);
     let rounds = 15;
     type Phase<'t, 'd> = fn(&'t Trial<'d>);
-    let phases: [(&str, Phase<'_, '_>, Phase<'_, '_>); 3] = [
-        ("decode", Trial::decode, Trial::reference_decode),
-        ("evaluate", Trial::evaluate, Trial::reference_evaluate),
+    let phases: [(&str, Phase<'_, '_>, &str, Phase<'_, '_>, &str); 4] = [
+        ("decode", Trial::decode, "guifan", Trial::reference_decode, "reference"),
+        ("evaluate", Trial::evaluate, "guifan", Trial::reference_evaluate, "reference"),
+        (
+            "evaluate",
+            Trial::evaluate,
+            "compiled",
+            Trial::evaluate_interpreted,
+            "interpreter",
+        ),
         (
             "end to end, one thread",
             Trial::end_to_end_one_thread,
+            "guifan",
             Trial::reference_end_to_end,
+            "reference",
         ),
     ];
-    println!(
-        "\nguifan ÷ hand-written reference, {N} trial merchants, best of {rounds} interleaved rounds:"
-    );
-    for (phase, guifan, native) in phases {
+    println!("\n{N} trial merchants, best of {rounds} interleaved rounds:");
+    for (phase, first, first_name, second, second_name) in phases {
         let best = guifan_bench::interleaved(
             rounds,
-            &mut [&mut || guifan(&trial), &mut || native(&trial)],
+            &mut [&mut || first(&trial), &mut || second(&trial)],
         );
-        let (guifan, native) = (best[0], best[1]);
+        let (a, b) = (best[0], best[1]);
         println!(
-            "  {phase:<24} guifan {:>8.2} ms   reference {:>8.2} ms   guifan takes {:.2}× the reference's time",
-            guifan.as_secs_f64() * 1e3,
-            native.as_secs_f64() * 1e3,
-            guifan.as_secs_f64() / native.as_secs_f64()
+            "  {phase:<24} {first_name} {:>8.2} ms   {second_name} {:>8.2} ms   {first_name} takes {:.2}× the {second_name}'s time",
+            a.as_secs_f64() * 1e3,
+            b.as_secs_f64() * 1e3,
+            a.as_secs_f64() / b.as_secs_f64()
         );
     }
 }

@@ -2,6 +2,7 @@
 //! parsing, exact arithmetic, and one rule's error never stops the others.
 
 mod builtins;
+mod compiled;
 mod frame;
 mod ops;
 #[cfg(test)]
@@ -12,6 +13,7 @@ pub mod rank;
 mod sink;
 pub mod trace;
 
+pub(crate) use compiled::compile;
 pub(crate) use frame::constant;
 pub use outcome::{Decision, Effect, Outcome, RuleError};
 pub use sink::{Made, MadeEffect, MadeMessage, Sink};
@@ -68,7 +70,7 @@ pub fn evaluate_into<'a>(
     sink: &mut dyn Sink<'a>,
 ) {
     for policy in program.policies_for(subject.kind) {
-        policy::evaluate_policy(policy, subject, now, ranks, sink, None);
+        policy::evaluate_policy(policy, subject, now, ranks, sink, None, false);
     }
 }
 
@@ -81,7 +83,25 @@ fn evaluate_inner<'a>(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     for policy in program.policies_for(subject.kind) {
-        policy::evaluate_policy(policy, subject, now, ranks, &mut outcome, tracer);
+        policy::evaluate_policy(policy, subject, now, ranks, &mut outcome, tracer, false);
+    }
+    outcome
+}
+
+/// [`evaluate_with_ranks`] (or [`evaluate`], without ranks) by the
+/// interpreter, which walks the checked program, instead of the closures it
+/// is compiled into when the rules load. Both give the same decisions and
+/// errors (the tracer of [`evaluate_traced`] watches the interpreter); this is
+/// the other side of the differential tests that check it.
+pub fn evaluate_interpreted(
+    program: &Program,
+    subject: &Subject,
+    now: DateTime<FixedOffset>,
+    ranks: Option<&rank::Ranks>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    for policy in program.policies_for(subject.kind) {
+        policy::evaluate_policy(policy, subject, now, ranks, &mut outcome, None, true);
     }
     outcome
 }

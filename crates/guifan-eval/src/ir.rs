@@ -87,6 +87,32 @@ pub struct Policy {
     pub(crate) rankings: Vec<Ranking>,
     /// Rules, in order
     pub(crate) rules: Vec<Rule>,
+    /// The same, compiled for evaluation when the rules load
+    pub(crate) compiled: Compiled,
+}
+
+/// A policy compiled for evaluation: the closures the evaluator builds from
+/// it once, when the rules load. They are held here without naming their
+/// type, so that the IR does not depend on the evaluator that reads it.
+#[derive(Clone, Default)]
+pub(crate) struct Compiled(Option<Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Compiled {
+    /// Holds a policy's compiled form.
+    pub(crate) fn new(code: Arc<dyn std::any::Any + Send + Sync>) -> Self {
+        Compiled(Some(code))
+    }
+
+    /// The compiled form, when the policy has one.
+    pub(crate) fn get(&self) -> Option<&(dyn std::any::Any + Send + Sync)> {
+        self.0.as_deref()
+    }
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Compiled" } else { "NotCompiled" })
+    }
 }
 
 impl Policy {

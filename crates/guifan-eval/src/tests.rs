@@ -2,6 +2,7 @@
 
 use guifan_syntax::{parse, SourceId};
 
+mod compiled;
 mod complete_errors;
 mod optional_lists;
 mod ratios;

@@ -98,7 +98,7 @@ pub(super) fn check_policy(
     compile_pattern_params(&mut cx, &mut params);
     let made = std::mem::take(&mut cx.made);
     schema_mut.records.extend(made);
-    Some(ir::Policy {
+    let mut policy = ir::Policy {
         id: Arc::from(decl.id.node.as_str()),
         title: decl.title.as_ref().map(|t| t.node.clone()),
         source_id: source,
@@ -118,7 +118,10 @@ pub(super) fn check_policy(
         lets,
         rankings,
         rules,
-    })
+        compiled: ir::Compiled::default(),
+    };
+    policy.compiled = ir::Compiled::new(crate::eval::compile(&policy));
+    Some(policy)
 }
 
 /// `require` conditions: booleans over the parameters and constants only

@@ -3,6 +3,8 @@
 
 mod aggregates;
 
+pub(super) use aggregates::Part;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
@@ -10,6 +12,7 @@ use chrono_tz::Tz;
 use guifan_syntax::ast::Quantifier;
 
 use super::builtins::{self, calendar_step};
+use super::compiled::VersionCode;
 use super::ops::{self, unexpected, Failure};
 use super::{Made, MadeMessage, Sink, Watch};
 use crate::error::{EvalError, EvalErrorKind};
@@ -235,6 +238,7 @@ impl<'a> Frame<'a> {
         &mut self,
         rule: &'a crate::ir::Rule,
         version: &'a crate::ir::Version,
+        code: Option<VersionCode<'a>>,
         sink: &mut dyn Sink<'a>,
     ) -> Result<(), Failure> {
         let mut yielded = std::mem::take(&mut self.made_effects);
@@ -243,7 +247,7 @@ impl<'a> Frame<'a> {
         yielded.clear();
         values.clear();
         text.clear();
-        let result = self.make(version, &mut yielded, &mut values, &mut text);
+        let result = self.make(version, code, &mut yielded, &mut values, &mut text);
         if let Ok(rendered) = &result {
             let message = match &version.message {
                 Some(Message::Constant(t)) => Some(MadeMessage::Constant(t)),
@@ -264,25 +268,36 @@ impl<'a> Frame<'a> {
         result.map(|_| ())
     }
 
-    /// The effects and message of a decision into the buffers; true when a
-    /// template was rendered into `text`.
+    /// The effects and message of a decision into the buffers (by `code`
+    /// when the version is compiled); true when a template was rendered into
+    /// `text`.
     pub(super) fn make(
         &mut self,
         version: &'a crate::ir::Version,
+        code: Option<VersionCode<'a>>,
         yielded: &mut Vec<(u32, u32, u32)>,
         values: &mut Vec<Value>,
         text: &mut String,
     ) -> Result<bool, Failure> {
         for (i, e) in version.effects.iter().enumerate() {
+            let compiled = code.and_then(|c| Some((c.code.effects.get(i)?, c.unit)));
             if let Some(guard) = &e.guard {
-                if !self.eval_bool(guard)? {
+                let held = match compiled.and_then(|(c, u)| Some((c.guard.as_ref()?, u))) {
+                    Some((g, u)) => g(self, u)?,
+                    None => self.eval_bool(guard)?,
+                };
+                if !held {
                     continue;
                 }
             }
             let start = values.len();
             if e.constant.is_none() {
-                for (_, expr) in &e.args {
-                    values.push(self.eval(expr)?.into_owned());
+                for (j, (_, expr)) in e.args.iter().enumerate() {
+                    let v = match compiled.and_then(|(c, u)| Some((c.args.get(j)?, u))) {
+                        Some((a, u)) => a(self, u)?,
+                        None => self.eval(expr)?,
+                    };
+                    values.push(v.into_owned());
                 }
             }
             yielded.push((
@@ -294,12 +309,15 @@ impl<'a> Frame<'a> {
         let Some(Message::Template(parts)) = &version.message else {
             return Ok(false);
         };
-        for part in parts {
+        for (k, part) in parts.iter().enumerate() {
             match part {
                 TemplatePart::Text(t) => text.push_str(t),
                 TemplatePart::Expr(e) => {
                     use std::fmt::Write;
-                    let v = self.eval(e)?;
+                    let v = match code.and_then(|c| Some((c.code.parts.get(k)?.as_ref()?, c.unit))) {
+                        Some((p, u)) => p(self, u)?,
+                        None => self.eval(e)?,
+                    };
                     let _ = write!(text, "{}", &*v);
                 }
             }
@@ -430,16 +448,7 @@ impl<'a> Frame<'a> {
                     .unwrap_or((u32::MAX, &[]));
                 Ok(Val::Ref(walk(self.subject.get(first as usize), rest)))
             }
-            ExprKind::Field(base, slot) => match self.eval(base)? {
-                Val::Ref(v) => match v {
-                    Value::Record(_) | Value::Absent => Ok(Val::Ref(walk(Some(v), &[*slot]))),
-                    other => Err(Box::new(unexpected("record", other, span))),
-                },
-                Val::Own(v) => match &v {
-                    Value::Record(_) | Value::Absent => own(walk(Some(&v), &[*slot]).clone()),
-                    other => Err(Box::new(unexpected("record", other, span))),
-                },
-            },
+            ExprKind::Field(base, slot) => field(self.eval(base)?, *slot, span),
             ExprKind::LocalPath(i, path) => Ok(self.local(*i, path)),
             ExprKind::Local(i) => Ok(self.local(*i, &[])),
             ExprKind::Param(i) => Ok(Val::Ref(
@@ -449,40 +458,12 @@ impl<'a> Frame<'a> {
                     .unwrap_or(&ABSENT),
             )),
             ExprKind::Let(i) => {
-                let i = *i as usize;
-                if let Some(Some((v, labels))) = self.let_values.get(i) {
-                    self.held.extend(labels.iter().cloned());
-                    return own(v.clone());
-                }
-                let Some(l) = self.lets.get(i) else {
-                    return Ok(Val::Ref(&ABSENT));
-                };
-                let before = self.held.len();
-                // A definition reads no binding: it was checked outside every
-                // `for`, so it runs on an empty stack of locals, wherever it is read.
-                let outer = std::mem::take(&mut self.locals);
-                let v = self.eval(&l.expr);
-                self.locals = outer;
-                let v = v?.into_owned();
-                let labels: Box<[Arc<str>]> = self.held.get(before..).unwrap_or_default().into();
-                if let Some(slot) = self.let_values.get_mut(i) {
-                    *slot = Some((v.clone(), labels));
-                }
-                own(v)
+                let lets = self.lets;
+                self.definition(*i, |f| lets.get(*i as usize).map(|l| f.eval(&l.expr)))
             }
-            ExprKind::Rank(j) => match &self.places {
-                Some(places) => own(places
-                    .get(*j as usize)
-                    .copied()
-                    .flatten()
-                    .map(Value::Int)
-                    .unwrap_or(Value::Absent)),
-                None => Err(Box::new(EvalError::new(EvalErrorKind::NoRanks, span))),
-            },
+            ExprKind::Rank(j) => self.rank(*j, span),
             ExprKind::Now => own(Value::Timestamp(self.now)),
-            ExprKind::Held => own(Value::List(
-                self.held.iter().map(|h| Value::Str(h.clone())).collect(),
-            )),
+            ExprKind::Held => own(self.held_list()),
             ExprKind::Not(_)
             | ExprKind::And(_)
             | ExprKind::Or(_)
@@ -567,20 +548,7 @@ impl<'a> Frame<'a> {
                 }
                 builtins::call(self.zone, self.params, builtin, &values, span).map(Val::Own)
             }
-            ExprKind::Invariant(slot, inner) => {
-                let slot = *slot as usize;
-                if let Some(Some(v)) = self.invariants.get(slot) {
-                    return own(v.clone());
-                }
-                let v = self.eval(inner)?.into_owned();
-                if self.invariants.len() <= slot {
-                    self.invariants.resize(slot + 1, None);
-                }
-                if let Some(kept) = self.invariants.get_mut(slot) {
-                    *kept = Some(v.clone());
-                }
-                own(v)
-            }
+            ExprKind::Invariant(slot, inner) => self.invariant(*slot, |f| f.eval(inner)),
             ExprKind::Aggregate {
                 op,
                 local,
@@ -590,24 +558,117 @@ impl<'a> Frame<'a> {
                 zero,
                 invariants,
             } => {
-                // Invariants are computed afresh in each run of the aggregate.
-                for slot in invariants.clone() {
-                    if let Some(kept) = self.invariants.get_mut(slot as usize) {
-                        *kept = None;
-                    }
-                }
+                self.forget_invariants(invariants.clone());
+                let (filter, map) = (filter.as_deref(), map.as_deref());
                 self.aggregate(
                     *op,
                     *local,
-                    source,
-                    filter.as_deref(),
-                    map.as_deref(),
+                    &&**source,
+                    filter.as_ref(),
+                    map.as_ref(),
                     zero,
                     span,
                 )
                 .map(Val::Own)
             }
         }
+    }
+}
+
+impl<'a> Frame<'a> {
+    /// A definition's value: computed by `compute` (`None` when there is no
+    /// such definition) the first time it is read in this frame, on an empty
+    /// stack of locals, and kept with the labels of the named conditions that
+    /// held while computing it, which are replayed each time it is read again.
+    pub(super) fn definition(
+        &mut self,
+        i: u32,
+        compute: impl FnOnce(&mut Self) -> Option<Result<Val<'a>, Failure>>,
+    ) -> Result<Val<'a>, Failure> {
+        let i = i as usize;
+        if let Some(Some((v, labels))) = self.let_values.get(i) {
+            self.held.extend(labels.iter().cloned());
+            return Ok(Val::Own(v.clone()));
+        }
+        let before = self.held.len();
+        // A definition reads no binding: it was checked outside every
+        // `for`, so it runs on an empty stack of locals, wherever it is read.
+        let outer = std::mem::take(&mut self.locals);
+        let v = compute(self);
+        self.locals = outer;
+        let Some(v) = v else {
+            return Ok(Val::Ref(&ABSENT));
+        };
+        let v = v?.into_owned();
+        let labels: Box<[Arc<str>]> = self.held.get(before..).unwrap_or_default().into();
+        if let Some(slot) = self.let_values.get_mut(i) {
+            *slot = Some((v.clone(), labels));
+        }
+        Ok(Val::Own(v))
+    }
+
+    /// The subject's place in the policy's ranking `j`.
+    pub(super) fn rank(&self, j: u32, span: guifan_syntax::Span) -> Result<Val<'a>, Failure> {
+        match &self.places {
+            Some(places) => Ok(Val::Own(
+                places
+                    .get(j as usize)
+                    .copied()
+                    .flatten()
+                    .map(Value::Int)
+                    .unwrap_or(Value::Absent),
+            )),
+            None => Err(Box::new(EvalError::new(EvalErrorKind::NoRanks, span))),
+        }
+    }
+
+    /// `held`: the labels of the named conditions that held so far.
+    pub(super) fn held_list(&self) -> Value {
+        Value::List(self.held.iter().map(|h| Value::Str(h.clone())).collect())
+    }
+
+    /// An invariant of an aggregate: computed by `compute` at its first use
+    /// in the aggregate's run, then kept in its slot.
+    pub(super) fn invariant(
+        &mut self,
+        slot: u32,
+        compute: impl FnOnce(&mut Self) -> Result<Val<'a>, Failure>,
+    ) -> Result<Val<'a>, Failure> {
+        let slot = slot as usize;
+        if let Some(Some(v)) = self.invariants.get(slot) {
+            return Ok(Val::Own(v.clone()));
+        }
+        let v = compute(self)?.into_owned();
+        if self.invariants.len() <= slot {
+            self.invariants.resize(slot + 1, None);
+        }
+        if let Some(kept) = self.invariants.get_mut(slot) {
+            *kept = Some(v.clone());
+        }
+        Ok(Val::Own(v))
+    }
+
+    /// Forgets the invariants in `slots`: they are computed afresh in each run of their aggregate.
+    pub(super) fn forget_invariants(&mut self, slots: std::ops::Range<u32>) {
+        for slot in slots {
+            if let Some(kept) = self.invariants.get_mut(slot as usize) {
+                *kept = None;
+            }
+        }
+    }
+}
+
+/// A field of a record value (absent from an absent record).
+pub(super) fn field<'a>(base: Val<'a>, slot: u32, span: guifan_syntax::Span) -> Result<Val<'a>, Failure> {
+    match base {
+        Val::Ref(v) => match v {
+            Value::Record(_) | Value::Absent => Ok(Val::Ref(walk(Some(v), &[slot]))),
+            other => Err(Box::new(unexpected("record", other, span))),
+        },
+        Val::Own(v) => match &v {
+            Value::Record(_) | Value::Absent => Ok(Val::Own(walk(Some(&v), &[slot]).clone())),
+            other => Err(Box::new(unexpected("record", other, span))),
+        },
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
+use super::compiled::{CompiledPolicy, VersionCode};
 use super::frame::{Frame, Val};
 use super::ops::{unexpected, Failure};
 use super::{trace, RuleError, Sink, Watch};
@@ -12,6 +13,8 @@ use crate::error::{EvalError, EvalErrorKind};
 use crate::ir::Policy;
 use crate::value::{Subject, Value};
 
+/// Evaluates one policy on one subject, by its compiled form unless
+/// `interpret` (or a tracer, which watches the interpreter) asks otherwise.
 pub(super) fn evaluate_policy<'a>(
     policy: &'a Policy,
     subject: &'a Subject,
@@ -19,7 +22,9 @@ pub(super) fn evaluate_policy<'a>(
     ranks: Option<&'a crate::rank::Ranks>,
     out: &mut dyn Sink<'a>,
     tracer: Watch<'a>,
+    interpret: bool,
 ) {
+    let compiled = CompiledPolicy::of(policy).filter(|_| tracer.is_none() && !interpret);
     let mut frame = Frame::for_policy(policy, subject, now);
     frame.tracer = tracer;
     let tell = |f: &dyn Fn(&mut dyn trace::Tracer)| {
@@ -45,7 +50,11 @@ pub(super) fn evaluate_policy<'a>(
     // The policy's own subject kind, or another that some of its rules judge (`on`).
     let main = subject.kind == policy.kind;
     if let (true, Some(filter)) = (main, &policy.filter) {
-        match frame.eval_bool(filter) {
+        let held = match compiled.and_then(|c| Some((c.filter.as_ref()?, &c.unit))) {
+            Some((code, unit)) => code(&mut frame, unit),
+            None => frame.eval_bool(filter),
+        };
+        match held {
             Ok(true) => {}
             Ok(false) => return tell(&|t| t.policy(&policy.id, trace::Applies::FilterFalse)),
             Err(e) => return policy_error(out, *e),
@@ -73,11 +82,16 @@ pub(super) fn evaluate_policy<'a>(
         return tell(&|t| t.policy(&policy.id, trace::Applies::NotInForce));
     }
     tell(&|t| t.policy(&policy.id, trace::Applies::Yes));
-    for rule in &policy.rules {
+    for (r, rule) in policy.rules.iter().enumerate() {
+        let rule_code = compiled.and_then(|c| Some((c.rules.get(r)?, &c.unit)));
         match &rule.on {
             None if !main => continue,
             Some((kind, _)) if *kind != subject.kind => continue,
-            Some((_, Some(filter))) => match frame.eval_bool(filter) {
+            Some((_, Some(filter))) => match rule_code
+                .and_then(|(c, unit)| Some((c.on_filter.as_ref()?, unit)))
+                .map(|(code, unit)| code(&mut frame, unit))
+                .unwrap_or_else(|| frame.eval_bool(filter))
+            {
                 Ok(true) => {}
                 Ok(false) => {
                     tell(&|t| t.rule(&rule.id, trace::RuleStatus::OnFilterFalse));
@@ -94,7 +108,12 @@ pub(super) fn evaluate_policy<'a>(
             },
             _ => {}
         }
-        let Some(version) = rule.versions.iter().find(|v| v.window.contains(&governing)) else {
+        let Some((v, version)) = rule
+            .versions
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.window.contains(&governing))
+        else {
             tell(&|t| t.rule(&rule.id, trace::RuleStatus::NoVersionInForce));
             continue;
         };
@@ -107,6 +126,12 @@ pub(super) fn evaluate_policy<'a>(
         let mut judge = Judge {
             rule,
             version,
+            code: rule_code.and_then(|(c, unit)| {
+                Some(VersionCode {
+                    code: c.versions.get(v)?,
+                    unit,
+                })
+            }),
             source_id: policy.source_id,
             out: &mut *out,
         };
@@ -121,6 +146,8 @@ pub(super) fn evaluate_policy<'a>(
 struct Judge<'o, 'a> {
     rule: &'a crate::ir::Rule,
     version: &'a crate::ir::Version,
+    /// The version compiled, when it is evaluated so
+    code: Option<VersionCode<'a>>,
     source_id: guifan_syntax::SourceId,
     out: &'o mut dyn Sink<'a>,
 }
@@ -138,8 +165,12 @@ impl<'a> Judge<'_, 'a> {
     /// definitions, its condition, and when that holds its decision.
     fn once(&mut self, frame: &mut Frame<'a>) {
         let base = frame.locals.len();
-        for l in &self.version.lets {
-            match frame.eval(l) {
+        for (i, l) in self.version.lets.iter().enumerate() {
+            let v = match self.code.and_then(|c| Some((c.code.lets.get(i)?, c.unit))) {
+                Some((code, unit)) => code(frame, unit),
+                None => frame.eval(l),
+            };
+            match v {
                 Ok(v) => frame.locals.push(v),
                 Err(e) => {
                     frame.locals.truncate(base);
@@ -148,13 +179,16 @@ impl<'a> Judge<'_, 'a> {
             }
         }
         frame.held.clear();
-        let when = frame.eval_bool(&self.version.when);
+        let when = match self.code {
+            Some(c) => (c.code.when)(frame, c.unit),
+            None => frame.eval_bool(&self.version.when),
+        };
         if let (Some(t), Ok(held)) = (frame.tracer, &when) {
             t.borrow_mut().condition(&self.rule.id, *held);
         }
         match when {
             Ok(true) => {
-                if let Err(e) = frame.decide(self.rule, self.version, &mut *self.out) {
+                if let Err(e) = frame.decide(self.rule, self.version, self.code, &mut *self.out) {
                     self.error(*e);
                 }
             }

@@ -8,24 +8,46 @@ use crate::eval::ops::{self, unexpected, Failure};
 use crate::ir::{Aggregate, Expr};
 use crate::value::Value;
 
+/// A part of an aggregate (its collection, `where` condition or mapped
+/// expression), however it is evaluated: interpreted from its expression, or
+/// compiled.
+pub(in crate::eval) trait Part<'a> {
+    /// Its truth, as a condition.
+    fn test(&self, frame: &mut Frame<'a>) -> Result<bool, Failure>;
+    /// Its value.
+    fn value(&self, frame: &mut Frame<'a>) -> Result<Val<'a>, Failure>;
+}
+
+impl<'a> Part<'a> for &'a Expr {
+    fn test(&self, frame: &mut Frame<'a>) -> Result<bool, Failure> {
+        frame.eval_bool(self)
+    }
+
+    fn value(&self, frame: &mut Frame<'a>) -> Result<Val<'a>, Failure> {
+        frame.eval(self)
+    }
+}
+
 impl<'a> Frame<'a> {
+    /// An aggregate: `source`'s items bound in turn to local `local`, those
+    /// `filter` selects combined by `op` (through `map` when it is given).
     #[allow(
         clippy::too_many_arguments,
         reason = "mirrors the fields of ExprKind::Aggregate"
     )]
-    pub(super) fn aggregate(
+    pub(in crate::eval) fn aggregate<P: Part<'a>>(
         &mut self,
         op: Aggregate,
         local: u32,
-        source: &'a Expr,
-        filter: Option<&'a Expr>,
-        map: Option<&'a Expr>,
+        source: &P,
+        filter: Option<&P>,
+        map: Option<&P>,
         zero: &Value,
         span: Span,
     ) -> Result<Value, Failure> {
         self.locals.truncate(local as usize);
         let mut state = AggregateState::default();
-        match self.eval(source)? {
+        match source.value(self)? {
             // Items of data the evaluation borrows are bound by reference: nothing is copied.
             Val::Ref(Value::List(items)) => {
                 for item in items.iter() {
@@ -62,24 +84,24 @@ impl<'a> Frame<'a> {
     }
 
     /// One item of an aggregate; `Ok(false)` stops early (`any` found one, `all` found a counterexample).
-    fn aggregate_step(
+    fn aggregate_step<P: Part<'a>>(
         &mut self,
         op: Aggregate,
-        filter: Option<&'a Expr>,
-        map: Option<&'a Expr>,
+        filter: Option<&P>,
+        map: Option<&P>,
         item: &Value,
         span: Span,
         state: &mut AggregateState,
     ) -> Result<bool, Failure> {
         let selected = match filter {
-            Some(f) => self.eval_bool(f)?,
+            Some(f) => f.test(self)?,
             None => true,
         };
         match op {
             Aggregate::Any | Aggregate::All => {
                 // The predicate: `map` over the selected items, else the `where` condition, else the item itself.
                 let pred = match (filter, map) {
-                    (_, Some(m)) if selected => Some(self.eval_bool(m)?),
+                    (_, Some(m)) if selected => Some(m.test(self)?),
                     (_, Some(_)) => None,
                     (Some(_), None) => Some(selected),
                     (None, None) => Some(matches!(item, Value::Bool(true))),
@@ -106,7 +128,7 @@ impl<'a> Frame<'a> {
             }
             _ => {
                 let v = match map {
-                    Some(m) => self.eval(m)?,
+                    Some(m) => m.value(self)?,
                     None => Val::Ref(&ABSENT),
                 };
                 let v: &Value = if map.is_some() { &v } else { item };
