@@ -188,8 +188,20 @@ fn ratios() {
     let rounds = 15;
     type Phase<'t, 'd> = fn(&'t Trial<'d>);
     let phases: [(&str, Phase<'_, '_>, &str, Phase<'_, '_>, &str); 4] = [
-        ("decode", Trial::decode, "guifan", Trial::reference_decode, "reference"),
-        ("evaluate", Trial::evaluate, "guifan", Trial::reference_evaluate, "reference"),
+        (
+            "decode",
+            Trial::decode,
+            "guifan",
+            Trial::reference_decode,
+            "reference",
+        ),
+        (
+            "evaluate",
+            Trial::evaluate,
+            "guifan",
+            Trial::reference_evaluate,
+            "reference",
+        ),
         (
             "evaluate",
             Trial::evaluate,
@@ -207,10 +219,8 @@ fn ratios() {
     ];
     println!("\n{N} trial merchants, best of {rounds} interleaved rounds:");
     for (phase, first, first_name, second, second_name) in phases {
-        let best = guifan_bench::interleaved(
-            rounds,
-            &mut [&mut || first(&trial), &mut || second(&trial)],
-        );
+        let best =
+            guifan_bench::interleaved(rounds, &mut [&mut || first(&trial), &mut || second(&trial)]);
         let (a, b) = (best[0], best[1]);
         println!(
             "  {phase:<24} {first_name} {:>8.2} ms   {second_name} {:>8.2} ms   {first_name} takes {:.2}× the {second_name}'s time",

@@ -51,7 +51,10 @@ fn compiled_and_interpreted_agree_on_every_kind_of_the_mix() {
     let rules = bundled();
     let data = guifan_bench::kinds::mix(6_000, 11);
     let (decisions, _) = agree(&rules, &data, guifan_bench::kinds::MIX_AT);
-    assert!(decisions > 4_000, "too few decisions ({decisions}) to prove much");
+    assert!(
+        decisions > 4_000,
+        "too few decisions ({decisions}) to prove much"
+    );
     // Before most policies are in force, and later, when other windows hold.
     agree(&rules, &data, "2022-01-01T00:00:00Z");
     agree(&rules, &data, "2024-06-30T23:59:59+08:00");

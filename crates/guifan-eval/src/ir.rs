@@ -111,7 +111,11 @@ impl Compiled {
 
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Compiled" } else { "NotCompiled" })
+        f.write_str(if self.0.is_some() {
+            "Compiled"
+        } else {
+            "NotCompiled"
+        })
     }
 }
 

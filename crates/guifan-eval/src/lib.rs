@@ -62,8 +62,8 @@ pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind, ParamError
 pub use eval::rank;
 pub use eval::trace::{Applies, RuleStatus, Tracer};
 pub use eval::{
-    evaluate, evaluate_interpreted, evaluate_into, evaluate_traced, evaluate_with_ranks, unmet_requirements, Decision,
-    Effect, Made, MadeEffect, MadeMessage, Outcome, RuleError, Sink,
+    evaluate, evaluate_interpreted, evaluate_into, evaluate_traced, evaluate_with_ranks,
+    unmet_requirements, Decision, Effect, Made, MadeEffect, MadeMessage, Outcome, RuleError, Sink,
 };
 pub use index::{Checked, Target, Use};
 pub use ir::{

@@ -149,3 +149,58 @@ pub(super) struct VersionCode<'a> {
     /// Its policy's constants and definitions
     pub(super) unit: &'a Unit,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CompiledPolicy;
+    use crate::ir::Message;
+
+    /// Every policy of a program is compiled, and every part of every
+    /// version that runs per decision has its closure (a missing one would
+    /// silently fall back to the interpreter, which gives the same answers).
+    #[test]
+    fn every_policy_and_every_part_is_compiled() {
+        let schema = guifan_syntax::parse(
+            guifan_syntax::SourceId(0),
+            "kind k { n: int, xs: [int] } effect e(a: int)",
+        )
+        .expect("schema parses");
+        let policy = guifan_syntax::parse(
+            guifan_syntax::SourceId(1),
+            r#"policy t.p { subject k where n > 0 zone UTC
+                 let d = n * 2
+                 rule r { when n > 1 then e(a: n) if n > 2, e(a: 1) message "{n} and {d}" }
+                 rule s { when d > 1 then e(a: d) message "constant" }
+               }"#,
+        )
+        .expect("policy parses");
+        let program = crate::check(&[schema, policy]).expect("checks");
+        let policy = &program.policies()[0];
+        let compiled = CompiledPolicy::of(policy).expect("compiled");
+        assert!(compiled.filter.is_some());
+        assert_eq!(compiled.unit.lets.len(), 1);
+        assert_eq!(compiled.rules.len(), policy.rules.len());
+        for (rule, code) in policy.rules.iter().zip(&compiled.rules) {
+            assert_eq!(code.versions.len(), rule.versions.len());
+            for (version, code) in rule.versions.iter().zip(&code.versions) {
+                assert_eq!(code.effects.len(), version.effects.len());
+                for (effect, code) in version.effects.iter().zip(&code.effects) {
+                    assert_eq!(code.guard.is_some(), effect.guard.is_some());
+                    assert_eq!(code.args.len(), effect.args.len());
+                }
+                let parts = match &version.message {
+                    Some(Message::Template(parts)) => parts.len(),
+                    _ => 0,
+                };
+                assert_eq!(code.parts.len(), parts);
+            }
+        }
+        let [r, _] = &compiled.rules[..] else {
+            panic!("two rules");
+        };
+        // "{n} and {d}": an interpolation, text, an interpolation.
+        let shape: Vec<bool> = r.versions[0].parts.iter().map(Option::is_some).collect();
+        assert_eq!(shape, [true, false, true]);
+        assert!(r.versions[0].effects[0].guard.is_some());
+    }
+}

@@ -314,7 +314,8 @@ impl<'a> Frame<'a> {
                 TemplatePart::Text(t) => text.push_str(t),
                 TemplatePart::Expr(e) => {
                     use std::fmt::Write;
-                    let v = match code.and_then(|c| Some((c.code.parts.get(k)?.as_ref()?, c.unit))) {
+                    let v = match code.and_then(|c| Some((c.code.parts.get(k)?.as_ref()?, c.unit)))
+                    {
                         Some((p, u)) => p(self, u)?,
                         None => self.eval(e)?,
                     };
@@ -659,7 +660,11 @@ impl<'a> Frame<'a> {
 }
 
 /// A field of a record value (absent from an absent record).
-pub(super) fn field<'a>(base: Val<'a>, slot: u32, span: guifan_syntax::Span) -> Result<Val<'a>, Failure> {
+pub(super) fn field<'a>(
+    base: Val<'a>,
+    slot: u32,
+    span: guifan_syntax::Span,
+) -> Result<Val<'a>, Failure> {
     match base {
         Val::Ref(v) => match v {
             Value::Record(_) | Value::Absent => Ok(Val::Ref(walk(Some(v), &[slot]))),

@@ -58,7 +58,10 @@ fn fired(body: &str) -> Vec<String> {
                         "{}[{}]{}",
                         d.rule.rsplit('.').next().unwrap_or_default(),
                         args.join(","),
-                        d.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+                        d.message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
                     )
                 })
                 .collect();
@@ -121,14 +124,16 @@ fn comparisons_of_computed_values() {
         "withdrawal_request is present and withdrawal_request.amount == goods_balance - 0.01 CNY",
         "trial is present and trial.ended_at is present and trial.ended_at <= now - 1d",
         "listings_online * 2 > 201",
+        "store_type > \"individual\"",
+        "store_type >= \"personal\"",
     ]);
     assert_eq!(
         fired(&body),
         [
-            "r0[c] | r2[c] | r3[c] | r6[c] | r11[c]",
+            "r0[c] | r2[c] | r3[c] | r6[c] | r11[c] | r12[c] | r13[c]",
             "r0[c] | r2[c] | r4[c] | r5[c] | r7[c] | r9[c] | r10[c]",
             "r0[c] | r2[c] | r4[c] | r5[c]",
-            "r0[c] | r2[c] | r3[c] | guifan::eval::overflow",
+            "r0[c] | r2[c] | r3[c] | r12[c] | r13[c] | guifan::eval::overflow",
         ]
     );
 }
@@ -146,15 +151,16 @@ fn intervals_presence_and_boolean_operators() {
         "not (listings_online > 100) or store_type == \"enterprise\"",
         "listings_online > 100 and goods_balance < 1000.01 CNY and store_type == \"personal\"",
         "not trial is present",
+        "trial is present and trial.active",
         "store_type in [\"personal\", \"individual\"]",
     ]);
     assert_eq!(
         fired(&body),
         [
-            "r0[c] | r1[c] | r6[c] | r8[c] | r10[c]",
+            "r0[c] | r1[c] | r6[c] | r8[c] | r10[c] | r11[c]",
             "r0[c] | r2[c] | r4[c] | r7[c]",
-            "r5[c] | r7[c] | r9[c] | r10[c]",
-            "r5[c] | r9[c] | r10[c]",
+            "r5[c] | r7[c] | r9[c] | r11[c]",
+            "r5[c] | r9[c] | r11[c]",
         ]
     );
 }

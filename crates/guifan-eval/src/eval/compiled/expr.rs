@@ -54,9 +54,14 @@ fn compare(op: CmpOp, a: &Value, b: &Value, span: Span) -> Result<bool, Failure>
         (Value::Money(x), Value::Money(y)) if x.currency == y.currency => {
             Ok(holds(op, x.amount.cmp(&y.amount)))
         }
-        (Value::Str(x), Value::Str(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
-            Ok(holds(op, if x == y { Ordering::Equal } else { Ordering::Less }))
-        }
+        (Value::Str(x), Value::Str(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Ok(holds(
+            op,
+            if x == y {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            },
+        )),
         (Value::Timestamp(x), Value::Timestamp(y)) => Ok(holds(op, x.cmp(y))),
         _ => ops::compare(op, a, b, span).map_err(Box::new),
     }
@@ -68,6 +73,15 @@ fn truth(v: &Value, span: Span) -> Result<bool, Failure> {
     match v {
         Value::Bool(b) => Ok(*b),
         other => Err(Box::new(unexpected("bool", other, span))),
+    }
+}
+
+/// A field of a record field of the subject (`deposit.balance`); absent when either is.
+#[inline]
+fn nested(subject: &[Value], first: usize, second: usize) -> &Value {
+    match subject.get(first) {
+        Some(Value::Record(fields)) => fields.get(second).unwrap_or(&ABSENT),
+        _ => &ABSENT,
     }
 }
 
@@ -104,12 +118,7 @@ impl Builder {
             ExprKind::SubjectPath(path) => match **path {
                 [first, second] => {
                     let (first, second) = (first as usize, second as usize);
-                    value(move |f, _| {
-                        Ok(Val::Ref(match f.subject.get(first) {
-                            Some(Value::Record(fields)) => fields.get(second).unwrap_or(&ABSENT),
-                            _ => &ABSENT,
-                        }))
-                    })
+                    value(move |f, _| Ok(Val::Ref(nested(f.subject, first, second))))
                 }
                 _ => {
                     let (first, rest) = path
@@ -169,9 +178,9 @@ impl Builder {
                 value(move |f, u| {
                     let needle = a(f, u)?;
                     match &*b(f, u)? {
-                        Value::List(items) => Ok(Val::Own(Value::Bool(ops::contains(
-                            items, &needle, span,
-                        )?))),
+                        Value::List(items) => {
+                            Ok(Val::Own(Value::Bool(ops::contains(items, &needle, span)?)))
+                        }
                         Value::Absent => Ok(Val::Own(Value::Bool(false))),
                         other => Err(Box::new(unexpected("list", other, span))),
                     }
@@ -263,12 +272,11 @@ impl Builder {
                     }
                     _ => CompiledPart::Value(self.value(x)),
                 });
-                let (filter_span, map_span) = (filter_span(e), map_span(e));
                 value(move |f, u| {
                     f.forget_invariants(invariants.clone());
                     let source = PartIn::new(&source, u, span);
-                    let filter = filter.as_ref().map(|p| PartIn::new(p, u, filter_span));
-                    let map = map.as_ref().map(|p| PartIn::new(p, u, map_span));
+                    let filter = filter.as_ref().map(|p| PartIn::new(p, u, span));
+                    let map = map.as_ref().map(|p| PartIn::new(p, u, span));
                     f.aggregate(
                         op,
                         local,
@@ -376,21 +384,21 @@ impl Builder {
                     Ok(if all { every } else { any })
                 })
             }
-            ExprKind::SubjectPath(path) if path.len() == 2 => {
-                let (first, second) = (path[0] as usize, path[1] as usize);
-                test(move |f, _| {
-                    let v = match f.subject.get(first) {
-                        Some(Value::Record(fields)) => fields.get(second).unwrap_or(&ABSENT),
-                        _ => &ABSENT,
-                    };
-                    truth(v, span)
-                })
-            }
-            _ => {
-                let v = self.value(e);
-                test(move |f, u| truth(&*v(f, u)?, span))
-            }
+            ExprKind::SubjectPath(path) => match **path {
+                [first, second] => {
+                    let (first, second) = (first as usize, second as usize);
+                    test(move |f, _| truth(nested(f.subject, first, second), span))
+                }
+                _ => self.truth_of(e),
+            },
+            _ => self.truth_of(e),
         }
+    }
+
+    /// Any other expression as a condition: its value, which must be a bool.
+    fn truth_of(&mut self, e: &Expr) -> TestCode {
+        let (v, span) = (self.value(e), e.span);
+        test(move |f, u| truth(&*v(f, u)?, span))
     }
 
     /// `a <op> b`, with the constant side (when there is one) unboxed now.
@@ -425,31 +433,16 @@ impl Builder {
     }
 }
 
-/// The span of an aggregate's `where` condition (for its errors).
-fn filter_span(e: &Expr) -> Span {
-    match &e.kind {
-        ExprKind::Aggregate {
-            filter: Some(x), ..
-        } => x.span,
-        _ => e.span,
-    }
-}
-
-/// The span of an aggregate's mapped expression.
-fn map_span(e: &Expr) -> Span {
-    match &e.kind {
-        ExprKind::Aggregate { map: Some(x), .. } => x.span,
-        _ => e.span,
-    }
-}
-
 /// A compiled part of an aggregate: as a condition or as a value.
 enum CompiledPart {
     Test(TestCode),
     Value(ValueCode),
 }
 
-/// A compiled part with what it needs to run.
+/// A compiled part with what it needs to run. A part is compiled the way
+/// the aggregate reads it (its `where` condition and the mapped expression of
+/// `any` and `all` as conditions, the rest as values), so the other reading,
+/// and `span`, the aggregate's, for its error, are there for completeness.
 struct PartIn<'c, 'a> {
     part: &'c CompiledPart,
     unit: &'a Unit,
