@@ -276,6 +276,34 @@ pub fn timestamp_text(t: &DateTime<FixedOffset>) -> String {
     }
 }
 
+/// Appends a value's message text (its [`Display`](fmt::Display)) to `out`:
+/// counts, text, money and lists of them directly, anything else through
+/// the formatter.
+pub(crate) fn write_text(out: &mut String, v: &Value) {
+    match v {
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::Str(s) => out.push_str(s),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Money(m) => {
+            let _ = write_amount(out, m.amount);
+            out.push(' ');
+            out.push_str(m.currency.as_str());
+        }
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push('、');
+                }
+                write_text(out, item);
+            }
+        }
+        other => {
+            use fmt::Write;
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
 impl fmt::Display for Value {
     /// The text used in messages: money as `5000.00 CNY`, lists joined with `、`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -371,6 +399,50 @@ mod tests {
         assert_eq!(Duration(900).to_string(), "15min");
         assert_eq!(Duration(61).to_string(), "61s");
         assert_eq!(Duration::PERMANENT.to_string(), "permanent");
+    }
+
+    #[test]
+    fn message_text_is_the_display_text() {
+        let cny = Currency::parse("CNY").expect("a currency");
+        let money = |m: i64, scale: u32| {
+            Value::Money(Money {
+                amount: Decimal::new(m, scale),
+                currency: cny,
+            })
+        };
+        let t = DateTime::parse_from_rfc3339("2023-03-01T00:30:00+08:00").expect("a time");
+        let values = vec![
+            Value::Int(0),
+            Value::Int(-42),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::str("个人"),
+            Value::str(""),
+            Value::Bool(true),
+            Value::Bool(false),
+            money(150000, 2),
+            money(-1, 3),
+            money(0, 0),
+            Value::Decimal(Decimal::new(-125, 2)),
+            Value::Percent(Decimal::new(5, 1)),
+            Value::Timestamp(t),
+            Value::Duration(Duration(3600)),
+            Value::Absent,
+            Value::empty_list(),
+            Value::List(vec![Value::Int(1), money(5, 0), Value::str("x")].into()),
+            Value::List(
+                vec![
+                    Value::List(vec![Value::Int(1), Value::Int(2)].into()),
+                    Value::Int(3),
+                ]
+                .into(),
+            ),
+        ];
+        for v in values {
+            let mut out = String::from("<");
+            write_text(&mut out, &v);
+            assert_eq!(out, format!("<{v}"), "{v:?}");
+        }
     }
 
     #[test]

@@ -313,13 +313,12 @@ impl<'a> Frame<'a> {
             match part {
                 TemplatePart::Text(t) => text.push_str(t),
                 TemplatePart::Expr(e) => {
-                    use std::fmt::Write;
                     let v = match code.and_then(|c| Some((c.code.parts.get(k)?.as_ref()?, c.unit)))
                     {
                         Some((p, u)) => p(self, u)?,
                         None => self.eval(e)?,
                     };
-                    let _ = write!(text, "{}", &*v);
+                    crate::value::write_text(text, &v);
                 }
             }
         }
