@@ -29,7 +29,7 @@ pub struct DataError {
     /// Line within the record's text (1 for a one-line record)
     pub line: Option<usize>,
     /// The record's other fields that do not decode either, each with its
-    /// path (at most [`MAX_FIELD_ERRORS`] in all)
+    /// path (at most `MAX_FIELD_ERRORS`, 20, in all)
     pub also: Vec<DataError>,
 }
 

@@ -4,11 +4,11 @@
 
 use std::fmt;
 
-/// Index of a record layout in [`Schema::records`].
+/// Index of a record layout in the schema's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RecordId(pub u32);
 
-/// Index of a subject kind in [`Schema::kinds`].
+/// Index of a subject kind in the schema's kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KindId(pub u32);
 

@@ -404,7 +404,7 @@ pub struct Version {
     /// When it is in force
     pub(crate) window: Window,
     /// The rule's own definitions, computed in order (for each item) and bound
-    /// to the locals after those of [`Each`]
+    /// to the locals after those of `Each`
     pub(crate) lets: Vec<Expr>,
     /// The condition
     pub(crate) when: Expr,
@@ -426,7 +426,7 @@ impl Version {
     }
 
     /// The rule's own definitions, computed in order (for each item) and bound
-    /// to the locals after those of [`Each`]
+    /// to the locals after those of `Each`
     pub fn lets(&self) -> &[Expr] {
         &self.lets
     }

@@ -37,6 +37,9 @@
 //!
 //! Data flow: `ast::RuleFile`s ─[`check`]→ [`Program`]; JSON ─[`decode_subject`]→
 //! [`Subject`]; ([`Program`], [`Subject`], now) ─[`evaluate`]→ [`Outcome`].
+//! [`check`] also compiles each policy into closures, which [`evaluate`] and
+//! [`evaluate_into`] run; [`evaluate_traced`] and [`evaluate_interpreted`]
+//! walk the program instead, with the same results.
 
 pub mod calendar;
 mod check;
