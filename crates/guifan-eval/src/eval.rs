@@ -3,6 +3,7 @@
 
 mod builtins;
 mod compiled;
+mod decide;
 mod frame;
 mod ops;
 #[cfg(test)]

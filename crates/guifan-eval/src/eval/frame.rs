@@ -1,5 +1,6 @@
 //! The interpreter: the state of evaluating one policy on one subject, and
-//! expressions evaluated in it (conditions, values, decisions).
+//! expressions evaluated in it (conditions and values; decisions are made in
+//! `decide.rs`).
 
 mod aggregates;
 
@@ -12,11 +13,10 @@ use chrono_tz::Tz;
 use guifan_syntax::ast::Quantifier;
 
 use super::builtins::{self, calendar_step};
-use super::compiled::VersionCode;
 use super::ops::{self, unexpected, Failure};
-use super::{Made, MadeMessage, Sink, Watch};
+use super::Watch;
 use crate::error::{EvalError, EvalErrorKind};
-use crate::ir::{Expr, ExprKind, Let, Message, Param, Policy, TemplatePart};
+use crate::ir::{Expr, ExprKind, Let, Param, Policy};
 use crate::value::{Subject, Value};
 
 /// Evaluates an expression that reads nothing but constants (parameter defaults).
@@ -229,100 +229,6 @@ impl<'a> Frame<'a> {
             made_message: spare.made_message,
             invariants: spare.invariants,
         }
-    }
-
-    /// Makes the decision of a rule whose condition held and hands it to
-    /// `sink`: effects whose guard holds, their computed arguments and the
-    /// message, in buffers the frame keeps for the next decision.
-    pub(super) fn decide(
-        &mut self,
-        rule: &'a crate::ir::Rule,
-        version: &'a crate::ir::Version,
-        code: Option<VersionCode<'a>>,
-        sink: &mut dyn Sink<'a>,
-    ) -> Result<(), Failure> {
-        let mut yielded = std::mem::take(&mut self.made_effects);
-        let mut values = std::mem::take(&mut self.made_values);
-        let mut text = std::mem::take(&mut self.made_message);
-        yielded.clear();
-        values.clear();
-        text.clear();
-        let result = self.make(version, code, &mut yielded, &mut values, &mut text);
-        if let Ok(rendered) = &result {
-            let message = match &version.message {
-                Some(Message::Constant(t)) => Some(MadeMessage::Constant(t)),
-                Some(Message::Template(_)) if *rendered => Some(MadeMessage::Rendered(&text)),
-                _ => None,
-            };
-            sink.decision(&Made {
-                rule,
-                version,
-                yielded: &yielded,
-                values: &values,
-                message,
-            });
-        }
-        self.made_effects = yielded;
-        self.made_values = values;
-        self.made_message = text;
-        result.map(|_| ())
-    }
-
-    /// The effects and message of a decision into the buffers (by `code`
-    /// when the version is compiled); true when a template was rendered into
-    /// `text`.
-    pub(super) fn make(
-        &mut self,
-        version: &'a crate::ir::Version,
-        code: Option<VersionCode<'a>>,
-        yielded: &mut Vec<(u32, u32, u32)>,
-        values: &mut Vec<Value>,
-        text: &mut String,
-    ) -> Result<bool, Failure> {
-        for (i, e) in version.effects.iter().enumerate() {
-            let compiled = code.and_then(|c| Some((c.code.effects.get(i)?, c.unit)));
-            if let Some(guard) = &e.guard {
-                let held = match compiled.and_then(|(c, u)| Some((c.guard.as_ref()?, u))) {
-                    Some((g, u)) => g(self, u)?,
-                    None => self.eval_bool(guard)?,
-                };
-                if !held {
-                    continue;
-                }
-            }
-            let start = values.len();
-            if e.constant.is_none() {
-                for (j, (_, expr)) in e.args.iter().enumerate() {
-                    let v = match compiled.and_then(|(c, u)| Some((c.args.get(j)?, u))) {
-                        Some((a, u)) => a(self, u)?,
-                        None => self.eval(expr)?,
-                    };
-                    values.push(v.into_owned());
-                }
-            }
-            yielded.push((
-                u32::try_from(i).unwrap_or(u32::MAX),
-                u32::try_from(start).unwrap_or(u32::MAX),
-                u32::try_from(values.len()).unwrap_or(u32::MAX),
-            ));
-        }
-        let Some(Message::Template(parts)) = &version.message else {
-            return Ok(false);
-        };
-        for (k, part) in parts.iter().enumerate() {
-            match part {
-                TemplatePart::Text(t) => text.push_str(t),
-                TemplatePart::Expr(e) => {
-                    let v = match code.and_then(|c| Some((c.code.parts.get(k)?.as_ref()?, c.unit)))
-                    {
-                        Some((p, u)) => p(self, u)?,
-                        None => self.eval(e)?,
-                    };
-                    crate::value::write_text(text, &v);
-                }
-            }
-        }
-        Ok(true)
     }
 
     /// Tells the tracer which operands short-circuiting left out.
