@@ -30,7 +30,7 @@ use crate::value::Subject;
 /// function it fails with `guifan::eval::no_ranks`; use
 /// [`evaluate_with_ranks`] after [`rank::rank_keys`] over every record.
 pub fn evaluate(program: &Program, subject: &Subject, now: DateTime<FixedOffset>) -> Outcome {
-    evaluate_inner(program, subject, now, None, None)
+    evaluate_inner(program, subject, now, None, None, false)
 }
 
 /// [`evaluate_with_ranks`] (or [`evaluate`], without ranks), telling `tracer`
@@ -43,7 +43,7 @@ pub fn evaluate_traced<'a>(
     ranks: Option<&'a rank::Ranks>,
     tracer: &'a std::cell::RefCell<dyn trace::Tracer + 'a>,
 ) -> Outcome {
-    evaluate_inner(program, subject, now, ranks, Some(tracer))
+    evaluate_inner(program, subject, now, ranks, Some(tracer), false)
 }
 
 /// Evaluates every policy that judges the subject's kind, reading its places
@@ -54,7 +54,7 @@ pub fn evaluate_with_ranks(
     now: DateTime<FixedOffset>,
     ranks: &rank::Ranks,
 ) -> Outcome {
-    evaluate_inner(program, subject, now, Some(ranks), None)
+    evaluate_inner(program, subject, now, Some(ranks), None, false)
 }
 
 /// A tracer, when the evaluation is watched.
@@ -75,16 +75,20 @@ pub fn evaluate_into<'a>(
     }
 }
 
+/// Evaluates every policy that judges the subject's kind into an
+/// [`Outcome`]: by the compiled closures, unless `interpret` or a tracer asks
+/// for the interpreter.
 fn evaluate_inner<'a>(
     program: &'a Program,
     subject: &'a Subject,
     now: DateTime<FixedOffset>,
     ranks: Option<&'a rank::Ranks>,
     tracer: Watch<'a>,
+    interpret: bool,
 ) -> Outcome {
     let mut outcome = Outcome::default();
     for policy in program.policies_for(subject.kind) {
-        policy::evaluate_policy(policy, subject, now, ranks, &mut outcome, tracer, false);
+        policy::evaluate_policy(policy, subject, now, ranks, &mut outcome, tracer, interpret);
     }
     outcome
 }
@@ -100,11 +104,7 @@ pub fn evaluate_interpreted(
     now: DateTime<FixedOffset>,
     ranks: Option<&rank::Ranks>,
 ) -> Outcome {
-    let mut outcome = Outcome::default();
-    for policy in program.policies_for(subject.kind) {
-        policy::evaluate_policy(policy, subject, now, ranks, &mut outcome, None, true);
-    }
-    outcome
+    evaluate_inner(program, subject, now, ranks, None, true)
 }
 
 /// The requirements of a policy (`require`) that its parameters, as they are

@@ -116,8 +116,34 @@ pub(crate) fn contains(items: &[Value], x: &Value, span: Span) -> Result<bool, E
     Ok(false)
 }
 
-/// `a <op> b`.
+/// Whether `order` satisfies `op`.
+#[inline]
+pub(crate) fn holds(op: CmpOp, order: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => order.is_eq(),
+        CmpOp::Ne => order.is_ne(),
+        CmpOp::Lt => order.is_lt(),
+        CmpOp::Le => order.is_le(),
+        CmpOp::Gt => order.is_gt(),
+        CmpOp::Ge => order.is_ge(),
+    }
+}
+
+/// `a <op> b`: counts, money of one currency, text (equality) and instants
+/// compared at once; anything else by [`equal_checked`] or [`order`], which
+/// agree with those on them.
 pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value, span: Span) -> Result<bool, EvalError> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => return Ok(holds(op, x.cmp(y))),
+        (Value::Money(x), Value::Money(y)) if x.currency == y.currency => {
+            return Ok(holds(op, x.amount.cmp(&y.amount)))
+        }
+        (Value::Str(x), Value::Str(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+            return Ok((x == y) == (op == CmpOp::Eq))
+        }
+        (Value::Timestamp(x), Value::Timestamp(y)) => return Ok(holds(op, x.cmp(y))),
+        _ => {}
+    }
     match op {
         CmpOp::Eq | CmpOp::Ne => {
             let eq = equal_checked(a, b, span)?;

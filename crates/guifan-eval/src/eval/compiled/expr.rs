@@ -2,15 +2,13 @@
 //! closure for each form, built once; each mirrors the interpreter's arm for
 //! that form (`Frame::eval`, `Frame::eval_bool`), without the tracer.
 
-use std::cmp::Ordering;
-
 use guifan_syntax::ast::Quantifier;
 use guifan_syntax::Span;
 
 use super::{TestCode, Unit, ValueCode};
 use crate::eval::builtins::{self, calendar_step};
 use crate::eval::frame::{field, walk, Frame, Part, Val, ABSENT};
-use crate::eval::ops::{self, unexpected, Failure};
+use crate::eval::ops::{self, holds, unexpected, Failure};
 use crate::ir::{CmpOp, Expr, ExprKind};
 use crate::value::{Money, Value};
 
@@ -31,40 +29,11 @@ where
     Box::new(f)
 }
 
-/// Whether `order` satisfies `op`.
-#[inline]
-fn holds(op: CmpOp, order: Ordering) -> bool {
-    match op {
-        CmpOp::Eq => order.is_eq(),
-        CmpOp::Ne => order.is_ne(),
-        CmpOp::Lt => order.is_lt(),
-        CmpOp::Le => order.is_le(),
-        CmpOp::Gt => order.is_gt(),
-        CmpOp::Ge => order.is_ge(),
-    }
-}
-
-/// `a <op> b` on the unboxed values when both are counts, money of one
-/// currency, text (equality only) or instants; by [`ops::compare`] otherwise
-/// (mixed numbers, errors), which gives the same answer on those.
+/// `a <op> b`, by the interpreter's [`ops::compare`] (which compares counts,
+/// money, text and instants at once), its error boxed.
 #[inline]
 fn compare(op: CmpOp, a: &Value, b: &Value, span: Span) -> Result<bool, Failure> {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Ok(holds(op, x.cmp(y))),
-        (Value::Money(x), Value::Money(y)) if x.currency == y.currency => {
-            Ok(holds(op, x.amount.cmp(&y.amount)))
-        }
-        (Value::Str(x), Value::Str(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Ok(holds(
-            op,
-            if x == y {
-                Ordering::Equal
-            } else {
-                Ordering::Less
-            },
-        )),
-        (Value::Timestamp(x), Value::Timestamp(y)) => Ok(holds(op, x.cmp(y))),
-        _ => ops::compare(op, a, b, span).map_err(Box::new),
-    }
+    ops::compare(op, a, b, span).map_err(Box::new)
 }
 
 /// A value that must be a bool, as a condition.
