@@ -49,6 +49,7 @@ mod eval;
 mod ids;
 mod index;
 mod ir;
+mod recycle;
 mod schema;
 mod suggest;
 mod types;
@@ -73,10 +74,11 @@ pub use ir::{
     CmpOp, EffectArgs, EffectTemplate, Message, Param, Policy, Program, Require, Rule, Version,
     Window,
 };
+pub use recycle::recycle;
 pub use schema::{EffectDef, FieldDef, KindDef, KindId, PlatformDef, RecordDef, RecordId, Schema};
 pub use suggest::{did_you_mean, zone_did_you_mean};
 pub use types::Type;
-pub use value::{timestamp_text, Currency, Duration, JsonValue, Money, Subject, Value};
+pub use value::{timestamp_text, Currency, Duration, JsonValue, Money, Subject, Text, Value};
 
 impl Program {
     /// Overrides a parameter's value with JSON text of its type (`120`, `"300.00"`, `["telegram"]`),

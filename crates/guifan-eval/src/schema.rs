@@ -35,9 +35,9 @@ pub struct Schema {
     kind_index: HashMap<String, KindId>,
     effect_index: HashMap<String, EffectId>,
     /// Shared copies of the fixed strings, so decoding them allocates nothing
-    interned_enums: Vec<Vec<std::sync::Arc<str>>>,
+    interned_enums: Vec<Vec<crate::value::Text>>,
     /// Shared copies of the kind names
-    interned_kinds: Vec<std::sync::Arc<str>>,
+    interned_kinds: Vec<crate::value::Text>,
 }
 
 /// A subject kind (`merchant`).
@@ -150,7 +150,7 @@ impl Schema {
     }
 
     /// The shared copy of a fixed-set string, if it is one of the set.
-    pub(crate) fn interned_enum(&self, id: EnumId, value: &str) -> Option<&std::sync::Arc<str>> {
+    pub(crate) fn interned_enum(&self, id: EnumId, value: &str) -> Option<&crate::value::Text> {
         self.interned_enums
             .get(id.0 as usize)?
             .iter()
@@ -158,7 +158,7 @@ impl Schema {
     }
 
     /// The shared copy of a kind's name.
-    pub(crate) fn interned_kind(&self, id: KindId) -> Option<&std::sync::Arc<str>> {
+    pub(crate) fn interned_kind(&self, id: KindId) -> Option<&crate::value::Text> {
         self.interned_kinds.get(id.0 as usize)
     }
 
@@ -310,18 +310,13 @@ pub(crate) fn build(files: &[RuleFile], errors: &mut Vec<CheckError>) -> Schema 
         .schema
         .enums
         .iter()
-        .map(|values| {
-            values
-                .iter()
-                .map(|v| std::sync::Arc::from(v.as_str()))
-                .collect()
-        })
+        .map(|values| values.iter().map(crate::value::Text::new).collect())
         .collect();
     b.schema.interned_kinds = b
         .schema
         .kinds
         .iter()
-        .map(|k| std::sync::Arc::from(k.name.as_str()))
+        .map(|k| crate::value::Text::new(&k.name))
         .collect();
     for i in 0..b.schema.kinds.len() {
         let record = b.schema.kinds.get(i).map(|k| k.record);
@@ -565,12 +560,9 @@ impl Builder<'_> {
                     Some(i) => EnumId(i as u32),
                     None => {
                         // Interned too: enums declared by parameters come after the schema's.
-                        self.schema.interned_enums.push(
-                            values
-                                .iter()
-                                .map(|v| std::sync::Arc::from(v.as_str()))
-                                .collect(),
-                        );
+                        self.schema
+                            .interned_enums
+                            .push(values.iter().map(crate::value::Text::new).collect());
                         self.schema.enums.push(values);
                         EnumId(self.schema.enums.len() as u32 - 1)
                     }

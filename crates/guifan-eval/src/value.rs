@@ -9,6 +9,11 @@ use rust_decimal::Decimal;
 
 pub use crate::ids::Currency;
 
+/// Text in values: up to 23 bytes held inline (no allocation: IDs, codes,
+/// most enum labels), longer text shared behind one reference count, so a
+/// clone never copies the text.
+pub type Text = smol_str::SmolStr;
+
 /// An exact amount in one currency (`5000.00 CNY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Money {
@@ -79,7 +84,7 @@ pub struct Subject {
     /// Its kind
     pub kind: crate::ids::KindId,
     /// Its `id`
-    pub id: Arc<str>,
+    pub id: Text,
     /// Its fields, by slot (`kind` and `id` included)
     pub fields: Box<[Value]>,
     /// The currency of its money, when it holds any
@@ -140,7 +145,7 @@ pub enum Value {
     /// A percentage, held as its fraction (`50%` is `0.5`)
     Percent(Decimal),
     /// Text
-    Str(Arc<str>),
+    Str(Text),
     /// A calendar date
     Date(NaiveDate),
     /// An instant with the offset it was written with
@@ -172,7 +177,7 @@ impl Value {
 
     /// Text value from a `&str`.
     pub fn str(s: &str) -> Value {
-        Value::Str(Arc::from(s))
+        Value::Str(Text::new(s))
     }
 
     /// The kind of value, in words, for error messages.
@@ -259,12 +264,12 @@ pub fn period_text(months: i64) -> String {
 }
 
 /// Formats a percentage fraction as written (`0.5` → `50%`).
-pub(crate) fn percent_text(fraction: Decimal) -> String {
-    let points = fraction
+/// A percentage fraction in points, as written (`0.5` → `50`).
+fn percent_points(fraction: Decimal) -> Decimal {
+    fraction
         .checked_mul(Decimal::ONE_HUNDRED)
         .unwrap_or(fraction)
-        .normalize();
-    format!("{points}%")
+        .normalize()
 }
 
 /// Formats a timestamp as RFC 3339 with its own offset, seconds always shown.
@@ -313,7 +318,7 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Decimal(d) => write!(f, "{d}"),
             Value::Money(m) => fmt::Display::fmt(m, f),
-            Value::Percent(p) => f.write_str(&percent_text(*p)),
+            Value::Percent(p) => write!(f, "{}%", percent_points(*p)),
             Value::Str(s) => f.write_str(s),
             Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
             Value::Timestamp(t) => f.write_str(&timestamp_text(t)),
@@ -457,8 +462,8 @@ mod tests {
 
     #[test]
     fn percent_text_round_trips() {
-        assert_eq!(percent_text(Decimal::new(5, 1)), "50%");
-        assert_eq!(percent_text(Decimal::new(125, 3)), "12.5%");
+        assert_eq!(Value::Percent(Decimal::new(5, 1)).to_string(), "50%");
+        assert_eq!(Value::Percent(Decimal::new(125, 3)).to_string(), "12.5%");
     }
 
     /// The text money had before it was written from mantissa and scale.

@@ -53,13 +53,13 @@ pub(crate) fn effect_json<'v>(
 }
 
 /// A string as JSON: its pre-escaped text when the rule set has it.
-fn text(s: &Arc<str>, cache: Option<&JsonCache>, out: &mut Vec<u8>) -> serde_json::Result<()> {
+fn text(s: &str, cache: Option<&JsonCache>, out: &mut Vec<u8>) -> serde_json::Result<()> {
     match cache.and_then(|c| c.get(s)) {
         Some(raw) => {
             out.extend_from_slice(raw.get().as_bytes());
             Ok(())
         }
-        None => serde_json::to_writer(&mut *out, &**s),
+        None => serde_json::to_writer(&mut *out, s),
     }
 }
 
@@ -147,18 +147,22 @@ impl<'p> Sink<'p> for JsonlWriter<'_> {
     }
 }
 
-/// JSON texts of shared strings, keyed by the address of their `Arc<str>`.
+/// JSON texts of the program's strings, keyed by where their text lies.
 #[derive(Debug, Default)]
 pub struct JsonCache {
-    texts: FxHashMap<usize, Box<RawValue>>,
+    texts: FxHashMap<(usize, usize), Box<RawValue>>,
     /// `{"rule":...,"version":...,"effects":[` of each version, keyed by its address
     heads: FxHashMap<usize, Box<[u8]>>,
     /// The whole JSON of each effect whose arguments are constant, keyed by its address
     effects: FxHashMap<usize, Box<[u8]>>,
 }
 
-fn key(s: &Arc<str>) -> usize {
-    Arc::as_ptr(s) as *const u8 as usize
+/// Where a string's text lies, and its length: the same for every clone of a
+/// shared string of the program, and for no other string while the program
+/// lives (text held inline in a value has its own address; the length tells
+/// apart the static whitespace strings that start at one address).
+fn key(s: &str) -> (usize, usize) {
+    (s.as_ptr() as usize, s.len())
 }
 
 impl JsonCache {
@@ -191,8 +195,8 @@ impl JsonCache {
         cache
     }
 
-    fn add(&mut self, s: &Arc<str>) {
-        if let Ok(json) = serde_json::to_string(&**s) {
+    fn add(&mut self, s: &str) {
+        if let Ok(json) = serde_json::to_string(s) {
             if let Ok(raw) = RawValue::from_string(json) {
                 self.texts.insert(key(s), raw);
             }
@@ -246,7 +250,7 @@ impl JsonCache {
     }
 
     /// The pre-escaped JSON of a shared string, if it is one of the rule set's.
-    pub fn get(&self, s: &Arc<str>) -> Option<&RawValue> {
+    pub fn get(&self, s: &str) -> Option<&RawValue> {
         self.texts.get(&key(s)).map(|b| &**b)
     }
 }

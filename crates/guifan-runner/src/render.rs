@@ -1,7 +1,5 @@
 //! Rendering: decision records (JSON Lines, JSON, table) and rule-file diagnostics.
 
-use std::sync::Arc;
-
 use guifan_eval::{Decision, Effect, Outcome, Value};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -45,7 +43,7 @@ pub struct SubjectRecord<'a> {
 }
 
 /// A shared string, written from its pre-escaped JSON when the rule set has it.
-struct Text<'a>(&'a Arc<str>, &'a JsonCache);
+struct Text<'a>(&'a str, &'a JsonCache);
 
 impl Serialize for Text<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

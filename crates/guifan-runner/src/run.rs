@@ -287,6 +287,8 @@ fn judge_chunk(
                     failure,
                 }),
         );
+        // Its arrays go to this thread's pool, for the next records it decodes.
+        guifan_eval::recycle(subject);
     }
     out
 }

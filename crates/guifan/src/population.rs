@@ -304,6 +304,7 @@ impl RuleSet {
                     .into_iter()
                     .map(|failure| RunProblem::rule(record.line, &subject.id, failure)),
             );
+            guifan_eval::recycle(subject);
         }
         (keys, problems)
     }

@@ -97,7 +97,9 @@ impl RuleSet {
                         .as_u64()
                         .and_then(|r| usize::try_from(r).ok())
                         .ok_or_else(|| bad("the ranking is not an index"))?,
-                    id: Arc::from(id.as_str().ok_or_else(|| bad("the id is not a string"))?),
+                    id: guifan_eval::Text::new(
+                        id.as_str().ok_or_else(|| bad("the id is not a string"))?,
+                    ),
                     partition: json_value(partition)
                         .ok_or_else(|| bad("an unreadable partition"))?,
                     score: json_value(score).ok_or_else(|| bad("an unreadable score"))?,

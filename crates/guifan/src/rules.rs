@@ -347,7 +347,7 @@ impl RuleSet {
         let outcome = self.evaluate(&subject, now);
         let kind = self.kind_name(subject.kind).to_string();
         let errors = self.rule_failures(&outcome.errors);
-        Ok(Decisions {
+        let decided = Decisions {
             subject: subject.id.to_string(),
             kind,
             decisions: outcome
@@ -357,7 +357,10 @@ impl RuleSet {
                 .collect(),
             errors,
             revision: self.revision.clone(),
-        })
+        };
+        // Its arrays go to this thread's pool, for the next record it decodes.
+        guifan_eval::recycle(subject);
+        Ok(decided)
     }
 
     /// Decides one record given as a JSON value.

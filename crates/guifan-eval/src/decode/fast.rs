@@ -267,7 +267,7 @@ fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
     let def = schema.kind_def(kid)?;
     let record = def.record;
     let width = schema.record(record)?.fields.len();
-    let mut fields = vec![Value::Absent; width];
+    let mut fields = crate::recycle::fields(width);
     *fields.get_mut(KIND_SLOT)? = Value::Str(schema.interned_kind(kid)?.clone());
     let mut seen = SeenKeys::default();
     seen.slot(KIND_SLOT);
@@ -385,7 +385,11 @@ fn list(cx: &Ctx<'_>, scan: &mut Scan<'_>, item: &Type) -> Option<Value> {
             b',' => scan.at += 1,
             b']' => {
                 scan.at += 1;
-                let items: Arc<[Value]> = scan.items.drain(start..).collect();
+                let mut items = crate::recycle::array(scan.items.len() - start);
+                let slots = Arc::get_mut(&mut items)?;
+                for (slot, item) in slots.iter_mut().zip(scan.items.drain(start..)) {
+                    *slot = item;
+                }
                 return Some(Value::List(items));
             }
             _ => return None,
@@ -421,7 +425,7 @@ fn map(cx: &Ctx<'_>, scan: &mut Scan<'_>, key_ty: &Type, value_ty: &Type) -> Opt
 
 fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> {
     let width = cx.schema.record(record)?.fields.len();
-    let mut values: Arc<[Value]> = std::iter::repeat_n(Value::Absent, width).collect();
+    let mut values = crate::recycle::array(width);
     let fields = Arc::get_mut(&mut values)?;
     let mut hint = 0;
     let mut seen = SeenKeys::default();

@@ -6,7 +6,7 @@ use super::compiled::VersionCode;
 use super::frame::Frame;
 use super::ops::Failure;
 use super::{Made, MadeMessage, Sink};
-use crate::ir::{Message, TemplatePart};
+use crate::ir::{ExprKind, Message, TemplatePart};
 use crate::value::Value;
 
 impl<'a> Frame<'a> {
@@ -91,6 +91,15 @@ impl<'a> Frame<'a> {
         for (k, part) in parts.iter().enumerate() {
             match part {
                 TemplatePart::Text(t) => text.push_str(t),
+                // `{held}` is written label by label, as its list would be: no list is built.
+                TemplatePart::Expr(e) if matches!(e.kind, ExprKind::Held) => {
+                    for (i, label) in self.held.iter().enumerate() {
+                        if i > 0 {
+                            text.push('、');
+                        }
+                        text.push_str(label);
+                    }
+                }
                 TemplatePart::Expr(e) => {
                     let v = match code.and_then(|c| Some((c.code.parts.get(k)?.as_ref()?, c.unit)))
                     {

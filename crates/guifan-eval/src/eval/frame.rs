@@ -65,6 +65,8 @@ struct Spare {
     invariants: Vec<Option<Value>>,
     /// Aggregates' bindings, empty: kept for their allocation only
     locals: Vec<Val<'static>>,
+    /// Definitions' own stacks of bindings, empty: kept for their allocation only
+    definition_locals: Vec<Vec<Val<'static>>>,
 }
 
 /// An empty vector of bindings of another lifetime in the same allocation:
@@ -104,6 +106,7 @@ impl Spare {
         self.made_message.clear();
         self.invariants.clear();
         self.locals.clear();
+        self.definition_locals.iter_mut().for_each(Vec::clear);
         let _ = SPARE.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 if s.len() < Self::KEEP {
@@ -124,6 +127,10 @@ impl Drop for Frame<'_> {
             made_message: std::mem::take(&mut self.made_message),
             invariants: std::mem::take(&mut self.invariants),
             locals: recycle(std::mem::take(&mut self.locals)),
+            definition_locals: std::mem::take(&mut self.definition_locals)
+                .into_iter()
+                .map(recycle)
+                .collect(),
         }
         .put();
     }
@@ -172,6 +179,9 @@ pub(super) struct Frame<'a> {
     pub(super) let_values: Vec<Option<LetValue>>,
     /// Bindings of enclosing aggregates, by depth
     pub(super) locals: Vec<Val<'a>>,
+    /// Empty stacks of bindings for definitions computed while others are
+    /// (each runs on its own): kept for their allocation
+    definition_locals: Vec<Vec<Val<'a>>>,
     pub(super) held: Vec<Arc<str>>,
     /// The subject's place in each of the policy's rankings, when they were computed
     pub(super) places: Option<Vec<Option<i64>>>,
@@ -221,6 +231,7 @@ impl<'a> Frame<'a> {
             now,
             let_values,
             locals: recycle(spare.locals),
+            definition_locals: spare.definition_locals.into_iter().map(recycle).collect(),
             held: spare.held,
             places: None,
             tracer: None,
@@ -499,9 +510,12 @@ impl<'a> Frame<'a> {
         let before = self.held.len();
         // A definition reads no binding: it was checked outside every
         // `for`, so it runs on an empty stack of locals, wherever it is read.
-        let outer = std::mem::take(&mut self.locals);
+        let own = self.definition_locals.pop().unwrap_or_default();
+        let outer = std::mem::replace(&mut self.locals, own);
         let v = compute(self);
-        self.locals = outer;
+        let mut own = std::mem::replace(&mut self.locals, outer);
+        own.clear();
+        self.definition_locals.push(own);
         let Some(v) = v else {
             return Ok(Val::Ref(&ABSENT));
         };
@@ -530,7 +544,12 @@ impl<'a> Frame<'a> {
 
     /// `held`: the labels of the named conditions that held so far.
     pub(super) fn held_list(&self) -> Value {
-        Value::List(self.held.iter().map(|h| Value::Str(h.clone())).collect())
+        Value::List(
+            self.held
+                .iter()
+                .map(|h| Value::Str(crate::value::Text::from(Arc::clone(h))))
+                .collect(),
+        )
     }
 
     /// An invariant of an aggregate: computed by `compute` at its first use

@@ -33,7 +33,7 @@ pub struct RankKey {
     /// The ranking's index among the policy's `rank` declarations
     pub ranking: usize,
     /// The subject's ID
-    pub id: Arc<str>,
+    pub id: crate::value::Text,
     /// The value of `per` (absent without one)
     pub partition: Value,
     /// The score
@@ -93,7 +93,7 @@ impl Ranks {
                 *p == key.policy && *r == key.ranking && part.total_cmp(&key.partition).is_eq()
             });
             place = if same_group { place + 1 } else { 1 };
-            ranks.set(&key.policy, key.ranking, key.id.clone(), place);
+            ranks.set(&key.policy, key.ranking, Arc::from(key.id.as_str()), place);
             previous = Some((key.policy, key.ranking, key.partition));
         }
         ranks
@@ -206,7 +206,7 @@ mod tests {
         RankKey {
             policy: Arc::from("p.q"),
             ranking: 0,
-            id: Arc::from(id),
+            id: crate::value::Text::new(id),
             partition: Value::str(partition),
             score: Value::Int(score),
         }
