@@ -65,8 +65,6 @@ struct Spare {
     invariants: Vec<Option<Value>>,
     /// Aggregates' bindings, empty: kept for their allocation only
     locals: Vec<Val<'static>>,
-    /// Definitions' own stacks of bindings, empty: kept for their allocation only
-    definition_locals: Vec<Vec<Val<'static>>>,
 }
 
 /// An empty vector of bindings of another lifetime in the same allocation:
@@ -106,7 +104,6 @@ impl Spare {
         self.made_message.clear();
         self.invariants.clear();
         self.locals.clear();
-        self.definition_locals.iter_mut().for_each(Vec::clear);
         let _ = SPARE.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 if s.len() < Self::KEEP {
@@ -127,10 +124,6 @@ impl Drop for Frame<'_> {
             made_message: std::mem::take(&mut self.made_message),
             invariants: std::mem::take(&mut self.invariants),
             locals: recycle(std::mem::take(&mut self.locals)),
-            definition_locals: std::mem::take(&mut self.definition_locals)
-                .into_iter()
-                .map(recycle)
-                .collect(),
         }
         .put();
     }
@@ -179,9 +172,10 @@ pub(super) struct Frame<'a> {
     pub(super) let_values: Vec<Option<LetValue>>,
     /// Bindings of enclosing aggregates, by depth
     pub(super) locals: Vec<Val<'a>>,
-    /// Empty stacks of bindings for definitions computed while others are
-    /// (each runs on its own): kept for their allocation
-    definition_locals: Vec<Vec<Val<'a>>>,
+    /// Where the bindings of what is being evaluated start in `locals`: a
+    /// definition is computed on the same stack above the bindings of
+    /// whatever read it, and sees none of them
+    pub(super) base: usize,
     pub(super) held: Vec<Arc<str>>,
     /// The subject's place in each of the policy's rankings, when they were computed
     pub(super) places: Option<Vec<Option<i64>>>,
@@ -231,7 +225,7 @@ impl<'a> Frame<'a> {
             now,
             let_values,
             locals: recycle(spare.locals),
-            definition_locals: spare.definition_locals.into_iter().map(recycle).collect(),
+            base: 0,
             held: spare.held,
             places: None,
             tracer: None,
@@ -345,7 +339,7 @@ impl<'a> Frame<'a> {
 
     /// Reads a local binding, following `path` through its records.
     pub(super) fn local(&self, i: u32, path: &[u32]) -> Val<'a> {
-        match self.locals.get(i as usize) {
+        match self.locals.get(self.base + i as usize) {
             Some(Val::Ref(v)) => Val::Ref(walk(Some(v), path)),
             Some(Val::Own(v)) => Val::Own(walk(Some(v), path).clone()),
             None => Val::Ref(&ABSENT),
@@ -509,13 +503,12 @@ impl<'a> Frame<'a> {
         }
         let before = self.held.len();
         // A definition reads no binding: it was checked outside every
-        // `for`, so it runs on an empty stack of locals, wherever it is read.
-        let own = self.definition_locals.pop().unwrap_or_default();
-        let outer = std::mem::replace(&mut self.locals, own);
+        // `for`, so it runs on an empty stack of locals (its own, above the
+        // reader's), wherever it is read.
+        let outer = std::mem::replace(&mut self.base, self.locals.len());
         let v = compute(self);
-        let mut own = std::mem::replace(&mut self.locals, outer);
-        own.clear();
-        self.definition_locals.push(own);
+        self.locals.truncate(self.base);
+        self.base = outer;
         let Some(v) = v else {
             return Ok(Val::Ref(&ABSENT));
         };

@@ -45,7 +45,7 @@ impl<'a> Frame<'a> {
         zero: &Value,
         span: Span,
     ) -> Result<Value, Failure> {
-        self.locals.truncate(local as usize);
+        self.locals.truncate(self.base + local as usize);
         let mut state = AggregateState::default();
         match source.value(self)? {
             // Items of data the evaluation borrows are bound by reference: nothing is copied.
