@@ -39,7 +39,10 @@
 //! [`Subject`]; ([`Program`], [`Subject`], now) ─[`evaluate`]→ [`Outcome`].
 //! [`check`] also compiles each policy into closures, which [`evaluate`] and
 //! [`evaluate_into`] run; [`evaluate_traced`] and [`evaluate_interpreted`]
-//! walk the program instead, with the same results.
+//! walk the program instead, with the same results. A host that decides
+//! record after record on one thread hands each decided [`Subject`] to
+//! [`recycle`], and the next records it decodes reuse its arrays: no
+//! allocation per record once the thread's pool holds what a record needs.
 
 pub mod calendar;
 mod check;
