@@ -199,5 +199,9 @@ mod tests {
             assert_eq!(p.arrays.first().map(Vec::len), Some(MAX_PER_LEN));
             assert!(p.arrays.len() <= MAX_LEN, "no array longer than MAX_LEN");
         });
+        for _ in 0..MAX_FIELD_ARRAYS + 5 {
+            recycle(subject(vec![Value::Int(1), Value::Int(2)]));
+        }
+        POOL.with(|p| assert_eq!(p.borrow().fields.len(), MAX_FIELD_ARRAYS));
     }
 }
