@@ -23,7 +23,7 @@ use super::frame::Frame;
 use super::{RuleError, Watch};
 use crate::error::EvalError;
 use crate::ir::Program;
-use crate::value::{Subject, Value};
+use crate::value::{Subject, Text, Value};
 
 /// What one subject contributes to one ranking.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +33,7 @@ pub struct RankKey {
     /// The ranking's index among the policy's `rank` declarations
     pub ranking: usize,
     /// The subject's ID
-    pub id: crate::value::Text,
+    pub id: Text,
     /// The value of `per` (absent without one)
     pub partition: Value,
     /// The score
@@ -71,7 +71,7 @@ pub fn rank_keys_traced<'a>(
 /// Places in rankings: by policy ID, ranking and subject ID.
 #[derive(Clone, Debug, Default)]
 pub struct Ranks {
-    places: HashMap<Arc<str>, Vec<HashMap<Arc<str>, i64>>>,
+    places: HashMap<Arc<str>, Vec<HashMap<Text, i64>>>,
 }
 
 impl Ranks {
@@ -93,20 +93,26 @@ impl Ranks {
                 *p == key.policy && *r == key.ranking && part.total_cmp(&key.partition).is_eq()
             });
             place = if same_group { place + 1 } else { 1 };
-            ranks.set(&key.policy, key.ranking, Arc::from(key.id.as_str()), place);
+            ranks.set(&key.policy, key.ranking, key.id, place);
             previous = Some((key.policy, key.ranking, key.partition));
         }
         ranks
     }
 
     /// Sets a subject's place in a ranking (for hosts that rank elsewhere).
-    pub fn set(&mut self, policy: &str, ranking: usize, id: Arc<str>, place: i64) {
-        let rankings = self.places.entry(Arc::from(policy)).or_default();
+    pub fn set(&mut self, policy: &str, ranking: usize, id: impl Into<Text>, place: i64) {
+        // The policy's ID is copied once, with its first place, not at every one.
+        if !self.places.contains_key(policy) {
+            self.places.insert(Arc::from(policy), Vec::new());
+        }
+        let Some(rankings) = self.places.get_mut(policy) else {
+            return;
+        };
         if rankings.len() <= ranking {
             rankings.resize_with(ranking + 1, HashMap::new);
         }
         if let Some(r) = rankings.get_mut(ranking) {
-            r.insert(id, place);
+            r.insert(id.into(), place);
         }
     }
 
@@ -206,7 +212,7 @@ mod tests {
         RankKey {
             policy: Arc::from("p.q"),
             ranking: 0,
-            id: crate::value::Text::new(id),
+            id: Text::new(id),
             partition: Value::str(partition),
             score: Value::Int(score),
         }
