@@ -281,6 +281,9 @@ pub fn timestamp_text(t: &DateTime<FixedOffset>) -> String {
     }
 }
 
+/// What separates the items of a list in a message (`a、b、c`).
+pub(crate) const LIST_SEPARATOR: &str = "、";
+
 /// Appends a value's message text (its [`Display`](fmt::Display)) to `out`:
 /// counts, text, money and lists of them directly, anything else through
 /// the formatter.
@@ -297,7 +300,7 @@ pub(crate) fn write_text(out: &mut String, v: &Value) {
         Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push('、');
+                    out.push_str(LIST_SEPARATOR);
                 }
                 write_text(out, item);
             }
@@ -334,7 +337,7 @@ impl fmt::Display for Value {
             Value::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        f.write_str("、")?;
+                        f.write_str(LIST_SEPARATOR)?;
                     }
                     write!(f, "{item}")?;
                 }

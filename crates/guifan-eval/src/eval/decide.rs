@@ -7,7 +7,7 @@ use super::frame::Frame;
 use super::ops::Failure;
 use super::{Made, MadeMessage, Sink};
 use crate::ir::{ExprKind, Message, TemplatePart};
-use crate::value::Value;
+use crate::value::{Value, LIST_SEPARATOR};
 
 impl<'a> Frame<'a> {
     /// Makes the decision of a rule whose condition held and hands it to
@@ -95,7 +95,7 @@ impl<'a> Frame<'a> {
                 TemplatePart::Expr(e) if matches!(e.kind, ExprKind::Held) => {
                     for (i, label) in self.held.iter().enumerate() {
                         if i > 0 {
-                            text.push('、');
+                            text.push_str(LIST_SEPARATOR);
                         }
                         text.push_str(label);
                     }
