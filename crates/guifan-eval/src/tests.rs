@@ -7,6 +7,7 @@ mod complete_errors;
 mod optional_lists;
 mod ratios;
 mod requirements;
+mod uses;
 
 use crate::{check, decode_subject, evaluate, CheckError, Program, Value};
 
