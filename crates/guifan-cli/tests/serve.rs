@@ -303,7 +303,7 @@ fn serve_decides_reports_and_reloads() {
     ) < 1.0
     {
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(30),
             "the broken edit was not seen"
         );
         std::thread::sleep(Duration::from_millis(50));
@@ -483,7 +483,7 @@ fn serve_keeps_parameter_overrides_across_reloads() {
             break;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(30),
             "the edit was not picked up"
         );
         std::thread::sleep(Duration::from_millis(20));
