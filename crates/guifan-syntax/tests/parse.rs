@@ -337,3 +337,41 @@ fn a_title_that_is_not_a_string_is_told_a_string_is_expected() {
     let text = format!("{errors:?}");
     assert!(text.contains("a string"), "{text}");
 }
+
+/// Every bundled rule file (policies and schema), its text moved down by
+/// blank lines and indented, so that every span in it differs: the same tree
+/// ignoring spans, and not the same tree with them. Each kind of node the
+/// bundled files hold must forget its spans for the first to hold.
+#[test]
+fn every_bundled_file_moved_down_is_the_same_tree_ignoring_spans() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "policy" || e == "schema")
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+        &mut paths,
+    );
+    assert!(paths.len() >= 17, "{paths:?}");
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tree = parse(SourceId(0), &text).unwrap();
+        let moved = parse(SourceId(0), &format!("\n\n   {text}")).unwrap();
+        assert!(tree != moved, "{}: spans should differ", path.display());
+        assert!(
+            guifan_syntax::same_ignoring_spans(&tree, &moved),
+            "{}",
+            path.display()
+        );
+    }
+}
