@@ -380,9 +380,6 @@ impl<'de> Visitor<'de> for StrVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok(Cow::Owned(v.to_string()))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
 }
 
 struct RootSeed<'c, 's> {

@@ -324,3 +324,25 @@ fn records_decoded_into_recycled_arrays_are_the_records_themselves() {
         }
     }
 }
+
+/// An amount written with JSON escapes (`"\u0035.00"` is `"5.00"`) is the
+/// same amount; one whose escapes spell no decimal is refused.
+#[test]
+fn an_amount_spelt_with_escapes_is_read_as_its_text() {
+    let p = program();
+    let s = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"\u0035.00","required":"2000\u002e50"},"tags":[]}"#,
+    )
+    .unwrap();
+    let Value::Record(deposit) = &s.fields[5] else {
+        panic!("{:?}", s.fields)
+    };
+    assert_eq!(deposit[0].to_string(), "5.00 CNY");
+    assert_eq!(deposit[1].to_string(), "2000.50 CNY");
+    assert!(decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"\u0035x","required":"1"},"tags":[]}"#,
+    )
+    .is_err());
+}

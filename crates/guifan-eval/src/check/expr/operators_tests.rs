@@ -113,3 +113,34 @@ fn what_the_table_leaves_out_is_refused() {
         Err(ArithTypeError::Currency(..))
     ));
 }
+
+/// The common type of two branches or list items (`wider`), arm by arm, both
+/// ways round where the table is symmetric.
+#[test]
+fn the_wider_of_two_fitting_types_keeps_what_either_knows() {
+    let opt = |t: Type| Optional(Box::new(t));
+    let map = |k: Type, v: Type| Map(Box::new(k), Box::new(v));
+    let e = Enum(crate::ids::EnumId(0));
+    let rows: Vec<(Type, Type, Type)> = vec![
+        (Nothing, Int, Int),
+        (Int, Nothing, Int),
+        (Int, Decimal, Decimal),
+        (Decimal, Int, Decimal),
+        (e.clone(), Str, Str),
+        (Str, e.clone(), Str),
+        // A currency known on either side is kept.
+        (Money(None), cny(), cny()),
+        (cny(), Money(None), cny()),
+        (Money(None), Money(None), Money(None)),
+        (list(Int), list(Decimal), list(Decimal)),
+        (list(Money(None)), list(cny()), list(cny())),
+        (map(e.clone(), Int), map(Str, Decimal), map(Str, Decimal)),
+        (opt(Int), opt(Decimal), opt(Decimal)),
+        (Int, opt(Int), opt(Int)),
+        (opt(Int), Int, opt(Int)),
+        (Bool, Bool, Bool),
+    ];
+    for (a, b, wide) in rows {
+        assert_eq!(super::wider(&a, &b), wide, "{a:?} {b:?}");
+    }
+}
