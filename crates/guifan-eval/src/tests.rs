@@ -2,9 +2,12 @@
 
 use guifan_syntax::{parse, SourceId};
 
+mod advice;
 mod compiled;
 mod complete_errors;
+mod declarations;
 mod optional_lists;
+mod ranked;
 mod ratios;
 mod requirements;
 mod uses;

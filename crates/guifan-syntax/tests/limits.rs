@@ -195,3 +195,21 @@ fn brackets_inside_a_plain_string_are_text() {
         [ParseError::TooDeep { .. }]
     ));
 }
+
+/// The limit is exact: a rule's condition sits inside two braces (the
+/// policy's and the rule's), so 62 brackets or `if`s more are the most it
+/// holds, and one more is refused, whichever opens the last level (a survivor
+/// of the mutation run: the `if`s were counted one too many unnoticed).
+#[test]
+fn the_nesting_limit_is_exact_for_brackets_and_ifs() {
+    let room = MAX_NESTING - 2;
+    for (what, open, inner, close) in [
+        ("parentheses", "(", "1", ")"),
+        ("ifs in values", "if a then ", "1", " else 2"),
+        ("ifs in conditions", "if ", "a", " then 1 else 2"),
+        ("lists", "[", "1", "]"),
+    ] {
+        assert!(!too_deep(&nest(open, inner, close, room)), "{what}");
+        assert!(too_deep(&nest(open, inner, close, room + 1)), "{what}");
+    }
+}

@@ -1,0 +1,76 @@
+//! What is declared outside rules: parameter defaults, which must be known
+//! when the rules load, and platforms, whose currency and zone are read.
+
+use guifan_syntax::{parse, SourceId};
+
+use super::{program, wrap};
+use crate::check;
+
+/// The errors of a parameter of type `ty` defaulting to `default`: each
+/// error's code, label, and the text its span covers.
+fn default_errors(ty: &str, default: &str) -> Vec<(&'static str, Option<String>, String)> {
+    let policy = wrap(&format!(
+        "param p: {ty} = {default} rule r {{ when listings_online > 0 then violation(code: \"x\") }}"
+    ));
+    match program(&policy) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors
+            .into_iter()
+            .map(|e| {
+                let at = policy
+                    .get(e.span.start as usize..e.span.end as usize)
+                    .unwrap_or("?")
+                    .to_string();
+                (e.kind.code(), e.label, at)
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_default_that_reads_the_subject_anywhere_is_refused_as_a_whole() {
+    for (ty, default) in [
+        ("bool", "1 > listings_online"),
+        ("bool", "listings_online < 1"),
+        ("bool", "listings_online in [1, 2]"),
+        ("bool", "1 in [listings_online]"),
+        ("int", "1 + listings_online"),
+        ("int", "listings_online - 1"),
+        ("bool", "true and listings_online > 1"),
+        ("bool", "listings_online > 1 or true"),
+        ("int", "if true then listings_online else 1"),
+        ("int", "if listings_online > 1 then 1 else 2"),
+        ("int", "if true then 1 else listings_online"),
+        ("int", "max(1, listings_online)"),
+        ("bool", "listings_online within [1, 2]"),
+        ("bool", "1 within [listings_online, 2]"),
+        ("bool", "1 within [0, listings_online]"),
+    ] {
+        assert_eq!(
+            default_errors(ty, default),
+            [("guifan::check::not_constant", None, default.to_string())],
+            "{default}"
+        );
+    }
+    // Constants in every form are computed.
+    for (ty, default) in [
+        ("bool", "1 > 0 and 2 in [1, 2] and 1 within [0, 2]"),
+        ("int", "if 1 > 0 then max(1, 2) + 1 else 0"),
+    ] {
+        assert_eq!(default_errors(ty, default), [], "{default}");
+    }
+}
+
+#[test]
+fn a_platform_declares_its_currency_and_zone_and_a_misspelt_zone_is_refused() {
+    let file = |text: &str| parse(SourceId(0), text).expect("parses");
+    let program = check(&[file("platform ozon { currency RUB zone Europe/Moscow }")])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let ozon = program.schema.platform("ozon").expect("declared");
+    assert_eq!(ozon.zone, Some(chrono_tz::Europe::Moscow));
+    assert_eq!(ozon.currency, crate::Currency::parse("RUB"));
+    let errors = check(&[file("platform ozon { currency RUB zone Europe/Moskva }")])
+        .expect_err("an unknown zone");
+    let codes: Vec<_> = errors.iter().map(|e| e.kind.code()).collect();
+    assert_eq!(codes, ["guifan::check::unknown_zone"]);
+}
