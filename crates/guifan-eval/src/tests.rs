@@ -10,6 +10,7 @@ mod optional_lists;
 mod ranked;
 mod ratios;
 mod requirements;
+mod text;
 mod uses;
 
 use crate::{check, decode_subject, evaluate, CheckError, Program, Value};

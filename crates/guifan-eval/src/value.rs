@@ -400,6 +400,29 @@ impl serde::Serialize for JsonValue<'_> {
 mod tests {
     use super::*;
 
+    /// Values of different kinds order by kind, in the documented order, and
+    /// are never equal (a survivor of the mutation run: every kind ranked the same).
+    #[test]
+    fn values_of_different_kinds_order_by_kind() {
+        let cny = Currency::parse("CNY").expect("a currency");
+        let ordered = [
+            Value::Absent,
+            Value::Bool(true),
+            Value::Int(5),
+            Value::Money(Money {
+                amount: Decimal::ONE,
+                currency: cny,
+            }),
+            Value::Percent(Decimal::ONE),
+            Value::str("a"),
+        ];
+        for (i, a) in ordered.iter().enumerate() {
+            for (j, b) in ordered.iter().enumerate() {
+                assert_eq!(a.total_cmp(b), i.cmp(&j), "{a:?} {b:?}");
+            }
+        }
+    }
+
     #[test]
     fn durations_print_in_their_largest_whole_unit() {
         assert_eq!(Duration(72 * 3600).to_string(), "3d");

@@ -84,4 +84,11 @@ mod tests {
         assert_eq!(Span::new(2, 5).shifted(10), Span::new(12, 15));
         assert_eq!(Span::new(0, 0).shifted(3), Span::new(3, 3));
     }
+
+    #[test]
+    fn a_span_is_empty_only_when_it_covers_no_bytes() {
+        assert!(Span::new(4, 4).is_empty());
+        assert!(!Span::new(4, 5).is_empty());
+        assert_eq!(Span::new(4, 9).len(), 5);
+    }
 }

@@ -64,6 +64,12 @@ fn a_requirement_places_its_condition_and_a_rule_keeps_its_title() {
         policy.get(span.start as usize..span.end as usize),
         Some("warn_rate < restrict_rate")
     );
+    assert_eq!(require.message(), Some("warn first"));
+    let whole = require.span();
+    assert_eq!(
+        policy.get(whole.start as usize..whole.end as usize),
+        Some("require warn_rate < restrict_rate \"warn first\"")
+    );
     assert_eq!(p.rules()[0].title(), Some("超过上限"));
 }
 
