@@ -1,4 +1,5 @@
-//! The advice an error carries (`help`): what to write instead.
+//! Operands that do not go together: the error, and the advice it carries
+//! (`help`) on what to write instead.
 
 use super::{program, wrap};
 
@@ -28,4 +29,61 @@ fn operands_that_never_compare_are_told_why() {
     // A string against money is neither: no advice about amounts or counts.
     assert_eq!(advice("platform > 5 CNY"), "");
     assert_eq!(advice("goods_balance > platform"), "");
+}
+
+/// Ordering (`<`, `>`, ...) needs both sides orderable: truths, lists and the
+/// items of an empty list (which have no type) are refused even where the
+/// two sides fit each other (a survivor of the mutation run: one orderable
+/// side was enough).
+#[test]
+fn ordering_needs_both_sides_orderable() {
+    for cond in [
+        "true < false",
+        "[] < [1]",
+        "any(x in [] where x < 5)",
+        "count(x in [] where 5 > x) > 0",
+    ] {
+        let errors = super::codes(&wrap(&format!(
+            "rule r {{ when {cond} then violation(code: \"x\") }}"
+        )));
+        assert_eq!(errors, ["guifan::check::invalid_operands"], "{cond}");
+    }
+}
+
+/// Built-ins refuse arguments of the wrong type: `nth` a position that is not
+/// a count; `matches` with a pattern parameter that is not text (one string or
+/// a list of them is, set or not; survivors of the mutation run: any position,
+/// and only a list of patterns, went unnoticed).
+#[test]
+fn built_ins_refuse_arguments_of_the_wrong_type() {
+    let check = |params: &str, cond: &str| {
+        super::codes(&wrap(&format!(
+            "{params} rule r {{ when {cond} then violation(code: \"x\") }}"
+        )))
+    };
+    assert_eq!(
+        check("", "(nth([1, 2], \"1\") ?? 0) > 0"),
+        ["guifan::check::type_mismatch"]
+    );
+    assert_eq!(check("", "(nth([1, 2], 1) ?? 0) > 0"), Vec::<&str>::new());
+    assert_eq!(
+        check(
+            "param pattern: string = \"^d\"",
+            "matches(platform, pattern)"
+        ),
+        Vec::<&str>::new()
+    );
+    // Without a default, the parameter may be unset: still a pattern.
+    assert_eq!(
+        check("param pattern: string", "matches(platform, pattern)"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        check("param patterns: [string]", "matches(platform, patterns)"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        check("param pattern: int = 1", "matches(platform, pattern)"),
+        ["guifan::check::type_mismatch"]
+    );
 }
