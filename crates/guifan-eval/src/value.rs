@@ -421,6 +421,19 @@ mod tests {
                 assert_eq!(a.total_cmp(b), i.cmp(&j), "{a:?} {b:?}");
             }
         }
+        // Lists and records order item by item.
+        let ints = |xs: &[i64]| -> Arc<[Value]> { xs.iter().map(|x| Value::Int(*x)).collect() };
+        for (a, b, order) in [
+            (ints(&[1, 2]), ints(&[1, 3]), Ordering::Less),
+            (ints(&[1, 2]), ints(&[1, 2]), Ordering::Equal),
+            (ints(&[2]), ints(&[1, 9]), Ordering::Greater),
+        ] {
+            assert_eq!(
+                Value::List(a.clone()).total_cmp(&Value::List(b.clone())),
+                order
+            );
+            assert_eq!(Value::Record(a).total_cmp(&Value::Record(b)), order);
+        }
     }
 
     #[test]

@@ -213,3 +213,21 @@ fn the_nesting_limit_is_exact_for_brackets_and_ifs() {
         assert!(too_deep(&nest(open, inner, close, room + 1)), "{what}");
     }
 }
+
+/// A message string ends at a line break when its quote is missing: the
+/// nesting on the lines after it is still bounded; and an empty
+/// interpolation `{}` is read past, not forever (survivors of the mutation
+/// run: a template read on past its line, and one re-read at its last byte).
+#[test]
+fn template_strings_end_at_their_line_and_empty_interpolations_are_read_past() {
+    let unterminated = format!(
+        "policy a.b {{ subject s rule r {{ when a then e message \"open\n when {} then e }} }}",
+        nest("(", "1", ")", 100_000)
+    );
+    assert!(matches!(
+        parse(SourceId(0), &unterminated).unwrap_err().as_slice(),
+        [ParseError::TooDeep { .. }]
+    ));
+    let empty = "policy a.b { subject s rule r { when a then e message \"a {} b\" } }";
+    assert!(parse(SourceId(0), empty).is_err());
+}

@@ -375,3 +375,19 @@ fn every_bundled_file_moved_down_is_the_same_tree_ignoring_spans() {
         );
     }
 }
+
+/// A syntax error carries advice only when a common mistake is recognised,
+/// never an empty one (a survivor of the mutation run: empty advice went
+/// unnoticed).
+#[test]
+fn syntax_errors_carry_advice_only_for_common_mistakes() {
+    let help = |text: &str| match parse(SourceId(0), text).unwrap_err().first() {
+        Some(ParseError::Syntax { help, .. }) => help.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        help("policy a.b { subject s rule r { when x = 1 then e } }").as_deref(),
+        Some("to compare, write `==`")
+    );
+    assert_eq!(help("kind k { f: 5 }"), None);
+}

@@ -104,4 +104,14 @@ mod tests {
         assert!(c[2].trailing && !c[1].trailing);
         assert_eq!(c[3].next_code, text.len() as u32);
     }
+
+    /// A string ends at its quote: a comment after it on the same line is a
+    /// comment, and an escaped quote does not end it (a survivor of the
+    /// mutation run: strings that ran to the end of their line went unnoticed).
+    #[test]
+    fn a_comment_after_a_string_on_its_line_is_found() {
+        let text = "title \"a \\\" // b\" // note\nsubject s // two\n";
+        let texts: Vec<String> = scan(text).into_iter().map(|c| c.text).collect();
+        assert_eq!(texts, [" note", " two"]);
+    }
 }
