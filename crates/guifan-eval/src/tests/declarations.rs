@@ -74,3 +74,26 @@ fn a_platform_declares_its_currency_and_zone_and_a_misspelt_zone_is_refused() {
     let codes: Vec<_> = errors.iter().map(|e| e.kind.code()).collect();
     assert_eq!(codes, ["guifan::check::unknown_zone"]);
 }
+
+/// A deployment's parameter settings: each refusal has its stable code.
+#[test]
+fn setting_a_parameter_is_refused_with_a_stable_code() {
+    let mut program = program(&wrap(
+        "param cap: int = 100 rule r { when listings_online > cap then violation(code: \"x\") }",
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let code = |r: Result<(), crate::ParamError>| r.err().map(|e| e.code());
+    assert_eq!(code(program.set_param("t.p", "cap", "120")), None);
+    assert_eq!(
+        code(program.set_param("t.q", "cap", "120")),
+        Some("guifan::params::unknown_policy")
+    );
+    assert_eq!(
+        code(program.set_param("t.p", "cop", "120")),
+        Some("guifan::params::unknown_param")
+    );
+    assert_eq!(
+        code(program.set_param("t.p", "cap", "\"many\"")),
+        Some("guifan::params::invalid")
+    );
+}

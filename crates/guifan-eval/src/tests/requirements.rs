@@ -71,6 +71,8 @@ fn a_requirement_places_its_condition_and_a_rule_keeps_its_title() {
         Some("require warn_rate < restrict_rate \"warn first\"")
     );
     assert_eq!(p.rules()[0].title(), Some("超过上限"));
+    assert_eq!(p.rules()[0].name(), "r");
+    assert_eq!(&**p.rules()[0].id(), "t.p.r");
 }
 
 /// A check error's code is its kind's, for miette's reports.

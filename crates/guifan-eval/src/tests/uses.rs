@@ -89,4 +89,13 @@ fn an_entry_that_did_not_parse_is_not_reported_missing_but_the_others_are() {
         codes_after_recovery(no_subject),
         ["guifan::check::missing_entry"]
     );
+    // A broken declaration hides only what it would have declared: a field
+    // misspelt elsewhere is still unknown.
+    let broken_kind = "kind shop { a: : int }\npolicy t.p {\n  subject merchant\n  zone Asia/Shanghai\n  rule r { when listings_onlin > 1 then violation(code: \"x\") }\n}\n";
+    assert_eq!(
+        codes_after_recovery(broken_kind),
+        ["guifan::check::unknown_field"]
+    );
+    let misspelt_kind = "kind shop { a: : int }\npolicy t.p {\n  subject shop\n  zone Asia/Shanghai\n  rule r { when a > 1 then violation(code: \"x\") }\n}\n";
+    assert_eq!(codes_after_recovery(misspelt_kind), Vec::<&str>::new());
 }
