@@ -417,4 +417,20 @@ mod tests {
         };
         assert_eq!(span.start as usize, 10 + MAX_NESTING);
     }
+
+    /// In a message template, each interpolation is scanned as an
+    /// expression of its own, and the error points into the string; `{{` is
+    /// text, not an interpolation (a survivor of the mutation run: every `{`
+    /// read as `{{` went unnoticed, as a later guard refused the file).
+    #[test]
+    fn interpolations_are_scanned_and_doubled_braces_are_text() {
+        let text = format!("message \"a {{{{ {{{}}}\"", "(".repeat(MAX_NESTING + 5));
+        let Err(ParseError::TooDeep { span, .. }) = prescan(SourceId(0), &text, 0) else {
+            panic!("expected too deep");
+        };
+        let first_paren = text.find('(').unwrap_or(0);
+        assert_eq!(span.start as usize, first_paren + MAX_NESTING);
+        let doubled = format!("message \"{{{{{}}}}}\"", "(".repeat(MAX_NESTING + 5));
+        assert!(prescan(SourceId(0), &doubled, 0).is_ok());
+    }
 }

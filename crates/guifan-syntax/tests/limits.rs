@@ -208,6 +208,8 @@ fn the_nesting_limit_is_exact_for_brackets_and_ifs() {
         ("ifs in values", "if a then ", "1", " else 2"),
         ("ifs in conditions", "if ", "a", " then 1 else 2"),
         ("lists", "[", "1", "]"),
+        // An `if` in the sum an `else` begins nests; only `else if` chains.
+        ("ifs after an else", "if a then 1 else 0 + ", "1", ""),
     ] {
         assert!(!too_deep(&nest(open, inner, close, room)), "{what}");
         assert!(too_deep(&nest(open, inner, close, room + 1)), "{what}");

@@ -391,3 +391,34 @@ fn syntax_errors_carry_advice_only_for_common_mistakes() {
     );
     assert_eq!(help("kind k { f: 5 }"), None);
 }
+
+/// What did not parse is kept as its first word and the name after it,
+/// dotted names whole (a survivor of the mutation run: a name cut at its
+/// first dot went unnoticed).
+#[test]
+fn a_declaration_or_entry_that_did_not_parse_keeps_its_word_and_name() {
+    let broken = |text: &str| {
+        let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let entries = file.items.iter().flat_map(|i| match i {
+            Item::Policy(p) => p.broken.clone(),
+            _ => Vec::new(),
+        });
+        file.broken
+            .iter()
+            .cloned()
+            .chain(entries)
+            .map(|b| (b.keyword, b.name))
+            .collect::<Vec<_>>()
+    };
+    let named = |word: &str, name: &str| vec![(word.to_string(), Some(name.to_string()))];
+    assert_eq!(
+        broken("policy douyin.trial ( }\n"),
+        named("policy", "douyin.trial")
+    );
+    assert_eq!(
+        broken("policy douyin.trial {\n  subject merchant\n  let a.b = = 1\n}\n"),
+        named("let", "a.b")
+    );
+    assert_eq!(broken("kind k_1 { a: : int }\n"), named("kind", "k_1"));
+}
