@@ -6,6 +6,7 @@ mod advice;
 mod compiled;
 mod complete_errors;
 mod declarations;
+mod ir;
 mod optional_lists;
 mod ranked;
 mod ratios;

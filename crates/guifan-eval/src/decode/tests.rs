@@ -64,6 +64,11 @@ fn json_numbers_never_pass_through_floats() {
     )
     .unwrap_err();
     assert_eq!(e.path, "deposit.balance");
+    assert!(
+        e.message
+            .contains("has more digits than exact arithmetic holds"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -377,6 +382,9 @@ fn the_fast_path_reads_the_usual_forms_itself() {
         let detailed = crate::decode::decode_text(&p.schema, record).expect("decodes");
         assert_eq!(fast.as_ref(), Some(&detailed), "{record}");
     }
+    // A timestamp whose date and time are not joined by `T` is refused.
+    let record = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"at":"2023-03-01x10:00:00Z","deposit":{"balance":"1"}}"#;
+    assert!(decode_subject(&p.schema, record.as_bytes()).is_err());
     // A leading zero is declined, and refused by the detailed decoder.
     let record = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":07,"at":"2023-03-01T10:00:00Z","deposit":{"balance":"1"}}"#;
     assert_eq!(super::fast::decode(&p.schema, record), None);

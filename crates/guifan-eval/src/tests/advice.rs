@@ -66,6 +66,13 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         ["guifan::check::type_mismatch"]
     );
     assert_eq!(check("", "(nth([1, 2], 1) ?? 0) > 0"), Vec::<&str>::new());
+    // `contains` takes an item either side of a number's widening.
+    assert_eq!(check("", "contains([1, 2], 2.0)"), Vec::<&str>::new());
+    assert_eq!(check("", "contains([1.5, 2], 2)"), Vec::<&str>::new());
+    assert_eq!(
+        check("", "contains([1, 2], \"2\")"),
+        ["guifan::check::type_mismatch"]
+    );
     assert_eq!(
         check(
             "param pattern: string = \"^d\"",
