@@ -421,6 +421,42 @@ mod tests {
                 assert_eq!(a.total_cmp(b), i.cmp(&j), "{a:?} {b:?}");
             }
         }
+        // Like values order by value, each kind by its own arm.
+        let date = |d: u32| NaiveDate::from_ymd_opt(2024, 3, d).expect("a date");
+        let at = |h: u32| {
+            FixedOffset::east_opt(8 * 3600)
+                .and_then(|z| chrono::TimeZone::with_ymd_and_hms(&z, 2024, 3, 1, h, 0, 0).single())
+                .expect("an instant")
+        };
+        let time = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("a time");
+        let money = |m: i64| {
+            Value::Money(Money {
+                amount: Decimal::new(m, 2),
+                currency: cny,
+            })
+        };
+        for (low, high) in [
+            (Value::Bool(false), Value::Bool(true)),
+            (Value::Int(1), Value::Int(2)),
+            (Value::Int(1), Value::Decimal(Decimal::new(15, 1))),
+            (Value::Decimal(Decimal::new(5, 1)), Value::Int(1)),
+            (Value::Decimal(Decimal::ONE), Value::Decimal(Decimal::TWO)),
+            (Value::Percent(Decimal::ONE), Value::Percent(Decimal::TWO)),
+            (money(100), money(250)),
+            (Value::str("a"), Value::str("b")),
+            (Value::Date(date(1)), Value::Date(date(2))),
+            (Value::Timestamp(at(1)), Value::Timestamp(at(2))),
+            (Value::Time(time(1)), Value::Time(time(2))),
+            (
+                Value::Duration(Duration(60)),
+                Value::Duration(Duration(3600)),
+            ),
+            (Value::Period(1), Value::Period(12)),
+        ] {
+            assert_eq!(low.total_cmp(&high), Ordering::Less, "{low:?} {high:?}");
+            assert_eq!(high.total_cmp(&low), Ordering::Greater, "{low:?} {high:?}");
+            assert_eq!(low.total_cmp(&low), Ordering::Equal, "{low:?}");
+        }
         // Lists and records order item by item.
         let ints = |xs: &[i64]| -> Arc<[Value]> { xs.iter().map(|x| Value::Int(*x)).collect() };
         for (a, b, order) in [

@@ -422,3 +422,19 @@ fn a_declaration_or_entry_that_did_not_parse_keeps_its_word_and_name() {
     );
     assert_eq!(broken("kind k_1 { a: : int }\n"), named("kind", "k_1"));
 }
+
+/// Recovery reads strings as strings: a brace or an escaped quote inside one
+/// does not end the broken declaration, and the next one still parses
+/// (a survivor of the mutation run: strings read backwards hung recovery).
+#[test]
+fn recovery_reads_braces_and_escaped_quotes_in_strings_as_text() {
+    let text = "policy a.b {\n  title \"} \\\" {\" oops\n  subject s\n}\nkind j { b: int }\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let kinds = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
+        .count();
+    assert_eq!(kinds, 1, "{:?}", file.items);
+}
