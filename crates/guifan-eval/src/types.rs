@@ -88,3 +88,44 @@ impl Type {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Type::{self, *};
+    use crate::ids::{Currency, EnumId};
+
+    /// Which types stand where others are wanted, row by row.
+    #[test]
+    fn a_type_fits_where_it_or_a_wider_one_is_wanted() {
+        let cny = Money(Currency::parse("CNY"));
+        let usd = Money(Currency::parse("USD"));
+        let list = |t: Type| List(Box::new(t));
+        let opt = |t: Type| Optional(Box::new(t));
+        let fits = [
+            (Int, Decimal),
+            (Enum(EnumId(1)), Enum(EnumId(1))),
+            (Enum(EnumId(1)), Str),
+            (Str, Enum(EnumId(1))),
+            (cny.clone(), Money(None)),
+            (Money(None), cny.clone()),
+            (list(Int), list(Decimal)),
+            (Int, opt(Int)),
+            (Nothing, Int),
+            (Bool, Any),
+        ];
+        for (t, wanted) in fits {
+            assert!(t.fits(&wanted), "{t:?} fits {wanted:?}");
+        }
+        let refused = [
+            (Decimal, Int),
+            (Enum(EnumId(1)), Enum(EnumId(2))),
+            (cny, usd),
+            (list(Decimal), list(Int)),
+            (opt(Int), Int),
+            (Str, Int),
+        ];
+        for (t, wanted) in refused {
+            assert!(!t.fits(&wanted), "{t:?} does not fit {wanted:?}");
+        }
+    }
+}

@@ -255,6 +255,10 @@ fn text_that_is_not_json_is_said_in_words() {
             "not JSON: a field name must be in double quotes (column 2)",
         ),
         ("{\"id\": \"x", "not JSON: the text ends inside a string"),
+        (
+            "{\"tags\": [\"x\"",
+            "not JSON: the text ends inside a list: a `]` is missing",
+        ),
     ] {
         let err = decode_subject(&p.schema, text.as_bytes()).unwrap_err();
         assert!(err.message.starts_with(words), "{text}: {}", err.message);

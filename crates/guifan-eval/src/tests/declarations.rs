@@ -97,3 +97,30 @@ fn setting_a_parameter_is_refused_with_a_stable_code() {
         Some("guifan::params::invalid")
     );
 }
+
+/// Fields a kind declares for one platform (`when platform == "douyin" { ... }`)
+/// are present in a policy whose filter names that platform, and may be absent
+/// in one that does not.
+#[test]
+fn a_platforms_fields_are_present_under_a_filter_that_names_it() {
+    let schema = "platform douyin { currency CNY }
+        kind shop {
+          platform: string
+          when platform == \"douyin\" { rating: int }
+        }
+        effect violation(code: string)";
+    let codes = |filter: &str| {
+        let policy = format!(
+            "policy t.p {{ subject shop {filter} zone Asia/Shanghai rule r {{ when rating > 3 then violation(code: \"x\") }} }}"
+        );
+        match check(&[
+            parse(SourceId(0), schema).expect("parses"),
+            parse(SourceId(1), &policy).expect("parses"),
+        ]) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.kind.code()).collect(),
+        }
+    };
+    assert_eq!(codes("where platform == \"douyin\""), Vec::<&str>::new());
+    assert_eq!(codes(""), ["guifan::check::maybe_absent"]);
+}

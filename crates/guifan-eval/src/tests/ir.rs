@@ -53,3 +53,46 @@ fn an_effect_of_constant_arguments_carries_their_values() {
     assert_eq!(args, [("code".to_string(), "x".to_string())]);
     assert!(effects[1].constant().is_none());
 }
+
+/// A rule's versions keep their windows, and a parameter used as a pattern
+/// keeps its compiled expressions (survivors of the mutation run: both
+/// accessors made constant went unnoticed).
+#[test]
+fn versions_keep_their_windows_and_pattern_parameters_their_patterns() {
+    let policy = wrap(
+        "param words: [string] = [\"^vx\", \"telegram\"] param cap: int = 1
+         rule r {
+           version \"old\" until 2024-01-01 { when matches(platform, words) then violation(code: \"x\") }
+           version \"new\" from 2024-01-01 { when listings_online > cap then violation(code: \"x\") }
+         }",
+    );
+    let program = program(&policy).unwrap_or_else(|e| panic!("{e:?}"));
+    let p = &program.policies()[0];
+    let windows: Vec<(Option<String>, Option<String>)> = p.rules()[0]
+        .versions()
+        .iter()
+        .map(|v| {
+            let w = v.window();
+            (
+                w.from().map(|t| t.to_rfc3339()),
+                w.until().map(|t| t.to_rfc3339()),
+            )
+        })
+        .collect();
+    let midnight = Some("2024-01-01T00:00:00+08:00".to_string());
+    assert_eq!(windows, [(None, midnight.clone()), (midnight, None)]);
+    let words = p
+        .params()
+        .iter()
+        .find(|x| x.name() == "words")
+        .expect("declared");
+    let patterns = words.patterns().expect("compiled");
+    assert_eq!(patterns.len(), 2);
+    assert!(!patterns.is_match("TELEGRAM channel") && patterns.is_match("vx123"));
+    let cap = p
+        .params()
+        .iter()
+        .find(|x| x.name() == "cap")
+        .expect("declared");
+    assert!(cap.patterns().is_none());
+}

@@ -105,6 +105,18 @@ mod tests {
         assert_eq!(c[3].next_code, text.len() as u32);
     }
 
+    /// Indentation is not code: an indented comment on its own line leads the
+    /// code below it, at that code's first character (a survivor of the
+    /// mutation run: spaces taken for code went unnoticed).
+    #[test]
+    fn indentation_is_not_code() {
+        let text = "  // lead\n\t  rule r // trail\n";
+        let c = scan(text);
+        assert_eq!(c.len(), 2);
+        assert!(!c[0].trailing && c[1].trailing);
+        assert_eq!(c[0].next_code, text.find("rule").unwrap_or(0) as u32);
+    }
+
     /// A string ends at its quote: a comment after it on the same line is a
     /// comment, and an escaped quote does not end it (a survivor of the
     /// mutation run: strings that ran to the end of their line went unnoticed).
