@@ -400,6 +400,26 @@ impl serde::Serialize for JsonValue<'_> {
 mod tests {
     use super::*;
 
+    /// Each kind of value is named in errors as the language names its type.
+    #[test]
+    fn values_are_named_as_their_types() {
+        let named = [
+            (Value::Absent, "absent"),
+            (Value::Bool(true), "bool"),
+            (Value::Int(1), "int"),
+            (Value::Decimal(Decimal::ONE), "decimal"),
+            (Value::Percent(Decimal::ONE), "percent"),
+            (Value::str("a"), "string"),
+            (Value::Duration(Duration(1)), "duration"),
+            (Value::Period(1), "period"),
+            (Value::List(Arc::from([])), "list"),
+            (Value::Record(Arc::from([])), "record"),
+        ];
+        for (value, name) in named {
+            assert_eq!(value.kind_name(), name);
+        }
+    }
+
     /// Values of different kinds order by kind, in the documented order, and
     /// are never equal (a survivor of the mutation run: every kind ranked the same).
     #[test]

@@ -124,3 +124,22 @@ fn a_platforms_fields_are_present_under_a_filter_that_names_it() {
     assert_eq!(codes("where platform == \"douyin\""), Vec::<&str>::new());
     assert_eq!(codes(""), ["guifan::check::maybe_absent"]);
 }
+
+/// Every built-in type name a schema may write.
+#[test]
+fn a_schema_may_name_every_built_in_type() {
+    let schema = "kind k {
+          a: bool b: int c: decimal d: money e: percent f: string g: text
+          h: date i: timestamp j: time k: duration l: period
+        }
+        effect metric(value: any)";
+    assert!(check(&[parse(SourceId(0), schema).expect("parses")]).is_ok());
+    let unknown = check(&[parse(SourceId(0), "kind k { a: moment }").expect("parses")]);
+    let codes: Vec<_> = unknown
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.kind.code())
+        .collect();
+    assert_eq!(codes, ["guifan::check::unknown_type"]);
+}
