@@ -81,6 +81,16 @@ fn versions_keep_their_windows_and_pattern_parameters_their_patterns() {
         .collect();
     let midnight = Some("2024-01-01T00:00:00+08:00".to_string());
     assert_eq!(windows, [(None, midnight.clone()), (midnight, None)]);
+    // From inclusive, until exclusive.
+    let instant = |t: &str| {
+        t.parse::<chrono::DateTime<chrono::FixedOffset>>()
+            .expect("an instant")
+    };
+    let versions = p.rules()[0].versions();
+    let new_year = instant("2024-01-01T00:00:00+08:00");
+    let eve = instant("2023-12-31T23:59:59+08:00");
+    assert!(versions[0].window().contains(&eve) && !versions[0].window().contains(&new_year));
+    assert!(versions[1].window().contains(&new_year) && !versions[1].window().contains(&eve));
     let words = p
         .params()
         .iter()
@@ -95,4 +105,95 @@ fn versions_keep_their_windows_and_pattern_parameters_their_patterns() {
         .find(|x| x.name() == "cap")
         .expect("declared");
     assert!(cap.patterns().is_none());
+}
+
+/// Every part of a policy as tools read it (the language server, the
+/// linter, `explain`): header, parameters, definitions, rankings, a rule
+/// over items in groups, its effects and message.
+#[test]
+fn a_policy_reads_back_part_by_part() {
+    let text = "policy t.tools {
+  title \"工具\"
+  subject merchant where platform == \"douyin\"
+  zone Asia/Shanghai
+  currency CNY
+  governed by now - 1d
+  param cap: int = 100
+  let big = listings_online > cap
+  rank busy by listings_online per store_type where big
+  rule twice \"同日两次\" for w in withdrawals group by day: date(w.at) as same_day {
+    when count(same_day) > 1
+    then violation(code: \"x\") if big, reject(action: \"withdrawal\")
+    message \"{day}\"
+  }
+}";
+    let program = super::program(text).unwrap_or_else(|e| panic!("{e:?}"));
+    let at = |span: guifan_syntax::Span| {
+        text.get(span.start as usize..span.end as usize)
+            .unwrap_or("?")
+    };
+    let p = program.policy("t.tools").expect("found by ID");
+    assert!(program.policy("t.other").is_none());
+    let merchant = program.schema().kind("merchant").expect("a kind");
+    assert_eq!(p.kind(), merchant);
+    assert_eq!(program.policies_for(merchant).count(), 1);
+    assert_eq!((&**p.id(), p.title()), ("t.tools", Some("工具")));
+    assert_eq!(p.source_id(), guifan_syntax::SourceId(1));
+    assert_eq!(p.zone(), chrono_tz::Asia::Shanghai);
+    assert_eq!(p.currency(), crate::Currency::parse("CNY"));
+    assert_eq!(at(p.currency_span()), "CNY");
+    assert_eq!(
+        at(p.filter().expect("a filter").span()),
+        "platform == \"douyin\""
+    );
+    assert_eq!(at(p.governed_by().expect("governed").span()), "now - 1d");
+    let param = &p.params()[0];
+    assert_eq!(
+        (param.name(), param.ty(), param.value()),
+        ("cap", &crate::Type::Int, &crate::Value::Int(100))
+    );
+    assert_eq!(
+        (p.lets()[0].name(), at(p.lets()[0].expr().span())),
+        ("big", "listings_online > cap")
+    );
+    let rank = &p.rankings()[0];
+    assert_eq!(rank.name(), "busy");
+    assert_eq!(at(rank.score().span()), "listings_online");
+    assert_eq!(rank.per().map(|e| at(e.span())), Some("store_type"));
+    assert_eq!(rank.filter().map(|e| at(e.span())), Some("big"));
+    let rule = &p.rules()[0];
+    assert_eq!(
+        (&**rule.id(), rule.name(), rule.title()),
+        ("t.tools.twice", "twice", Some("同日两次"))
+    );
+    assert!(at(rule.span()).starts_with("rule twice"));
+    assert!(rule.on().is_none());
+    let each = rule.each().expect("for each item");
+    assert_eq!(at(each.source().span()), "withdrawals");
+    assert_eq!(
+        each.keys()
+            .map(|k| k.iter().map(|e| at(e.span())).collect::<Vec<_>>()),
+        Some(vec!["date(w.at)"])
+    );
+    let version = &rule.versions()[0];
+    assert!(version.label().is_none());
+    assert_eq!(at(version.when().span()), "count(same_day) > 1");
+    let effects = version.effects();
+    assert_eq!(
+        effects.iter().map(|e| &**e.kind()).collect::<Vec<_>>(),
+        ["violation", "reject"]
+    );
+    assert_eq!(
+        effects[0]
+            .args()
+            .iter()
+            .map(|(n, e)| (&**n, at(e.span())))
+            .collect::<Vec<_>>(),
+        [("code", "\"x\"")]
+    );
+    assert_eq!(effects[0].guard().map(|g| at(g.span())), Some("big"));
+    assert!(effects[1].guard().is_none());
+    assert!(version.message().is_some());
+    let whole = p.effective();
+    assert!(whole.from().is_none() && whole.until().is_none());
 }
