@@ -418,6 +418,19 @@ mod tests {
         assert_eq!(span.start as usize, 10 + MAX_NESTING);
     }
 
+    /// A comment is skipped to its line's end, exactly: the brackets after
+    /// it all count (survivors of the mutation run: a comment's end
+    /// misplaced went unnoticed).
+    #[test]
+    fn a_comment_is_skipped_to_its_line_end() {
+        let text = format!("x // c (((\n{}", "(".repeat(MAX_NESTING + 5));
+        let Err(ParseError::TooDeep { span, .. }) = prescan(SourceId(0), &text, 0) else {
+            panic!("expected too deep");
+        };
+        let first = text.find("\n(").unwrap_or(0) + 1;
+        assert_eq!(span.start as usize, first + MAX_NESTING);
+    }
+
     /// In a message template, each interpolation is scanned as an
     /// expression of its own, and the error points into the string; `{{` is
     /// text, not an interpolation (a survivor of the mutation run: every `{`

@@ -94,3 +94,12 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         ["guifan::check::type_mismatch"]
     );
 }
+
+/// A misspelt kind is answered with the nearest declared one.
+#[test]
+fn a_misspelt_kind_is_answered_with_the_nearest() {
+    let errors = program("policy t.p { subject merchnt zone Asia/Shanghai rule r { when true then violation(code: \"x\") } }")
+        .expect_err("an unknown kind");
+    assert_eq!(errors[0].kind.code(), "guifan::check::unknown_kind");
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `merchant`?"));
+}
