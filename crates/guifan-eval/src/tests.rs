@@ -12,6 +12,7 @@ mod ranked;
 mod ratios;
 mod requirements;
 mod text;
+mod traced;
 mod uses;
 
 use crate::{check, decode_subject, evaluate, CheckError, Program, Value};

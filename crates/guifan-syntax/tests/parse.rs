@@ -438,3 +438,25 @@ fn recovery_reads_braces_and_escaped_quotes_in_strings_as_text() {
         .count();
     assert_eq!(kinds, 1, "{:?}", file.items);
 }
+
+/// What was expected, in words, where a declaration's body, an effect's
+/// guard or an entry word should stand; a misspelt entry word is answered
+/// with the nearest (survivors of the mutation run: these words went
+/// unnoticed, and a kind's missing `{` was said to want "a value").
+#[test]
+fn what_was_expected_is_said_in_words() {
+    let said = |text: &str| match parse(SourceId(0), text).unwrap_err().first() {
+        Some(ParseError::Syntax { expected, help, .. }) => (expected.clone(), help.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(said("kind k x").0, "`{`");
+    assert_eq!(said("record r x").0, "`{`");
+    assert_eq!(
+        said("policy a.b { subject s rule r { when x then e 5 } }").0,
+        "`if` or `message`"
+    );
+    assert_eq!(
+        said("policy a.b { subjct s }").1.as_deref(),
+        Some("did you mean `subject`?")
+    );
+}

@@ -213,7 +213,10 @@ fn ids_and_strings_past_their_limits_are_refused_with_a_clear_error() {
     );
     let note = "n".repeat(crate::MAX_STRING_BYTES);
     assert!(decode_subject(&p.schema, record("m", &note).as_bytes()).is_ok());
+    // The detailed decoder draws the line at the same byte as the fast path.
+    assert!(crate::decode::decode_text(&p.schema, &record("m", &note)).is_ok());
     let long_note = "n".repeat(crate::MAX_STRING_BYTES + 1);
+    assert!(crate::decode::decode_text(&p.schema, &record("m", &long_note)).is_err());
     let err = decode_subject(&p.schema, record("m", &long_note).as_bytes()).unwrap_err();
     assert_eq!(err.path, "note");
     assert!(

@@ -142,7 +142,7 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::enum_type => {
             "a type"
         }
-        Rule::record_body => "`{`",
+        Rule::record_body | Rule::kind_body => "`{`",
         Rule::field_decl => "a field (`name: type`)",
         Rule::title_decl
         | Rule::source_decl

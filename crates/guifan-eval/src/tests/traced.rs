@@ -1,0 +1,29 @@
+//! What a watched evaluation tells its tracer.
+
+use std::cell::RefCell;
+
+use super::{program, wrap, RECORD};
+use crate::{decode_subject, evaluate_traced};
+
+/// An `if` ladder tells which branch was taken of how many, the final
+/// `else` counted (a survivor of the mutation run: the count went unchecked).
+#[test]
+fn an_if_ladder_tells_the_branch_taken_and_how_many_there_are() {
+    #[derive(Default)]
+    struct Branches(Vec<(usize, usize)>);
+    impl crate::Tracer for Branches {
+        fn branch(&mut self, _: guifan_syntax::Span, taken: usize, of: usize) {
+            self.0.push((taken, of));
+        }
+    }
+    let program = program(&wrap(
+        "rule r { when (if listings_online > 1000 then 1 else if listings_online > 100 then 2 else 3) == 2 then violation(code: \"x\") }",
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
+    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let seen = RefCell::new(Branches::default());
+    let outcome = evaluate_traced(&program, &subject, now, None, &seen);
+    assert_eq!(outcome.decisions.len(), 1);
+    assert_eq!(seen.into_inner().0, [(1, 3)]);
+}
