@@ -8,6 +8,7 @@ mod complete_errors;
 mod declarations;
 mod ir;
 mod optional_lists;
+mod presence;
 mod ranked;
 mod ratios;
 mod requirements;

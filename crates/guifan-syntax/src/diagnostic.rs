@@ -489,4 +489,15 @@ mod tests {
             assert_eq!(parts[0], "guifan");
         }
     }
+
+    /// A parse error becomes a diagnostic placed where the error is, in its file.
+    #[test]
+    fn a_parse_error_is_placed_in_its_file() {
+        let errors = crate::parse(SourceId(3), "kind k { a: = }")
+            .err()
+            .unwrap_or_default();
+        let d = Diagnostic::from(errors.first().expect("an error"));
+        assert_eq!(d.code, "guifan::parse::syntax");
+        assert_eq!(d.source_span(), Some((SourceId(3), Span::new(12, 13))));
+    }
 }

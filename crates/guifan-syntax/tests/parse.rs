@@ -283,7 +283,12 @@ fn string_escapes_are_checked_and_work_in_messages() {
 /// wherever it is in the string.
 #[test]
 fn a_bad_escape_is_placed_where_it_goes_wrong() {
-    for (text, at) in [(r#""ab\u4E2D""#, (3, 5)), (r#""\u4E2D""#, (1, 3))] {
+    for (text, at) in [
+        (r#""ab\u4E2D""#, (3, 5)),
+        (r#""\u4E2D""#, (1, 3)),
+        // Ended right after its brace: the escape to the string's end.
+        (r#""ab\u{""#, (3, 6)),
+    ] {
         let err = parse_expr(SourceId(0), text).unwrap_err();
         let ParseError::InvalidLiteral { span, .. } = err else {
             panic!("{text}: {err:?}");

@@ -143,3 +143,22 @@ fn a_schema_may_name_every_built_in_type() {
         .collect();
     assert_eq!(codes, ["guifan::check::unknown_type"]);
 }
+
+/// A chain of definitions reading one another is bounded exactly at
+/// [`crate::check::MAX_LET_DEPTH`].
+#[test]
+fn a_chain_of_definitions_is_bounded_exactly() {
+    let chain = |n: usize| {
+        let lets: String = (1..n)
+            .map(|i| format!("let d{i} = d{} + 1 ", i - 1))
+            .collect();
+        let policy = wrap(&format!(
+            "let d0 = 1 {lets} rule r {{ when d{} > 0 then violation(code: \"x\") }}",
+            n - 1
+        ));
+        super::codes(&policy)
+    };
+    let limit = crate::check::MAX_LET_DEPTH;
+    assert_eq!(chain(limit), Vec::<&str>::new());
+    assert_eq!(chain(limit + 1), ["guifan::check::too_deep"]);
+}
