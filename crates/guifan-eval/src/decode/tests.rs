@@ -372,6 +372,7 @@ fn the_fast_path_reads_the_usual_forms_itself() {
           listings_online: int
           at: timestamp
           deposit: { balance: money }
+          prices: map<string, int>?
         }
     "#;
     let p = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
@@ -379,6 +380,8 @@ fn the_fast_path_reads_the_usual_forms_itself() {
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":0,"at":"2023-03-01T10:00:59+08:00","deposit":{"balance":"0.00"}}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":7,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"}}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":101,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"}}"#,
+        // A map, its keys sorted.
+        r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"},"prices":{"b":2,"a":1,"c":3}}"#,
         // Amounts as JSON numbers.
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":7,"at":"2023-03-01T23:59:59Z","deposit":{"balance":-2.75}}"#,
         // A leap second: handed to the general parser, as the detailed decoder reads it.
