@@ -431,6 +431,38 @@ mod tests {
         assert_eq!(span.start as usize, first + MAX_NESTING);
     }
 
+    /// A string inside an interpolation is text: its brackets do not count,
+    /// and its `}` does not end the interpolation (so the template's own
+    /// text after it stays text).
+    #[test]
+    fn a_string_in_an_interpolation_is_text() {
+        let brackets = "(".repeat(MAX_NESTING + 5);
+        let inside = format!("message \"{{x ?? \"{brackets}\"}}\"");
+        assert!(prescan(SourceId(0), &inside, 0).is_ok());
+        let after = format!("message \"{{x ?? \"}}\"}} {brackets}\"");
+        assert!(prescan(SourceId(0), &after, 0).is_ok());
+    }
+
+    /// A name and its colon (`c1: ...`) end the `if`s before it, as a comma
+    /// does; a time's colon (`10:30`) does not.
+    #[test]
+    fn a_names_colon_ends_the_ifs_before_it_and_a_times_does_not() {
+        let named: String = (0..MAX_NESTING + 5)
+            .map(|i| format!("c{i}: if a then b else d "))
+            .collect();
+        assert!(prescan(SourceId(0), &format!("any {{ {named} }}"), 0).is_ok());
+        let n = MAX_NESTING + 5;
+        let times = format!(
+            "{}1{}",
+            "if t == 10:30 then ".repeat(n),
+            " else 2".repeat(n)
+        );
+        assert!(matches!(
+            prescan(SourceId(0), &times, 0),
+            Err(ParseError::TooDeep { .. })
+        ));
+    }
+
     /// In a message template, each interpolation is scanned as an
     /// expression of its own, and the error points into the string; `{{` is
     /// text, not an interpolation (a survivor of the mutation run: every `{`

@@ -465,3 +465,23 @@ fn what_was_expected_is_said_in_words() {
         Some("did you mean `subject`?")
     );
 }
+
+/// A declaration word at the start of an unindented line starts a new
+/// declaration even when braces above it are left open: the next kind still
+/// parses (a survivor of the mutation run: both conditions required went
+/// unnoticed).
+#[test]
+fn a_declaration_at_the_start_of_a_line_is_read_after_an_unclosed_one() {
+    let text = "kind a { x: int\nkind b { y: int }\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let names: Vec<&str> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Kind(k) => Some(k.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["b"]);
+}
