@@ -118,7 +118,7 @@ fn other_errors(schema: &Schema, text: &str, first: &str) -> Vec<DataError> {
 /// Decodes one JSON object with the detailed decoder alone (serde, with the
 /// field path of any error), never the fast path [`decode_subject`] tries
 /// first: for differential tests of the two (feature `test-hooks`).
-#[cfg(feature = "test-hooks")]
+#[cfg(any(test, feature = "test-hooks"))]
 pub fn decode_subject_detailed(schema: &Schema, json: &[u8]) -> Result<Subject, DataError> {
     decode_text(schema, utf8(json)?)
 }
@@ -126,7 +126,7 @@ pub fn decode_subject_detailed(schema: &Schema, json: &[u8]) -> Result<Subject, 
 /// The fast path alone: the subject, or `None` when it declines the record
 /// (which [`decode_subject`] then hands to the detailed decoder). For
 /// differential tests and fuzzing of the two paths (feature `test-hooks`).
-#[cfg(feature = "test-hooks")]
+#[cfg(any(test, feature = "test-hooks"))]
 pub fn decode_subject_fast(schema: &Schema, json: &[u8]) -> Option<Subject> {
     fast::decode(schema, std::str::from_utf8(json).ok()?)
 }

@@ -63,7 +63,7 @@ pub use decode::{
     decode_subject, decode_value, duration as parse_duration, peek_kind, DataError, MAX_ID_BYTES,
     MAX_STRING_BYTES,
 };
-#[cfg(feature = "test-hooks")]
+#[cfg(any(test, feature = "test-hooks"))]
 pub use decode::{decode_subject_detailed, decode_subject_fast};
 pub use error::{CheckError, CheckErrorKind, EvalError, EvalErrorKind, ParamError};
 pub use eval::rank;

@@ -208,6 +208,8 @@ fn the_nesting_limit_is_exact_for_brackets_and_ifs() {
         ("ifs in values", "if a then ", "1", " else 2"),
         ("ifs in conditions", "if ", "a", " then 1 else 2"),
         ("lists", "[", "1", "]"),
+        // A comparison's `>` closes nothing (only `map<`'s does).
+        ("comparisons in brackets", "(a > ", "b", ")"),
         // An `if` in the sum an `else` begins nests; only `else if` chains.
         ("ifs after an else", "if a then 1 else 0 + ", "1", ""),
     ] {

@@ -380,6 +380,8 @@ fn the_fast_path_reads_the_usual_forms_itself() {
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":0,"at":"2023-03-01T10:00:59+08:00","deposit":{"balance":"0.00"}}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":7,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"}}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":101,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"}}"#,
+        // White space anywhere JSON allows it.
+        "{ \"kind\" : \"merchant\" ,\n\t\"id\":\"m\", \"platform\":\"douyin\",\r\n \"listings_online\": 3 , \"at\": \"2023-03-01T23:59:59Z\", \"deposit\": { \"balance\" : \"1\" } }",
         // A map, its keys sorted.
         r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"},"prices":{"b":2,"a":1,"c":3}}"#,
         // Amounts as JSON numbers.
@@ -392,6 +394,16 @@ fn the_fast_path_reads_the_usual_forms_itself() {
         let detailed = crate::decode::decode_text(&p.schema, record).expect("decodes");
         assert_eq!(fast.as_ref(), Some(&detailed), "{record}");
     }
+    // Each path alone, as the differential tests and fuzzing call them.
+    let record = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":7,"at":"2023-03-01T23:59:59Z","deposit":{"balance":"1"}}"#;
+    let fast = crate::decode_subject_fast(&p.schema, record.as_bytes());
+    let detailed = crate::decode_subject_detailed(&p.schema, record.as_bytes()).ok();
+    assert!(fast.is_some());
+    assert_eq!(fast, detailed);
+    assert_eq!(
+        crate::decode_subject_fast(&p.schema, b"{\"kind\":\"nobody\"}"),
+        None
+    );
     // A timestamp whose date and time are not joined by `T` is refused.
     let record = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"at":"2023-03-01x10:00:00Z","deposit":{"balance":"1"}}"#;
     assert!(decode_subject(&p.schema, record.as_bytes()).is_err());

@@ -20,3 +20,14 @@ fn a_negated_or_of_absences_proves_each_present() {
         ["guifan::check::maybe_absent"]
     );
 }
+
+/// `not x`, false, proves what `x`, true, proves: on the right of `or`.
+#[test]
+fn a_false_negation_proves_what_its_operand_proves() {
+    assert_eq!(
+        codes(&wrap(
+            "rule r { when not (trial is present) or trial.active then violation(code: \"x\") }"
+        )),
+        Vec::<&str>::new()
+    );
+}
