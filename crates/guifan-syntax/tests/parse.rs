@@ -485,3 +485,38 @@ fn a_declaration_at_the_start_of_a_line_is_read_after_an_unclosed_one() {
         .collect();
     assert_eq!(names, ["b"]);
 }
+
+/// Durations in every unit the language writes.
+#[test]
+fn durations_are_read_in_every_unit() {
+    use guifan_syntax::literal::duration_seconds;
+    for (text, seconds) in [
+        ("30s", 30),
+        ("15min", 900),
+        ("2h", 7_200),
+        ("3d", 259_200),
+        ("2w", 1_209_600),
+    ] {
+        assert_eq!(duration_seconds(text), Some(seconds), "{text}");
+    }
+    assert_eq!(duration_seconds("2y"), None);
+}
+
+/// Each entry of a policy is indexed in the order written, and its span is
+/// found by that index (the formatter keeps the order by it).
+#[test]
+fn entries_are_indexed_in_the_order_written() {
+    let text = "policy a.b {\n  subject s\n  let x = 1\n  rank busy by x\n  rule r { when x > 0 then e }\n}\n";
+    let file = parse(SourceId(0), text).unwrap();
+    let Item::Policy(p) = &file.items[0] else {
+        panic!()
+    };
+    let written: Vec<&str> = p
+        .order
+        .iter()
+        .filter_map(|e| p.entry_span(e))
+        .map(|s| text.get(s.start as usize..s.end as usize).unwrap_or("?"))
+        .map(|s| s.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(written, ["subject", "let", "rank", "rule"]);
+}

@@ -22,6 +22,15 @@ fn operands_that_never_compare_are_told_why() {
     let money = "money compares only with money";
     let count = "a count and a string never compare";
     assert!(advice("listings_online > 5 CNY").contains(money));
+    // The message names the operator as written.
+    let errors = program(&wrap(
+        "rule r { when platform > 5 then violation(code: \"x\") }",
+    ))
+    .expect_err("invalid operands");
+    assert_eq!(
+        errors[0].kind.to_string(),
+        "`>` cannot combine string and int"
+    );
     assert!(advice("goods_balance > 5").contains(money));
     assert!(advice("goods_balance > 5.5").contains(money));
     assert!(advice("platform > 5").contains(count));
@@ -66,6 +75,11 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         ["guifan::check::type_mismatch"]
     );
     assert_eq!(check("", "(nth([1, 2], 1) ?? 0) > 0"), Vec::<&str>::new());
+    // `len` of a list that may be absent: said so.
+    assert_eq!(
+        check("", "len(received_orders) > 0"),
+        ["guifan::check::maybe_absent"]
+    );
     // `contains` takes an item either side of a number's widening.
     assert_eq!(check("", "contains([1, 2], 2.0)"), Vec::<&str>::new());
     assert_eq!(check("", "contains([1.5, 2], 2)"), Vec::<&str>::new());
