@@ -123,7 +123,16 @@ mod tests {
     #[test]
     fn a_comment_after_a_string_on_its_line_is_found() {
         let text = "title \"a \\\" // b\" // note\nsubject s // two\n";
-        let texts: Vec<String> = scan(text).into_iter().map(|c| c.text).collect();
+        let found = scan(text);
+        let spans: Vec<&str> = found
+            .iter()
+            .map(|c| {
+                text.get(c.span.start as usize..c.span.end as usize)
+                    .unwrap_or("?")
+            })
+            .collect();
+        assert_eq!(spans, ["// note", "// two"]);
+        let texts: Vec<String> = found.into_iter().map(|c| c.text).collect();
         assert_eq!(texts, [" note", " two"]);
     }
 }
