@@ -443,6 +443,23 @@ mod tests {
         assert!(prescan(SourceId(0), &after, 0).is_ok());
     }
 
+    /// A record's braces inside an interpolation nest in it: the
+    /// interpolation ends at its own `}`, and what follows the record is
+    /// still scanned as its expression.
+    #[test]
+    fn an_interpolation_ends_at_its_own_brace() {
+        let n = MAX_NESTING + 5;
+        let text = format!(
+            "message \"{{ {{a: 1}}.a + {}1{} }}\"",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        assert!(matches!(
+            prescan(SourceId(0), &text, 0),
+            Err(ParseError::TooDeep { .. })
+        ));
+    }
+
     /// A name and its colon (`c1: ...`) end the `if`s before it, as a comma
     /// does; a time's colon (`10:30`) does not.
     #[test]
