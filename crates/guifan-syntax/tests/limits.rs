@@ -235,3 +235,13 @@ fn template_strings_end_at_their_line_and_empty_interpolations_are_read_past() {
     let empty = "policy a.b { subject s rule r { when a then e message \"a {} b\" } }";
     assert!(parse(SourceId(0), empty).is_err());
 }
+
+/// `map<` types nest to the same exact limit: a kind's field sits inside one
+/// brace, so 63 `map<`s are the most it holds.
+#[test]
+fn map_types_nest_to_the_exact_limit() {
+    let field = |n: usize| format!("kind k {{ f: {} }}", nest("map<string, ", "int", ">", n));
+    let deep = |n: usize| matches!(parse(SourceId(0), &field(n)), Err(e) if matches!(e.as_slice(), [ParseError::TooDeep { .. }]));
+    assert!(!deep(MAX_NESTING - 1));
+    assert!(deep(MAX_NESTING));
+}

@@ -506,7 +506,7 @@ fn durations_are_read_in_every_unit() {
 /// found by that index (the formatter keeps the order by it).
 #[test]
 fn entries_are_indexed_in_the_order_written() {
-    let text = "policy a.b {\n  subject s\n  let x = 1\n  rank busy by x\n  rule r { when x > 0 then e }\n}\n";
+    let text = "policy a.b {\n  subject s\n  param p: int = 1\n  let x = 1\n  rank busy by x\n  rule r { when x > 0 then e }\n}\n";
     let file = parse(SourceId(0), text).unwrap();
     let Item::Policy(p) = &file.items[0] else {
         panic!()
@@ -518,5 +518,5 @@ fn entries_are_indexed_in_the_order_written() {
         .map(|s| text.get(s.start as usize..s.end as usize).unwrap_or("?"))
         .map(|s| s.split_whitespace().next().unwrap_or(""))
         .collect();
-    assert_eq!(written, ["subject", "let", "rank", "rule"]);
+    assert_eq!(written, ["subject", "param", "let", "rank", "rule"]);
 }
