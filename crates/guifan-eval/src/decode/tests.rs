@@ -69,6 +69,17 @@ fn json_numbers_never_pass_through_floats() {
             .contains("has more digits than exact arithmetic holds"),
         "{e}"
     );
+    // Negative too.
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":-0.1000000000000000055511151231257827,"required":0},"tags":[]}"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .contains("has more digits than exact arithmetic holds"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -407,6 +418,17 @@ fn the_fast_path_reads_the_usual_forms_itself() {
     // A timestamp whose date and time are not joined by `T` is refused.
     let record = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"at":"2023-03-01x10:00:00Z","deposit":{"balance":"1"}}"#;
     assert!(decode_subject(&p.schema, record.as_bytes()).is_err());
+    // Optional values, present and null, through the detailed decoder alone.
+    let src = r#"platform douyin { currency CNY }
+        kind merchant { platform: string, note: string?, at: timestamp?, deposit: { balance: money }? }"#;
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = r#"{"kind":"merchant","id":"m","platform":"douyin","note":"n","at":null,"deposit":{"balance":"1"}}"#;
+    let detailed = crate::decode_subject_detailed(&q.schema, record.as_bytes());
+    assert_eq!(
+        detailed.as_ref().ok(),
+        decode_subject(&q.schema, record.as_bytes()).as_ref().ok()
+    );
+    assert!(detailed.is_ok(), "{detailed:?}");
     // A leading zero is declined, and refused by the detailed decoder.
     let record = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":07,"at":"2023-03-01T10:00:00Z","deposit":{"balance":"1"}}"#;
     assert_eq!(super::fast::decode(&p.schema, record), None);
