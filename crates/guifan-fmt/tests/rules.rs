@@ -11,24 +11,16 @@ use std::path::{Path, PathBuf};
 
 use guifan_syntax::{parse, same_ignoring_spans, SourceId};
 
-fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rule_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "policy" || e == "schema")
-        {
-            out.push(path);
-        }
-    }
-}
-
 fn repository_rule_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
-    let mut files = Vec::new();
-    rule_files(&root, &mut files);
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|entry| entry.unwrap().into_path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|e| e == "policy" || e == "schema")
+        })
+        .collect();
     files.sort();
     assert!(files.len() > 10, "the rules were not found");
     files

@@ -349,24 +349,15 @@ fn a_title_that_is_not_a_string_is_told_a_string_is_expected() {
 /// bundled files hold must forget its spans for the first to hold.
 #[test]
 fn every_bundled_file_moved_down_is_the_same_tree_ignoring_spans() {
-    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                files(&path, out);
-            } else if path
-                .extension()
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let paths: Vec<std::path::PathBuf> = walkdir::WalkDir::new(rules)
+        .into_iter()
+        .map(|entry| entry.unwrap().into_path())
+        .filter(|path| {
+            path.extension()
                 .is_some_and(|e| e == "policy" || e == "schema")
-            {
-                out.push(path);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    files(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
-        &mut paths,
-    );
+        })
+        .collect();
     assert!(paths.len() >= 17, "{paths:?}");
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
