@@ -43,7 +43,12 @@ fn program(policy: &str) -> Result<Program, Vec<CheckError>> {
 }
 
 fn codes(policy: &str) -> Vec<&'static str> {
-    match program(policy) {
+    codes_of(program(policy))
+}
+
+/// The codes of what checking reported: none when it passed.
+fn codes_of(checked: Result<Program, Vec<CheckError>>) -> Vec<&'static str> {
+    match checked {
         Ok(_) => Vec::new(),
         Err(errors) => errors.iter().map(|e| e.kind.code()).collect(),
     }
@@ -58,10 +63,20 @@ const RECORD: &str = r#"{"kind":"merchant","id":"m","platform":"douyin","store_t
   "withdrawals":[{"at":"2023-03-02T10:00:00+08:00","amount":"300.00"}],
   "withdrawal_request":{"at":"2023-03-15T09:00:00+08:00","amount":500.10}}"#;
 
+/// The time the tests decide at.
+fn now() -> chrono::DateTime<chrono::FixedOffset> {
+    "2023-03-20T12:00:00+08:00".parse().expect("an instant")
+}
+
+/// [`RECORD`], decoded for `program`.
+fn record_subject(program: &Program) -> crate::Subject {
+    decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes")
+}
+
 fn fired(body: &str, record: &str) -> Vec<String> {
     let program = program(&wrap(body)).unwrap_or_else(|e| panic!("{e:?}"));
     let subject = decode_subject(&program.schema, record.as_bytes()).expect("decodes");
-    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let now = now();
     let outcome = evaluate(&program, &subject, now);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     outcome
@@ -210,12 +225,8 @@ fn parameters_can_be_overridden() {
     ))
     .unwrap();
     program.set_param("t.p", "cap", "200").unwrap();
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
-    let outcome = evaluate(
-        &program,
-        &subject,
-        "2023-03-20T12:00:00+08:00".parse().unwrap(),
-    );
+    let subject = record_subject(&program);
+    let outcome = evaluate(&program, &subject, now());
     assert!(outcome.decisions.is_empty());
     assert!(program.set_param("t.p", "cap", "\"many\"").is_err());
     assert!(program.set_param("t.p", "capp", "1").is_err());
@@ -274,8 +285,8 @@ fn membership_and_distinct_refuse_money_in_another_currency() {
             "policy t.q {{ subject merchant where platform == \"douyin\" zone Asia/Shanghai rule r {{ when {when} then violation(code: \"x\") }} }}"
         );
         let program = program(&policy).unwrap_or_else(|e| panic!("{when}: {e:?}"));
-        let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
-        let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+        let subject = record_subject(&program);
+        let now = now();
         let outcome = evaluate(&program, &subject, now);
         assert!(outcome.decisions.is_empty(), "{when}");
         let codes: Vec<_> = outcome.errors.iter().map(|e| e.error.kind.code()).collect();
@@ -297,7 +308,7 @@ fn days_without_a_local_midnight_still_start() {
         program.policies[0].effective.from.map(|t| t.to_rfc3339()),
         Some("2018-11-04T01:00:00-02:00".to_string())
     );
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
+    let subject = record_subject(&program);
     let now = "2018-11-04T12:00:00-02:00".parse().unwrap();
     let outcome = evaluate(&program, &subject, now);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
@@ -504,12 +515,8 @@ fn ladders_sorting_and_the_nth_item() {
         rule z { when tier(0, tiers) == 72h then violation(code: "d") }
     "#;
     let program = program(&wrap(body)).unwrap();
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
-    let outcome = evaluate(
-        &program,
-        &subject,
-        "2023-03-20T12:00:00+08:00".parse().unwrap(),
-    );
+    let subject = record_subject(&program);
+    let outcome = evaluate(&program, &subject, now());
     let rules: Vec<&str> = outcome.decisions.iter().map(|d| &*d.rule).collect();
     assert_eq!(rules, ["t.p.t1", "t.p.s", "t.p.n"]);
     let errors: Vec<&str> = outcome.errors.iter().map(|e| e.error.kind.code()).collect();
@@ -520,12 +527,8 @@ fn ladders_sorting_and_the_nth_item() {
 fn absent_leaves_an_optional_effect_argument_out() {
     let body = r#"rule r { when true then violation(code: "x", until: if listings_online > 1000 then now else absent) }"#;
     let program = program(&wrap(body)).unwrap();
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).unwrap();
-    let outcome = evaluate(
-        &program,
-        &subject,
-        "2023-03-20T12:00:00+08:00".parse().unwrap(),
-    );
+    let subject = record_subject(&program);
+    let outcome = evaluate(&program, &subject, now());
     assert_eq!(
         outcome.decisions[0].effects[0].arg("until"),
         Some(&Value::Absent)
@@ -576,7 +579,7 @@ fn a_rule_on_another_kind_judges_that_kind_only() {
         parse(SourceId(1), policy).unwrap(),
     ];
     let program = check(&files).unwrap_or_else(|e| panic!("{e:?}"));
-    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let now = now();
     let decide = |json: &str| -> Vec<String> {
         let s = decode_subject(&program.schema, json.as_bytes()).unwrap();
         let o = evaluate(&program, &s, now);
@@ -598,12 +601,7 @@ fn a_rule_on_another_kind_judges_that_kind_only() {
         parse(SourceId(0), schema).unwrap(),
         parse(SourceId(1), &bad).unwrap(),
     ];
-    let codes: Vec<_> = check(&files)
-        .unwrap_err()
-        .iter()
-        .map(|e| e.kind.code())
-        .collect();
-    assert_eq!(codes, ["guifan::check::unknown_field"]);
+    assert_eq!(codes_of(check(&files)), ["guifan::check::unknown_field"]);
 }
 
 #[test]
@@ -820,8 +818,8 @@ fn the_ranking_pass_traced_gives_the_same_keys_and_shows_its_comparisons() {
         "rank busy by listings_online where listings_online > 10 rule r { when (busy ?? 0) == 1 then violation(code: \"x\") }",
     ))
     .unwrap_or_else(|e| panic!("{e:?}"));
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
-    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let subject = record_subject(&program);
+    let now = now();
     let plain = crate::rank::rank_keys(&program, &subject, now);
     let seen = std::cell::RefCell::new(Seen::default());
     let traced = crate::rank::rank_keys_traced(&program, &subject, now, &seen);

@@ -5,7 +5,7 @@
 //! effects, messages, errors and their spans); some outcomes are also pinned,
 //! so that the two cannot agree on a wrong answer unnoticed.
 
-use super::{program, wrap, RECORD};
+use super::{now, program, wrap, RECORD};
 use crate::{decode_subject, evaluate, evaluate_interpreted, Outcome};
 
 /// The records every body is decided on: the shared one (101 listings,
@@ -27,7 +27,7 @@ const RECORDS: [&str; 4] = [
 /// Decides every record both ways; the outcomes, which must be equal.
 fn both(body: &str) -> Vec<Outcome> {
     let program = program(&wrap(body)).unwrap_or_else(|e| panic!("{body}: {e:?}"));
-    let now = "2023-03-20T12:00:00+08:00".parse().expect("a time");
+    let now = now();
     RECORDS
         .iter()
         .map(|record| {

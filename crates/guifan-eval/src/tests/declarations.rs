@@ -113,13 +113,10 @@ fn a_platforms_fields_are_present_under_a_filter_that_names_it() {
         let policy = format!(
             "policy t.p {{ subject shop {filter} zone Asia/Shanghai rule r {{ when rating > 3 then violation(code: \"x\") }} }}"
         );
-        match check(&[
+        super::codes_of(check(&[
             parse(SourceId(0), schema).expect("parses"),
             parse(SourceId(1), &policy).expect("parses"),
-        ]) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors.iter().map(|e| e.kind.code()).collect(),
-        }
+        ]))
     };
     assert_eq!(codes("where platform == \"douyin\""), Vec::<&str>::new());
     assert_eq!(codes(""), ["guifan::check::maybe_absent"]);
@@ -135,13 +132,7 @@ fn a_schema_may_name_every_built_in_type() {
         effect metric(value: any)";
     assert!(check(&[parse(SourceId(0), schema).expect("parses")]).is_ok());
     let unknown = check(&[parse(SourceId(0), "kind k { a: moment }").expect("parses")]);
-    let codes: Vec<_> = unknown
-        .err()
-        .unwrap_or_default()
-        .iter()
-        .map(|e| e.kind.code())
-        .collect();
-    assert_eq!(codes, ["guifan::check::unknown_type"]);
+    assert_eq!(super::codes_of(unknown), ["guifan::check::unknown_type"]);
 }
 
 /// A chain of definitions reading one another is bounded exactly at

@@ -1,8 +1,8 @@
 //! Rules that read a ranking, evaluated with the places of the population,
 //! through each entry point that takes them.
 
-use super::{program, wrap, RECORD};
-use crate::{decode_subject, evaluate, evaluate_into, evaluate_with_ranks, rank, Outcome};
+use super::{now, program, record_subject, wrap};
+use crate::{evaluate, evaluate_into, evaluate_with_ranks, rank, Outcome};
 
 #[test]
 fn a_rule_reads_the_subjects_place_through_every_entry_point_that_takes_ranks() {
@@ -10,8 +10,8 @@ fn a_rule_reads_the_subjects_place_through_every_entry_point_that_takes_ranks() 
         "rank busy by listings_online where listings_online > 10 rule first { when (busy ?? 0) == 1 then violation(code: \"x\") }",
     ))
     .unwrap_or_else(|e| panic!("{e:?}"));
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
-    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let subject = record_subject(&program);
+    let now = now();
     let (keys, errors) = rank::rank_keys(&program, &subject, now);
     assert!(errors.is_empty(), "{errors:?}");
     let ranks = rank::Ranks::from_keys(keys);
@@ -41,8 +41,8 @@ fn a_policy_without_rankings_is_evaluated_the_same_with_ranks() {
         "rule many { when listings_online > 100 then violation(code: \"x\") }",
     ))
     .unwrap_or_else(|e| panic!("{e:?}"));
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
-    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let subject = record_subject(&program);
+    let now = now();
     let ranks = rank::Ranks::from_keys(Vec::new());
     let with = evaluate_with_ranks(&program, &subject, now, &ranks);
     assert!(with.errors.is_empty(), "{:?}", with.errors);

@@ -2,8 +2,8 @@
 
 use std::cell::RefCell;
 
-use super::{program, wrap, RECORD};
-use crate::{decode_subject, evaluate_traced};
+use super::{now, program, record_subject, wrap};
+use crate::evaluate_traced;
 
 /// An `if` ladder tells which branch was taken of how many, the final
 /// `else` counted (a survivor of the mutation run: the count went unchecked).
@@ -20,8 +20,8 @@ fn an_if_ladder_tells_the_branch_taken_and_how_many_there_are() {
         "rule r { when (if listings_online > 1000 then 1 else if listings_online > 100 then 2 else 3) == 2 then violation(code: \"x\") }",
     ))
     .unwrap_or_else(|e| panic!("{e:?}"));
-    let subject = decode_subject(&program.schema, RECORD.as_bytes()).expect("decodes");
-    let now = "2023-03-20T12:00:00+08:00".parse().unwrap();
+    let subject = record_subject(&program);
+    let now = now();
     let seen = RefCell::new(Branches::default());
     let outcome = evaluate_traced(&program, &subject, now, None, &seen);
     assert_eq!(outcome.decisions.len(), 1);

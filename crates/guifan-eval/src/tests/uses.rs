@@ -72,10 +72,7 @@ fn codes_after_recovery(policy: &str) -> Vec<&'static str> {
     let schema = parse(SourceId(0), SCHEMA).expect("schema parses");
     let (file, syntax) = parse_recovering(SourceId(1), policy);
     assert!(!syntax.is_empty(), "{policy}");
-    match check(&[schema, file]) {
-        Ok(_) => Vec::new(),
-        Err(errors) => errors.iter().map(|e| e.kind.code()).collect(),
-    }
+    super::codes_of(check(&[schema, file]))
 }
 
 #[test]
