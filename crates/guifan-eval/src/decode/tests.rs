@@ -225,9 +225,9 @@ fn ids_and_strings_past_their_limits_are_refused_with_a_clear_error() {
     let note = "n".repeat(crate::MAX_STRING_BYTES);
     assert!(decode_subject(&p.schema, record("m", &note).as_bytes()).is_ok());
     // The detailed decoder draws the line at the same byte as the fast path.
-    assert!(crate::decode::decode_text(&p.schema, &record("m", &note)).is_ok());
+    assert!(crate::decode_subject_detailed(&p.schema, record("m", &note).as_bytes()).is_ok());
     let long_note = "n".repeat(crate::MAX_STRING_BYTES + 1);
-    assert!(crate::decode::decode_text(&p.schema, &record("m", &long_note)).is_err());
+    assert!(crate::decode_subject_detailed(&p.schema, record("m", &long_note).as_bytes()).is_err());
     let err = decode_subject(&p.schema, record("m", &long_note).as_bytes()).unwrap_err();
     assert_eq!(err.path, "note");
     assert!(
@@ -402,7 +402,7 @@ fn the_fast_path_reads_the_usual_forms_itself() {
         r#"{"kind":"merchant","id":"m","deposit":{"balance":"-2.50"},"at":"2023-03-01T00:00:00+08:00","listings_online":-3,"platform":"douyin"}"#,
     ] {
         let fast = super::fast::decode(&p.schema, record);
-        let detailed = crate::decode::decode_text(&p.schema, record).expect("decodes");
+        let detailed = crate::decode_subject_detailed(&p.schema, record.as_bytes()).expect("decodes");
         assert_eq!(fast.as_ref(), Some(&detailed), "{record}");
     }
     // Each path alone, as the differential tests and fuzzing call them.
