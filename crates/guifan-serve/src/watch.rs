@@ -11,7 +11,7 @@ use crate::Shared;
 /// Looks at the rule directory every `every`, and reloads a change that has
 /// stayed the same for `settle`.
 pub(crate) async fn watch(shared: Arc<Shared>, every: Duration, settle: Duration) {
-    let mut gate = guifan::ReloadGate::new(shared.engine.fingerprint(), settle);
+    let mut gate = guifan::ReloadGate::new(shared.engine.loaded_fingerprint(), settle);
     loop {
         tokio::time::sleep(every).await;
         let engine = shared.clone();

@@ -43,6 +43,9 @@ use crate::{Decisions, LoadError, RecordError, RuleSet};
 pub struct Engine {
     current: ArcSwap<RuleSet>,
     dir: Option<PathBuf>,
+    /// The directory's fingerprint taken just before the rules in force were
+    /// read from it (so a change made while they were read is seen as one).
+    loaded_fingerprint: std::sync::Mutex<Option<u64>>,
     reloads: AtomicU64,
     reload_failures: AtomicU64,
 }
@@ -59,6 +62,7 @@ impl Engine {
         Engine {
             current: ArcSwap::from_pointee(rules),
             dir: None,
+            loaded_fingerprint: std::sync::Mutex::new(None),
             reloads: AtomicU64::new(0),
             reload_failures: AtomicU64::new(0),
         }
@@ -104,9 +108,11 @@ impl Engine {
         dir: impl AsRef<Path>,
         params: &crate::Params,
     ) -> Result<Engine, LoadError> {
+        let before = fingerprint(dir.as_ref());
         let rules = RuleSet::from_dir(dir.as_ref())?.with_params(params)?;
         let mut engine = Engine::new(rules);
         engine.dir = Some(dir.as_ref().to_path_buf());
+        engine.loaded_fingerprint = std::sync::Mutex::new(before);
         Ok(engine)
     }
 
@@ -182,8 +188,13 @@ impl Engine {
         };
         // The deployment's overrides stay in force across reloads.
         let params = self.rules().params().clone();
+        let before = fingerprint(dir);
         let loaded = RuleSet::from_dir(dir).and_then(|r| Ok(r.with_params(&params)?));
-        self.swap_checked(loaded)
+        let swapped = self.swap_checked(loaded)?;
+        if let Ok(mut slot) = self.loaded_fingerprint.lock() {
+            *slot = before;
+        }
+        Ok(swapped)
     }
 
     /// How many rule sets have been swapped in.
@@ -239,6 +250,26 @@ impl Engine {
     /// ```
     pub fn fingerprint(&self) -> Option<u64> {
         fingerprint(self.dir.as_ref()?)
+    }
+
+    /// The directory's [fingerprint](Engine::fingerprint) as it was when
+    /// the rules in force were read from it: what a watcher compares with,
+    /// so a change made after loading and before watching is not missed.
+    /// `None` for an engine not made from a directory.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("k.schema"), "kind k { n: int }")?;
+    /// let engine = guifan::Engine::from_dir(dir.path())?;
+    /// assert_eq!(engine.loaded_fingerprint(), engine.fingerprint());
+    /// std::fs::write(dir.path().join("l.schema"), "kind l { n: int }")?;
+    /// assert_ne!(engine.loaded_fingerprint(), engine.fingerprint());
+    /// engine.reload()?;
+    /// assert_eq!(engine.loaded_fingerprint(), engine.fingerprint());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn loaded_fingerprint(&self) -> Option<u64> {
+        self.loaded_fingerprint.lock().map_or(None, |slot| *slot)
     }
 }
 
@@ -414,9 +445,10 @@ impl Watch {
     ) -> Watch {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
-        // What "unchanged" means is settled before `start` returns. A change
-        // is loaded once it has stayed the same for one interval.
-        let mut gate = ReloadGate::new(engine.fingerprint(), every);
+        // "Unchanged" means as the rules in force were read, so a change
+        // made between loading and watching is seen. A change is loaded
+        // once it has stayed the same for one interval.
+        let mut gate = ReloadGate::new(engine.loaded_fingerprint(), every);
         let thread = std::thread::spawn(move || {
             while !stopped.load(Ordering::Relaxed) {
                 std::thread::sleep(every);
@@ -479,5 +511,35 @@ mod tests {
         std::fs::write(dir.path().join("k.schema"), "kind k { n: int? }").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(200));
         assert_eq!(engine.reloads(), 0);
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn a_change_made_before_watching_starts_is_still_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.schema"), "kind k { n: int }").unwrap();
+        let engine = Arc::new(Engine::from_dir(dir.path()).unwrap());
+        // Edited after loading, before the watch begins.
+        std::fs::write(dir.path().join("k.schema"), "kind k { n: int? }").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let every = std::time::Duration::from_millis(10);
+        let _watch = Watch::start(engine.clone(), every, move |r| {
+            let _ = tx.send(r.is_ok());
+        });
+        let reloaded = rx.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(reloaded, Ok(true));
+        assert_eq!(engine.loaded_fingerprint(), engine.fingerprint());
+    }
+
+    #[test]
+    fn a_refused_reload_keeps_the_fingerprint_of_the_rules_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.schema"), "kind k { n: int }").unwrap();
+        let engine = Engine::from_dir(dir.path()).unwrap();
+        let loaded = engine.loaded_fingerprint();
+        assert!(loaded.is_some());
+        std::fs::write(dir.path().join("k.schema"), "kind k { n: nope }").unwrap();
+        assert!(engine.reload().is_err());
+        assert_eq!(engine.loaded_fingerprint(), loaded);
     }
 }
