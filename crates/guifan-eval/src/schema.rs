@@ -519,6 +519,16 @@ impl Builder<'_> {
         }
     }
 
+    /// The type of a list's items or a map's values: optional when written `T?`.
+    fn resolve_element(&mut self, source: SourceId, ty: &TypeExpr, path: &str) -> Type {
+        let resolved = self.resolve_type(source, ty, path);
+        if ty.optional {
+            resolved.optional()
+        } else {
+            resolved
+        }
+    }
+
     fn resolve_type(&mut self, source: SourceId, ty: &TypeExpr, path: &str) -> Type {
         match &ty.kind {
             TypeExprKind::Named(name) => match builtin_type(&name.name) {
@@ -547,12 +557,14 @@ impl Builder<'_> {
                     }
                 },
             },
+            // An item or a map value written `T?` may be absent (`null`);
+            // a field's own `?` is kept on the field (`FieldDef::optional`).
             TypeExprKind::List(inner) => {
-                Type::List(Box::new(self.resolve_type(source, inner, path)))
+                Type::List(Box::new(self.resolve_element(source, inner, path)))
             }
             TypeExprKind::Map(k, v) => Type::Map(
                 Box::new(self.resolve_type(source, k, path)),
-                Box::new(self.resolve_type(source, v, path)),
+                Box::new(self.resolve_element(source, v, path)),
             ),
             TypeExprKind::Enum(values) => {
                 let values: Vec<String> = values.iter().map(|v| v.node.clone()).collect();

@@ -434,3 +434,26 @@ fn the_fast_path_reads_the_usual_forms_itself() {
     assert_eq!(super::fast::decode(&p.schema, record), None);
     assert!(decode_subject(&p.schema, record.as_bytes()).is_err());
 }
+
+#[test]
+fn optional_items_and_map_values_may_be_null() {
+    let src = r#"platform douyin { currency CNY }
+        kind merchant { platform: string, notes: [string?], scores: map<string, int?> }"#;
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = r#"{"kind":"merchant","id":"m","platform":"douyin","notes":["a",null],"scores":{"x":null,"y":2}}"#;
+    let detailed = crate::decode_subject_detailed(&q.schema, record.as_bytes());
+    let general = decode_subject(&q.schema, record.as_bytes());
+    assert!(detailed.is_ok(), "{detailed:?}");
+    assert_eq!(detailed.as_ref().ok(), general.as_ref().ok());
+    let fast = crate::decode_subject_fast(&q.schema, record.as_bytes());
+    assert_eq!(fast.as_ref(), detailed.as_ref().ok());
+    // A null where the item or value is not optional is still refused.
+    let strict = check(&[parse(SourceId(0), &src.replace('?', "")).unwrap()]).unwrap();
+    let refused = decode_subject(&strict.schema, record.as_bytes()).unwrap_err();
+    assert_eq!(refused.path, "notes[1]");
+    assert_eq!(refused.also[0].path, "scores.x");
+    let subject = detailed.unwrap();
+    let shown = format!("{:?}", subject);
+    assert!(shown.contains("Absent"), "{shown}");
+    assert!(shown.contains("Int(2)"), "{shown}");
+}
