@@ -432,6 +432,10 @@ mod tests {
         let text = format!("x // c (((\n{}", "(".repeat(MAX_NESTING + 5));
         let first = text.find("\n(").unwrap_or(0) + 1;
         assert_eq!(too_deep_at(&text, 0), Some(first + MAX_NESTING));
+        // At the very start of the text too.
+        let text = format!("// c (((\n{}", "(".repeat(MAX_NESTING + 5));
+        assert_eq!(too_deep_at(&text, 0), Some(9 + MAX_NESTING));
+        assert!(depth_ok(&format!("// {}", "(".repeat(MAX_NESTING + 5))));
     }
 
     /// A string inside an interpolation is text: its brackets do not count,
@@ -488,5 +492,31 @@ mod tests {
         assert_eq!(too_deep_at(&text, 0), Some(first_paren + MAX_NESTING));
         let doubled = format!("message \"{{{{{}}}}}\"", "(".repeat(MAX_NESTING + 5));
         assert!(depth_ok(&doubled));
+    }
+
+    /// A closing bracket with nothing open is ignored: the count stays
+    /// exact after it (a survivor of the mutation run: popping the outermost
+    /// frame too went unnoticed).
+    #[test]
+    fn a_stray_closer_leaves_the_count_exact() {
+        let stray = ") ] } ";
+        assert!(depth_ok(&format!("{stray}{}", "(".repeat(MAX_NESTING))));
+        let text = format!("{stray}{}", "(".repeat(MAX_NESTING + 1));
+        assert_eq!(too_deep_at(&text, 0), Some(stray.len() + MAX_NESTING));
+        assert!(depth_ok(&format!("{stray}if a then b else c")));
+    }
+
+    /// The error covers the bracket or the `if` too many, whole.
+    #[test]
+    fn the_error_covers_the_bracket_or_the_if_too_many() {
+        let span = |text: &str| match prescan(SourceId(0), text, 7) {
+            Err(ParseError::TooDeep { span, .. }) => (span.start as usize, span.end as usize),
+            other => panic!("{other:?}"),
+        };
+        let brackets = "(".repeat(MAX_NESTING + 1);
+        assert_eq!(span(&brackets), (7 + MAX_NESTING, 8 + MAX_NESTING));
+        let ifs = "if ".repeat(MAX_NESTING + 1);
+        let last = 7 + 3 * MAX_NESTING;
+        assert_eq!(span(&ifs), (last, last + 2));
     }
 }

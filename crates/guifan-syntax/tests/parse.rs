@@ -452,6 +452,23 @@ fn what_was_expected_is_said_in_words() {
         "`if` or `message`"
     );
     assert_eq!(
+        said("policy a.b { rule r for x in xs 5 }").0,
+        "`group by`, a value or an operator"
+    );
+    // Advice for what was expected: what an operand or a name is.
+    let operand =
+        "an operand is a name, a literal such as `100`, `5000.00 CNY` or `\"text\"`, or a call";
+    let name = "a name is a word of letters, digits and `_` that starts with a letter or `_` and is not a keyword";
+    for (text, help) in [
+        ("policy a.b { rule r { when } }", Some(operand)),
+        ("policy a.b { rule r { when a > } }", Some(operand)),
+        ("policy a.b { rule 5 }", Some(name)),
+        ("policy a.b { rule r { when a then 5 } }", Some(name)),
+        ("kind k { x: 5 }", None),
+    ] {
+        assert_eq!(said(text).1.as_deref(), help, "{text}");
+    }
+    assert_eq!(
         said("policy a.b { subjct s }").1.as_deref(),
         Some("did you mean `subject`?")
     );
@@ -475,6 +492,23 @@ fn a_declaration_at_the_start_of_a_line_is_read_after_an_unclosed_one() {
         })
         .collect();
     assert_eq!(names, ["b"]);
+}
+
+/// A lone `/` is division, not a comment: the braces after it on its line
+/// still close the broken declaration, and the next one on that line
+/// parses (a survivor of the mutation run: any `/` read as `//` went
+/// unnoticed).
+#[test]
+fn recovery_reads_a_lone_slash_as_division() {
+    let text = "policy a.b { rule r { when n / 2 > @ then e } } kind j { b: int }\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let kinds = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
+        .count();
+    assert_eq!(kinds, 1, "{:?}", file.items);
 }
 
 /// Durations in every unit the language writes.

@@ -265,7 +265,8 @@ impl Cx<'_> {
                 // A ladder: `tier(count, [72h, 7d, 30d, permanent])`.
                 let ty = match types.as_slice() {
                     [n, Type::List(item)] if n.fits(&Type::Int) => (**item).clone(),
-                    [Type::Error, _] | [_, Type::Error] => Type::Error,
+                    // An argument that did not check fits any signature:
+                    // only the others' own mistakes are reported.
                     _ => self.signature(
                         func,
                         args,
@@ -286,7 +287,6 @@ impl Cx<'_> {
             "nth" => {
                 let ty = match types.as_slice() {
                     [Type::List(item), i] if i.fits(&Type::Int) => (**item).clone().optional(),
-                    [Type::Error, _] | [_, Type::Error] => Type::Error,
                     _ => self.signature(
                         func,
                         args,

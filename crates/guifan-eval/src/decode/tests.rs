@@ -457,3 +457,44 @@ fn optional_items_and_map_values_may_be_null() {
     assert!(shown.contains("Absent"), "{shown}");
     assert!(shown.contains("Int(2)"), "{shown}");
 }
+
+/// Strings spelt with escapes are read as their text (serde hands them over
+/// as owned strings, not borrowed from the input).
+#[test]
+fn strings_spelt_with_escapes_are_read_as_their_text() {
+    let p = program();
+    let s = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"dou\u0079in","listings_online":1,"deposit":{"balance":"1","required":"2"},"tags":["a\"b","\u4e2d"],"note":"x\ny"}"#,
+    )
+    .unwrap();
+    let shown = format!("{:?}", s.fields);
+    for text in [r#""douyin""#, r#""a\"b""#, r#""中""#, r#""x\ny""#] {
+        assert!(shown.contains(text), "{text} in {shown}");
+    }
+}
+
+/// What the fast path must not take for JSON: a key without its opening
+/// quote, an offset of 60 minutes; the detailed decoder refuses both.
+#[test]
+fn near_misses_of_the_usual_forms_are_refused() {
+    let src = "platform douyin { currency CNY } kind merchant { platform: string, at: timestamp }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let decode = |record: &str| decode_subject(&q.schema, record.as_bytes());
+    assert!(decode(
+        r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00+05:59"}"#
+    )
+    .is_ok());
+    for record in [
+        r#"{"kind":"merchant","id":"m",platform":"douyin","at":"2023-03-01T10:00:00Z"}"#,
+        r#"{"kind":"merchant","id":"m","platform":"douyin",xat":"2023-03-01T10:00:00Z"}"#,
+        r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00+05:60"}"#,
+    ] {
+        assert!(decode(record).is_err(), "{record}");
+        assert_eq!(
+            crate::decode_subject_fast(&q.schema, record.as_bytes()),
+            None,
+            "{record}"
+        );
+    }
+}

@@ -107,6 +107,31 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         check("param pattern: int = 1", "matches(platform, pattern)"),
         ["guifan::check::type_mismatch"]
     );
+    // An argument that did not check hides nothing wrong with the others,
+    // and nothing more is said about itself.
+    for (call, codes) in [
+        (
+            "tier(nosuch, 5)",
+            &[
+                "guifan::check::unknown_field",
+                "guifan::check::type_mismatch",
+            ][..],
+        ),
+        ("tier(5, nosuch)", &["guifan::check::unknown_field"][..]),
+        (
+            "nth(nosuch, \"1\") ?? 0",
+            &[
+                "guifan::check::unknown_field",
+                "guifan::check::type_mismatch",
+            ][..],
+        ),
+        (
+            "nth([1], nosuch) ?? 0",
+            &["guifan::check::unknown_field"][..],
+        ),
+    ] {
+        assert_eq!(check("", &format!("({call}) == 1")), codes, "{call}");
+    }
 }
 
 /// A misspelt kind is answered with the nearest declared one.

@@ -247,3 +247,26 @@ fn effect_guards_rules_for_each_item_and_versions() {
         ]
     );
 }
+
+/// `min` and `max` keep the least and the greatest wherever they come in
+/// the list (a survivor of the mutation run: the interpreter's `min` kept
+/// the last item bigger than the first).
+#[test]
+fn min_and_max_keep_the_extreme_wherever_it_comes() {
+    let body = r#"
+        rule m {
+          when true
+          then violation(code: "m")
+          message "{min(x for x in [listings_online - 1, listings_online - 2, listings_online - 1])} {max(x for x in [listings_online - 2, listings_online - 1, listings_online - 2])}"
+        }
+    "#;
+    assert_eq!(
+        fired(body),
+        [
+            "m[m]: 99 100",
+            "m[m]: 98 99",
+            "m[m]: -3 -2",
+            "m[m]: 9223372036854775805 9223372036854775806",
+        ]
+    );
+}

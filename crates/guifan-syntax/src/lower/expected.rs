@@ -102,6 +102,13 @@ fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
         Some("a rule body is `when <condition> then <effect>, ...`".to_string())
     } else if positives.contains(&Rule::when_clause) {
         Some("a rule body starts with `when <condition>`".to_string())
+    } else if words == ["a name"] {
+        // A rule's, an effect's or a binding's name, not an operand.
+        Some(
+            "a name is a word of letters, digits and `_` that starts with a letter or `_` \
+             and is not a keyword"
+                .to_string(),
+        )
     } else if positives.contains(&Rule::expr) || positives.contains(&Rule::ident) {
         Some(
             "an operand is a name, a literal such as `100`, `5000.00 CNY` or `\"text\"`, or a call"
