@@ -498,6 +498,9 @@ mod tests {
         assert_eq!(Duration(3600 * 5).to_string(), "5h");
         assert_eq!(Duration(900).to_string(), "15min");
         assert_eq!(Duration(61).to_string(), "61s");
+        assert_eq!(Duration(-3600).to_string(), "-1h");
+        assert_eq!(Duration(-61).to_string(), "-61s");
+        assert_eq!(Duration(0).to_string(), "0s");
         assert_eq!(Duration::PERMANENT.to_string(), "permanent");
     }
 
@@ -553,6 +556,11 @@ mod tests {
         );
         assert!(Currency::parse("cny").is_none());
         assert!(Currency::parse("CNYX").is_none());
+        // Debugged as its code too (as in a decoded record's `{:?}`).
+        assert_eq!(
+            Currency::parse("RUB").map(|c| format!("{c:?}")),
+            Some("RUB".into())
+        );
     }
 
     #[test]

@@ -519,4 +519,18 @@ mod tests {
         let last = 7 + 3 * MAX_NESTING;
         assert_eq!(span(&ifs), (last, last + 2));
     }
+
+    /// What closes leaves the count as it found it, however often it is
+    /// repeated: a rule's `then` ending an `if` read as its condition, a
+    /// `map<...>` type's `>` (survivors of the mutation run: counting either
+    /// up instead of down went unnoticed).
+    #[test]
+    fn closed_ifs_and_map_types_leave_nothing_open() {
+        let rules = "rule r { when if a then b else c then e }\n".repeat(2 * MAX_NESTING);
+        assert!(depth_ok(&format!("policy p.q {{ {rules} }}")));
+        let fields: String = (0..2 * MAX_NESTING)
+            .map(|i| format!("f{i}: map<string, int>\n"))
+            .collect();
+        assert!(depth_ok(&format!("kind k {{ {fields} }}")));
+    }
 }

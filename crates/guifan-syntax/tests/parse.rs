@@ -468,6 +468,21 @@ fn what_was_expected_is_said_in_words() {
     ] {
         assert_eq!(said(text).1.as_deref(), help, "{text}");
     }
+    // A call's argument may go on with `for` or `where`; a prefix wants an operand.
+    for (text, expected) in [
+        (
+            "policy a.b { rule r { when count(x 5) > 1 then e } }",
+            "`for`, `where`, a value or an operator",
+        ),
+        (
+            "policy a.b { rule r { when count(x for x in xs where) > 1 then e } }",
+            "an expression",
+        ),
+        ("policy a.b { rule r { when - } }", "an operand"),
+        ("policy a.b { rule r { when not } }", "an operand"),
+    ] {
+        assert_eq!(said(text).0, expected, "{text}");
+    }
     assert_eq!(
         said("policy a.b { subjct s }").1.as_deref(),
         Some("did you mean `subject`?")
@@ -509,6 +524,21 @@ fn recovery_reads_a_lone_slash_as_division() {
         .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
         .count();
     assert_eq!(kinds, 1, "{:?}", file.items);
+}
+
+/// A declaration word after a dot is a field name, even where a
+/// declaration could start: it does not cut the broken text there.
+#[test]
+fn recovery_reads_a_word_after_a_dot_as_a_field() {
+    let text = "kind a { x: int }\nx.kind b { y: int }\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let b = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "b"))
+        .count();
+    assert_eq!(b, 0, "{:?}", file.items);
 }
 
 /// Durations in every unit the language writes.

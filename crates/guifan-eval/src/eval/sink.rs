@@ -127,3 +127,15 @@ impl<'p> Sink<'p> for Outcome {
         self.errors.push(error);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_messages_text_is_the_constant_or_the_rendered_one() {
+        let constant: Arc<str> = Arc::from("常量");
+        assert_eq!(MadeMessage::Constant(&constant).text(), "常量");
+        assert_eq!(MadeMessage::Rendered("第 3 次").text(), "第 3 次");
+    }
+}

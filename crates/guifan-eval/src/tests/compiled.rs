@@ -270,3 +270,14 @@ fn min_and_max_keep_the_extreme_wherever_it_comes() {
         ]
     );
 }
+
+/// A message without interpolations is the same text on every decision.
+#[test]
+fn a_constant_message_is_given_whole() {
+    let body =
+        r#"rule c { when listings_online > 0 then violation(code: "c") message "常量 {{x}}" }"#;
+    assert_eq!(
+        fired(body),
+        ["c[c]: 常量 {x}", "c[c]: 常量 {x}", "", "c[c]: 常量 {x}"]
+    );
+}

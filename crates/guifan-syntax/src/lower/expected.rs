@@ -180,8 +180,9 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::effect_call => "an effect",
         Rule::named_arg => "an argument (`name: value`)",
         Rule::expr => "an expression",
-        Rule::for_clause => "`for`",
-        Rule::where_clause => "`where`",
+        // pest reports a clause by its keyword (an atomic rule).
+        Rule::for_clause | Rule::for_kw => "`for`",
+        Rule::where_clause | Rule::where_kw => "`where`",
         Rule::op_or
         | Rule::op_and
         | Rule::op_eq
