@@ -448,6 +448,10 @@ mod tests {
         assert!(depth_ok(&inside));
         let after = format!("message \"{{x ?? \"}}\"}} {brackets}\"");
         assert!(depth_ok(&after));
+        // After the template's closing quote, brackets count again.
+        let text = format!("message \"{{x}}\" {brackets}");
+        let first = text.find('(').unwrap_or(0);
+        assert_eq!(too_deep_at(&text, 0), Some(first + MAX_NESTING));
     }
 
     /// A record's braces inside an interpolation nest in it: the

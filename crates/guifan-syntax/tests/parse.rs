@@ -222,6 +222,23 @@ fn invalid_dates_are_reported() {
         errors[0],
         ParseError::InvalidLiteral { what: "date", .. }
     ));
+    // A timestamp's date and time are joined by `T`, `t` or a space; any
+    // other character is refused by its shape, before chrono reads it.
+    let shape = "expected YYYY-MM-DDTHH:MM with an offset, such as 2023-02-24T00:00+08:00";
+    for joined in [
+        "2023-02-24T00:00+08:00",
+        "2023-02-24t00:00:00+08:00",
+        "2023-02-24 00:00:00+08:00",
+    ] {
+        assert!(
+            guifan_syntax::literal::timestamp(joined).is_ok(),
+            "{joined}"
+        );
+    }
+    assert_eq!(
+        guifan_syntax::literal::timestamp("2023-02-24x00:00+08:00"),
+        Err(shape.to_string())
+    );
 }
 
 #[test]
@@ -468,6 +485,7 @@ fn what_was_expected_is_said_in_words() {
     ] {
         assert_eq!(said(text).1.as_deref(), help, "{text}");
     }
+    assert_eq!(said("kind k { x: 5 }").0, "a type");
     // A call's argument may go on with `for` or `where`; a prefix wants an operand.
     for (text, expected) in [
         (

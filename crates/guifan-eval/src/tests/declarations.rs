@@ -3,7 +3,7 @@
 
 use guifan_syntax::{parse, SourceId};
 
-use super::{program, wrap};
+use super::{codes, program, wrap};
 use crate::check;
 
 /// The errors of a parameter of type `ty` defaulting to `default`: each
@@ -152,4 +152,29 @@ fn a_chain_of_definitions_is_bounded_exactly() {
     let limit = crate::check::MAX_LET_DEPTH;
     assert_eq!(chain(limit), Vec::<&str>::new());
     assert_eq!(chain(limit + 1), ["guifan::check::too_deep"]);
+}
+
+/// A parameter, definition or ranking named twice, or named like a field of
+/// the subject, is refused where the name is written again.
+#[test]
+fn a_name_declared_twice_or_like_a_field_is_refused() {
+    let check = |entries: &str| {
+        codes(&wrap(&format!(
+            "{entries} rule r {{ when true then violation(code: \"x\") }}"
+        )))
+    };
+    assert_eq!(check("param a: int = 1 let b = 2"), Vec::<&str>::new());
+    assert_eq!(
+        check("param a: int = 1 param a: int = 2"),
+        ["guifan::check::duplicate"]
+    );
+    assert_eq!(check("let a = 1 let a = 2"), ["guifan::check::duplicate"]);
+    assert_eq!(
+        check("param a: int = 1 let a = 2"),
+        ["guifan::check::duplicate"]
+    );
+    assert_eq!(
+        check("let listings_online = 1"),
+        ["guifan::check::shadows_field"]
+    );
 }
