@@ -470,7 +470,7 @@ fn what_was_expected_is_said_in_words() {
     );
     assert_eq!(
         said("policy a.b { rule r for x in xs 5 }").0,
-        "`group by`, a value or an operator"
+        "`group by` or an operator"
     );
     // Advice for what was expected: what an operand or a name is.
     let operand =
@@ -486,11 +486,41 @@ fn what_was_expected_is_said_in_words() {
         assert_eq!(said(text).1.as_deref(), help, "{text}");
     }
     assert_eq!(said("kind k { x: 5 }").0, "a type");
+    // Each place's words (survivors of the mutation run: a word's arm deleted went unnoticed).
+    for (text, expected) in [
+        (
+            "kind k { x: int } }",
+            "a declaration (`policy`, `kind`, `record`, `effect`, `platform`) or end of file",
+        ),
+        (
+            "5",
+            "a declaration (`policy`, `kind`, `record`, `effect`, `platform`)",
+        ),
+        (
+            "policy 5 { }",
+            "a dotted policy ID such as `douyin.zero_deposit_trial`",
+        ),
+        ("policy a.b { currency 5 }", "a currency code such as `CNY`"),
+        ("kind k { 5 }", "`when` or a name"),
+        ("policy a.b { rule r 5 }", "`for`, `on`, `{` or a string"),
+        ("policy a.b { rule r { 5 } }", "`version` or `when`"),
+        ("policy a.b { effective 5 }", "`from` or `until`"),
+        ("policy a.b { effective from 5 }", "a date or timestamp"),
+        (
+            "policy a.b { rule r { when a 5 } }",
+            "`then` or an operator",
+        ),
+        ("policy a.b { rule r { when any { 5 } then e } }", "a name"),
+        ("policy a.b { rule r { version 5 } }", "a string"),
+        ("kind k { x: map<5> }", "a type"),
+    ] {
+        assert_eq!(said(text).0, expected, "{text}");
+    }
     // A call's argument may go on with `for` or `where`; a prefix wants an operand.
     for (text, expected) in [
         (
             "policy a.b { rule r { when count(x 5) > 1 then e } }",
-            "`for`, `where`, a value or an operator",
+            "`for`, `where` or an operator",
         ),
         (
             "policy a.b { rule r { when count(x for x in xs where) > 1 then e } }",

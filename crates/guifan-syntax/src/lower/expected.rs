@@ -96,6 +96,10 @@ fn mistake_help(positives: &[Rule], token: &str, at_end: bool) -> Option<String>
 /// Turns pest's list of expected rules into words, and recognises common mistakes.
 fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
     let mut words: Vec<&'static str> = positives.iter().map(|r| rule_words(*r)).collect();
+    if positives.contains(&Rule::on_kw) {
+        // A rule's name is followed by `on`, `for`, its title or its body.
+        words.push("`{`");
+    }
     words.sort_unstable();
     words.dedup();
     let help = if positives.contains(&Rule::then_clause) {
@@ -137,7 +141,9 @@ fn describe_expected(positives: &[Rule]) -> (String, Option<String>) {
 fn rule_words(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
-        Rule::kind_decl
+        // A file that does not start with a declaration: pest names the file rule.
+        Rule::file
+        | Rule::kind_decl
         | Rule::record_decl
         | Rule::effect_decl
         | Rule::platform_decl
@@ -151,6 +157,7 @@ fn rule_words(rule: Rule) -> &'static str {
         }
         Rule::record_body | Rule::kind_body => "`{`",
         Rule::field_decl => "a field (`name: type`)",
+        Rule::variant_decl => "`when`",
         Rule::title_decl
         | Rule::source_decl
         | Rule::subject_decl
@@ -167,7 +174,8 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::rule_decl => {
             "a policy entry (`title`, `subject`, `zone`, `param`, `let`, `rule`, ...)"
         }
-        Rule::rule_each | Rule::rule_on | Rule::on_kw => "`on`, `for` or `{`",
+        // `{` is a literal, which pest does not report: added with `on`.
+        Rule::rule_each | Rule::rule_on | Rule::on_kw => "`on`",
         Rule::rule_let => "`let`",
         Rule::effect_guard | Rule::if_kw => "`if`",
         Rule::group_by | Rule::group_kw => "`group by`",
@@ -198,9 +206,11 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::op_mul
         | Rule::op_div => "an operator",
         Rule::op_not | Rule::op_neg => "an operand",
-        Rule::field_access | Rule::index_access | Rule::is_present | Rule::is_absent => {
-            "an operator"
-        }
+        Rule::field_access
+        | Rule::index_access
+        | Rule::is_present
+        | Rule::is_absent
+        | Rule::within => "an operator",
         Rule::named_condition => "a named condition (`name: condition`)",
         Rule::string_lit | Rule::string_inner => "a string",
         _ => "a value",
