@@ -142,3 +142,11 @@ fn a_misspelt_kind_is_answered_with_the_nearest() {
     assert_eq!(errors[0].kind.code(), "guifan::check::unknown_kind");
     assert_eq!(errors[0].help.as_deref(), Some("did you mean `merchant`?"));
 }
+
+/// A misspelt effect is answered with the nearest declared one.
+#[test]
+fn a_misspelt_effect_is_answered_with_the_nearest() {
+    let errors = program(&wrap("rule r { when true then violaton(code: \"x\") }"))
+        .expect_err("an unknown effect");
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `violation`?"));
+}

@@ -108,7 +108,9 @@ impl<'a> Frame<'a> {
                 };
                 match (op, pred) {
                     (Aggregate::Any, Some(true)) | (Aggregate::All, Some(false)) => {
-                        state.acc = Some(Value::Bool(op == Aggregate::Any));
+                        // Decided: `any` found an item, `all` a counterexample
+                        // (the result is read from whether `acc` is set).
+                        state.acc = Some(Value::Bool(true));
                         Ok(false)
                     }
                     _ => Ok(true),
