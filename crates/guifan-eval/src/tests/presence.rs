@@ -67,3 +67,22 @@ fn optional_items_and_map_values_are_absent_when_null() {
         ["guifan::check::maybe_absent"]
     );
 }
+
+/// `all { ... }`, true, proves what each of its conditions proves; `any`
+/// proves nothing on its own.
+#[test]
+fn all_of_named_conditions_proves_what_each_proves() {
+    let check = |cond: &str| {
+        codes(&wrap(&format!(
+            "rule r {{ when {cond} then violation(code: \"x\") }}"
+        )))
+    };
+    assert_eq!(
+        check("all { t: trial is present, w: withdrawal_request is present } and trial.active and withdrawal_request.amount > 1 CNY"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        check("any { t: trial is present, w: withdrawal_request is present } and trial.active"),
+        ["guifan::check::maybe_absent"]
+    );
+}
