@@ -432,6 +432,9 @@ mod tests {
         let text = format!("x // c (((\n{}", "(".repeat(MAX_NESTING + 5));
         let first = text.find("\n(").unwrap_or(0) + 1;
         assert_eq!(too_deep_at(&text, 0), Some(first + MAX_NESTING));
+        // A lone `/` divides: the brackets after it on its line count.
+        let text = format!("a / {}", "(".repeat(MAX_NESTING + 5));
+        assert_eq!(too_deep_at(&text, 0), Some(4 + MAX_NESTING));
         // At the very start of the text too.
         let text = format!("// c (((\n{}", "(".repeat(MAX_NESTING + 5));
         assert_eq!(too_deep_at(&text, 0), Some(9 + MAX_NESTING));

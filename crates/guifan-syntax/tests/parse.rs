@@ -589,6 +589,21 @@ fn recovery_reads_a_word_after_a_dot_as_a_field() {
     assert_eq!(b, 0, "{:?}", file.items);
 }
 
+/// A comment is skipped to its line's end, wherever it is: the declaration
+/// on the next line is still read after a broken one.
+#[test]
+fn recovery_skips_a_comment_to_its_line_end() {
+    let text = "kind a { x: @ } // note\nkind b { y: int }\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let b = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "b"))
+        .count();
+    assert_eq!(b, 1, "{:?}", file.items);
+}
+
 /// Durations in every unit the language writes.
 #[test]
 fn durations_are_read_in_every_unit() {

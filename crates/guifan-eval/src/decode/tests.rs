@@ -519,7 +519,8 @@ fn near_misses_of_the_usual_forms_are_refused() {
 /// one (the record's currency is asked for only when money was read).
 #[test]
 fn a_record_without_money_needs_no_currency() {
-    let src = "platform shop { zone UTC } kind k { platform: string, currency: string?, amount: money? }";
+    let src =
+        "platform shop { zone UTC } kind k { platform: string, currency: string?, amount: money? }";
     let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
     let none = decode_subject(&q.schema, br#"{"kind":"k","id":"a","platform":"shop"}"#);
     assert!(none.is_ok(), "{none:?}");
@@ -527,5 +528,8 @@ fn a_record_without_money_needs_no_currency() {
         &q.schema,
         br#"{"kind":"k","id":"a","platform":"shop","amount":"1"}"#,
     );
-    assert!(some.unwrap_err().message.contains("cannot tell the currency"));
+    assert!(some
+        .unwrap_err()
+        .message
+        .contains("cannot tell the currency"));
 }

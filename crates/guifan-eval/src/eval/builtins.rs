@@ -185,8 +185,9 @@ pub(super) fn call<V: std::ops::Deref<Target = Value>>(
                 .and_then(|i| usize::try_from(i).ok())
                 .zip(last)
                 .map(|(i, l)| i.min(l));
+            // A count below 1 has no position: `at` is None.
             match at.and_then(|i| tiers.get(i)) {
-                Some(v) if n >= 1 => v.clone(),
+                Some(v) => v.clone(),
                 _ => {
                     return Err(Box::new(EvalError::new(
                         EvalErrorKind::NoTier { index: n },
