@@ -535,6 +535,10 @@ mod tests {
     fn closed_ifs_and_map_types_leave_nothing_open() {
         let rules = "rule r { when if a then b else c then e }\n".repeat(2 * MAX_NESTING);
         assert!(depth_ok(&format!("policy p.q {{ {rules} }}")));
+        // An `else` ends the `if` whose `else` value was being read.
+        let nested =
+            "rule r { when if a then if b then c else d else e then f }\n".repeat(2 * MAX_NESTING);
+        assert!(depth_ok(&format!("policy p.q {{ {nested} }}")));
         let fields: String = (0..2 * MAX_NESTING)
             .map(|i| format!("f{i}: map<string, int>\n"))
             .collect();

@@ -260,6 +260,11 @@ fn string_escapes_are_checked_and_work_in_messages() {
         expr(r#""\u{4E2D}\t\"""#),
         ExprKind::Literal(Literal::Str("中\t\"".into()), r#""\u{4E2D}\t\"""#.into())
     );
+    // Six hex digits, the most a code point needs, are read.
+    assert_eq!(
+        expr(r#""\u{01F600}""#),
+        ExprKind::Literal(Literal::Str("😀".into()), r#""\u{01F600}""#.into())
+    );
     for bad in [r#""\q""#, r#""\u{110000}""#, r#""\u{zz}""#, r#""\u4E2D""#] {
         let err = parse_expr(SourceId(0), bad).unwrap_err();
         assert!(

@@ -27,11 +27,11 @@ impl<'a> Frame<'a> {
         values.clear();
         text.clear();
         let result = self.make(version, code, &mut yielded, &mut values, &mut text);
-        if let Ok(rendered) = &result {
+        if result.is_ok() {
             let message = match &version.message {
                 Some(Message::Constant(t)) => Some(MadeMessage::Constant(t)),
-                Some(Message::Template(_)) if *rendered => Some(MadeMessage::Rendered(&text)),
-                _ => None,
+                Some(Message::Template(_)) => Some(MadeMessage::Rendered(&text)),
+                None => None,
             };
             sink.decision(&Made {
                 rule,
@@ -44,12 +44,11 @@ impl<'a> Frame<'a> {
         self.made_effects = yielded;
         self.made_values = values;
         self.made_message = text;
-        result.map(|_| ())
+        result
     }
 
     /// The effects and message of a decision into the buffers (by `code`
-    /// when the version is compiled); true when a template was rendered into
-    /// `text`.
+    /// when the version is compiled); a template is rendered into `text`.
     fn make(
         &mut self,
         version: &'a crate::ir::Version,
@@ -57,7 +56,7 @@ impl<'a> Frame<'a> {
         yielded: &mut Vec<(u32, u32, u32)>,
         values: &mut Vec<Value>,
         text: &mut String,
-    ) -> Result<bool, Failure> {
+    ) -> Result<(), Failure> {
         for (i, e) in version.effects.iter().enumerate() {
             let compiled = code.and_then(|c| Some((c.code.effects.get(i)?, c.unit)));
             if let Some(guard) = &e.guard {
@@ -86,7 +85,7 @@ impl<'a> Frame<'a> {
             ));
         }
         let Some(Message::Template(parts)) = &version.message else {
-            return Ok(false);
+            return Ok(());
         };
         for (k, part) in parts.iter().enumerate() {
             match part {
@@ -110,6 +109,6 @@ impl<'a> Frame<'a> {
                 }
             }
         }
-        Ok(true)
+        Ok(())
     }
 }

@@ -205,7 +205,6 @@ fn rule_words(rule: Rule) -> &'static str {
         | Rule::op_sub
         | Rule::op_mul
         | Rule::op_div => "an operator",
-        Rule::op_not | Rule::op_neg => "an operand",
         Rule::field_access
         | Rule::index_access
         | Rule::is_present
