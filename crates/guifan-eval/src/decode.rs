@@ -183,20 +183,8 @@ pub fn decode_value(schema: &Schema, ty: &Type, json: &str) -> Result<Value, Dat
     }
     .deserialize(&mut de)
     .and_then(|v| de.end().map(|()| v));
-    let mut value = result.map_err(|e| cx.error(&e))?;
-    if let Some(currency) = ty_currency(ty) {
-        fix_currency(&mut value, currency);
-    }
-    Ok(value)
-}
-
-fn ty_currency(ty: &Type) -> Option<Currency> {
-    match ty {
-        Type::Money(c) => *c,
-        Type::List(t) | Type::Optional(t) => ty_currency(t),
-        Type::Map(_, v) => ty_currency(v),
-        _ => None,
-    }
+    // Money of a type that names its currency is read in it at once.
+    result.map_err(|e| cx.error(&e))
 }
 
 /// A step of the path to the value being decoded; field names are looked up

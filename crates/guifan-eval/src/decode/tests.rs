@@ -505,6 +505,7 @@ fn near_misses_of_the_usual_forms_are_refused() {
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00+05:60"}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00+05x30"}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10x00:00Z"}"#,
+        r#"{"kind":"merchant","id":"m","platformx:"douyin","at":"2023-03-01T10:00:00Z"}"#,
     ] {
         assert!(decode(record).is_err(), "{record}");
         assert_eq!(
@@ -532,4 +533,34 @@ fn a_record_without_money_needs_no_currency() {
         .unwrap_err()
         .message
         .contains("cannot tell the currency"));
+}
+
+/// A JSON number amount with a leading zero is refused, by the fast path
+/// as by the detailed decoder; a lone zero before the point is read.
+#[test]
+fn an_amount_with_a_leading_zero_is_refused() {
+    let src = "platform douyin { currency CNY } kind merchant { platform: string, amount: money }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = |amount: &str| {
+        format!(r#"{{"kind":"merchant","id":"m","platform":"douyin","amount":{amount}}}"#)
+    };
+    for bad in ["07.5", "00", "-07"] {
+        let text = record(bad);
+        assert!(decode_subject(&q.schema, text.as_bytes()).is_err(), "{bad}");
+        assert_eq!(
+            crate::decode_subject_fast(&q.schema, text.as_bytes()),
+            None,
+            "{bad}"
+        );
+    }
+    for good in ["0.5", "0", "7.5", "-0.5"] {
+        let text = record(good);
+        let fast = crate::decode_subject_fast(&q.schema, text.as_bytes());
+        assert!(fast.is_some(), "{good}");
+        assert_eq!(
+            fast,
+            decode_subject(&q.schema, text.as_bytes()).ok(),
+            "{good}"
+        );
+    }
 }
