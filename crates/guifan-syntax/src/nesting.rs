@@ -501,6 +501,16 @@ mod tests {
         assert!(depth_ok(&doubled));
     }
 
+    /// A closing bracket closes one bracket (and the `map<`s left open in
+    /// it), no more.
+    #[test]
+    fn a_closer_closes_one_bracket() {
+        let text = format!("{})((", "(".repeat(MAX_NESTING));
+        assert_eq!(too_deep_at(&text, 0), Some(MAX_NESTING + 2));
+        let text = format!("x: [{}]((", "map<".repeat(MAX_NESTING - 1));
+        assert!(depth_ok(&text));
+    }
+
     /// A closing bracket with nothing open is ignored: the count stays
     /// exact after it (a survivor of the mutation run: popping the outermost
     /// frame too went unnoticed).

@@ -132,6 +132,13 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
     ] {
         assert_eq!(check("", &format!("({call}) == 1")), codes, "{call}");
     }
+    // `max` and `min` of values take two or more.
+    assert_eq!(
+        check("", "max(1, 2, listings_online) > 1"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(check("", "min(1, listings_online) > 1"), Vec::<&str>::new());
+    assert_eq!(check("", "max() > 1"), ["guifan::check::wrong_arity"]);
 }
 
 /// A misspelt kind is answered with the nearest declared one.
