@@ -499,6 +499,10 @@ mod tests {
         assert_eq!(too_deep_at(&text, 0), Some(first_paren + MAX_NESTING));
         let doubled = format!("message \"{{{{{}}}}}\"", "(".repeat(MAX_NESTING + 5));
         assert!(depth_ok(&doubled));
+        // An escape is two characters of text; what follows it is read on.
+        let n = MAX_NESTING + 5;
+        let escaped = format!("message \"\\t{{{}1{}}}\"", "(".repeat(n), ")".repeat(n));
+        assert_eq!(too_deep_at(&escaped, 0), Some(12 + MAX_NESTING));
     }
 
     /// A closing bracket closes one bracket (and the `map<`s left open in
