@@ -598,7 +598,7 @@ fn recovery_reads_a_word_after_a_dot_as_a_field() {
 /// on the next line is still read after a broken one.
 #[test]
 fn recovery_skips_a_comment_to_its_line_end() {
-    let text = "kind a { x: @ } // note\nkind b { y: int }\n";
+    let text = "// first\nkind a { x: @ } // note\nkind b { y: int }\n";
     let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
     assert_eq!(errors.len(), 1, "{errors:?}");
     let b = file
@@ -629,17 +629,27 @@ fn durations_are_read_in_every_unit() {
 /// found by that index (the formatter keeps the order by it).
 #[test]
 fn entries_are_indexed_in_the_order_written() {
-    let text = "policy a.b {\n  subject s\n  param p: int = 1\n  let x = 1\n  rank busy by x\n  rule r { when x > 0 then e }\n}\n";
+    let text = "policy a.b {\n  subject s\n  require x > 0 \"m\"\n  param p: int = 1\n  let x = 1\n  rank busy by x\n  rule r { when x > 0 then e }\n  param q: int = 2\n  let y = 2\n  rank idle by y\n  rule t { when y > 0 then e }\n  require y > 0\n}\n";
     let file = parse(SourceId(0), text).unwrap();
     let Item::Policy(p) = &file.items[0] else {
         panic!()
     };
-    let written: Vec<&str> = p
-        .order
+    let spans: Vec<_> = p.order.iter().filter_map(|e| p.entry_span(e)).collect();
+    let written: Vec<&str> = spans
         .iter()
-        .filter_map(|e| p.entry_span(e))
         .map(|s| text.get(s.start as usize..s.end as usize).unwrap_or("?"))
         .map(|s| s.split_whitespace().next().unwrap_or(""))
         .collect();
-    assert_eq!(written, ["subject", "param", "let", "rank", "rule"]);
+    assert_eq!(
+        written,
+        [
+            "subject", "require", "param", "let", "rank", "rule", "param", "let", "rank", "rule",
+            "require"
+        ]
+    );
+    // Each entry is itself, in the order written.
+    assert!(
+        spans.windows(2).all(|w| w[0].start < w[1].start),
+        "{spans:?}"
+    );
 }
