@@ -97,6 +97,14 @@ fn errors_name_the_field_path() {
     )
     .unwrap_err();
     assert_eq!(e.path, "listings_online");
+    assert!(e.message.contains("expected an int"), "{e}");
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":5,"listings_online":1,"deposit":{"balance":"1","required":"1"},"tags":[]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "platform");
+    assert!(e.message.contains("expected a string"), "{e}");
     let e = decode_subject(
         &p.schema,
         br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[1]}"#,

@@ -26,4 +26,14 @@ fn an_if_ladder_tells_the_branch_taken_and_how_many_there_are() {
     let outcome = evaluate_traced(&program, &subject, now, None, &seen);
     assert_eq!(outcome.decisions.len(), 1);
     assert_eq!(seen.into_inner().0, [(1, 3)]);
+    // The final `else`, taken, is the last of them.
+    let program = super::program(&wrap(
+        "rule r { when (if listings_online > 1000 then 1 else if listings_online > 500 then 2 else 3) == 3 then violation(code: \"x\") }",
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let subject = record_subject(&program);
+    let seen = RefCell::new(Branches::default());
+    let outcome = evaluate_traced(&program, &subject, now, None, &seen);
+    assert_eq!(outcome.decisions.len(), 1);
+    assert_eq!(seen.into_inner().0, [(2, 3)]);
 }
