@@ -505,6 +505,21 @@ mod tests {
     }
 
     #[test]
+    fn periods_and_maps_print_as_written() {
+        assert_eq!(Value::Period(12).to_string(), "1y");
+        assert_eq!(Value::Period(18).to_string(), "18mo");
+        assert_eq!(Value::Period(0).to_string(), "0mo");
+        let map = Value::Map(
+            vec![
+                (Value::str("a"), Value::Int(1)),
+                (Value::str("b"), Value::Int(2)),
+            ]
+            .into(),
+        );
+        assert_eq!(map.to_string(), "{a: 1, b: 2}");
+    }
+
+    #[test]
     fn message_text_is_the_display_text() {
         let cny = Currency::parse("CNY").expect("a currency");
         let money = |m: i64, scale: u32| {

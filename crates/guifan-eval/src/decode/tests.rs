@@ -572,3 +572,17 @@ fn an_amount_with_a_leading_zero_is_refused() {
         );
     }
 }
+
+/// Lists of lists, read by the fast path, are the detailed decoder's: each
+/// inner list holds its own items only.
+#[test]
+fn lists_of_lists_hold_their_own_items() {
+    let src = "platform douyin { currency CNY } kind merchant { platform: string, grid: [[int]] }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record =
+        br#"{"kind":"merchant","id":"m","platform":"douyin","grid":[[1,2],[3],[],[4,5,6]]}"#;
+    let fast = crate::decode_subject_fast(&q.schema, record);
+    assert!(fast.is_some());
+    assert_eq!(fast, crate::decode_subject_detailed(&q.schema, record).ok());
+    assert!(format!("{fast:?}").contains("List([Int(3)])"), "{fast:?}");
+}
