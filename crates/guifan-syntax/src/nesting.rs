@@ -503,6 +503,9 @@ mod tests {
         let n = MAX_NESTING + 5;
         let escaped = format!("message \"\\t{{{}1{}}}\"", "(".repeat(n), ")".repeat(n));
         assert_eq!(too_deep_at(&escaped, 0), Some(12 + MAX_NESTING));
+        // An escaped quote does not end the template.
+        let quoted = format!("message \"\\\"{{{}1{}}}\"", "(".repeat(n), ")".repeat(n));
+        assert_eq!(too_deep_at(&quoted, 0), Some(12 + MAX_NESTING));
     }
 
     /// A closing bracket closes one bracket (and the `map<`s left open in

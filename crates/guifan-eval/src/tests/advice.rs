@@ -148,6 +148,10 @@ fn a_misspelt_kind_is_answered_with_the_nearest() {
         .expect_err("an unknown kind");
     assert_eq!(errors[0].kind.code(), "guifan::check::unknown_kind");
     assert_eq!(errors[0].help.as_deref(), Some("did you mean `merchant`?"));
+    assert_eq!(
+        miette::Diagnostic::severity(&errors[0]),
+        Some(miette::Severity::Error)
+    );
 }
 
 /// A misspelt effect is answered with the nearest declared one.

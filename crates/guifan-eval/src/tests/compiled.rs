@@ -281,3 +281,26 @@ fn a_constant_message_is_given_whole() {
         ["c[c]: 常量 {x}", "c[c]: 常量 {x}", "", "c[c]: 常量 {x}"]
     );
 }
+
+/// `any` and `all` with both a mapped condition and a `where`: only the
+/// selected items are tested (a survivor of the mutation run: the
+/// interpreter testing every item went unnoticed).
+#[test]
+fn quantifiers_test_only_the_selected_items() {
+    let body = r#"
+        rule q {
+          when true
+          then violation(code: "q")
+          message "{any(w.amount > 1 CNY for w in withdrawals where w.amount < 1 CNY)} {all(w.amount < 1 CNY for w in withdrawals where w.amount < 1 CNY)}"
+        }
+    "#;
+    assert_eq!(
+        fired(body),
+        [
+            "q[q]: false true",
+            "q[q]: false true",
+            "q[q]: false true",
+            "q[q]: false true"
+        ]
+    );
+}

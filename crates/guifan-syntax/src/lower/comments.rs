@@ -103,6 +103,8 @@ mod tests {
         assert!(c[1].blank_before && !c[0].blank_before);
         assert!(c[2].trailing && !c[1].trailing);
         assert_eq!(c[3].next_code, text.len() as u32);
+        // One line break after code is no blank line.
+        assert!(!c[3].blank_before);
     }
 
     /// Indentation is not code: an indented comment on its own line leads the
