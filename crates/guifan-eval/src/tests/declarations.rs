@@ -178,3 +178,17 @@ fn a_name_declared_twice_or_like_a_field_is_refused() {
         ["guifan::check::shadows_field"]
     );
 }
+
+/// `kind` and `id` are every kind's own: declaring either is refused, with
+/// why.
+#[test]
+fn declaring_kind_or_id_is_refused_with_why() {
+    for field in ["id", "kind"] {
+        let src = format!("kind k {{ {field}: string, n: int }}");
+        let errors = check(&[parse(SourceId(0), &src).expect("parses")]).expect_err(field);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].kind.code(), "guifan::check::duplicate");
+        let help = errors[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("every kind has `kind` and `id`"), "{help}");
+    }
+}
