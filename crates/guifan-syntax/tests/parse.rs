@@ -497,6 +497,27 @@ fn what_was_expected_is_said_in_words() {
         assert_eq!(said(text).1.as_deref(), help, "{text}");
     }
     assert_eq!(said("kind k { x: 5 }").0, "a type");
+    // Where a name is missing: in an effect's arguments, its declared
+    // parameters, or a record's fields, each told what goes there.
+    let name = "a name is a word of letters, digits and `_` that starts with a letter or `_` and is not a keyword";
+    for (text, help) in [
+        (
+            "policy a.b { rule r { when x then e(5) } }",
+            "effect arguments are written `name: value`, separated by commas",
+        ),
+        (
+            "effect e(5)",
+            "an effect's parameters are written `name: type`, separated by commas",
+        ),
+        (
+            "effect e(a: int, 5)",
+            "an effect's parameters are written `name: type`, separated by commas",
+        ),
+        ("record r { 5 }", name),
+        ("kind k { x: { 5 } }", name),
+    ] {
+        assert_eq!(said(text).1.as_deref(), Some(help), "{text}");
+    }
     // Each place's words (survivors of the mutation run: a word's arm deleted went unnoticed).
     for (text, expected) in [
         (
@@ -513,6 +534,7 @@ fn what_was_expected_is_said_in_words() {
         ),
         ("policy a.b { currency 5 }", "a currency code such as `CNY`"),
         ("kind k { 5 }", "`when` or a name"),
+        ("kind k { x }", "`when` or a field (`name: type`)"),
         ("policy a.b { rule r 5 }", "`for`, `on`, `{` or a string"),
         ("policy a.b { rule r { 5 } }", "`version` or `when`"),
         ("policy a.b { effective 5 }", "`from` or `until`"),

@@ -586,3 +586,47 @@ fn lists_of_lists_hold_their_own_items() {
     assert_eq!(fast, crate::decode_subject_detailed(&q.schema, record).ok());
     assert!(format!("{fast:?}").contains("List([Int(3)])"), "{fast:?}");
 }
+
+/// A variant's fields are required when the record is of that variant, and
+/// only then; missing, the message names the condition.
+#[test]
+fn a_variants_fields_are_required_only_in_it() {
+    let src = r#"platform douyin { currency CNY }
+        kind shop { platform: string, when platform == "douyin" { rating: int } }"#;
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let decode = |record: &str| decode_subject(&q.schema, record.as_bytes());
+    assert!(decode(r#"{"kind":"shop","id":"a","platform":"kuaishou"}"#).is_ok());
+    assert!(decode(r#"{"kind":"shop","id":"a","platform":"douyin","rating":3}"#).is_ok());
+    let missing = decode(r#"{"kind":"shop","id":"a","platform":"douyin"}"#).unwrap_err();
+    assert!(
+        missing
+            .message
+            .contains(r#"missing field `rating` (required when `platform` is "douyin")"#),
+        "{missing}"
+    );
+}
+
+/// Durations, periods and times of day, read by both decoders alike.
+#[test]
+fn durations_periods_and_times_are_read() {
+    let src = "platform douyin { currency CNY } kind merchant { platform: string, wait: duration, ban: duration, term: period, opens: time }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"merchant","id":"m","platform":"douyin","wait":"72h","ban":"permanent","term":"1y","opens":"10:30"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    for text in ["3d", "permanent", "1y", "10:30"] {
+        assert!(
+            shown.iter().any(|s| s.starts_with(text)),
+            "{text} in {shown:?}"
+        );
+    }
+    assert_eq!(
+        crate::decode_subject_fast(&q.schema, record),
+        crate::decode_subject_detailed(&q.schema, record).ok()
+    );
+    let bad = br#"{"kind":"merchant","id":"m","platform":"douyin","wait":"3 days","ban":"1h","term":"1y","opens":"10:30"}"#;
+    assert!(decode_subject(&q.schema, bad)
+        .unwrap_err()
+        .message
+        .contains("invalid duration"));
+}

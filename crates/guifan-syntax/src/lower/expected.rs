@@ -38,7 +38,14 @@ impl Lower<'_> {
             pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
             pest::error::ErrorVariant::CustomError { .. } => &[],
         };
-        let help = mistake_help(positives, &token, rest.is_empty()).or(help);
+        // The text just before the error (bounded, so that a file of many
+        // errors is still read in linear time), for where it stands.
+        let mut from = pos.saturating_sub(LOOK_BACK);
+        while !self.text.is_char_boundary(from) && from < pos {
+            from += 1;
+        }
+        let before = self.text.get(from..pos).unwrap_or("");
+        let help = mistake_help(positives, &token, rest.is_empty(), before).or(help);
         ParseError::Syntax {
             source_id: self.source,
             span: Span::new(pos, pos + len),
@@ -49,20 +56,83 @@ impl Lower<'_> {
     }
 }
 
+/// How far before a syntax error its context is read.
+const LOOK_BACK: usize = 4096;
+
+/// Advice where an effect's arguments are written.
+const EFFECT_ARGUMENTS: &str = "effect arguments are written `name: value`, separated by commas";
+
+/// Where the innermost `(` still open at the end of `text` is, when the
+/// innermost open bracket is a `(` (strings and comments skipped; brackets
+/// closed that were opened before `text` are ignored).
+fn innermost_open(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    i += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' || c == b'\n' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', bytes.get(i..).unwrap_or(&[]))
+                    .map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'(' | b'[' | b'{' => open.push((b, i)),
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match open.last() {
+        Some(&(b'(', at)) => Some(at),
+        _ => None,
+    }
+}
+
 /// Words that start declarations, suggested for "did you mean" beside the
 /// policy entry words ([`crate::ast::ENTRY_WORDS`]).
 const DECLARATION_WORDS: [&str; 4] = ["kind", "record", "effect", "platform"];
 
 /// Advice for the mistakes authors make most: a missing `}`, `=` for `==`, a misspelt keyword.
-fn mistake_help(positives: &[Rule], token: &str, at_end: bool) -> Option<String> {
+fn mistake_help(positives: &[Rule], token: &str, at_end: bool, before: &str) -> Option<String> {
     if at_end {
         return Some("a `{` opened above is not closed: add the missing `}`".into());
     }
     if token.starts_with('=') && !token.starts_with("==") {
         return Some("to compare, write `==`".into());
     }
-    if positives.contains(&Rule::named_arg) || positives == [Rule::member] {
-        return Some("effect arguments are written `name: value`, separated by commas".into());
+    if positives.contains(&Rule::named_arg) {
+        return Some(EFFECT_ARGUMENTS.into());
+    }
+    if positives == [Rule::member] {
+        // A name inside `( )`: an effect's arguments or its declared
+        // parameters (inside `{ }`, a field's name: the words say it).
+        let open = innermost_open(before)?;
+        let head = before.get(..open).unwrap_or("").trim_end();
+        let name_start = head
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let declared = head
+            .get(..name_start)
+            .unwrap_or("")
+            .trim_end()
+            .ends_with("effect");
+        return Some(if declared {
+            "an effect's parameters are written `name: type`, separated by commas".into()
+        } else {
+            EFFECT_ARGUMENTS.into()
+        });
     }
     let word: String = token
         .chars()
@@ -213,5 +283,22 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::named_condition => "a named condition (`name: condition`)",
         Rule::string_lit | Rule::string_inner => "a string",
         _ => "a value",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::innermost_open;
+
+    #[test]
+    fn the_innermost_open_bracket_is_found_outside_strings_and_comments() {
+        assert_eq!(innermost_open("e(a: 1, "), Some(1));
+        assert_eq!(innermost_open("e(a: f(1), "), Some(1));
+        assert_eq!(innermost_open("e(a: { "), None);
+        assert_eq!(innermost_open("e(a: \")\" "), Some(1));
+        assert_eq!(innermost_open("e(a: \"\\\")\" "), Some(1));
+        assert_eq!(innermost_open("e( // )\n"), Some(1));
+        assert_eq!(innermost_open(") e("), Some(3));
+        assert_eq!(innermost_open("x"), None);
     }
 }

@@ -309,7 +309,8 @@ fn wider(a: &Type, b: &Type) -> Type {
             Type::Map(Box::new(wider(k, l)), Box::new(wider(v, w)))
         }
         (Type::Optional(x), Type::Optional(y)) => wider(x, y).optional(),
-        (x, Type::Optional(_)) if !matches!(x, Type::Optional(_)) => b.clone(),
+        // `a` fits `b`'s inner type (both optional is the arm above).
+        (_, Type::Optional(_)) => b.clone(),
         _ => a.clone(),
     }
 }
