@@ -211,6 +211,11 @@ fn seen_keys_count_past_128_fields() {
         assert!(!seen.slot(slot), "{slot} again");
     }
     assert!(seen.other("x") && !seen.other("x"));
+    // Slots past 128 that share a bit position are still distinct.
+    let mut seen = super::SeenKeys::default();
+    for slot in [130, 194, 258, 322] {
+        assert!(seen.slot(slot), "{slot} first time");
+    }
 }
 
 #[test]

@@ -229,3 +229,14 @@ fn what_every_item_shares_is_marked_invariant() {
         0
     );
 }
+
+/// A checked policy's debug form says that it was compiled.
+#[test]
+fn a_checked_policy_is_shown_compiled() {
+    let program = program(&wrap(
+        "rule r { when listings_online > 1 then violation(code: \"x\") }",
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let shown = format!("{:?}", program.policies()[0]);
+    assert!(shown.contains("compiled: Compiled"), "{shown}");
+}
