@@ -98,6 +98,8 @@ fn errors_name_the_field_path() {
     .unwrap_err();
     assert_eq!(e.path, "listings_online");
     assert!(e.message.contains("expected an int"), "{e}");
+    // Where in the text: serde's line and column.
+    assert_eq!((e.line, e.column), (Some(1), Some(72)));
     let e = decode_subject(
         &p.schema,
         br#"{"kind":"merchant","id":"m","platform":5,"listings_online":1,"deposit":{"balance":"1","required":"1"},"tags":[]}"#,
@@ -634,4 +636,27 @@ fn durations_periods_and_times_are_read() {
         .unwrap_err()
         .message
         .contains("invalid duration"));
+}
+
+/// Money takes its record's currency from the record's own platform, not
+/// from another string that happens to name a platform.
+#[test]
+fn money_takes_the_currency_of_the_records_platform() {
+    let src = "platform douyin { currency CNY } platform wb { currency RUB }
+        kind shop { platform: string, note: string, amount: money }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    for record in [
+        r#"{"kind":"shop","id":"a","platform":"douyin","note":"wb","amount":"1"}"#,
+        r#"{"kind":"shop","id":"a","note":"wb","platform":"douyin","amount":"1"}"#,
+        r#"{"kind":"shop","id":"a","amount":"1","note":"wb","platform":"douyin"}"#,
+    ] {
+        let s = decode_subject(&q.schema, record.as_bytes()).unwrap();
+        let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+        assert!(
+            shown.contains(&"1.00 CNY".to_string()),
+            "{record}: {shown:?}"
+        );
+        let detailed = crate::decode_subject_detailed(&q.schema, record.as_bytes());
+        assert_eq!(detailed.ok().as_ref(), Some(&s), "{record}");
+    }
 }

@@ -192,3 +192,35 @@ fn declaring_kind_or_id_is_refused_with_why() {
         assert!(help.contains("every kind has `kind` and `id`"), "{help}");
     }
 }
+
+/// A rule's versions may not be in force at once: windows that overlap are
+/// refused, windows that meet end to start are not.
+#[test]
+fn versions_in_force_at_once_are_refused() {
+    let versions = |a: &str, b: &str| {
+        codes(&wrap(&format!(
+            "rule r {{ version \"a\" {a} {{ when true then violation(code: \"a\") }} \
+             version \"b\" {b} {{ when true then violation(code: \"b\") }} }}"
+        )))
+    };
+    let overlap = ["guifan::check::version_overlap"];
+    assert_eq!(
+        versions(
+            "until 2023-03-01T00:00+08:00",
+            "from 2023-03-01T00:00+08:00"
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        versions(
+            "until 2023-03-02T00:00+08:00",
+            "from 2023-03-01T00:00+08:00"
+        ),
+        overlap
+    );
+    assert_eq!(versions("from 2023-01-01", "from 2023-02-01"), overlap);
+    assert_eq!(
+        versions("from 2023-03-01", "until 2023-02-01"),
+        Vec::<&str>::new()
+    );
+}

@@ -368,8 +368,8 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
             Str
         }
         // `a + b` on lists: the items of `a`, then those of `b`.
+        // (`[]`'s items, `Nothing`, fit any: the other side's type is kept.)
         (ArithOp::Add, List(a), List(b)) => match (&**a, &**b) {
-            (Nothing, t) | (t, Nothing) => List(Box::new(t.clone())),
             (x, y) if x.fits(y) => List(Box::new(y.clone())),
             (x, y) if y.fits(x) => List(Box::new(x.clone())),
             _ => return Err(ArithTypeError::Operands),
