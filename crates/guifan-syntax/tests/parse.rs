@@ -310,6 +310,8 @@ fn a_bad_escape_is_placed_where_it_goes_wrong() {
         (r#""\u4E2D""#, (1, 3)),
         // Ended right after its brace: the escape to the string's end.
         (r#""ab\u{""#, (3, 6)),
+        // Unclosed after its digits: the escape to its last digit.
+        (r#""ab\u{12""#, (3, 8)),
     ] {
         let err = parse_expr(SourceId(0), text).unwrap_err();
         let ParseError::InvalidLiteral { span, .. } = err else {

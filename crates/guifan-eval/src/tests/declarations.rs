@@ -224,3 +224,26 @@ fn versions_in_force_at_once_are_refused() {
         Vec::<&str>::new()
     );
 }
+
+/// A parameter may be of a record type the schema names.
+#[test]
+fn a_parameter_may_be_of_a_named_record_type() {
+    let schema = "platform douyin { currency CNY }
+        record Limit { n: int }
+        kind shop { platform: string }
+        effect e";
+    let codes = |param: &str| {
+        let policy = format!(
+            "policy t.p {{ subject shop zone UTC {param} rule r {{ when len(lims) > 0 then e }} }}"
+        );
+        super::codes_of(check(&[
+            parse(SourceId(0), schema).expect("parses"),
+            parse(SourceId(1), &policy).expect("parses"),
+        ]))
+    };
+    assert_eq!(codes("param lims: [Limit] = []"), Vec::<&str>::new());
+    assert_eq!(
+        codes("param lims: [Limt] = []"),
+        ["guifan::check::unknown_type"]
+    );
+}
