@@ -570,6 +570,11 @@ fn what_was_expected_is_said_in_words() {
         said("policy a.b { subjct s }").1.as_deref(),
         Some("did you mean `subject`?")
     );
+    // Two edits away in a word of six: still near enough.
+    assert_eq!(
+        said("policy a.b { sujbet s }").1.as_deref(),
+        Some("did you mean `subject`?")
+    );
 }
 
 /// A declaration word at the start of an unindented line starts a new
