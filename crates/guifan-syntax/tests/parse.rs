@@ -537,6 +537,10 @@ fn what_was_expected_is_said_in_words() {
         ("policy a.b { currency 5 }", "a currency code such as `CNY`"),
         ("kind k { 5 }", "`when` or a name"),
         ("kind k { x }", "`when` or a field (`name: type`)"),
+        (
+            "policy a.b { rule r { let x = 1 5 } }",
+            "`let`, `when` or an operator",
+        ),
         ("policy a.b { rule r 5 }", "`for`, `on`, `{` or a string"),
         ("policy a.b { rule r { 5 } }", "`version` or `when`"),
         ("policy a.b { effective 5 }", "`from` or `until`"),

@@ -292,6 +292,16 @@ fn text_that_is_not_json_is_said_in_words() {
         let err = decode_subject(&p.schema, text.as_bytes()).unwrap_err();
         assert!(err.message.starts_with(words), "{text}: {}", err.message);
     }
+    // JSON, but not an object: what a record is, said.
+    for text in ["[1]", "5", "\"x\""] {
+        let err = decode_subject(&p.schema, text.as_bytes()).unwrap_err();
+        assert!(
+            err.message
+                .contains("a JSON object with \"kind\" and \"id\""),
+            "{text}: {}",
+            err.message
+        );
+    }
 }
 
 #[test]
@@ -659,4 +669,16 @@ fn money_takes_the_currency_of_the_records_platform() {
         let detailed = crate::decode_subject_detailed(&q.schema, record.as_bytes());
         assert_eq!(detailed.ok().as_ref(), Some(&s), "{record}");
     }
+}
+
+/// Money in a map's values, read before the record's currency, is given it.
+#[test]
+fn money_in_maps_takes_the_records_currency() {
+    let src = "kind shop { currency: string, prices: map<string, money>, tiers: [money] }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"shop","id":"a","prices":{"x":"1"},"tiers":["2"],"currency":"RUB"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    assert!(shown.contains(&"{x: 1.00 RUB}".to_string()), "{shown:?}");
+    assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
 }

@@ -240,3 +240,20 @@ fn a_checked_policy_is_shown_compiled() {
     let shown = format!("{:?}", program.policies()[0]);
     assert!(shown.contains("compiled: Compiled"), "{shown}");
 }
+
+/// A versioned rule's versions keep their labels; a single body has none.
+#[test]
+fn versions_keep_their_labels() {
+    let policy = wrap(
+        "rule v { version \"旧\" until 2023-03-01T00:00+08:00 { when true then violation(code: \"o\") } \
+         version \"新\" from 2023-03-01T00:00+08:00 { when true then violation(code: \"n\") } } \
+         rule s { when true then violation(code: \"s\") }",
+    );
+    let program = program(&policy).unwrap_or_else(|e| panic!("{e:?}"));
+    let rules = program.policies()[0].rules();
+    let labels: Vec<Option<&str>> = rules
+        .iter()
+        .flat_map(|r| r.versions().iter().map(|v| v.label().map(|l| &**l)))
+        .collect();
+    assert_eq!(labels, [Some("旧"), Some("新"), None]);
+}
