@@ -511,6 +511,9 @@ fn near_misses_of_the_usual_forms_are_refused() {
         "2023-03-01T10:00:00+05:59",
         "2023-12-31T23:59:58Z",
         "1999-01-02T03:04:05-03:30",
+        "2023-03-01T10:00:00+08:00",
+        "2023-03-01T10:00:00-08:00",
+        "2023-03-01T10:00:59Z",
     ] {
         let record = format!(r#"{{"kind":"merchant","id":"m","platform":"douyin","at":"{at}"}}"#);
         let fast = crate::decode_subject_fast(&q.schema, record.as_bytes());
@@ -681,4 +684,23 @@ fn money_in_maps_takes_the_records_currency() {
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     assert!(shown.contains(&"{x: 1.00 RUB}".to_string()), "{shown:?}");
     assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
+}
+
+/// A string of exactly the limit is read by the fast path itself; one byte
+/// more is left to the detailed decoder, which refuses it.
+#[test]
+fn a_string_at_its_limit_is_read_by_the_fast_path() {
+    let src = "platform douyin { currency CNY } kind merchant { platform: string, note: string }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = |n: usize| {
+        format!(
+            r#"{{"kind":"merchant","id":"m","platform":"douyin","note":"{}"}}"#,
+            "x".repeat(n)
+        )
+    };
+    let at = record(crate::decode::MAX_STRING_BYTES);
+    assert!(crate::decode_subject_fast(&q.schema, at.as_bytes()).is_some());
+    let over = record(crate::decode::MAX_STRING_BYTES + 1);
+    assert_eq!(crate::decode_subject_fast(&q.schema, over.as_bytes()), None);
+    assert!(decode_subject(&q.schema, over.as_bytes()).is_err());
 }
