@@ -152,6 +152,11 @@ fn a_misspelt_kind_is_answered_with_the_nearest() {
         miette::Diagnostic::severity(&errors[0]),
         Some(miette::Severity::Error)
     );
+    // As miette reads it too.
+    assert_eq!(
+        miette::Diagnostic::help(&errors[0]).map(|h| h.to_string()),
+        Some("did you mean `merchant`?".to_string())
+    );
 }
 
 /// A misspelt effect is answered with the nearest declared one.
