@@ -112,6 +112,19 @@ fn the_limits_are_where_the_documentation_says() {
     assert!(too_deep(&nest("(", "1", ")", MAX_NESTING + 1)));
     assert!(!too_deep(&format!("{}a", "not ".repeat(MAX_DEPTH - 2))));
     assert!(too_deep(&format!("{}a", "not ".repeat(MAX_DEPTH + 1))));
+    // Depth built across brackets, each shallow alone, is measured whole:
+    // 60 brackets are allowed, and 121 levels, but not 181.
+    let n = MAX_NESTING - 4;
+    assert!(!too_deep(&format!(
+        "{}a{}",
+        "not -(".repeat(n),
+        ")".repeat(n)
+    )));
+    assert!(too_deep(&format!(
+        "{}a{}",
+        "not not -(".repeat(n),
+        ")".repeat(n)
+    )));
 }
 
 #[test]

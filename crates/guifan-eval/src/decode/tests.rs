@@ -635,11 +635,16 @@ fn durations_periods_and_times_are_read() {
     let s = decode_subject(&q.schema, record).unwrap();
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     for text in ["3d", "permanent", "1y", "10:30"] {
-        assert!(
-            shown.iter().any(|s| s.starts_with(text)),
-            "{text} in {shown:?}"
-        );
+        assert!(shown.iter().any(|s| s == text), "{text} in {shown:?}");
     }
+    // A time with seconds shows them.
+    let seconds = br#"{"kind":"merchant","id":"m","platform":"douyin","wait":"1h","ban":"1h","term":"6mo","opens":"10:30:15"}"#;
+    let s = decode_subject(&q.schema, seconds).unwrap();
+    assert!(
+        s.fields.iter().any(|v| v.to_string() == "10:30:15"),
+        "{:?}",
+        s.fields
+    );
     assert_eq!(
         crate::decode_subject_fast(&q.schema, record),
         crate::decode_subject_detailed(&q.schema, record).ok()

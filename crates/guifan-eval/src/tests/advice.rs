@@ -139,6 +139,21 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
     );
     assert_eq!(check("", "min(1, listings_online) > 1"), Vec::<&str>::new());
     assert_eq!(check("", "max() > 1"), ["guifan::check::wrong_arity"]);
+    // Branches of an `if`: one optional, the other of another type.
+    assert_eq!(
+        check(
+            "",
+            "(if listings_online > 1 then nth([1], 1) else \"x\") == 1"
+        ),
+        ["guifan::check::type_mismatch"]
+    );
+    assert_eq!(
+        check(
+            "",
+            "((if listings_online > 1 then nth([1], 1) else 2.5) ?? 0) > 1"
+        ),
+        Vec::<&str>::new()
+    );
 }
 
 /// A misspelt kind is answered with the nearest declared one.

@@ -257,3 +257,25 @@ fn versions_keep_their_labels() {
         .collect();
     assert_eq!(labels, [Some("旧"), Some("新"), None]);
 }
+
+/// A rule on another kind keeps that kind and its filter; others have none.
+#[test]
+fn a_rule_on_another_kind_keeps_it() {
+    let schema = "platform douyin { currency CNY }
+        kind shop { platform: string }
+        kind pickup { platform: string, n: int }
+        effect e";
+    let policy = "policy t.p { subject shop zone UTC
+        rule r on pickup where n > 1 { when n > 2 then e }
+        rule s { when true then e } }";
+    let program = crate::check(&[
+        guifan_syntax::parse(guifan_syntax::SourceId(0), schema).expect("parses"),
+        guifan_syntax::parse(guifan_syntax::SourceId(1), policy).expect("parses"),
+    ])
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let rules = program.policies()[0].rules();
+    let on = rules[0].on().expect("on another kind");
+    assert_eq!(program.schema.kind_def(on.0).map(|k| k.name.as_str()), Some("pickup"));
+    assert!(on.1.is_some());
+    assert!(rules[1].on().is_none());
+}

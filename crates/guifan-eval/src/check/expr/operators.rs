@@ -333,7 +333,7 @@ fn arith_type(op: ArithOp, l: &Type, r: &Type) -> Result<Type, ArithTypeError> {
     };
     let t = match (op, l, r) {
         (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, Int, Int) => Int,
-        (ArithOp::Div, Int, Int) => Decimal,
+        // `/` of counts, and any mix of numbers, is decimal.
         (_, a, b) if a.is_number() && b.is_number() => Decimal,
         (ArithOp::Add | ArithOp::Sub, Money(a), Money(b)) => return money(a, b),
         (ArithOp::Div, Money(a), Money(b)) => {
