@@ -508,6 +508,15 @@ mod tests {
         assert_eq!(too_deep_at(&quoted, 0), Some(12 + MAX_NESTING));
     }
 
+    /// A `map<` type counts with the `if`s open around it.
+    #[test]
+    fn map_types_count_with_the_ifs_around_them() {
+        let ifs = "if a then ".repeat(MAX_NESTING - 4);
+        assert!(depth_ok(&format!("{ifs}[{}", "map<".repeat(3))));
+        let text = format!("{ifs}[{}", "map<".repeat(4));
+        assert_eq!(too_deep_at(&text, 0), Some(text.len() - 1));
+    }
+
     /// A closing bracket closes one bracket (and the `map<`s left open in
     /// it), no more.
     #[test]

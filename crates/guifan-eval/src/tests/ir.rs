@@ -275,7 +275,10 @@ fn a_rule_on_another_kind_keeps_it() {
     .unwrap_or_else(|e| panic!("{e:?}"));
     let rules = program.policies()[0].rules();
     let on = rules[0].on().expect("on another kind");
-    assert_eq!(program.schema.kind_def(on.0).map(|k| k.name.as_str()), Some("pickup"));
+    assert_eq!(
+        program.schema.kind_def(on.0).map(|k| k.name.as_str()),
+        Some("pickup")
+    );
     assert!(on.1.is_some());
     assert!(rules[1].on().is_none());
 }
