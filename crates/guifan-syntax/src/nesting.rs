@@ -508,6 +508,13 @@ mod tests {
         assert_eq!(too_deep_at(&quoted, 0), Some(12 + MAX_NESTING));
     }
 
+    /// A string left open ends at its line: brackets on the next lines count.
+    #[test]
+    fn an_unclosed_string_ends_at_its_line() {
+        let text = format!("\"abc\n{}", "(".repeat(MAX_NESTING + 5));
+        assert_eq!(too_deep_at(&text, 0), Some(5 + MAX_NESTING));
+    }
+
     /// A `map<` type counts with the `if`s open around it.
     #[test]
     fn map_types_count_with_the_ifs_around_them() {

@@ -648,6 +648,21 @@ fn recovery_skips_a_comment_to_its_line_end() {
     assert_eq!(b, 1, "{:?}", file.items);
 }
 
+/// A declaration word inside braces (an argument named `kind`) does not
+/// cut a broken declaration there.
+#[test]
+fn recovery_reads_declaration_words_inside_braces_as_names() {
+    let text = "policy a.b { rule r { when @ then e(kind: 1) } }\nkind j { b: int }\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let j = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
+        .count();
+    assert_eq!(j, 1, "{:?}", file.items);
+}
+
 /// Durations in every unit the language writes.
 #[test]
 fn durations_are_read_in_every_unit() {
