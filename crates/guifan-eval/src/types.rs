@@ -101,7 +101,10 @@ mod tests {
         let usd = Money(Currency::parse("USD"));
         let list = |t: Type| List(Box::new(t));
         let opt = |t: Type| Optional(Box::new(t));
+        let map = |k: Type, v: Type| Map(Box::new(k), Box::new(v));
         let fits = [
+            (map(Enum(EnumId(1)), Int), map(Str, Decimal)),
+            (opt(Int), opt(Decimal)),
             (Int, Decimal),
             (Enum(EnumId(1)), Enum(EnumId(1))),
             (Enum(EnumId(1)), Str),
@@ -123,6 +126,8 @@ mod tests {
             (list(Decimal), list(Int)),
             (opt(Int), Int),
             (Str, Int),
+            (map(Str, Int), map(Str, Str)),
+            (map(Int, Str), map(Str, Str)),
         ];
         for (t, wanted) in refused {
             assert!(!t.fits(&wanted), "{t:?} does not fit {wanted:?}");

@@ -538,6 +538,10 @@ fn what_was_expected_is_said_in_words() {
         ("kind k { 5 }", "`when` or a name"),
         ("kind k { x }", "`when` or a field (`name: type`)"),
         (
+            "policy a.b { rule r { when x then e(a 1) } }",
+            "an argument (`name: value`)",
+        ),
+        (
             "policy a.b { rule r { let x = 1 5 } }",
             "`let`, `when` or an operator",
         ),
@@ -637,7 +641,7 @@ fn recovery_reads_a_word_after_a_dot_as_a_field() {
 /// on the next line is still read after a broken one.
 #[test]
 fn recovery_skips_a_comment_to_its_line_end() {
-    let text = "// first\nkind a { x: @ } // note\nkind b { y: int }\n";
+    let text = "// first\nkind a { x: @ } // note {\n  kind b { y: int }\n";
     let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
     assert_eq!(errors.len(), 1, "{errors:?}");
     let b = file

@@ -48,3 +48,20 @@ fn a_policy_without_rankings_is_evaluated_the_same_with_ranks() {
     assert!(with.errors.is_empty(), "{:?}", with.errors);
     assert_eq!(with.decisions.len(), 1);
 }
+
+/// Only policies that rank the subject's kind are asked for keys: one
+/// without rankings is not (its failing filter is no ranking's error).
+#[test]
+fn a_policy_without_rankings_gives_no_keys_and_no_errors() {
+    let program = program(
+        "policy t.p { subject merchant where listings_online / (listings_online - 101) > 1 zone Asia/Shanghai currency CNY \
+         rule r { when true then violation(code: \"x\") } }",
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let subject = record_subject(&program);
+    let (keys, errors) = rank::rank_keys(&program, &subject, now());
+    assert!(keys.is_empty(), "{keys:?}");
+    assert!(errors.is_empty(), "{errors:?}");
+    // Evaluated, the filter fails: the policy's own error.
+    assert_eq!(evaluate(&program, &subject, now()).errors.len(), 1);
+}

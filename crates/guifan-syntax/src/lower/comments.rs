@@ -97,6 +97,10 @@ mod tests {
         let c = scan(text);
         let texts: Vec<&str> = c.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, [" head", " lead", " trail", " end"]);
+        // A lone `/` divides: no comment starts there.
+        let found = scan("when a / b > 1 // c\n");
+        let texts: Vec<&str> = found.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, [" c"]);
         let policy = text.find("policy").unwrap_or(0) as u32;
         assert_eq!(c[0].next_code, policy);
         assert_eq!(c[1].next_code, policy);
