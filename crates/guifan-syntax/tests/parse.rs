@@ -667,6 +667,15 @@ fn recovery_reads_declaration_words_inside_braces_as_names() {
     assert_eq!(j, 1, "{:?}", file.items);
 }
 
+/// Inside a broken rule, a `let` at the start of a line is the rule's own:
+/// only `rule` starts a new entry under open braces.
+#[test]
+fn recovery_keeps_a_rules_own_let_in_it() {
+    let text = "policy a.b {\n  rule r {\n    let x = 1\n    when @ then e\n  }\n  let y = 2\n}\n";
+    let (_, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
 /// Durations in every unit the language writes.
 #[test]
 fn durations_are_read_in_every_unit() {

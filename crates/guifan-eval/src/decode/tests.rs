@@ -506,6 +506,13 @@ fn near_misses_of_the_usual_forms_are_refused() {
     let src = "platform douyin { currency CNY } kind merchant { platform: string, at: timestamp }";
     let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
     let decode = |record: &str| decode_subject(&q.schema, record.as_bytes());
+    // An offset of minus zero is read as the general parser reads it.
+    let minus_zero =
+        r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00-00:00"}"#;
+    assert_eq!(
+        crate::decode_subject_fast(&q.schema, minus_zero.as_bytes()),
+        crate::decode_subject_detailed(&q.schema, minus_zero.as_bytes()).ok()
+    );
     // The usual forms, read by the fast path itself, to the same instants.
     for at in [
         "2023-03-01T10:00:00+05:59",
@@ -708,4 +715,14 @@ fn a_string_at_its_limit_is_read_by_the_fast_path() {
     let over = record(crate::decode::MAX_STRING_BYTES + 1);
     assert_eq!(crate::decode_subject_fast(&q.schema, over.as_bytes()), None);
     assert!(decode_subject(&q.schema, over.as_bytes()).is_err());
+}
+
+/// A map given something else than an object says what it wanted.
+#[test]
+fn a_map_given_a_list_says_it_wanted_an_object() {
+    let src = "kind shop { prices: map<string, int> }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let e = decode_subject(&q.schema, br#"{"kind":"shop","id":"a","prices":[1]}"#).unwrap_err();
+    assert_eq!(e.path, "prices");
+    assert!(e.message.contains("an object"), "{e}");
 }
