@@ -457,6 +457,18 @@ mod tests {
         assert_eq!(too_deep_at(&text, 0), Some(first + MAX_NESTING));
     }
 
+    /// After a template whose interpolation holds a record, the brackets
+    /// count with those open before the template (the record's `}` closes
+    /// the record, not more).
+    #[test]
+    fn brackets_after_a_template_count_with_those_before_it() {
+        let before = "(".repeat(MAX_NESTING - 4);
+        let ok = format!("{before}message \"{{ {{a: 1}}.a }}\" ((((");
+        assert!(depth_ok(&ok));
+        let text = format!("{before}message \"{{ {{a: 1}}.a }}\" (((((");
+        assert_eq!(too_deep_at(&text, 0), Some(text.len() - 1));
+    }
+
     /// A record's braces inside an interpolation nest in it: the
     /// interpolation ends at its own `}`, and what follows the record is
     /// still scanned as its expression.

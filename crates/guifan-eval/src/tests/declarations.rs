@@ -96,6 +96,18 @@ fn setting_a_parameter_is_refused_with_a_stable_code() {
         code(program.set_param("t.p", "cap", "\"many\"")),
         Some("guifan::params::invalid")
     );
+    // Each said in words, naming what was asked for.
+    let said =
+        |r: Result<(), crate::ParamError>| r.err().map(|e| e.to_string()).unwrap_or_default();
+    assert_eq!(
+        said(program.set_param("t.q", "cap", "1")),
+        "no policy `t.q`"
+    );
+    assert_eq!(
+        said(program.set_param("t.p", "cop", "1")),
+        "policy `t.p` has no parameter `cop` (its parameters: cap)"
+    );
+    assert!(said(program.set_param("t.p", "cap", "\"many\"")).starts_with("parameter `t.p.cap`: "));
 }
 
 /// Fields a kind declares for one platform (`when platform == "douyin" { ... }`)

@@ -19,6 +19,11 @@ fn a_negated_or_of_absences_proves_each_present() {
         check("not (trial is absent and withdrawal_request is absent) and trial.active"),
         ["guifan::check::maybe_absent"]
     );
+    // Nor does an `or` of presences.
+    assert_eq!(
+        check("(trial is present or withdrawal_request is present) and trial.active"),
+        ["guifan::check::maybe_absent"]
+    );
 }
 
 /// `not x`, false, proves what `x`, true, proves: on the right of `or`.
