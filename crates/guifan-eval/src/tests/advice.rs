@@ -167,7 +167,11 @@ fn a_misspelt_kind_is_answered_with_the_nearest() {
         miette::Diagnostic::severity(&errors[0]),
         Some(miette::Severity::Error)
     );
-    // As miette reads it too.
+    // As miette reads it too: at the misspelt name.
+    let labels: Vec<(usize, usize)> = miette::Diagnostic::labels(&errors[0])
+        .map(|l| l.map(|l| (l.offset(), l.len())).collect())
+        .unwrap_or_default();
+    assert_eq!(labels, [(21, 7)]);
     assert_eq!(
         miette::Diagnostic::help(&errors[0]).map(|h| h.to_string()),
         Some("did you mean `merchant`?".to_string())
