@@ -282,3 +282,27 @@ fn a_rule_on_another_kind_keeps_it() {
     assert!(on.1.is_some());
     assert!(rules[1].on().is_none());
 }
+
+/// A message without interpolations is kept as one constant text; one with
+/// them as a template.
+#[test]
+fn a_message_without_interpolations_is_constant() {
+    let policy = wrap(
+        "rule c { when true then violation(code: \"c\") message \"常量 {{x}}\" } \
+         rule t { when true then violation(code: \"t\") message \"第 {listings_online} 个\" }",
+    );
+    let program = program(&policy).unwrap_or_else(|e| panic!("{e:?}"));
+    let messages: Vec<&crate::Message> = program.policies()[0]
+        .rules()
+        .iter()
+        .filter_map(|r| r.versions()[0].message())
+        .collect();
+    assert!(
+        matches!(messages[0], crate::Message::Constant(t) if &**t == "常量 {x}"),
+        "{messages:?}"
+    );
+    assert!(
+        matches!(messages[1], crate::Message::Template(_)),
+        "{messages:?}"
+    );
+}
