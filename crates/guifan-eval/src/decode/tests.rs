@@ -540,6 +540,7 @@ fn near_misses_of_the_usual_forms_are_refused() {
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00+05:60"}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00:00+05x30"}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10x00:00Z"}"#,
+        r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023x03-01T10:00:00Z"}"#,
         r#"{"kind":"merchant","id":"m","platformx:"douyin","at":"2023-03-01T10:00:00Z"}"#,
     ] {
         assert!(decode(record).is_err(), "{record}");
@@ -725,4 +726,15 @@ fn a_map_given_a_list_says_it_wanted_an_object() {
     let e = decode_subject(&q.schema, br#"{"kind":"shop","id":"a","prices":[1]}"#).unwrap_err();
     assert_eq!(e.path, "prices");
     assert!(e.message.contains("an object"), "{e}");
+}
+
+/// Money only in a list, read before the record's currency, is given it.
+#[test]
+fn money_only_in_a_list_takes_the_records_currency() {
+    let src = "kind shop { currency: string, tiers: [money] }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"shop","id":"a","tiers":["2"],"currency":"RUB"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
 }

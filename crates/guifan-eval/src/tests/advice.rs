@@ -139,6 +139,25 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
     );
     assert_eq!(check("", "min(1, listings_online) > 1"), Vec::<&str>::new());
     assert_eq!(check("", "max() > 1"), ["guifan::check::wrong_arity"]);
+    // `any` and `all` of the items themselves need bools; with a `where`
+    // alone, the condition is the predicate.
+    assert_eq!(
+        check("", "any(withdrawals)"),
+        ["guifan::check::type_mismatch"]
+    );
+    assert_eq!(
+        check("", "any(w.amount for w in withdrawals)"),
+        ["guifan::check::type_mismatch"]
+    );
+    assert_eq!(
+        check("", "any(w in withdrawals where w.amount > 1 CNY)"),
+        Vec::<&str>::new()
+    );
+    // `in` a name that did not check says nothing more.
+    assert_eq!(
+        check("", "listings_online in nosuch"),
+        ["guifan::check::unknown_field"]
+    );
     // Branches of an `if`: one optional, the other of another type.
     assert_eq!(
         check(

@@ -259,3 +259,16 @@ fn a_parameter_may_be_of_a_named_record_type() {
         ["guifan::check::unknown_type"]
     );
 }
+
+/// A record named twice, or like a built-in type, is refused.
+#[test]
+fn a_record_named_twice_or_like_a_type_is_refused() {
+    for src in [
+        "record r { a: int } record r { b: int }",
+        "record money { a: int }",
+    ] {
+        let errors = check(&[parse(SourceId(0), src).expect("parses")]).expect_err(src);
+        let codes: Vec<&str> = errors.iter().map(|e| e.kind.code()).collect();
+        assert_eq!(codes, ["guifan::check::duplicate"], "{src}");
+    }
+}
