@@ -262,12 +262,13 @@ fn versions_keep_their_labels() {
 #[test]
 fn a_rule_on_another_kind_keeps_it() {
     let schema = "platform douyin { currency CNY }
-        kind shop { platform: string }
+        kind shop { platform: string, rating: int }
         kind pickup { platform: string, n: int }
         effect e";
+    // After the rule on `pickup`, the next reads the subject's fields again.
     let policy = "policy t.p { subject shop zone UTC
         rule r on pickup where n > 1 { when n > 2 then e }
-        rule s { when true then e } }";
+        rule s { when rating > 1 then e } }";
     let program = crate::check(&[
         guifan_syntax::parse(guifan_syntax::SourceId(0), schema).expect("parses"),
         guifan_syntax::parse(guifan_syntax::SourceId(1), policy).expect("parses"),
