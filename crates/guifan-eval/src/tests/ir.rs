@@ -307,3 +307,22 @@ fn a_message_without_interpolations_is_constant() {
         "{messages:?}"
     );
 }
+
+/// A rule's own definitions are kept on its version, in order.
+#[test]
+fn a_rules_definitions_are_kept_in_order() {
+    let policy = wrap(
+        "rule r { let a = listings_online + 1 let b = a * 2 when b > 1 then violation(code: \"x\") }",
+    );
+    let program = program(&policy).unwrap_or_else(|e| panic!("{e:?}"));
+    let lets = program.policies()[0].rules()[0].versions()[0].lets();
+    let texts: Vec<&str> = lets
+        .iter()
+        .map(|e| {
+            policy
+                .get(e.span().start as usize..e.span().end as usize)
+                .unwrap_or("?")
+        })
+        .collect();
+    assert_eq!(texts, ["listings_online + 1", "a * 2"]);
+}
