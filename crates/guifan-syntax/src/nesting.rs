@@ -467,6 +467,9 @@ mod tests {
         assert!(depth_ok(&ok));
         let text = format!("{before}message \"{{ {{a: 1}}.a }}\" (((((");
         assert_eq!(too_deep_at(&text, 0), Some(text.len() - 1));
+        // So do brackets closed inside the interpolation.
+        let text = format!("{before}message \"{{ max(1, [2][0]) }}\" (((((");
+        assert_eq!(too_deep_at(&text, 0), Some(text.len() - 1));
     }
 
     /// A record's braces inside an interpolation nest in it: the

@@ -125,6 +125,10 @@ fn the_limits_are_where_the_documentation_says() {
         "not not -(".repeat(n),
         ")".repeat(n)
     )));
+    // Exactly at the limit: 42 brackets of three levels, `not` and the name.
+    let at = |inner: &str| format!("{}{inner}{}", "not not -(".repeat(42), ")".repeat(42));
+    assert!(!too_deep(&at("not a")));
+    assert!(too_deep(&at("not not a")));
 }
 
 #[test]

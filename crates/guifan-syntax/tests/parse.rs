@@ -146,6 +146,22 @@ fn operators_of_one_level_form_one_flat_chain_in_order() {
     assert!(matches!(first.kind, ExprKind::Name(ref n) if n == "a"));
     let ops: Vec<BinaryOp> = rest.iter().map(|(op, _)| *op).collect();
     assert_eq!(ops, [BinaryOp::Sub, BinaryOp::Add, BinaryOp::Sub]);
+    // A chain of a tighter level followed by a looser operator is one
+    // operand of the looser chain, not extended by it.
+    for (text, looser, tighter) in [
+        ("a * b + c", BinaryOp::Add, BinaryOp::Mul),
+        ("a and b or c", BinaryOp::Or, BinaryOp::And),
+    ] {
+        let ExprKind::Chain { first, rest } = expr(text) else {
+            panic!("{text}")
+        };
+        let ops: Vec<BinaryOp> = rest.iter().map(|(op, _)| *op).collect();
+        assert_eq!(ops, [looser], "{text}");
+        assert!(
+            matches!(&first.kind, ExprKind::Chain { rest, .. } if rest.len() == 1 && rest[0].0 == tighter),
+            "{text}: {first:?}"
+        );
+    }
     // Parentheses start a chain of their own, and stay in the tree as written.
     let ExprKind::Chain { first, rest } = expr("(a - b) - c") else {
         panic!()

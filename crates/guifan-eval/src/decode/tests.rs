@@ -697,6 +697,12 @@ fn money_in_maps_takes_the_records_currency() {
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     assert!(shown.contains(&"{x: 1.00 RUB}".to_string()), "{shown:?}");
     assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
+    let src = "kind shop { currency: string, prices: map<string, money> }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"shop","id":"a","prices":{"x":"3"},"currency":"RUB"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    assert!(shown.contains(&"{x: 3.00 RUB}".to_string()), "{shown:?}");
 }
 
 /// A string of exactly the limit is read by the fast path itself; one byte
@@ -728,7 +734,8 @@ fn a_map_given_a_list_says_it_wanted_an_object() {
     assert!(e.message.contains("an object"), "{e}");
 }
 
-/// Money only in a list, read before the record's currency, is given it.
+/// Money only in a list, or only in a map's values, read before the
+/// record's currency, is given it.
 #[test]
 fn money_only_in_a_list_takes_the_records_currency() {
     let src = "kind shop { currency: string, tiers: [money] }";
@@ -737,4 +744,10 @@ fn money_only_in_a_list_takes_the_records_currency() {
     let s = decode_subject(&q.schema, record).unwrap();
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
+    let src = "kind shop { currency: string, prices: map<string, money> }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"shop","id":"a","prices":{"x":"3"},"currency":"RUB"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    assert!(shown.contains(&"{x: 3.00 RUB}".to_string()), "{shown:?}");
 }

@@ -99,6 +99,19 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         check("param pattern: string", "matches(platform, pattern)"),
         Vec::<&str>::new()
     );
+    // A parameter without a default may be unset, like one declared `T?`.
+    for param in ["param cap: int", "param cap: int? = 5"] {
+        assert_eq!(
+            check(param, "listings_online > cap"),
+            ["guifan::check::maybe_absent"],
+            "{param}"
+        );
+        assert_eq!(
+            check(param, "listings_online > (cap ?? 5)"),
+            Vec::<&str>::new(),
+            "{param}"
+        );
+    }
     assert_eq!(
         check("param patterns: [string]", "matches(platform, patterns)"),
         Vec::<&str>::new()
