@@ -325,6 +325,14 @@ fn every_bad_field_of_a_record_is_named() {
     // A good record has none; a bad one alone has no others.
     let one = br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":"many"}"#;
     assert!(decode_subject(&p.schema, one).unwrap_err().also.is_empty());
+    // At most MAX_FIELD_ERRORS in all, however many fields are bad.
+    let fields: String = (0..30).map(|i| format!("f{i}: int, ")).collect();
+    let src = format!("kind wide {{ {fields} }}");
+    let q = check(&[parse(SourceId(0), &src).unwrap()]).unwrap();
+    let bad: String = (0..30).map(|i| format!(r#","f{i}":"x""#)).collect();
+    let record = format!(r#"{{"kind":"wide","id":"w"{bad}}}"#);
+    let err = decode_subject(&q.schema, record.as_bytes()).unwrap_err();
+    assert_eq!(1 + err.also.len(), crate::decode::MAX_FIELD_ERRORS);
 }
 
 #[test]
@@ -750,4 +758,16 @@ fn money_only_in_a_list_takes_the_records_currency() {
     let s = decode_subject(&q.schema, record).unwrap();
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     assert!(shown.contains(&"{x: 3.00 RUB}".to_string()), "{shown:?}");
+}
+
+/// Money read after the platform and before the record's own currency is
+/// in the record's currency, not the platform's default.
+#[test]
+fn the_records_currency_wins_over_its_platforms_default() {
+    let src = "platform douyin { currency CNY } kind shop { platform: string, currency: string, amount: money }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"shop","id":"a","platform":"douyin","amount":"1","currency":"RUB"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    assert!(shown.contains(&"1.00 RUB".to_string()), "{shown:?}");
 }

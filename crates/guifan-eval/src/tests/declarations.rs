@@ -132,6 +132,10 @@ fn a_platforms_fields_are_present_under_a_filter_that_names_it() {
     };
     assert_eq!(codes("where platform == \"douyin\""), Vec::<&str>::new());
     assert_eq!(codes(""), ["guifan::check::maybe_absent"]);
+    assert_eq!(
+        codes("where platform == \"kuaishou\""),
+        ["guifan::check::maybe_absent"]
+    );
 }
 
 /// Every built-in type name a schema may write.
