@@ -490,6 +490,19 @@ mod tests {
         }
     }
 
+    /// Each code has the severity the registry gives it, said in a word.
+    #[test]
+    fn a_codes_severity_comes_from_the_registry() {
+        assert_eq!(severity_of("guifan::lint::unused_param"), Severity::Warning);
+        assert_eq!(severity_of("guifan::parse::syntax"), Severity::Error);
+        assert_eq!(severity_of("guifan::nosuch::code"), Severity::Error);
+        let words: Vec<&str> = [Severity::Error, Severity::Warning, Severity::Note]
+            .iter()
+            .map(|s| s.word())
+            .collect();
+        assert_eq!(words, ["error", "warning", "note"]);
+    }
+
     /// A parse error becomes a diagnostic placed where the error is, in its file.
     #[test]
     fn a_parse_error_is_placed_in_its_file() {

@@ -523,6 +523,14 @@ mod tests {
         assert_eq!(too_deep_at(&quoted, 0), Some(12 + MAX_NESTING));
     }
 
+    /// An escaped quote does not end a string; the brackets after its real
+    /// end count.
+    #[test]
+    fn an_escaped_quote_does_not_end_a_string() {
+        let text = format!("x = \"a\\\"b\" {}", "(".repeat(MAX_NESTING + 5));
+        assert_eq!(too_deep_at(&text, 0), Some(11 + MAX_NESTING));
+    }
+
     /// A string left open ends at its line: brackets on the next lines count.
     #[test]
     fn an_unclosed_string_ends_at_its_line() {

@@ -771,3 +771,15 @@ fn the_records_currency_wins_over_its_platforms_default() {
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     assert!(shown.contains(&"1.00 RUB".to_string()), "{shown:?}");
 }
+
+/// Only the record's `currency` field sets its currency: another string
+/// that reads like a currency code does not.
+#[test]
+fn only_the_currency_field_sets_the_currency() {
+    let src = "kind shop { currency: string, code: string, amount: money }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let record = br#"{"kind":"shop","id":"a","currency":"RUB","code":"USD","amount":"1"}"#;
+    let s = decode_subject(&q.schema, record).unwrap();
+    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    assert!(shown.contains(&"1.00 RUB".to_string()), "{shown:?}");
+}
