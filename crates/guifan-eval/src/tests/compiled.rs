@@ -304,3 +304,24 @@ fn quantifiers_test_only_the_selected_items() {
         ]
     );
 }
+
+/// `filter` with a mapped value keeps the values of the selected items.
+#[test]
+fn filter_with_a_mapped_value_keeps_the_values() {
+    let body = r#"
+        rule f {
+          when true
+          then violation(code: "f")
+          message "{filter(w.amount * 2 for w in withdrawals where w.amount > 1 CNY)} {len(filter(w in withdrawals where w.amount > 1 CNY))}"
+        }
+    "#;
+    assert_eq!(
+        fired(body),
+        [
+            "f[f]: 600.00 CNY 1",
+            "f[f]: 2000.02 CNY 1",
+            "f[f]:  0",
+            "guifan::eval::overflow"
+        ]
+    );
+}

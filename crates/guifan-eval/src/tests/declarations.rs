@@ -136,6 +136,11 @@ fn a_platforms_fields_are_present_under_a_filter_that_names_it() {
         codes("where platform == \"kuaishou\""),
         ["guifan::check::maybe_absent"]
     );
+    // Nor under an `or` of platforms.
+    assert_eq!(
+        codes("where platform == \"douyin\" or platform == \"kuaishou\""),
+        ["guifan::check::maybe_absent"]
+    );
 }
 
 /// Every built-in type name a schema may write.

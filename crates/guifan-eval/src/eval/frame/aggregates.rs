@@ -124,10 +124,6 @@ impl<'a> Frame<'a> {
                     .ok_or(EvalError::new(EvalErrorKind::Overflow, span))?;
                 Ok(true)
             }
-            Aggregate::Filter => {
-                state.kept.push(item.clone());
-                Ok(true)
-            }
             _ => {
                 let v = match map {
                     Some(m) => m.value(self)?,
@@ -159,6 +155,7 @@ impl<'a> Frame<'a> {
                             state.kept.push(v.clone());
                         }
                     }
+                    // `filter` and `map`: the mapped value, else the item itself.
                     _ => state.kept.push(v.clone()),
                 }
                 Ok(true)
