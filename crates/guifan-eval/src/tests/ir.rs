@@ -326,3 +326,39 @@ fn a_rules_definitions_are_kept_in_order() {
         .collect();
     assert_eq!(texts, ["listings_online + 1", "a * 2"]);
 }
+
+/// A record of the other kind is judged by the rules on it alone; the
+/// subject's rules are not run on it.
+#[test]
+fn a_record_of_another_kind_meets_only_the_rules_on_it() {
+    let schema = "platform douyin { currency CNY }
+        kind shop { platform: string, rating: int }
+        kind pickup { platform: string, n: int }
+        effect e";
+    let policy = "policy t.p { subject shop zone UTC
+        rule r on pickup { when n > 2 then e }
+        rule s { when rating > 1 then e } }";
+    let program = crate::check(&[
+        guifan_syntax::parse(guifan_syntax::SourceId(0), schema).expect("parses"),
+        guifan_syntax::parse(guifan_syntax::SourceId(1), policy).expect("parses"),
+    ])
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let decide = |record: &str| {
+        let subject = crate::decode_subject(&program.schema, record.as_bytes()).expect("decodes");
+        let outcome = crate::evaluate(&program, &subject, super::now());
+        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+        outcome
+            .decisions
+            .iter()
+            .map(|d| d.rule.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        decide(r#"{"kind":"pickup","id":"p","platform":"douyin","n":3}"#),
+        ["t.p.r"]
+    );
+    assert_eq!(
+        decide(r#"{"kind":"shop","id":"s","platform":"douyin","rating":3}"#),
+        ["t.p.s"]
+    );
+}
