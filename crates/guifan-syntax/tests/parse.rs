@@ -594,6 +594,8 @@ fn what_was_expected_is_said_in_words() {
         said("policy a.b { subjct s }").1.as_deref(),
         Some("did you mean `subject`?")
     );
+    // A word near no entry gets no suggestion.
+    assert_eq!(said("policy a.b { qqqqqq s }").1, None);
     // Two edits away in a word of six: still near enough.
     assert_eq!(
         said("policy a.b { sujbet s }").1.as_deref(),

@@ -732,9 +732,17 @@ fn a_string_at_its_limit_is_read_by_the_fast_path() {
     assert!(decode_subject(&q.schema, over.as_bytes()).is_err());
 }
 
-/// A map given something else than an object says what it wanted.
+/// A map or a record given something else than an object says what it wanted.
 #[test]
 fn a_map_given_a_list_says_it_wanted_an_object() {
+    let p = program();
+    let e = decode_subject(
+        &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":[1],"tags":[]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "deposit");
+    assert!(e.message.contains("an object"), "{e}");
     let src = "kind shop { prices: map<string, int> }";
     let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
     let e = decode_subject(&q.schema, br#"{"kind":"shop","id":"a","prices":[1]}"#).unwrap_err();
