@@ -166,6 +166,15 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         check("", "any(w in withdrawals where w.amount > 1 CNY)"),
         Vec::<&str>::new()
     );
+    // A list compares with the empty list, whichever side it is on.
+    assert_eq!(
+        check("", "map(w.amount for w in withdrawals) != []"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        check("", "[] != map(w.amount for w in withdrawals)"),
+        Vec::<&str>::new()
+    );
     // `in` a name that did not check says nothing more.
     assert_eq!(
         check("", "listings_online in nosuch"),
