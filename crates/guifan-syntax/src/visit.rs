@@ -73,3 +73,33 @@ pub fn each_under<'p>(roots: Vec<&'p Expr>, f: &mut impl FnMut(&'p Expr)) {
         for_each_child(e, |c| stack.push(c));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every expression of a policy is visited: its header's, its entries',
+    /// and each rule's (on filter, for source, definitions, condition,
+    /// effects, message), in every version.
+    #[test]
+    fn every_expression_of_a_policy_is_visited() {
+        let text = "policy a.b { subject s where p0 let l = p1
+            rule r on k where p2 { let m = p3 when p4 then e(n: p5) if p6 message \"{p7}\" }
+            rule v { version \"x\" { when p8 then e } } }";
+        let file = crate::parse(crate::SourceId(0), text).expect("parses");
+        let Some(Item::Policy(policy)) = file.items.first() else {
+            panic!("{:?}", file.items)
+        };
+        let mut names = Vec::new();
+        each_expr(policy, |e| {
+            if let ExprKind::Name(n) = &e.kind {
+                names.push(n.clone());
+            }
+        });
+        names.sort();
+        assert_eq!(
+            names,
+            ["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"]
+        );
+    }
+}

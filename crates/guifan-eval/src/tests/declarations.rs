@@ -136,6 +136,11 @@ fn a_platforms_fields_are_present_under_a_filter_that_names_it() {
         codes("where platform == \"kuaishou\""),
         ["guifan::check::maybe_absent"]
     );
+    // Under an `and` with the platform's equality, they are present.
+    assert_eq!(
+        codes("where platform == \"douyin\" and platform != \"x\""),
+        Vec::<&str>::new()
+    );
     // Nor under an `or` of platforms.
     assert_eq!(
         codes("where platform == \"douyin\" or platform == \"kuaishou\""),
