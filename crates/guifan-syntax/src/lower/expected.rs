@@ -288,7 +288,14 @@ fn rule_words(rule: Rule) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::innermost_open;
+    use super::{describe_expected, innermost_open};
+
+    /// With nothing reported, the words still read (pest reports at least
+    /// one rule wherever a parse fails today; a grammar change may not).
+    #[test]
+    fn nothing_expected_is_said_as_something_else() {
+        assert_eq!(describe_expected(&[]).0, "something else");
+    }
 
     #[test]
     fn the_innermost_open_bracket_is_found_outside_strings_and_comments() {
