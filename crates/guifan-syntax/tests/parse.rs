@@ -551,6 +551,7 @@ fn what_was_expected_is_said_in_words() {
             "a dotted policy ID such as `douyin.zero_deposit_trial`",
         ),
         ("policy a.b { currency 5 }", "a currency code such as `CNY`"),
+        ("policy a.b { zone }", "a time zone such as `Asia/Shanghai`"),
         ("kind k { 5 }", "`when` or a name"),
         ("kind k { x }", "`when` or a field (`name: type`)"),
         (
