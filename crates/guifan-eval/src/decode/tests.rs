@@ -115,6 +115,13 @@ fn errors_name_the_field_path() {
     assert_eq!(e.path, "tags[0]");
     let e = decode_subject(
         &p.schema,
+        br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":"a"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "tags");
+    assert!(e.message.contains("a list"), "{e}");
+    let e = decode_subject(
+        &p.schema,
         br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"tags":[]}"#,
     )
     .unwrap_err();
