@@ -290,7 +290,8 @@ fn a_rule_on_another_kind_keeps_it() {
 fn a_message_without_interpolations_is_constant() {
     let policy = wrap(
         "rule c { when true then violation(code: \"c\") message \"常量 {{x}}\" } \
-         rule t { when true then violation(code: \"t\") message \"第 {listings_online} 个\" }",
+         rule t { when true then violation(code: \"t\") message \"第 {listings_online} 个\" } \
+         rule e { when true then violation(code: \"e\") message \"\" }",
     );
     let program = program(&policy).unwrap_or_else(|e| panic!("{e:?}"));
     let messages: Vec<&crate::Message> = program.policies()[0]
@@ -304,6 +305,10 @@ fn a_message_without_interpolations_is_constant() {
     );
     assert!(
         matches!(messages[1], crate::Message::Template(_)),
+        "{messages:?}"
+    );
+    assert!(
+        matches!(messages[2], crate::Message::Constant(t) if t.is_empty()),
         "{messages:?}"
     );
 }
