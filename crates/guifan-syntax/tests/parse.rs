@@ -315,6 +315,16 @@ fn string_escapes_are_checked_and_work_in_messages() {
     )
     .unwrap_err();
     assert!(matches!(&bad[0], ParseError::InvalidLiteral { span, .. } if span.len() == 2));
+    // After an interpolation too, the span is the escape itself.
+    let text = r#"policy a.b { subject s rule r { when x then e message "{n} bad \q here" } }"#;
+    let bad = parse(SourceId(0), text).unwrap_err();
+    let ParseError::InvalidLiteral { span, .. } = &bad[0] else {
+        panic!("{bad:?}")
+    };
+    assert_eq!(
+        text.get(span.start as usize..span.end as usize),
+        Some("\\q")
+    );
 }
 
 /// A bad escape is placed on the escape itself (`\u` without its brace),
