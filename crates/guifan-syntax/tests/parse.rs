@@ -605,6 +605,8 @@ fn what_was_expected_is_said_in_words() {
         said("policy a.b { subjct s }").1.as_deref(),
         Some("did you mean `subject`?")
     );
+    // Where no entry may stand, a word is not matched against the entries.
+    assert_eq!(said("policy a.b { rule r { when x then e rul } }").1, None);
     // A word near no entry gets no suggestion.
     assert_eq!(said("policy a.b { qqqqqq s }").1, None);
     // Two edits away in a word of six: still near enough.
@@ -703,6 +705,19 @@ fn recovery_keeps_a_rules_own_let_in_it() {
     let text = "policy a.b {\n  rule r {\n    let x = 1\n    when @ then e\n  }\n  let y = 2\n}\n";
     let (_, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
     assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+/// A broken policy is recovered entry by entry: its good rules are kept.
+#[test]
+fn a_broken_policy_keeps_its_good_rules() {
+    let text = "policy a.b {\n  rule r { when @ then e }\n  rule s { when x then e }\n}\n";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let Some(Item::Policy(p)) = file.items.first() else {
+        panic!("{:?}", file.items)
+    };
+    let rules: Vec<&str> = p.rules.iter().map(|r| r.name.name.as_str()).collect();
+    assert_eq!(rules, ["s"]);
 }
 
 /// Durations in every unit the language writes.

@@ -798,3 +798,14 @@ fn only_the_currency_field_sets_the_currency() {
     let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
     assert!(shown.contains(&"1.00 RUB".to_string()), "{shown:?}");
 }
+
+/// Two fields of different fixed sets each take their own values.
+#[test]
+fn each_fixed_set_takes_its_own_values() {
+    let src = r#"kind shop { a: "x" | "y", b: "p" | "q", c: "x" | "y" }"#;
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let ok = br#"{"kind":"shop","id":"s","a":"y","b":"p","c":"x"}"#;
+    assert!(decode_subject(&q.schema, ok).is_ok());
+    let bad = br#"{"kind":"shop","id":"s","a":"p","b":"p","c":"x"}"#;
+    assert_eq!(decode_subject(&q.schema, bad).unwrap_err().path, "a");
+}

@@ -175,6 +175,11 @@ fn built_ins_refuse_arguments_of_the_wrong_type() {
         check("", "[] != map(w.amount for w in withdrawals)"),
         Vec::<&str>::new()
     );
+    // `tier` counts with a count.
+    assert_eq!(
+        check("", "tier(\"x\", [1, 2]) == 1"),
+        ["guifan::check::type_mismatch"]
+    );
     // `in` a list of a wider type, either way round.
     assert_eq!(check("", "listings_online in [1.5, 2]"), Vec::<&str>::new());
     assert_eq!(check("", "1.5 in [listings_online, 2]"), Vec::<&str>::new());
