@@ -325,3 +325,18 @@ fn filter_with_a_mapped_value_keeps_the_values() {
         ]
     );
 }
+
+/// What an inner aggregate computes once from the outer item is computed
+/// afresh for each outer item (a survivor of the mutation run: keeping the
+/// first outer item's value went unnoticed).
+#[test]
+fn an_inner_invariant_is_computed_afresh_for_each_outer_item() {
+    let body = r#"
+        rule n {
+          when true
+          then violation(code: "n")
+          message "{count(w in withdrawals where count(v in withdrawals where v.amount > w.amount * 1) > 0)}"
+        }
+    "#;
+    assert_eq!(fired(body), ["n[n]: 0", "n[n]: 1", "n[n]: 0", "n[n]: 0"]);
+}
