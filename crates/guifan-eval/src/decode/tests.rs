@@ -809,3 +809,17 @@ fn each_fixed_set_takes_its_own_values() {
     let bad = br#"{"kind":"shop","id":"s","a":"p","b":"p","c":"x"}"#;
     assert_eq!(decode_subject(&q.schema, bad).unwrap_err().path, "a");
 }
+
+/// A record's currency is its `currency` field's, even when none of its
+/// fields is money (rules compare it with the policy's).
+#[test]
+fn a_records_currency_is_read_without_money() {
+    let src = "kind shop { currency: string, n: int }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let s = decode_subject(
+        &q.schema,
+        br#"{"kind":"shop","id":"s","currency":"RUB","n":1}"#,
+    )
+    .unwrap();
+    assert_eq!(s.currency, crate::Currency::parse("RUB"));
+}
