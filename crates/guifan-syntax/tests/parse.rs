@@ -562,6 +562,10 @@ fn what_was_expected_is_said_in_words() {
         ),
         ("policy a.b { currency 5 }", "a currency code such as `CNY`"),
         ("policy a.b { zone }", "a time zone such as `Asia/Shanghai`"),
+        (
+            "policy a.b { subject k 5 }",
+            "a policy entry (`title`, `subject`, `zone`, `param`, `let`, `rule`, ...)",
+        ),
         ("kind k { 5 }", "`when` or a name"),
         ("kind k { x }", "`when` or a field (`name: type`)"),
         (

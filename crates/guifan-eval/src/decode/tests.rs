@@ -824,3 +824,21 @@ fn a_records_currency_is_read_without_money() {
     .unwrap();
     assert_eq!(s.currency, crate::Currency::parse("RUB"));
 }
+
+/// The record's kind is kept among its fields, by both decoders.
+#[test]
+fn the_kind_is_kept_among_the_fields() {
+    let p = program();
+    let record = br#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"1","required":"2"},"tags":[]}"#;
+    for s in [
+        crate::decode_subject_fast(&p.schema, record),
+        crate::decode_subject_detailed(&p.schema, record).ok(),
+    ] {
+        let s = s.expect("decodes");
+        assert!(
+            s.fields.iter().any(|v| v.to_string() == "merchant"),
+            "{:?}",
+            s.fields
+        );
+    }
+}
