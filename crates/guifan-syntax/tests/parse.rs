@@ -370,9 +370,11 @@ fn comments_attach_to_the_entry_below_and_the_line_they_end() {
 /// run: effect calls kept their spans, and nothing compared two layouts of one).
 #[test]
 fn the_same_file_laid_out_twice_is_the_same_tree_and_a_changed_argument_is_not() {
-    let tight = "policy a.b { subject s rule r { when x then e(code: \"c\", n: 1) } }";
-    let loose = "policy a.b {\n  subject s\n  rule r {\n    when x\n    then e(  code:   \"c\",\n      n: 1 )\n  }\n}\n";
-    let other = "policy a.b { subject s rule r { when x then e(code: \"d\", n: 1) } }";
+    let tight =
+        "policy a.b { subject s require x > 1 \"m\" rule r { when x then e(code: \"c\", n: 1) } }";
+    let loose = "policy a.b {\n  subject s\n  require  x >  1  \"m\"\n  rule r {\n    when x\n    then e(  code:   \"c\",\n      n: 1 )\n  }\n}\n";
+    let other =
+        "policy a.b { subject s require x > 1 \"m\" rule r { when x then e(code: \"d\", n: 1) } }";
     let tree = |text: &str| parse(SourceId(0), text).unwrap();
     assert!(guifan_syntax::same_ignoring_spans(
         &tree(tight),

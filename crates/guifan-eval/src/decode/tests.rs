@@ -557,6 +557,7 @@ fn near_misses_of_the_usual_forms_are_refused() {
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10x00:00Z"}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023x03-01T10:00:00Z"}"#,
         r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03-01T10:00x00Z"}"#,
+        r#"{"kind":"merchant","id":"m","platform":"douyin","at":"2023-03x01T10:00:00Z"}"#,
         r#"{"kind":"merchant","id":"m","platformx:"douyin","at":"2023-03-01T10:00:00Z"}"#,
     ] {
         assert!(decode(record).is_err(), "{record}");

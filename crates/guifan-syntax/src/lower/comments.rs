@@ -97,6 +97,10 @@ mod tests {
         let c = scan(text);
         let texts: Vec<&str> = c.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, [" head", " lead", " trail", " end"]);
+        // A string left open ends at its line: the comment below is found.
+        let found = scan("title \"abc\n// c\n");
+        let texts: Vec<&str> = found.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, [" c"]);
         // A lone `/` divides: no comment starts there.
         let found = scan("when a / b > 1 // c\n");
         let texts: Vec<&str> = found.iter().map(|c| c.text.as_str()).collect();
