@@ -724,6 +724,16 @@ fn a_broken_policy_keeps_its_good_rules() {
     };
     let rules: Vec<&str> = p.rules.iter().map(|r| r.name.name.as_str()).collect();
     assert_eq!(rules, ["s"]);
+    // On one line too: entries are cut at their words outside braces.
+    let text = "policy a.b { rule r { when @ then e } let y = 2 rule s { when x then e } }";
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let Some(Item::Policy(p)) = file.items.first() else {
+        panic!("{:?}", file.items)
+    };
+    let rules: Vec<&str> = p.rules.iter().map(|r| r.name.name.as_str()).collect();
+    assert_eq!(rules, ["s"]);
+    assert_eq!(p.lets.len(), 1);
 }
 
 /// Durations in every unit the language writes.

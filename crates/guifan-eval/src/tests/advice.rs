@@ -216,6 +216,7 @@ fn a_misspelt_kind_is_answered_with_the_nearest() {
         miette::Diagnostic::severity(&errors[0]),
         Some(miette::Severity::Error)
     );
+    assert!(errors[0].to_string().contains("merchnt"), "{}", errors[0]);
     // As miette reads it too: at the misspelt name.
     let labels: Vec<(usize, usize)> = miette::Diagnostic::labels(&errors[0])
         .map(|l| l.map(|l| (l.offset(), l.len())).collect())
