@@ -505,6 +505,18 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_print_their_fraction_only_when_they_have_one() {
+        let at = |t: &str| {
+            Value::Timestamp(DateTime::parse_from_rfc3339(t).expect("a time")).to_string()
+        };
+        assert_eq!(at("2023-03-01T10:00:00+08:00"), "2023-03-01T10:00:00+08:00");
+        assert_eq!(
+            at("2023-03-01T10:00:00.5+08:00"),
+            "2023-03-01T10:00:00.500+08:00"
+        );
+    }
+
+    #[test]
     fn periods_and_maps_print_as_written() {
         assert_eq!(Value::Period(12).to_string(), "1y");
         assert_eq!(Value::Period(18).to_string(), "18mo");

@@ -195,6 +195,13 @@ fn a_name_declared_twice_or_like_a_field_is_refused() {
         ["guifan::check::duplicate"]
     );
     assert_eq!(check("let a = 1 let a = 2"), ["guifan::check::duplicate"]);
+    // The first declaration is shown beside the second.
+    let errors = program(&wrap(
+        "let a = 1 let a = 2 rule r { when true then violation(code: \"x\") }",
+    ))
+    .expect_err("a duplicate");
+    let labels = miette::Diagnostic::labels(&errors[0]).map_or(0, |l| l.count());
+    assert_eq!(labels, 2);
     assert_eq!(
         check("param a: int = 1 let a = 2"),
         ["guifan::check::duplicate"]
