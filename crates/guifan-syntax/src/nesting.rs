@@ -239,7 +239,8 @@ fn clear(frames: &mut [Frame], open_ifs: &mut usize) {
     }
 }
 
-fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+/// The index of the first line break at or after `from` (or the text's end).
+pub(crate) fn memchr_newline(bytes: &[u8], from: usize) -> usize {
     bytes
         .get(from..)
         .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
@@ -248,7 +249,7 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
 }
 
 /// The index after a string literal's closing quote (or where the line or text ends).
-fn string_end(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn string_end(bytes: &[u8], mut i: usize) -> usize {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'\\' => i += 2,

@@ -72,18 +72,11 @@ fn innermost_open(text: &str) -> Option<usize> {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    i += if c == b'\\' { 2 } else { 1 };
-                    if c == b'"' || c == b'\n' {
-                        break;
-                    }
-                }
+                i = crate::nesting::string_end(bytes, i + 1);
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = memchr::memchr(b'\n', bytes.get(i..).unwrap_or(&[]))
-                    .map_or(bytes.len(), |n| i + n);
+                i = crate::nesting::memchr_newline(bytes, i);
                 continue;
             }
             b'(' | b'[' | b'{' => open.push((b, i)),
