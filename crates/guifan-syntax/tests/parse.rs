@@ -477,20 +477,24 @@ fn a_declaration_or_entry_that_did_not_parse_keeps_its_word_and_name() {
     assert_eq!(broken("kind k_1 { a: : int }\n"), named("kind", "k_1"));
 }
 
+/// Recovers `text`, which holds one syntax error, and counts the kinds
+/// named `name` that were kept.
+fn kinds_kept_after_one_error(text: &str, name: &str) -> usize {
+    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    file.items
+        .iter()
+        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == name))
+        .count()
+}
+
 /// Recovery reads strings as strings: a brace or an escaped quote inside one
 /// does not end the broken declaration, and the next one still parses
 /// (a survivor of the mutation run: strings read backwards hung recovery).
 #[test]
 fn recovery_reads_braces_and_escaped_quotes_in_strings_as_text() {
     let text = "policy a.b {\n  title \"} \\\" {\" oops\n  subject s\n}\nkind j { b: int }\n";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let kinds = file
-        .items
-        .iter()
-        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
-        .count();
-    assert_eq!(kinds, 1, "{:?}", file.items);
+    assert_eq!(kinds_kept_after_one_error(text, "j"), 1);
 }
 
 /// What was expected, in words, where a declaration's body, an effect's
@@ -649,14 +653,7 @@ fn a_declaration_at_the_start_of_a_line_is_read_after_an_unclosed_one() {
 #[test]
 fn recovery_reads_a_lone_slash_as_division() {
     let text = "policy a.b { rule r { when n / 2 > @ then e } } kind j { b: int }\n";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let kinds = file
-        .items
-        .iter()
-        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
-        .count();
-    assert_eq!(kinds, 1, "{:?}", file.items);
+    assert_eq!(kinds_kept_after_one_error(text, "j"), 1);
 }
 
 /// A declaration word after a dot is a field name, even where a
@@ -664,14 +661,7 @@ fn recovery_reads_a_lone_slash_as_division() {
 #[test]
 fn recovery_reads_a_word_after_a_dot_as_a_field() {
     let text = "kind a { x: int }\nx.kind b { y: int }\n";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let b = file
-        .items
-        .iter()
-        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "b"))
-        .count();
-    assert_eq!(b, 0, "{:?}", file.items);
+    assert_eq!(kinds_kept_after_one_error(text, "b"), 0);
 }
 
 /// A comment is skipped to its line's end, wherever it is: the declaration
@@ -679,14 +669,7 @@ fn recovery_reads_a_word_after_a_dot_as_a_field() {
 #[test]
 fn recovery_skips_a_comment_to_its_line_end() {
     let text = "// first\nkind a { x: @ } // note {\n  kind b { y: int }\n";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let b = file
-        .items
-        .iter()
-        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "b"))
-        .count();
-    assert_eq!(b, 1, "{:?}", file.items);
+    assert_eq!(kinds_kept_after_one_error(text, "b"), 1);
 }
 
 /// A declaration word inside braces (an argument named `kind`) does not
@@ -694,14 +677,7 @@ fn recovery_skips_a_comment_to_its_line_end() {
 #[test]
 fn recovery_reads_declaration_words_inside_braces_as_names() {
     let text = "policy a.b { rule r { when @ then e(kind: 1) } }\nkind j { b: int }\n";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let j = file
-        .items
-        .iter()
-        .filter(|i| matches!(i, Item::Kind(k) if k.name.name == "j"))
-        .count();
-    assert_eq!(j, 1, "{:?}", file.items);
+    assert_eq!(kinds_kept_after_one_error(text, "j"), 1);
 }
 
 /// Inside a broken rule, a `let` at the start of a line is the rule's own:
@@ -716,24 +692,21 @@ fn recovery_keeps_a_rules_own_let_in_it() {
 /// A broken policy is recovered entry by entry: its good rules are kept.
 #[test]
 fn a_broken_policy_keeps_its_good_rules() {
-    let text = "policy a.b {\n  rule r { when @ then e }\n  rule s { when x then e }\n}\n";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let Some(Item::Policy(p)) = file.items.first() else {
-        panic!("{:?}", file.items)
+    // The rules and definitions kept of a policy with one broken entry.
+    let kept = |text: &str| {
+        let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let Some(Item::Policy(p)) = file.items.first() else {
+            panic!("{:?}", file.items)
+        };
+        let rules: Vec<String> = p.rules.iter().map(|r| r.name.name.clone()).collect();
+        (rules, p.lets.len())
     };
-    let rules: Vec<&str> = p.rules.iter().map(|r| r.name.name.as_str()).collect();
-    assert_eq!(rules, ["s"]);
+    let text = "policy a.b {\n  rule r { when @ then e }\n  rule s { when x then e }\n}\n";
+    assert_eq!(kept(text), (vec!["s".to_string()], 0));
     // On one line too: entries are cut at their words outside braces.
     let text = "policy a.b { rule r { when @ then e } let y = 2 rule s { when x then e } }";
-    let (file, errors) = guifan_syntax::parse_recovering(SourceId(0), text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let Some(Item::Policy(p)) = file.items.first() else {
-        panic!("{:?}", file.items)
-    };
-    let rules: Vec<&str> = p.rules.iter().map(|r| r.name.name.as_str()).collect();
-    assert_eq!(rules, ["s"]);
-    assert_eq!(p.lets.len(), 1);
+    assert_eq!(kept(text), (vec!["s".to_string()], 1));
 }
 
 /// Durations in every unit the language writes.

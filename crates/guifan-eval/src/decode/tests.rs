@@ -19,6 +19,13 @@ fn program() -> Program {
     check(&[parse(SourceId(0), src).unwrap()]).unwrap()
 }
 
+/// The fields of `record`, decoded against the schema `src`, as text.
+fn shown_fields(src: &str, record: &[u8]) -> Vec<String> {
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let s = decode_subject(&q.schema, record).unwrap();
+    s.fields.iter().map(|v| v.to_string()).collect()
+}
+
 #[test]
 fn decodes_in_any_key_order() {
     let p = program();
@@ -657,8 +664,7 @@ fn durations_periods_and_times_are_read() {
     let src = "platform douyin { currency CNY } kind merchant { platform: string, wait: duration, ban: duration, term: period, opens: time }";
     let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
     let record = br#"{"kind":"merchant","id":"m","platform":"douyin","wait":"72h","ban":"permanent","term":"1y","opens":"10:30"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    let shown = shown_fields(src, record);
     for text in ["3d", "permanent", "1y", "10:30"] {
         assert!(shown.iter().any(|s| s == text), "{text} in {shown:?}");
     }
@@ -707,19 +713,12 @@ fn money_takes_the_currency_of_the_records_platform() {
 /// Money in a map's values, read before the record's currency, is given it.
 #[test]
 fn money_in_maps_takes_the_records_currency() {
-    let src = "kind shop { currency: string, prices: map<string, money>, tiers: [money] }";
-    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
-    let record = br#"{"kind":"shop","id":"a","prices":{"x":"1"},"tiers":["2"],"currency":"RUB"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    let shown = shown_fields(
+        "kind shop { currency: string, prices: map<string, money>, tiers: [money] }",
+        br#"{"kind":"shop","id":"a","prices":{"x":"1"},"tiers":["2"],"currency":"RUB"}"#,
+    );
     assert!(shown.contains(&"{x: 1.00 RUB}".to_string()), "{shown:?}");
     assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
-    let src = "kind shop { currency: string, prices: map<string, money> }";
-    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
-    let record = br#"{"kind":"shop","id":"a","prices":{"x":"3"},"currency":"RUB"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
-    assert!(shown.contains(&"{x: 3.00 RUB}".to_string()), "{shown:?}");
 }
 
 /// A string of exactly the limit is read by the fast path itself; one byte
@@ -763,17 +762,15 @@ fn a_map_given_a_list_says_it_wanted_an_object() {
 /// record's currency, is given it.
 #[test]
 fn money_only_in_a_list_takes_the_records_currency() {
-    let src = "kind shop { currency: string, tiers: [money] }";
-    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
-    let record = br#"{"kind":"shop","id":"a","tiers":["2"],"currency":"RUB"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    let shown = shown_fields(
+        "kind shop { currency: string, tiers: [money] }",
+        br#"{"kind":"shop","id":"a","tiers":["2"],"currency":"RUB"}"#,
+    );
     assert!(shown.contains(&"2.00 RUB".to_string()), "{shown:?}");
-    let src = "kind shop { currency: string, prices: map<string, money> }";
-    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
-    let record = br#"{"kind":"shop","id":"a","prices":{"x":"3"},"currency":"RUB"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    let shown = shown_fields(
+        "kind shop { currency: string, prices: map<string, money> }",
+        br#"{"kind":"shop","id":"a","prices":{"x":"3"},"currency":"RUB"}"#,
+    );
     assert!(shown.contains(&"{x: 3.00 RUB}".to_string()), "{shown:?}");
 }
 
@@ -781,11 +778,10 @@ fn money_only_in_a_list_takes_the_records_currency() {
 /// in the record's currency, not the platform's default.
 #[test]
 fn the_records_currency_wins_over_its_platforms_default() {
-    let src = "platform douyin { currency CNY } kind shop { platform: string, currency: string, amount: money }";
-    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
-    let record = br#"{"kind":"shop","id":"a","platform":"douyin","amount":"1","currency":"RUB"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    let shown = shown_fields(
+        "platform douyin { currency CNY } kind shop { platform: string, currency: string, amount: money }",
+        br#"{"kind":"shop","id":"a","platform":"douyin","amount":"1","currency":"RUB"}"#,
+    );
     assert!(shown.contains(&"1.00 RUB".to_string()), "{shown:?}");
 }
 
@@ -793,11 +789,10 @@ fn the_records_currency_wins_over_its_platforms_default() {
 /// that reads like a currency code does not.
 #[test]
 fn only_the_currency_field_sets_the_currency() {
-    let src = "kind shop { currency: string, code: string, amount: money }";
-    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
-    let record = br#"{"kind":"shop","id":"a","currency":"RUB","code":"USD","amount":"1"}"#;
-    let s = decode_subject(&q.schema, record).unwrap();
-    let shown: Vec<String> = s.fields.iter().map(|v| v.to_string()).collect();
+    let shown = shown_fields(
+        "kind shop { currency: string, code: string, amount: money }",
+        br#"{"kind":"shop","id":"a","currency":"RUB","code":"USD","amount":"1"}"#,
+    );
     assert!(shown.contains(&"1.00 RUB".to_string()), "{shown:?}");
 }
 
