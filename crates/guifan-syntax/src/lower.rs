@@ -766,7 +766,7 @@ impl<'s> Lower<'s> {
             match p.as_rule() {
                 Rule::template_text => {
                     let raw = p.as_str();
-                    self.unescape_into(&mut text, raw, 0, raw.len(), pspan.start as usize)?;
+                    self.unescape_into(&mut text, raw, pspan.start as usize)?;
                 }
                 Rule::brace_escape => text.push_str(p.as_str().get(..1).unwrap_or("")),
                 Rule::interpolation => {
@@ -813,21 +813,13 @@ impl<'s> Lower<'s> {
         }
     }
 
-    /// Unescapes `raw[from..to]` (which starts at byte `base + from` of the file) onto `out`.
-    fn unescape_into(
-        &self,
-        out: &mut String,
-        raw: &str,
-        from: usize,
-        to: usize,
-        base: usize,
-    ) -> Result<()> {
-        let piece = raw.get(from..to).unwrap_or("");
-        let text = literal::unescape(piece).map_err(|bad| ParseError::InvalidLiteral {
+    /// Unescapes `raw` (which starts at byte `base` of the file) onto `out`.
+    fn unescape_into(&self, out: &mut String, raw: &str, base: usize) -> Result<()> {
+        let text = literal::unescape(raw).map_err(|bad| ParseError::InvalidLiteral {
             source_id: self.source,
-            span: Span::new(base + from + bad.start, base + from + bad.end),
+            span: Span::new(base + bad.start, base + bad.end),
             what: "string escape",
-            text: piece.get(bad.start..bad.end).unwrap_or("\\").to_string(),
+            text: raw.get(bad.start..bad.end).unwrap_or("\\").to_string(),
             reason: bad.reason.to_string(),
         })?;
         out.push_str(&text);
@@ -843,7 +835,7 @@ impl<'s> Lower<'s> {
             .map(|p| p.as_span().start())
             .unwrap_or(span.start as usize);
         let mut text = String::new();
-        self.unescape_into(&mut text, raw, 0, raw.len(), base)?;
+        self.unescape_into(&mut text, raw, base)?;
         Ok(Spanned::new(text, span))
     }
 
