@@ -114,19 +114,29 @@ function replaceText(tab, text) {
 // ------------------------------------------------------------------ checking and running
 
 let timer = null;
+// The workspace the problems and decisions on show were computed from.
+let shown = null;
 function schedule() {
   clearTimeout(timer);
   timer = setTimeout(refresh, 150);
 }
 
 function refresh() {
-  const checked = call('check', workspace());
+  timer = null;
+  const sent = workspace();
+  const checked = call('check', sent);
   state.problems = checked.problems || [];
   renderProblems();
   showDiagnostics();
-  const run = call('run', workspace());
+  const run = call('run', sent);
   state.lastRun = run;
   renderRun(run);
+  shown = sent;
+}
+
+/** Whether what the page shows was decided from what is in its editors now (no edit still waiting). */
+function settled() {
+  return timer === null && shown === workspace();
 }
 
 function showDiagnostics() {
@@ -443,7 +453,7 @@ async function start() {
   $('theme').addEventListener('click', () => setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
   performance.mark('guifan-first-decisions');
   // What the page would send the engine now (read by the browser tests).
-  window.guifanPlayground = { workspace: () => JSON.parse(workspace()) };
+  window.guifanPlayground = { workspace: () => JSON.parse(workspace()), settled };
   document.body.dataset.ready = 'true';
 }
 

@@ -69,11 +69,14 @@ async function open(url = base) {
     throw new Error(`the page did not start: ${summary}; ${errors.join('; ')}`);
   }
   await page.waitForFunction(() => Number(document.getElementById('summary').dataset.decisions) > 0);
+  await settle(page);
   // Since the navigation started, by the page's own clock.
   const firstDecisionsMs = await page.evaluate(() => performance.getEntriesByName('guifan-first-decisions')[0].startTime);
   return { page, errors, firstDecisionsMs: Math.round(firstDecisionsMs) };
 }
 
+/** Waits until the page shows what its editors hold: an edit is decided after a pause, not per key. */
+const settle = (page) => page.waitForFunction(() => window.guifanPlayground.settled());
 const decisions = (page) => page.$eval('#summary', (e) => Number(e.dataset.decisions));
 const workspace = (page) => page.evaluate(() => window.guifanPlayground.workspace());
 
@@ -108,6 +111,7 @@ test('the trial policy opens with its records decided, and a lower cap decides a
   await page.waitForFunction(() => document.getElementById('policy').value === 'kuaishou/report_escalation.policy');
   await page.selectOption('#policy', 'douyin/zero_deposit_trial.policy');
   await page.waitForFunction(() => Number(document.getElementById('summary').dataset.decisions) > 0);
+  await settle(page);
   const before = await decisions(page);
   assert.ok(await page.locator('#decisions tbody tr').count() > 10);
   assert.equal(before, guifanRun(await workspace(page)));
@@ -116,6 +120,7 @@ test('the trial policy opens with its records decided, and a lower cap decides a
   for (let i = 0; i < 3; i++) await page.keyboard.press('Backspace');
   await page.keyboard.type('90');
   await page.waitForFunction((n) => Number(document.getElementById('summary').dataset.decisions) !== n, before);
+  await settle(page);
   const ws = await workspace(page);
   assert.match(ws.files.find((f) => f.path.endsWith('.policy')).text, /param personal_listing_cap: int = 90\n/);
   const after90 = await decisions(page);
@@ -169,6 +174,7 @@ test('the state is shared as a URL and comes back whole', async () => {
   await page.locator('#editor .cm-content').click();
   await page.keyboard.type('["douyin.zero_deposit_trial"]\npersonal_listing_cap = 95\n');
   await page.waitForFunction(() => window.guifanPlayground.workspace().params.includes('95'));
+  await settle(page);
   await page.click('#theme');
   await page.click('#share');
   await page.waitForFunction(() => location.hash.startsWith('#s='));
