@@ -1,9 +1,9 @@
-//! JSON Lines are written straight into bytes as decisions are made
-//! (`guifan-runner/src/jsonl.rs`); `--format json` still serialises each
-//! subject's `Outcome` with serde. On every record of the generated mix (every
-//! rule of the catalogue fires on some, ranks included) and on records whose
-//! rules fail, each line must be byte for byte the serde element with its
-//! layout's white space taken out.
+//! JSON Lines and `--format json` are written straight into bytes as
+//! decisions are made (`guifan/src/decision_json.rs`, the JSON element laid
+//! out by `guifan_runner::render::pretty_element`). On every record of the
+//! generated mix (every rule of the catalogue fires on some, ranks included)
+//! and on records whose rules fail, both must be byte for byte what serde
+//! writes of the typed `guifan::Decisions` of `RuleSet::decide_json`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,31 +14,11 @@
 use guifan::data::{records, InputFormat};
 use guifan::RuleSet;
 use guifan_runner::{run, OutputFormat};
-use serde_json::value::RawValue;
 
-/// JSON text without the white space between its tokens.
-fn minify(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    out
-}
-
+/// Runs the records both ways: `guifan run`'s JSON Lines and `--format json`
+/// (written straight into bytes), against each record decided into the typed
+/// `Decisions` and serialised by serde (compact, and pretty); the two must be
+/// the same bytes.
 fn both_ways(rules: &RuleSet, data: &str, at: &str) -> usize {
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339(at).unwrap();
@@ -53,6 +33,10 @@ fn both_ways(rules: &RuleSet, data: &str, at: &str) -> usize {
     } else {
         rules
     };
+    let typed: Vec<guifan::Decisions> = lines
+        .iter()
+        .map(|line| rules.decide_json(&line.json, now).unwrap())
+        .collect();
     let mut direct = Vec::new();
     run(
         rules,
@@ -63,23 +47,30 @@ fn both_ways(rules: &RuleSet, data: &str, at: &str) -> usize {
         &mut |_| {},
     )
     .unwrap();
-    let mut pretty = Vec::new();
+    let compact: String = typed
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap() + "\n")
+        .collect();
+    assert_eq!(String::from_utf8(direct).unwrap(), compact);
+    let mut laid_out = Vec::new();
     run(
         rules,
         &lines,
         now,
         OutputFormat::Json,
-        &mut pretty,
+        &mut laid_out,
         &mut |_| {},
     )
     .unwrap();
-    let elements: Vec<Box<RawValue>> = serde_json::from_slice(&pretty).unwrap();
-    let direct = String::from_utf8(direct).unwrap();
-    assert_eq!(direct.lines().count(), elements.len());
-    for (line, element) in direct.lines().zip(&elements) {
-        assert_eq!(line, minify(element.get()));
-    }
-    elements.len()
+    let pretty: Vec<String> = typed
+        .iter()
+        .map(|d| serde_json::to_string_pretty(d).unwrap())
+        .collect();
+    assert_eq!(
+        String::from_utf8(laid_out).unwrap(),
+        format!("[\n{}\n]\n", pretty.join(",\n"))
+    );
+    typed.len()
 }
 
 #[test]

@@ -25,7 +25,6 @@
 
 mod columnar;
 pub mod diff;
-mod jsonl;
 pub mod output;
 mod pipeline;
 pub mod render;
@@ -33,7 +32,6 @@ mod run;
 mod stream;
 pub mod testing;
 
-pub use jsonl::JsonCache;
 pub use render::OutputFormat;
 pub use run::{judge_batches, run, run_batches, Batch, Summary};
 pub use stream::{run_lines, run_population};

@@ -1,10 +1,6 @@
-//! Rendering: decision records (JSON Lines, JSON, table) and rule-file diagnostics.
+//! Rendering for `--format json` (a decision record's JSON line laid out) and `--format table`.
 
-use guifan_eval::{Decision, Effect, Outcome, Value};
-use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Serialize, Serializer};
-
-use crate::jsonl::JsonCache;
+use guifan_eval::{Effect, Outcome, Value};
 
 /// How decisions are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +24,7 @@ impl OutputFormat {
     }
 }
 
-/// The decisions about one subject, as written out.
+/// The decisions about one subject, as a table shows them.
 pub struct SubjectRecord<'a> {
     /// The subject's `id`
     pub id: &'a str,
@@ -36,104 +32,66 @@ pub struct SubjectRecord<'a> {
     pub kind: &'a str,
     /// What was decided
     pub outcome: &'a Outcome,
-    /// The rule set that decided (rule failures are placed in its files)
-    pub rules: &'a guifan::RuleSet,
-    /// Pre-escaped strings of the rule set
-    pub json: &'a JsonCache,
 }
 
-/// A shared string, written from its pre-escaped JSON when the rule set has it.
-struct Text<'a>(&'a str, &'a JsonCache);
-
-impl Serialize for Text<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.1.get(self.0) {
-            Some(raw) => raw.serialize(s),
-            None => s.serialize_str(self.0),
-        }
-    }
-}
-
-impl Serialize for SubjectRecord<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let with_errors = !self.outcome.errors.is_empty();
-        let mut map = s.serialize_map(Some(if with_errors { 4 } else { 3 }))?;
-        map.serialize_entry("subject", self.id)?;
-        map.serialize_entry("kind", self.kind)?;
-        map.serialize_entry("decisions", &Decisions(&self.outcome.decisions, self.json))?;
-        if with_errors {
-            map.serialize_entry("errors", &self.rules.rule_failures(&self.outcome.errors))?;
-        }
-        map.end()
-    }
-}
-
-struct Decisions<'a>(&'a [Decision], &'a JsonCache);
-
-impl Serialize for Decisions<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for d in self.0 {
-            seq.serialize_element(&DecisionOut(d, self.1))?;
-        }
-        seq.end()
-    }
-}
-
-struct DecisionOut<'a>(&'a Decision, &'a JsonCache);
-
-impl Serialize for DecisionOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (d, json) = (self.0, self.1);
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("rule", &Text(&d.rule, json))?;
-        if let Some(v) = &d.version {
-            map.serialize_entry("version", &Text(v, json))?;
-        }
-        map.serialize_entry("effects", &Effects(&d.effects, json))?;
-        if let Some(m) = &d.message {
-            map.serialize_entry("message", &Text(m, json))?;
-        }
-        map.end()
-    }
-}
-
-struct Effects<'a>(&'a [Effect], &'a JsonCache);
-
-impl Serialize for Effects<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for e in self.0 {
-            seq.serialize_element(&EffectOut(e, self.1))?;
-        }
-        seq.end()
-    }
-}
-
-struct EffectOut<'a>(&'a Effect, &'a JsonCache);
-
-impl Serialize for EffectOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (e, json) = (self.0, self.1);
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("kind", &Text(&e.kind, json))?;
-        for (name, value) in e.args.iter() {
-            match value {
-                Value::Absent => {}
-                Value::Str(text) => map.serialize_entry(&**name, &Text(text, json))?,
-                other => map.serialize_entry(&**name, &JsonValue(other))?,
+/// One subject's decision record, compact JSON (as
+/// [`guifan::RuleSet::decide_json_to`] writes it, without its line end), laid
+/// out as `serde_json`'s pretty printer lays it out: an element of the
+/// `--format json` array. The text of strings and numbers is copied as it is.
+pub fn pretty_element(compact: &[u8], out: &mut Vec<u8>) {
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(&byte) = compact.get(at) {
+        match byte {
+            b'"' => {
+                let end = string_end(compact, at);
+                out.extend_from_slice(compact.get(at..end).unwrap_or_default());
+                at = end;
+                continue;
             }
+            b'{' | b'[' => {
+                out.push(byte);
+                // An empty object or array stays on its line: `{}`, `[]`.
+                if let Some(&close @ (b'}' | b']')) = compact.get(at + 1) {
+                    out.push(close);
+                    at += 2;
+                    continue;
+                }
+                depth += 1;
+                new_line(out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                new_line(out, depth);
+                out.push(byte);
+            }
+            b',' => {
+                out.push(b',');
+                new_line(out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(byte),
         }
-        map.end()
+        at += 1;
     }
 }
 
-/// A value as JSON (see [`guifan_eval::JsonValue`]).
-pub use guifan_eval::JsonValue;
+/// Where the string opened by the quote at `start` ends (just past its closing quote).
+fn string_end(json: &[u8], start: usize) -> usize {
+    let mut at = start + 1;
+    while let Some(&byte) = json.get(at) {
+        match byte {
+            b'\\' => at += 2,
+            b'"' => return at + 1,
+            _ => at += 1,
+        }
+    }
+    json.len()
+}
 
-/// One subject's decisions as pretty JSON (an element of the `--format json` array).
-pub fn json_element(record: &SubjectRecord<'_>, out: &mut Vec<u8>) {
-    let _ = serde_json::to_writer_pretty(&mut *out, record);
+fn new_line(out: &mut Vec<u8>, depth: usize) {
+    out.push(b'\n');
+    out.resize(out.len() + 2 * depth, b' ');
 }
 
 /// One subject's rows of the `--format table` output: subject, rule, effects, message.
@@ -206,4 +164,60 @@ pub fn table(rows: Vec<[String; 4]>) -> String {
         t.add_row(r);
     }
     format!("{t}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use proptest::prelude::*;
+    use serde_json::{json, Value as Json};
+
+    use super::pretty_element;
+
+    fn laid_out(value: &Json) -> String {
+        let mut out = Vec::new();
+        pretty_element(serde_json::to_string(value).unwrap().as_bytes(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn compact_json_is_laid_out_as_serde_lays_it_out() {
+        let value = json!({
+            "subject": "m-{1}, [2]: \"three\" \\",
+            "kind": "k",
+            "decisions": [
+                {"rule": "a.b.r", "effects": [], "message": "{}[],:"},
+                {"rule": "a.b.s", "effects": [{"kind": "e", "amount": "1.50", "n": -3}, {}]}
+            ],
+            "errors": [[], {}, [[1, 2], {"x": null, "y": true}]]
+        });
+        assert_eq!(
+            laid_out(&value),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+    }
+
+    fn any_json() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::from),
+            any::<i64>().prop_map(Json::from),
+            any::<String>().prop_map(Json::from),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Json::from),
+                prop::collection::btree_map(any::<String>(), inner, 0..4)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_value_is_laid_out_as_serde_lays_it_out(value in any_json()) {
+            prop_assert_eq!(laid_out(&value), serde_json::to_string_pretty(&value).unwrap());
+        }
+    }
 }

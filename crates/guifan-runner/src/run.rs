@@ -11,7 +11,6 @@ use guifan::data::RecordText;
 use guifan::{FailedRule, RecordError, RuleSet, RunProblem};
 use guifan_eval::decode_subject;
 
-use crate::jsonl::{JsonCache, JsonlWriter};
 pub use crate::pipeline::{judge_batches, Batch};
 use crate::render::{self, OutputFormat, SubjectRecord};
 /// Rows of a table laid out together (a table is printed a group of rows at a time).
@@ -119,7 +118,6 @@ fn run_batches_as_text<'r, 'a: 'r>(
 ) -> std::io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let json = &JsonCache::new(rules.program());
     // Output buffers go round: taken by a worker, filled, written, cleared and put back.
     let buffers = BufferPool::default();
     std::thread::scope(|scope| -> std::io::Result<()> {
@@ -145,7 +143,7 @@ fn run_batches_as_text<'r, 'a: 'r>(
         let mut table_rows = Vec::new();
         let judged = judge_batches(
             batches,
-            |chunk| judge_chunk(rules, json, chunk, now, format, buffers.take()),
+            |chunk| judge_chunk(rules, chunk, now, format, buffers.take()),
             |j: &Judged| j.bytes.len() + j.rows.len() * 64,
             |j: Judged| {
                 summary.decided += j.decided;
@@ -223,17 +221,62 @@ impl BufferPool {
 
 fn judge_chunk(
     rules: &RuleSet,
-    json: &JsonCache,
     chunk: &[RecordText<'_>],
     now: DateTime<FixedOffset>,
     format: OutputFormat,
     bytes: Vec<u8>,
 ) -> Judged {
-    let program = rules.program();
     let mut out = Judged {
         bytes,
         ..Judged::default()
     };
+    if format == OutputFormat::Table {
+        judge_chunk_as_table(rules, chunk, now, &mut out);
+        return out;
+    }
+    // A JSON element is its JSON line, laid out.
+    let mut line = Vec::new();
+    for record in chunk {
+        let into = if format == OutputFormat::Jsonl {
+            &mut out.bytes
+        } else {
+            line.clear();
+            &mut line
+        };
+        let written = match rules.decide_json_to(&record.json, now, into) {
+            Ok(written) => written,
+            Err(error) => {
+                out.bad.push(error.at(record.line));
+                continue;
+            }
+        };
+        if format == OutputFormat::Json {
+            out.bytes.extend_from_slice(b",\n");
+            render::pretty_element(line.strip_suffix(b"\n").unwrap_or(&line), &mut out.bytes);
+        }
+        out.decided += 1;
+        out.decisions += written.decisions();
+        if !written.errors().is_empty() {
+            let id = guifan::record_id(&record.json).unwrap_or_default();
+            out.failed
+                .extend(written.into_errors().into_iter().map(|failure| FailedRule {
+                    line: record.line,
+                    id: id.clone(),
+                    failure,
+                }));
+        }
+    }
+    out
+}
+
+/// The rows of a table for people, from each subject's outcome.
+fn judge_chunk_as_table(
+    rules: &RuleSet,
+    chunk: &[RecordText<'_>],
+    now: DateTime<FixedOffset>,
+    out: &mut Judged,
+) {
+    let program = rules.program();
     for record in chunk {
         let subject = match decode_subject(program.schema(), &record.json) {
             Ok(s) => s,
@@ -248,38 +291,18 @@ fn judge_chunk(
             .kind_def(subject.kind)
             .map(|k| k.name.as_str())
             .unwrap_or("?");
-        let (decisions, errors) = if format == OutputFormat::Jsonl {
-            // Written straight into the output as each decision is made.
-            let mut writer = JsonlWriter::open(json, &mut out.bytes, &subject, kind);
-            guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut writer);
-            let decisions = writer.decisions;
-            let errors = writer.close(|errors, bytes| {
-                let _ = serde_json::to_writer(bytes, &rules.rule_failures(errors));
-            });
-            (decisions, errors)
-        } else {
-            let mut outcome = guifan_eval::Outcome::default();
-            guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut outcome);
-            let view = SubjectRecord {
-                id: &subject.id,
-                kind,
-                outcome: &outcome,
-                rules,
-                json,
-            };
-            if format == OutputFormat::Json {
-                out.bytes.extend_from_slice(b",\n");
-                render::json_element(&view, &mut out.bytes);
-            } else {
-                out.rows.extend(render::table_rows(&view));
-            }
-            (outcome.decisions.len(), outcome.errors)
-        };
+        let mut outcome = guifan_eval::Outcome::default();
+        guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut outcome);
+        out.rows.extend(render::table_rows(&SubjectRecord {
+            id: &subject.id,
+            kind,
+            outcome: &outcome,
+        }));
         out.decided += 1;
-        out.decisions += decisions;
+        out.decisions += outcome.decisions.len();
         out.failed.extend(
             rules
-                .rule_failures(&errors)
+                .rule_failures(&outcome.errors)
                 .into_iter()
                 .map(|failure| FailedRule {
                     line: record.line,
@@ -290,7 +313,6 @@ fn judge_chunk(
         // Its arrays go to this thread's pool, for the next records it decodes.
         guifan_eval::recycle(subject);
     }
-    out
 }
 
 #[cfg(test)]

@@ -74,6 +74,34 @@ pub(crate) struct Answer {
     pub(crate) decided: Vec<(String, serde_json::Value)>,
 }
 
+impl Answer {
+    /// Counts what was written of one record, the whole body, for the decision log too when `log`.
+    fn count(&mut self, written: &guifan::Written, log: bool) {
+        self.count_from(0, written, log);
+    }
+
+    /// Counts what was written of one record, its decision record in the
+    /// body from `start`; with `log`, keeps its subject and decisions for the
+    /// decision log (read back from the bytes written, so only when logging).
+    fn count_from(&mut self, start: usize, written: &guifan::Written, log: bool) {
+        self.decisions += written.decisions() as u64;
+        self.rule_errors += written.errors().len() as u64;
+        if !log {
+            return;
+        }
+        let record = self.body.get(start..).unwrap_or_default();
+        /// What the decision log keeps of a decision record.
+        #[derive(serde::Deserialize)]
+        struct Logged {
+            subject: String,
+            decisions: serde_json::Value,
+        }
+        if let Ok(logged) = serde_json::from_slice::<Logged>(record) {
+            self.decided.push((logged.subject, logged.decisions));
+        }
+    }
+}
+
 /// The evaluation time of `?at=` (the forms of `guifan run --at`:
 /// [`guifan::parse_time`]), or the clock's.
 pub(crate) fn evaluation_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, BadRequest> {
@@ -139,19 +167,13 @@ pub(crate) fn decide(
         }];
         // A ranking policy ranks the request's records, as `guifan run` ranks
         // the lines of one file: one record alone is first in every ranking it enters.
-        let decided = rules
+        let written = rules
             .ranked_records(&one, now, &mut |_| {})
-            .decide_json(record, now)
+            .decide_json_to(record, now, &mut answer.body)
             .map_err(|e| BadRequest::record(&e, None))?;
-        answer.decisions = decided.decisions().len() as u64;
-        answer.rule_errors = decided.errors().len() as u64;
-        answer.body = serde_json::to_vec(&decided).unwrap_or_default();
-        if log {
-            answer.decided.push((
-                decided.subject().to_string(),
-                serde_json::to_value(decided.decisions()).unwrap_or_default(),
-            ));
-        }
+        // One record is answered with its decision record alone, no line end.
+        answer.body.pop();
+        answer.count(&written, log);
         return Ok(answer);
     }
     let records: Vec<RecordText<'_>> = lines
@@ -223,17 +245,12 @@ fn decide_batch(
             });
         }
         answer.records += 1;
-        match rules.decide_json(record, now) {
-            Ok(decided) => {
-                answer.decisions += decided.decisions().len() as u64;
-                answer.rule_errors += decided.errors().len() as u64;
-                let _ = serde_json::to_writer(&mut answer.body, &decided);
-                if log {
-                    answer.decided.push((
-                        decided.subject().to_string(),
-                        serde_json::to_value(decided.decisions()).unwrap_or_default(),
-                    ));
-                }
+        let start = answer.body.len();
+        match rules.decide_json_to(record, now, &mut answer.body) {
+            Ok(written) => {
+                // The line end is written below, after an error line too.
+                answer.body.pop();
+                answer.count_from(start, &written, log);
             }
             Err(e) => {
                 answer.record_errors += 1;
@@ -286,6 +303,45 @@ mod tests {
             "kind k { n: int } effect e policy a.b { subject k zone UTC rule r { when n > 1 then e } }",
         )])
         .unwrap()
+    }
+
+    #[test]
+    fn each_record_is_answered_by_its_line_and_logged_when_asked() {
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let fired = serde_json::json!([{"rule": "a.b.r", "effects": [{"kind": "e"}]}]);
+        let x =
+            r#"{"subject":"x","kind":"k","decisions":[{"rule":"a.b.r","effects":[{"kind":"e"}]}]}"#;
+        let lines =
+            "{\"kind\":\"k\",\"id\":\"x\",\"n\":2}\n{\"kind\":\"k\",\"id\":\"y\",\"n\":0}\n{bad}\n";
+        let batch = decide(&rules(), lines.as_bytes(), now, true, later)
+            .ok()
+            .unwrap();
+        let body = String::from_utf8(batch.body).unwrap();
+        let answered: Vec<&str> = body.lines().collect();
+        assert_eq!(answered.len(), 3, "{body}");
+        assert_eq!(answered[0], x);
+        assert_eq!(answered[1], r#"{"subject":"y","kind":"k","decisions":[]}"#);
+        assert!(answered[2].ends_with(r#""line":3}"#), "{body}");
+        assert_eq!((batch.decisions, batch.record_errors), (1, 1));
+        assert_eq!(
+            batch.decided,
+            [
+                ("x".to_string(), fired.clone()),
+                ("y".to_string(), serde_json::json!([]))
+            ]
+        );
+        // One record alone: its decision record, with no line end.
+        let one = br#"{"kind":"k","id":"x","n":2}"#;
+        let alone = decide(&rules(), one, now, true, later).ok().unwrap();
+        assert_eq!(alone.body, x.as_bytes());
+        assert_eq!(alone.decided, [("x".to_string(), fired)]);
+        // Nothing kept for the log unless asked.
+        let quiet = decide(&rules(), lines.as_bytes(), now, false, later)
+            .ok()
+            .unwrap();
+        assert!(quiet.decided.is_empty());
+        assert_eq!(quiet.decisions, 1);
     }
 
     #[test]

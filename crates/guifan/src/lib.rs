@@ -58,11 +58,13 @@ pub mod analysis;
 pub mod arrow;
 pub mod clip;
 pub mod data;
+mod decision_json;
 mod decisions;
 mod engine;
 mod error;
 pub mod explain;
 mod files;
+mod json_fragments;
 mod load;
 mod params;
 mod population;
@@ -77,6 +79,7 @@ mod toml_json;
 mod tooling;
 
 pub use chrono::{DateTime, FixedOffset, Utc};
+pub use decision_json::Written;
 pub use decisions::{Decision, Decisions, Effect, RuleFailure, Value};
 #[cfg(not(target_arch = "wasm32"))]
 pub use engine::Watch;

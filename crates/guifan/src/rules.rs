@@ -2,7 +2,7 @@
 //! deciding records.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, FixedOffset};
 use guifan_eval::rank::Ranks;
@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::decisions::{Decision, Decisions, RuleFailure};
 use crate::error::{LoadError, ParamError, RecordError};
+use crate::json_fragments::JsonCache;
 use crate::load::Loaded;
 use crate::params::{Params, ParamsError};
 use crate::sources::SourceMap;
@@ -47,7 +48,7 @@ use crate::sources::SourceMap;
 /// ```
 #[derive(Clone, Debug)]
 pub struct RuleSet {
-    program: Arc<Program>,
+    program: Arc<Compiled>,
     sources: Arc<SourceMap>,
     /// The syntax trees the program was checked from (for linting and tools)
     files: Arc<[RuleFile]>,
@@ -56,6 +57,40 @@ pub struct RuleSet {
     ranks: Option<Arc<Ranks>>,
     /// The deployment's parameter overrides in force, applied again on reload
     params: Arc<Params>,
+}
+
+/// A checked program, and its decision fragments as JSON, made from it the
+/// first time a record is written. They are kept together so that fragments
+/// (found by the address of the program's parts) are never looked up in
+/// another program: a program changed in place through
+/// [`Compiled::program_mut`] drops them.
+#[derive(Debug)]
+struct Compiled {
+    program: Program,
+    json: OnceLock<JsonCache>,
+}
+
+impl Compiled {
+    fn new(program: Program) -> Arc<Compiled> {
+        Arc::new(Compiled {
+            program,
+            json: OnceLock::new(),
+        })
+    }
+
+    /// The program, to change in place: its fragments are made again when next needed.
+    fn program_mut(&mut self) -> &mut Program {
+        self.json = OnceLock::new();
+        &mut self.program
+    }
+}
+
+impl std::ops::Deref for Compiled {
+    type Target = Program;
+
+    fn deref(&self) -> &Program {
+        &self.program
+    }
 }
 
 impl RuleSet {
@@ -73,7 +108,7 @@ impl RuleSet {
     ) -> RuleSet {
         let revision = revision(&sources, &Params::new());
         RuleSet {
-            program: Arc::new(program),
+            program: Compiled::new(program),
             sources: Arc::new(sources),
             files,
             revision,
@@ -168,11 +203,11 @@ impl RuleSet {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_params(&self, params: &Params) -> Result<RuleSet, ParamsError> {
-        let mut program = (*self.program).clone();
+        let mut program = self.program.program.clone();
         params.apply(&mut program, &self.sources)?;
         let all = self.params.then(params);
         Ok(RuleSet {
-            program: Arc::new(program),
+            program: Compiled::new(program),
             revision: revision(&self.sources, &all),
             params: Arc::new(all),
             ..self.clone()
@@ -200,6 +235,13 @@ impl RuleSet {
     /// explanations): `guifan-eval`'s types, which are not a stable API.
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// The program's decision fragments as JSON (made on first use).
+    pub(crate) fn json_cache(&self) -> &JsonCache {
+        self.program
+            .json
+            .get_or_init(|| JsonCache::new(&self.program.program))
     }
 
     /// The syntax trees of the rule files, by source (comments and spans
@@ -313,6 +355,7 @@ impl RuleSet {
     pub fn set_param(&mut self, policy: &str, name: &str, json: &str) -> Result<(), ParamError> {
         Arc::get_mut(&mut self.program)
             .ok_or(ParamError::Shared)?
+            .program_mut()
             .set_param(policy, name, json)?;
         // Recorded with the other overrides, so that a reload keeps it.
         let mut one = Params::new();
@@ -430,4 +473,30 @@ fn revision(sources: &SourceMap, params: &Params) -> Arc<str> {
     let digest = hash.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     Arc::from(hex)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn a_program_changed_in_place_drops_its_json_fragments() {
+        let mut rules = RuleSet::from_sources([(
+            "p.policy",
+            "kind k { n: int } effect e policy a.b { subject k zone UTC param cap: int = 1 rule r { when n > cap then e } }",
+        )])
+        .unwrap();
+        assert!(rules.program.json.get().is_none());
+        rules.json_cache();
+        assert!(rules.program.json.get().is_some());
+        rules.set_param("a.b", "cap", "5").unwrap();
+        assert!(rules.program.json.get().is_none());
+        // A rule set with other parameters has a program of its own, made afresh.
+        rules.json_cache();
+        let other = rules.with_params(&Params::new()).unwrap();
+        assert!(other.program.json.get().is_none());
+        assert!(rules.program.json.get().is_some());
+    }
 }

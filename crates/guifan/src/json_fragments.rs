@@ -1,24 +1,15 @@
-//! Decision records as JSON Lines, written straight into the output bytes as
-//! the evaluator makes each decision ([`guifan_eval::Sink`]): each version's
-//! opening and each effect with constant arguments copied whole from the rule
-//! set's pre-rendered fragments, shared strings from their pre-escaped JSON,
-//! nothing shared cloned. The bytes are exactly those of serialising the
-//! subject's [`guifan_eval::Outcome`] compactly (the `--format json` element,
-//! [`crate::render::json_element`], without its layout), which a test holds
-//! them to.
-//!
-//! [`JsonCache`] holds pre-escaped JSON for the strings of a rule set (rule
-//! IDs, effect kinds, constant arguments and messages), and whole fragments
-//! of decisions (each version's opening, each effect with constant
-//! arguments), so that writing a decision copies them instead of escaping
-//! them again for every record.
+//! A program's decision fragments as JSON, made once per program: the
+//! pre-escaped text of its shared strings (rule IDs, labels, effect kinds,
+//! constant arguments and messages), each version's opening and each effect
+//! whose arguments are constant, written whole. The decision writer
+//! (`decision_json.rs`) copies them instead of escaping them again for every
+//! record. A [`RuleSet`](crate::RuleSet) keeps its program's cache with the
+//! program (fragments are found by the address of the program's strings,
+//! versions and effects, so they are never looked up in another program).
 
 use std::sync::Arc;
 
-use guifan_eval::{
-    EffectTemplate, JsonValue, Made, MadeMessage, Message, Program, RuleError, Sink, Subject,
-    Value, Version,
-};
+use guifan_eval::{EffectTemplate, JsonValue, Message, Program, Value, Version};
 use rustc_hash::FxHashMap;
 use serde_json::value::RawValue;
 
@@ -53,7 +44,11 @@ pub(crate) fn effect_json<'v>(
 }
 
 /// A string as JSON: its pre-escaped text when the rule set has it.
-fn text(s: &str, cache: Option<&JsonCache>, out: &mut Vec<u8>) -> serde_json::Result<()> {
+pub(crate) fn text(
+    s: &str,
+    cache: Option<&JsonCache>,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
     match cache.and_then(|c| c.get(s)) {
         Some(raw) => {
             out.extend_from_slice(raw.get().as_bytes());
@@ -63,93 +58,10 @@ fn text(s: &str, cache: Option<&JsonCache>, out: &mut Vec<u8>) -> serde_json::Re
     }
 }
 
-/// Writes the decisions of one subject as they are made, and keeps its failures.
-pub(crate) struct JsonlWriter<'o> {
-    cache: &'o JsonCache,
-    out: &'o mut Vec<u8>,
-    /// Decisions written so far
-    pub decisions: usize,
-    /// Rules that failed
-    pub errors: Vec<RuleError>,
-}
-
-impl<'o> JsonlWriter<'o> {
-    /// Opens the record of `subject` (of kind `kind`) in `out`.
-    pub fn open(cache: &'o JsonCache, out: &'o mut Vec<u8>, subject: &Subject, kind: &str) -> Self {
-        out.extend_from_slice(b"{\"subject\":");
-        let _ = serde_json::to_writer(&mut *out, &*subject.id);
-        out.extend_from_slice(b",\"kind\":");
-        let _ = serde_json::to_writer(&mut *out, kind);
-        out.extend_from_slice(b",\"decisions\":[");
-        JsonlWriter {
-            cache,
-            out,
-            decisions: 0,
-            errors: Vec::new(),
-        }
-    }
-
-    /// Closes the record: its failures, written by `errors`, when it has any.
-    pub fn close(self, errors: impl FnOnce(&[RuleError], &mut Vec<u8>)) -> Vec<RuleError> {
-        self.out.push(b']');
-        if !self.errors.is_empty() {
-            self.out.extend_from_slice(b",\"errors\":");
-            errors(&self.errors, self.out);
-        }
-        self.out.extend_from_slice(b"}\n");
-        self.errors
-    }
-}
-
-impl<'p> Sink<'p> for JsonlWriter<'_> {
-    fn decision(&mut self, made: &Made<'p, '_>) {
-        let (out, cache) = (&mut *self.out, self.cache);
-        if self.decisions > 0 {
-            out.push(b',');
-        }
-        self.decisions += 1;
-        match cache.head(made.version) {
-            Some(head) => out.extend_from_slice(head),
-            None => {
-                out.extend_from_slice(b"{\"rule\":");
-                let _ = text(made.rule.id(), Some(cache), out);
-                if let Some(label) = made.version.label() {
-                    out.extend_from_slice(b",\"version\":");
-                    let _ = text(label, Some(cache), out);
-                }
-                out.extend_from_slice(b",\"effects\":[");
-            }
-        }
-        for (i, effect) in made.effects().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            match cache.effect(effect.template) {
-                Some(json) => out.extend_from_slice(json),
-                None => {
-                    let _ = effect_json(effect.template.kind(), effect.args(), Some(cache), out);
-                }
-            }
-        }
-        out.push(b']');
-        if let Some(message) = made.message {
-            out.extend_from_slice(b",\"message\":");
-            let _ = match message {
-                MadeMessage::Constant(t) => text(t, Some(cache), out),
-                MadeMessage::Rendered(t) => serde_json::to_writer(&mut *out, t),
-            };
-        }
-        out.push(b'}');
-    }
-
-    fn error(&mut self, error: RuleError) {
-        self.errors.push(error);
-    }
-}
-
-/// JSON texts of the program's strings, keyed by where their text lies.
+/// JSON texts of a program's strings, keyed by where their text lies, and
+/// whole fragments of its decisions.
 #[derive(Debug, Default)]
-pub struct JsonCache {
+pub(crate) struct JsonCache {
     texts: FxHashMap<(usize, usize), Box<RawValue>>,
     /// `{"rule":...,"version":...,"effects":[` of each version, keyed by its address
     heads: FxHashMap<usize, Box<[u8]>>,
@@ -167,7 +79,7 @@ fn key(s: &str) -> (usize, usize) {
 
 impl JsonCache {
     /// Collects every shared string of the program.
-    pub fn new(program: &Program) -> Self {
+    pub(crate) fn new(program: &Program) -> Self {
         let mut cache = JsonCache::default();
         for policy in program.policies() {
             for rule in policy.rules() {
@@ -235,22 +147,22 @@ impl JsonCache {
         }
     }
 
-    /// `{"rule":...,"version":...,"effects":[` of a version of the rule set.
-    pub fn head(&self, version: &Version) -> Option<&[u8]> {
+    /// `{"rule":...,"version":...,"effects":[` of a version of the program.
+    pub(crate) fn head(&self, version: &Version) -> Option<&[u8]> {
         self.heads
             .get(&(std::ptr::from_ref(version) as usize))
             .map(|b| &**b)
     }
 
-    /// The whole JSON of an effect of the rule set whose arguments are constant.
-    pub fn effect(&self, effect: &EffectTemplate) -> Option<&[u8]> {
+    /// The whole JSON of an effect of the program whose arguments are constant.
+    pub(crate) fn effect(&self, effect: &EffectTemplate) -> Option<&[u8]> {
         self.effects
             .get(&(std::ptr::from_ref(effect) as usize))
             .map(|b| &**b)
     }
 
-    /// The pre-escaped JSON of a shared string, if it is one of the rule set's.
-    pub fn get(&self, s: &str) -> Option<&RawValue> {
+    /// The pre-escaped JSON of a shared string, if it is one of the program's.
+    pub(crate) fn get(&self, s: &str) -> Option<&RawValue> {
         self.texts.get(&key(s)).map(|b| &**b)
     }
 }
