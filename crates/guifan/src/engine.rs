@@ -233,6 +233,26 @@ impl Engine {
         self.current.load().decide_json(record, now)
     }
 
+    /// Decides one record with the rule set in force and appends its
+    /// decision record to `out` as a line of JSON (see [`RuleSet::decide_json_to`]).
+    ///
+    /// ```
+    /// let rules = guifan::RuleSet::from_sources([("k.schema", "kind k { n: int }")]).unwrap();
+    /// let engine = guifan::Engine::new(rules);
+    /// let now = "2024-01-01T00:00:00Z".parse().unwrap();
+    /// let mut out = Vec::new();
+    /// engine.decide_json_to(br#"{"kind":"k","id":"x","n":1}"#, now, &mut out).unwrap();
+    /// assert_eq!(out, b"{\"subject\":\"x\",\"kind\":\"k\",\"decisions\":[]}\n");
+    /// ```
+    pub fn decide_json_to(
+        &self,
+        record: &[u8],
+        now: DateTime<FixedOffset>,
+        out: &mut Vec<u8>,
+    ) -> Result<crate::Written, RecordError> {
+        self.current.load().decide_json_to(record, now, out)
+    }
+
     /// A fingerprint of the engine's rule directory: a hash of each rule
     /// file's path and content (not its size or modification time, so an edit
     /// that keeps both, as `cp -p`, `rsync -a` or `tar x` make, is seen). It
