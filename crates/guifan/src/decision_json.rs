@@ -11,7 +11,7 @@ use guifan_eval::{Made, MadeMessage, RuleError, Sink};
 
 use crate::decisions::RuleFailure;
 use crate::error::RecordError;
-use crate::json_fragments::{effect_json, text, JsonCache};
+use crate::json_fragments::{effect_json, string, text, JsonCache};
 #[cfg(test)]
 use crate::params::Params;
 use crate::rules::RuleSet;
@@ -101,9 +101,9 @@ impl<'o> JsonlWriter<'o> {
     /// Opens the record of the subject `id` (of kind `kind`) in `out`.
     fn open(cache: &'o JsonCache, out: &'o mut Vec<u8>, id: &str, kind: &str) -> Self {
         out.extend_from_slice(b"{\"subject\":");
-        let _ = serde_json::to_writer(&mut *out, id);
+        string(id, out);
         out.extend_from_slice(b",\"kind\":");
-        let _ = serde_json::to_writer(&mut *out, kind);
+        string(kind, out);
         out.extend_from_slice(b",\"decisions\":[");
         JsonlWriter {
             cache,
@@ -159,7 +159,10 @@ impl<'p> Sink<'p> for JsonlWriter<'_> {
             out.extend_from_slice(b",\"message\":");
             let _ = match message {
                 MadeMessage::Constant(t) => text(t, Some(cache), out),
-                MadeMessage::Rendered(t) => serde_json::to_writer(&mut *out, t),
+                MadeMessage::Rendered(t) => {
+                    string(t, out);
+                    Ok(())
+                }
             };
         }
         out.push(b'}');

@@ -27,13 +27,13 @@ pub(crate) fn effect_json<'v>(
             Value::Absent => continue,
             Value::Str(s) => {
                 out.push(b',');
-                serde_json::to_writer(&mut *out, &**name)?;
+                string(name, out);
                 out.push(b':');
                 text(s, cache, out)?;
             }
             other => {
                 out.push(b',');
-                serde_json::to_writer(&mut *out, &**name)?;
+                string(name, out);
                 out.push(b':');
                 serde_json::to_writer(&mut *out, &JsonValue(other))?;
             }
@@ -54,7 +54,28 @@ pub(crate) fn text(
             out.extend_from_slice(raw.get().as_bytes());
             Ok(())
         }
-        None => serde_json::to_writer(&mut *out, s),
+        None => {
+            string(s, out);
+            Ok(())
+        }
+    }
+}
+
+/// Writes `s` as a JSON string, the bytes `serde_json` writes: copied whole
+/// between quotes when nothing in it needs escaping (the usual case: IDs,
+/// messages in Chinese), else escaped by `serde_json`.
+pub(crate) fn string(s: &str, out: &mut Vec<u8>) {
+    // Looked for without stopping early, so that the loop is vectorised.
+    let needs_escape = s.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if needs_escape {
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
     }
 }
 
@@ -164,5 +185,48 @@ impl JsonCache {
     /// The pre-escaped JSON of a shared string, if it is one of the program's.
     pub(crate) fn get(&self, s: &str) -> Option<&RawValue> {
         self.texts.get(&key(s)).map(|b| &**b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use proptest::prelude::*;
+
+    use super::string;
+
+    fn written(s: &str) -> String {
+        let mut out = Vec::new();
+        string(s, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_writes_them() {
+        for s in [
+            "",
+            "dy-e1",
+            "在线商品 101 件, 上限 100 件",
+            "a\"b",
+            "back\\slash",
+            "line\nend",
+            "\u{1}\u{1f}\u{7f} /",
+            "tab\there",
+        ] {
+            assert_eq!(written(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_writes_it(s in any::<String>()) {
+            prop_assert_eq!(written(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn any_ascii_string_is_written_as_serde_writes_it(s in "[\\x00-\\x7f]{0,40}") {
+            prop_assert_eq!(written(&s), serde_json::to_string(&s).unwrap());
+        }
     }
 }
