@@ -67,7 +67,7 @@ pub(crate) fn text(
 pub(crate) fn string(s: &str, out: &mut Vec<u8>) {
     // Looked for without stopping early, so that the loop is vectorised.
     let needs_escape = s.bytes().fold(false, |seen, b| {
-        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+        seen | matches!(b, 0x00..=0x1f | b'"' | b'\\')
     });
     if needs_escape {
         let _ = serde_json::to_writer(&mut *out, s);
