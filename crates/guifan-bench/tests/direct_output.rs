@@ -86,8 +86,10 @@ fn direct_json_lines_are_the_serde_records_of_the_whole_mix() {
     );
 }
 
-#[test]
-fn direct_json_lines_carry_rule_failures_and_versions_like_serde() {
+/// Rules whose decisions have every part: failures, versions, computed and
+/// constant arguments, both kinds of message, text that must be escaped; and
+/// four records of them (the last decided with no rule firing).
+fn failing_rules() -> (RuleSet, String) {
     let schema = r#"
         platform p { currency CNY }
         kind k { platform: string, n: int, amount: money?, name: string }
@@ -115,8 +117,48 @@ fn direct_json_lines_carry_rule_failures_and_versions_like_serde() {
         r#"{"kind":"k","id":"zero","platform":"p","n":0,"name":"a\"b\\c\n\u0001é"}"#,
         r#"{"kind":"k","id":"one","platform":"p","n":1,"amount":"-0.50","name":"x"}"#,
         r#"{"kind":"k","id":"two","platform":"p","n":2,"amount":12,"name":""}"#,
+        r#"{"kind":"k","id":"none","platform":"p","n":-1,"name":""}"#,
     ]
     .join("\n");
-    assert_eq!(both_ways(&rules, &data, "2023-02-01T00:00:00+08:00"), 3);
-    assert_eq!(both_ways(&rules, &data, "2023-04-01T00:00:00+08:00"), 3);
+    (rules, data)
+}
+
+#[test]
+fn direct_json_lines_carry_rule_failures_and_versions_like_serde() {
+    let (rules, data) = failing_rules();
+    assert_eq!(both_ways(&rules, &data, "2023-02-01T00:00:00+08:00"), 4);
+    assert_eq!(both_ways(&rules, &data, "2023-04-01T00:00:00+08:00"), 4);
+}
+
+/// `--format table` of some records.
+fn table(rules: &RuleSet, data: &str, at: &str) -> String {
+    let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    let mut out = Vec::new();
+    run(
+        rules,
+        &lines,
+        now,
+        OutputFormat::Table,
+        &mut out,
+        &mut |_| {},
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn the_table_shows_each_decision_its_effects_message_and_failures() {
+    let (rules, data) = failing_rules();
+    insta::assert_snapshot!(
+        "table_of_failures_and_versions",
+        table(&rules, &data, "2023-04-01T00:00:00+08:00")
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let catalogue = RuleSet::from_dir(root.join("rules")).unwrap();
+    let trial = guifan_bench::trial_merchants(12, 7);
+    insta::assert_snapshot!(
+        "table_of_trial_merchants",
+        table(&catalogue, &trial, "2023-04-20T12:00:00+08:00")
+    );
 }
