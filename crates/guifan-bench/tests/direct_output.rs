@@ -135,7 +135,7 @@ fn table(rules: &RuleSet, data: &str, at: &str) -> String {
     let lines = records(data.as_bytes(), InputFormat::Jsonl).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339(at).unwrap();
     let mut out = Vec::new();
-    run(
+    let summary = run(
         rules,
         &lines,
         now,
@@ -144,6 +144,21 @@ fn table(rules: &RuleSet, data: &str, at: &str) -> String {
         &mut |_| {},
     )
     .unwrap();
+    // Its counts of decisions and failures are JSON Lines' too.
+    let jsonl = run(
+        rules,
+        &lines,
+        now,
+        OutputFormat::Jsonl,
+        &mut Vec::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (summary.decided, summary.decisions, summary.rule_errors()),
+        (jsonl.decided, jsonl.decisions, jsonl.rule_errors())
+    );
+    assert!(summary.decisions > 0);
     String::from_utf8(out).unwrap()
 }
 

@@ -1,6 +1,8 @@
 //! Rendering for `--format json` (a decision record's JSON line laid out) and `--format table`.
 
-use guifan_eval::{Effect, Outcome, Value};
+use std::sync::Arc;
+
+use guifan_eval::{Made, RuleError, Sink, Value};
 
 /// How decisions are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,16 +24,6 @@ impl OutputFormat {
     pub fn is_table_file(self) -> bool {
         matches!(self, OutputFormat::Parquet | OutputFormat::Arrow)
     }
-}
-
-/// The decisions about one subject, as a table shows them.
-pub struct SubjectRecord<'a> {
-    /// The subject's `id`
-    pub id: &'a str,
-    /// Its kind
-    pub kind: &'a str,
-    /// What was decided
-    pub outcome: &'a Outcome,
 }
 
 /// One subject's decision record, compact JSON (as
@@ -94,64 +86,103 @@ fn new_line(out: &mut Vec<u8>, depth: usize) {
     out.resize(out.len() + 2 * depth, b' ');
 }
 
-/// One subject's rows of the `--format table` output: subject, rule, effects, message.
-pub fn table_rows(record: &SubjectRecord<'_>) -> Vec<[String; 4]> {
-    let mut rows: Vec<[String; 4]> = record
-        .outcome
-        .decisions
-        .iter()
-        .map(|d| {
-            let effects: Vec<String> = d.effects.iter().map(effect_text).collect();
-            let rule = match &d.version {
-                Some(v) => format!("{} [{v}]", d.rule),
-                None => d.rule.to_string(),
-            };
-            [
-                record.id.to_string(),
-                rule,
-                effects.join("\n"),
-                d.message.as_deref().unwrap_or("").to_string(),
-            ]
-        })
-        .collect();
-    for e in &record.outcome.errors {
-        rows.push([
-            record.id.to_string(),
-            e.rule.to_string(),
-            "error".into(),
-            e.error.kind.to_string(),
-        ]);
-    }
-    if rows.is_empty() {
-        rows.push([
-            record.id.to_string(),
-            "-".into(),
-            String::new(),
-            String::new(),
-        ]);
-    }
-    // A table is for a terminal: no control characters from records or rule files reach it.
-    for row in &mut rows {
-        for cell in row.iter_mut() {
-            if let std::borrow::Cow::Owned(safe) = guifan::clip::printable(cell) {
-                *cell = safe;
-            }
-        }
-    }
-    rows
+/// One subject's rows of the `--format table` output (subject, rule,
+/// effects, message), made as the evaluator makes each decision; its
+/// failures are kept for [`TableRows::finish`].
+pub struct TableRows<'o> {
+    id: &'o str,
+    rows: &'o mut Vec<[String; 4]>,
+    /// Where the subject's rows start in `rows`
+    start: usize,
+    decisions: usize,
+    errors: Vec<RuleError>,
 }
 
-fn effect_text(e: &Effect) -> String {
-    let args: Vec<String> = e
-        .args
-        .iter()
+impl<'o> TableRows<'o> {
+    /// Rows of the subject `id`, added to `rows`.
+    pub fn new(id: &'o str, rows: &'o mut Vec<[String; 4]>) -> Self {
+        let start = rows.len();
+        TableRows {
+            id,
+            rows,
+            start,
+            decisions: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Decisions made so far.
+    pub fn decisions(&self) -> usize {
+        self.decisions
+    }
+
+    /// Adds a row for each failure (or one saying nothing fired), makes the
+    /// subject's rows safe for a terminal, and returns its failures.
+    pub fn finish(self) -> Vec<RuleError> {
+        for e in &self.errors {
+            self.rows.push([
+                self.id.to_string(),
+                e.rule.to_string(),
+                "error".into(),
+                e.error.kind.to_string(),
+            ]);
+        }
+        if self.rows.len() == self.start {
+            self.rows.push([
+                self.id.to_string(),
+                "-".into(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        // A table is for a terminal: no control characters from records or rule files reach it.
+        for row in self.rows.iter_mut().skip(self.start) {
+            for cell in row.iter_mut() {
+                if let std::borrow::Cow::Owned(safe) = guifan::clip::printable(cell) {
+                    *cell = safe;
+                }
+            }
+        }
+        self.errors
+    }
+}
+
+impl<'p> Sink<'p> for TableRows<'_> {
+    fn decision(&mut self, made: &Made<'p, '_>) {
+        let effects: Vec<String> = made
+            .effects()
+            .map(|e| effect_text(e.template.kind(), e.args()))
+            .collect();
+        let rule = match made.version.label() {
+            Some(v) => format!("{} [{v}]", made.rule.id()),
+            None => made.rule.id().to_string(),
+        };
+        self.rows.push([
+            self.id.to_string(),
+            rule,
+            effects.join("\n"),
+            made.message
+                .map(|m| m.text().to_string())
+                .unwrap_or_default(),
+        ]);
+        self.decisions += 1;
+    }
+
+    fn error(&mut self, error: RuleError) {
+        self.errors.push(error);
+    }
+}
+
+/// `kind(name: value, ...)`, absent arguments left out; the kind alone without arguments.
+fn effect_text<'v>(kind: &str, args: impl Iterator<Item = (&'v Arc<str>, &'v Value)>) -> String {
+    let args: Vec<String> = args
         .filter(|(_, v)| !matches!(v, Value::Absent))
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
     if args.is_empty() {
-        e.kind.to_string()
+        kind.to_string()
     } else {
-        format!("{}({})", e.kind, args.join(", "))
+        format!("{kind}({})", args.join(", "))
     }
 }
 

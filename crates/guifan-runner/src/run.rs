@@ -12,7 +12,7 @@ use guifan::{FailedRule, RecordError, RuleSet, RunProblem};
 use guifan_eval::decode_subject;
 
 pub use crate::pipeline::{judge_batches, Batch};
-use crate::render::{self, OutputFormat, SubjectRecord};
+use crate::render::{self, OutputFormat, TableRows};
 /// Rows of a table laid out together (a table is printed a group of rows at a time).
 const TABLE_ROWS: usize = 8192;
 
@@ -286,23 +286,15 @@ fn judge_chunk_as_table(
                 continue;
             }
         };
-        let kind = program
-            .schema()
-            .kind_def(subject.kind)
-            .map(|k| k.name.as_str())
-            .unwrap_or("?");
-        let mut outcome = guifan_eval::Outcome::default();
-        guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut outcome);
-        out.rows.extend(render::table_rows(&SubjectRecord {
-            id: &subject.id,
-            kind,
-            outcome: &outcome,
-        }));
+        let mut rows = TableRows::new(&subject.id, &mut out.rows);
+        guifan_eval::evaluate_into(program, &subject, now, rules.ranks(), &mut rows);
+        let decisions = rows.decisions();
+        let errors = rows.finish();
         out.decided += 1;
-        out.decisions += outcome.decisions.len();
+        out.decisions += decisions;
         out.failed.extend(
             rules
-                .rule_failures(&outcome.errors)
+                .rule_failures(&errors)
                 .into_iter()
                 .map(|failure| FailedRule {
                     line: record.line,
