@@ -218,6 +218,47 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_cache_holds_each_versions_opening_constant_effects_and_shared_strings() {
+        let rules = crate::RuleSet::from_sources([(
+            "p.policy",
+            r#"kind k { n: int } effect e(level: int?, note: string?)
+               policy a.b { subject k zone UTC
+                 rule r "规则" { version "v1" from 2023-01-01 { when n > 1 then e(level: 1, note: "固定"), e(level: n) message "常量 \"引号\"" } }
+               }"#,
+        )])
+        .unwrap();
+        let program = rules.program();
+        let cache = super::JsonCache::new(program);
+        let rule = &program.policies()[0].rules()[0];
+        let version = &rule.versions()[0];
+        assert_eq!(
+            cache.head(version),
+            Some(&br#"{"rule":"a.b.r","version":"v1","effects":["#[..])
+        );
+        let [constant, computed] = version.effects() else {
+            panic!("two effects")
+        };
+        assert_eq!(
+            cache.effect(constant),
+            Some(r#"{"kind":"e","level":1,"note":"固定"}"#.as_bytes())
+        );
+        assert_eq!(cache.effect(computed), None);
+        assert_eq!(
+            cache.get(rule.id()).map(|raw| raw.get()),
+            Some(r#""a.b.r""#)
+        );
+        let Some(guifan_eval::Message::Constant(message)) = version.message() else {
+            panic!("a constant message")
+        };
+        assert_eq!(
+            cache.get(message).map(|raw| raw.get()),
+            Some(r#""常量 \"引号\"""#)
+        );
+        // Found by where the program's text lies, not by what it says.
+        assert!(cache.get(&rule.id().to_string()).is_none());
+    }
+
     proptest! {
         #[test]
         fn any_string_is_written_as_serde_writes_it(s in any::<String>()) {
