@@ -256,7 +256,8 @@ mod tests {
             Some(r#""常量 \"引号\"""#)
         );
         // Found by where the program's text lies, not by what it says.
-        assert!(cache.get(&rule.id().to_string()).is_none());
+        let copy = String::from(&**rule.id());
+        assert!(cache.get(&copy).is_none());
     }
 
     proptest! {
