@@ -116,6 +116,43 @@ fn time(py: Python<'_>, at: &str) -> PyResult<DateTime<FixedOffset>> {
     })
 }
 
+/// JSON Lines decided as one population (ranked together): a JSON array
+/// with, per record, its decision record (written straight into the answer,
+/// [`guifan::RuleSet::decide_json_to`]) or `{"line", "id", "error"}`.
+fn decide_lines(
+    rules: &guifan::RuleSet,
+    data: &[u8],
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<u8>, guifan::data::InputError> {
+    let records = guifan::data::records(data, guifan::data::InputFormat::Jsonl)?;
+    let ranked = rules.ranked_records(&records, now, &mut |_| {});
+    let mut out = vec![b'['];
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match ranked.decide_json_to(&record.json, now, &mut out) {
+            // The decision record without its line end.
+            Ok(_) => {
+                out.pop();
+            }
+            Err(e) => {
+                let e = e.at(record.line);
+                let _ = serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({
+                        "line": e.line(),
+                        "id": e.id(),
+                        "error": {"code": e.code(), "path": e.path(), "message": e.to_string()},
+                    }),
+                );
+            }
+        }
+    }
+    out.push(b']');
+    Ok(out)
+}
+
 fn column_error(py: Python<'_>, e: &guifan::arrow::ColumnError) -> PyErr {
     error::<DataError>(
         py,
@@ -220,9 +257,14 @@ impl Rules {
         let now = time(py, at)?;
         let rules = self.current();
         let record = record.to_vec();
-        let decided = py.detach(|| rules.decide_json(&record, now));
-        match decided {
-            Ok(d) => serde_json::to_string(&d).map_err(|e| PyException::new_err(e.to_string())),
+        let mut out = Vec::new();
+        let written = py.detach(|| rules.decide_json_to(&record, now, &mut out));
+        match written {
+            Ok(_) => {
+                // The decision record without its line end.
+                out.pop();
+                String::from_utf8(out).map_err(|e| PyException::new_err(e.to_string()))
+            }
             Err(e) => Err(data_error(py, &e)),
         }
     }
@@ -233,8 +275,7 @@ impl Rules {
         let now = time(py, at)?;
         let rules = self.current();
         let data = data.to_vec();
-        let answers =
-            py.detach(|| rules.decide_batch(&data, guifan::data::InputFormat::Jsonl, now));
+        let answers = py.detach(|| decide_lines(&rules, &data, now));
         let answers = answers.map_err(|e| {
             error::<DataError>(
                 py,
@@ -245,18 +286,7 @@ impl Rules {
                 ],
             )
         })?;
-        let values: Vec<serde_json::Value> = answers
-            .iter()
-            .map(|a| match a {
-                Ok(d) => serde_json::to_value(d).unwrap_or_default(),
-                Err(e) => serde_json::json!({
-                    "line": e.line(),
-                    "id": e.id(),
-                    "error": {"code": e.code(), "path": e.path(), "message": e.to_string()},
-                }),
-            })
-            .collect();
-        serde_json::to_string(&values).map_err(|e| PyException::new_err(e.to_string()))
+        String::from_utf8(answers).map_err(|e| PyException::new_err(e.to_string()))
     }
 
     /// Decides every row of a pyarrow RecordBatch; answers the decision table
