@@ -345,6 +345,64 @@ mod tests {
     }
 
     #[test]
+    fn failures_are_counted_and_records_of_an_array_are_placed_from_one() {
+        let rules = RuleSet::from_sources([(
+            "p.policy",
+            "kind k { n: int } effect e policy a.b { subject k zone UTC rule r { when 10 / n > 1 then e } }",
+        )])
+        .unwrap();
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let array = br#"[{"kind":"k","id":"x","n":0},{"kind":"k","id":"y","n":"?"},{"kind":"k","id":"z","n":0}]"#;
+        let answer = decide(&rules, array, now, false, later).ok().unwrap();
+        assert_eq!(
+            (answer.records, answer.rule_errors, answer.record_errors),
+            (3, 2, 1)
+        );
+        let body = String::from_utf8(answer.body).unwrap();
+        let second: serde_json::Value = serde_json::from_str(body.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(second["record"], 2, "{body}");
+        assert_eq!(second["error"]["field"], "n", "{body}");
+    }
+
+    #[test]
+    fn a_bad_record_names_its_field_only_when_it_has_one() {
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let bad_field = decide(
+            &rules(),
+            br#"{"kind":"k","id":"x","n":"?"}"#,
+            now,
+            false,
+            later,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(bad_field.field.as_deref(), Some("n"));
+        let not_json = decide(&rules(), b"{\"kind\": \"k\", oops}", now, false, later)
+            .err()
+            .unwrap();
+        assert_eq!(
+            (not_json.code, not_json.field),
+            ("guifan::data::invalid", None)
+        );
+    }
+
+    #[test]
+    fn an_explanation_is_the_subjects_explanation_as_json() {
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        let explained = explain(&rules(), br#"{"kind":"k","id":"x","n":2}"#, now)
+            .ok()
+            .unwrap();
+        let explained: serde_json::Value = serde_json::from_slice(&explained).unwrap();
+        assert_eq!(
+            (&explained["subject"], &explained["kind"]),
+            (&"x".into(), &"k".into())
+        );
+        assert!(explain(&rules(), b"  ", now).is_err());
+    }
+
+    #[test]
     fn work_stops_at_the_deadline_between_records() {
         let body = "{\"kind\":\"k\",\"id\":\"x\",\"n\":2}\n".repeat(1000);
         let now = "2024-01-01T00:00:00Z".parse().unwrap();
