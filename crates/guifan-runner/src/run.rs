@@ -256,15 +256,7 @@ fn judge_chunk(
         }
         out.decided += 1;
         out.decisions += written.decisions();
-        if !written.errors().is_empty() {
-            let id = guifan::record_id(&record.json).unwrap_or_default();
-            out.failed
-                .extend(written.into_errors().into_iter().map(|failure| FailedRule {
-                    line: record.line,
-                    id: id.clone(),
-                    failure,
-                }));
-        }
+        out.failed.extend(written.into_failed(record.line));
     }
     out
 }

@@ -75,11 +75,6 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// Counts what was written of one record, the whole body, for the decision log too when `log`.
-    fn count(&mut self, written: &guifan::Written, log: bool) {
-        self.count_from(0, written, log);
-    }
-
     /// Counts what was written of one record, its decision record in the
     /// body from `start`; with `log`, keeps its subject and decisions for the
     /// decision log (read back from the bytes written, so only when logging).
@@ -173,7 +168,7 @@ pub(crate) fn decide(
             .map_err(|e| BadRequest::record(&e, None))?;
         // One record is answered with its decision record alone, no line end.
         answer.body.pop();
-        answer.count(&written, log);
+        answer.count_from(0, &written, log);
         return Ok(answer);
     }
     let records: Vec<RecordText<'_>> = lines

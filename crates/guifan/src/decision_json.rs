@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 use guifan_eval::{Made, MadeMessage, RuleError, Sink};
 
 use crate::decisions::RuleFailure;
-use crate::error::RecordError;
+use crate::error::{FailedRule, RecordError};
 use crate::json_fragments::{effect_json, string, text, JsonCache};
 #[cfg(test)]
 use crate::params::Params;
@@ -20,11 +20,18 @@ use crate::rules::RuleSet;
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Written {
+    /// The subject's `id` (short text inline, longer text shared: no allocation)
+    subject: guifan_eval::Text,
     decisions: usize,
     errors: Vec<RuleFailure>,
 }
 
 impl Written {
+    /// The subject's `id`.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
     /// How many rules fired (decisions written).
     pub fn decisions(&self) -> usize {
         self.decisions
@@ -35,9 +42,21 @@ impl Written {
         &self.errors
     }
 
-    /// The rules that could not be evaluated, owned.
-    pub fn into_errors(self) -> Vec<RuleFailure> {
+    /// The rules that could not be evaluated, as failures of the record at `line`.
+    pub fn into_failed(self, line: usize) -> Vec<FailedRule> {
+        if self.errors.is_empty() {
+            // Nothing to place: no `id` copied (the hot path allocates nothing).
+            return Vec::new();
+        }
+        let id = self.subject.to_string();
         self.errors
+            .into_iter()
+            .map(|failure| FailedRule {
+                line,
+                id: id.clone(),
+                failure,
+            })
+            .collect()
     }
 }
 
@@ -76,14 +95,15 @@ impl RuleSet {
         let mut writer = JsonlWriter::open(self.json_cache(), out, &subject.id, kind);
         guifan_eval::evaluate_into(program, &subject, now, self.ranks(), &mut writer);
         let decisions = writer.decisions;
-        let mut errors = Vec::new();
-        writer.close(|failed, bytes| {
-            errors = self.rule_failures(failed);
-            let _ = serde_json::to_writer(bytes, &errors);
-        });
+        let errors = writer.close(self);
+        let written = Written {
+            subject: subject.id.clone(),
+            decisions,
+            errors,
+        };
         // Its arrays go to this thread's pool, for the next record it decodes.
         guifan_eval::recycle(subject);
-        Ok(Written { decisions, errors })
+        Ok(written)
     }
 }
 
@@ -113,14 +133,17 @@ impl<'o> JsonlWriter<'o> {
         }
     }
 
-    /// Closes the record: its failures, written by `errors`, when it has any.
-    fn close(self, errors: impl FnOnce(&[RuleError], &mut Vec<u8>)) {
+    /// Closes the record, with its failures placed in the rule files of
+    /// `rules` when it has any; returns them.
+    fn close(self, rules: &RuleSet) -> Vec<RuleFailure> {
         self.out.push(b']');
-        if !self.errors.is_empty() {
+        let failures = rules.rule_failures(&self.errors);
+        if !failures.is_empty() {
             self.out.extend_from_slice(b",\"errors\":");
-            errors(&self.errors, self.out);
+            let _ = serde_json::to_writer(&mut *self.out, &failures);
         }
         self.out.extend_from_slice(b"}\n");
+        failures
     }
 }
 
@@ -259,11 +282,17 @@ mod tests {
         assert_eq!(zero.decisions(), 2);
         assert_eq!(zero.errors().len(), 1);
         assert_eq!(zero.errors()[0].code(), "guifan::eval::division_by_zero");
-        assert_eq!(zero.clone().into_errors(), zero.errors());
+        assert_eq!(zero.subject(), "zero");
+        let failed = zero.clone().into_failed(7);
+        assert_eq!(failed.len(), 1);
+        assert_eq!((failed[0].line, failed[0].id.as_str()), (7, "zero"));
+        assert_eq!(&failed[0].failure, &zero.errors()[0]);
         let two = rules
             .decide_json_to(RECORDS[2].as_bytes(), now, &mut out)
             .unwrap();
         assert_eq!((two.decisions(), two.errors().len()), (2, 0));
+        assert_eq!(two.subject(), "two \"2\"");
+        assert!(two.into_failed(3).is_empty());
         assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 2);
     }
 
