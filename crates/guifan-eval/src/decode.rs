@@ -473,7 +473,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
         let Some((kid, record)) = kind else {
             return Err(custom("missing field `kind`"));
         };
-        finish_subject(cx, kid, record, fields)
+        finish_subject(cx, kid, record, fields, false)
     }
 }
 
@@ -483,14 +483,18 @@ pub const MAX_ID_BYTES: usize = 1024;
 pub const MAX_STRING_BYTES: usize = 1 << 20;
 
 /// The subject of a root record whose fields are all read: required fields
-/// checked, its `id`, and money read before its currency was known given it.
+/// checked (unless the caller already knows they are all there), its `id`,
+/// and money read before its currency was known given it.
 fn finish_subject<E: de::Error>(
     cx: &Ctx<'_>,
     kid: KindId,
     record: RecordId,
     mut fields: Vec<Value>,
+    required_known: bool,
 ) -> Result<Subject, E> {
-    check_required(cx, record, &fields)?;
+    if !required_known {
+        check_required(cx, record, &fields)?;
+    }
     let id = match fields.get(ID_SLOT) {
         Some(Value::Str(s)) => s.clone(),
         _ => return Err(custom("missing field `id`")),

@@ -32,7 +32,7 @@ pub struct Schema {
     pub effects: Vec<EffectDef>,
     /// Platforms and their defaults
     pub platforms: Vec<PlatformDef>,
-    kind_index: HashMap<String, KindId>,
+    kind_index: rustc_hash::FxHashMap<String, KindId>,
     effect_index: HashMap<String, EffectId>,
     /// Shared copies of the fixed strings, so decoding them allocates nothing
     interned_enums: Vec<Vec<crate::value::Text>>,
@@ -63,21 +63,50 @@ pub struct RecordDef {
     /// Fields in slot order
     pub fields: Vec<FieldDef>,
     index: rustc_hash::FxHashMap<String, usize>,
+    /// The slots of its required fields, as bits (see [`RecordDef::required_bits`])
+    required: u128,
+    /// Whether `required` says everything: no field is required only under a
+    /// condition, and none lies past the first 128 slots
+    required_simple: bool,
 }
 
 impl RecordDef {
-    /// A layout of `fields` in the order given (a record literal's type).
-    pub(crate) fn new(name: String, fields: Vec<FieldDef>) -> RecordDef {
-        let index = fields
-            .iter()
-            .enumerate()
-            .map(|(slot, f)| (f.name.clone(), slot))
-            .collect();
+    /// An empty layout.
+    fn empty(name: String) -> RecordDef {
         RecordDef {
             name,
-            fields,
-            index,
+            fields: Vec::new(),
+            index: rustc_hash::FxHashMap::default(),
+            required: 0,
+            required_simple: true,
         }
+    }
+
+    /// A layout of `fields` in the order given (a record literal's type).
+    pub(crate) fn new(name: String, fields: Vec<FieldDef>) -> RecordDef {
+        let mut record = RecordDef::empty(name);
+        fields.into_iter().for_each(|f| record.push(f));
+        record
+    }
+
+    /// Adds a field in the next slot.
+    fn push(&mut self, def: FieldDef) {
+        let slot = self.fields.len();
+        if def.required_when.is_some() || slot >= 128 {
+            self.required_simple = false;
+        } else if !def.optional {
+            self.required |= 1 << slot;
+        }
+        self.index.insert(def.name.clone(), slot);
+        self.fields.push(def);
+    }
+
+    /// The slots of the required fields as bits (slot `n` is bit `n`), when
+    /// they say everything: `None` when a field is required only under a
+    /// condition, or lies past the first 128 slots. A record whose fields
+    /// read cover these bits has every field it needs.
+    pub(crate) fn required_bits(&self) -> Option<u128> {
+        self.required_simple.then_some(self.required)
     }
 
     /// The slot of a field.
@@ -385,11 +414,7 @@ impl Builder<'_> {
 
     fn new_record(&mut self, name: &str) -> RecordId {
         let id = RecordId(self.schema.records.len() as u32);
-        self.schema.records.push(RecordDef {
-            name: name.to_string(),
-            fields: Vec::new(),
-            index: rustc_hash::FxHashMap::default(),
-        });
+        self.schema.records.push(RecordDef::empty(name.to_string()));
         id
     }
 
@@ -502,8 +527,7 @@ impl Builder<'_> {
 
     fn push_field(&mut self, record: RecordId, def: FieldDef) {
         if let Some(r) = self.schema.records.get_mut(record.0 as usize) {
-            r.index.insert(def.name.clone(), r.fields.len());
-            r.fields.push(def);
+            r.push(def);
         }
     }
 

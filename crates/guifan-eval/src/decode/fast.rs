@@ -16,8 +16,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use rust_decimal::Decimal;
 
-use super::{check_required, finish_subject, note_currency, Ctx, SeenKeys};
-use crate::schema::{KindId, RecordId, Schema, ID_SLOT, KIND_SLOT};
+use super::{check_required, finish_subject, note_currency, Ctx};
+use crate::schema::{KindId, RecordDef, RecordId, Schema, ID_SLOT, KIND_SLOT};
 use crate::types::Type;
 use crate::value::{Currency, Money, Subject, Value};
 
@@ -90,23 +90,21 @@ impl<'t> Scan<'t> {
         }
     }
 
-    /// A string without escapes or control characters, and its text with quotes.
-    fn string(&mut self) -> Option<(&'t str, &'t str)> {
+    /// A string without escapes or control characters: its body.
+    fn string(&mut self) -> Option<&'t str> {
         self.eat(b'"')?;
         let start = self.at;
-        // The closing quote or an escape, found a word at a time; then no
-        // control character may come before it.
         let rest = self.bytes.get(start..)?;
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
-        let body = rest.get(..end)?;
-        if rest.get(end) != Some(&b'"') || body.iter().any(|b| *b < 0x20) {
-            return None;
-        }
+        let end = string_end(rest)?;
         self.at = start + end + 1;
-        // Slices of text already known to be UTF-8, cut at ASCII quotes: char boundaries.
-        let body = self.text.get(start..self.at - 1)?;
-        let quoted = self.text.get(start - 1..self.at)?;
-        Some((body, quoted))
+        // A slice of text already known to be UTF-8, cut at ASCII quotes: char boundaries.
+        self.text.get(start..start + end)
+    }
+
+    /// The same string, with its quotes (the text the detailed decoder's parsers take).
+    fn quoted(&mut self) -> Option<&'t str> {
+        let body = self.string()?;
+        self.text.get(self.at - body.len() - 2..self.at)
     }
 
     /// Consumes the key `"name"` when it comes next (after white space).
@@ -156,7 +154,7 @@ impl<'t> Scan<'t> {
     fn decimal(&mut self) -> Option<Decimal> {
         match self.peek()? {
             b'"' => {
-                let (text, _) = self.string()?;
+                let text = self.string()?;
                 fixed_point(text.as_bytes(), false)
             }
             _ => {
@@ -171,6 +169,57 @@ impl<'t> Scan<'t> {
     }
 }
 
+/// Where the closing quote of a string without escapes or control characters
+/// is in `rest` (the bytes after its opening quote); `None` at an escape, a
+/// control character or the end of the text.
+///
+/// Most strings in records are short (IDs, codes, amounts, times): their
+/// first bytes are looked at eight at a time in a word (no vector search to
+/// set up), the rest of a longer string by a vector search.
+fn string_end(rest: &[u8]) -> Option<usize> {
+    const SHORT: usize = 32;
+    let mut at = 0;
+    while at < SHORT {
+        let Some(chunk) = rest.get(at..at + 8) else {
+            // Under eight bytes are left in the text: one at a time.
+            let tail = rest.get(at..)?;
+            let end = tail
+                .iter()
+                .position(|b| matches!(b, b'"' | b'\\' | 0x00..=0x1f))?;
+            return (tail.get(end) == Some(&b'"')).then_some(at + end);
+        };
+        if let Some(i) = first_special(chunk) {
+            let end = at + i;
+            return (rest.get(end) == Some(&b'"')).then_some(end);
+        }
+        at += 8;
+    }
+    let tail = rest.get(SHORT..)?;
+    let end = memchr::memchr2(b'"', b'\\', tail)?;
+    let body = tail.get(..end)?;
+    if tail.get(end) != Some(&b'"') || body.iter().any(|b| *b < 0x20) {
+        return None;
+    }
+    Some(SHORT + end)
+}
+
+/// The first of eight bytes that is a quote, a backslash or a control
+/// character, found in one word (SWAR): `x - 1 & !x` has the high bit set in
+/// the lowest zero byte of `x` (bits above it may be set by the borrow, but
+/// never below), so the lowest set bit of the three tests is the first such byte.
+fn first_special(chunk: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = u64::from_le_bytes(chunk.try_into().ok()?);
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let slash = word ^ (ONES * u64::from(b'\\'));
+    let found = ((quote.wrapping_sub(ONES) & !quote)
+        | (slash.wrapping_sub(ONES) & !slash)
+        | (word.wrapping_sub(ONES * 0x20) & !word))
+        & HIGH;
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+}
+
 /// `-?digits(.digits)?` with at most 18 digits, exactly; `json_number` also
 /// refuses leading zeros, as JSON does. Negative zero declines (the detailed
 /// decoder keeps its sign).
@@ -179,135 +228,178 @@ fn fixed_point(text: &[u8], json_number: bool) -> Option<Decimal> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
     };
-    let (int, frac) = match memchr::memchr(b'.', digits) {
-        Some(dot) => (digits.get(..dot)?, Some(digits.get(dot + 1..)?)),
-        None => (digits, None),
-    };
-    let frac = frac.unwrap_or_default();
-    let well_formed = !int.is_empty()
-        && (frac.is_empty() == (digits.len() == int.len()))
-        && int.len() + frac.len() <= 18
-        && int.iter().chain(frac).all(u8::is_ascii_digit)
-        && !(json_number && int.len() > 1 && int.first() == Some(&b'0'));
-    if !well_formed {
+    // One pass: the digits into the mantissa (wrapping: more than 18 digits
+    // are refused below, before it is used), and how many came before the point.
+    let mut mantissa = 0i64;
+    let mut count = 0usize;
+    let mut before_point = None;
+    for &b in digits {
+        if b.is_ascii_digit() {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(i64::from(b - b'0'));
+            count += 1;
+        } else if b == b'.' && before_point.is_none() {
+            before_point = Some(count);
+        } else {
+            return None;
+        }
+    }
+    let int_len = before_point.unwrap_or(count);
+    let scale = count - int_len;
+    let well_formed = int_len > 0
+        && (before_point.is_none() || scale > 0)
+        && count <= 18
+        && !(json_number && int_len > 1 && digits.first() == Some(&b'0'));
+    if !well_formed || (negative && mantissa == 0) {
         return None;
     }
-    let mantissa = int
-        .iter()
-        .chain(frac)
-        .fold(0i64, |m, d| m * 10 + i64::from(d - b'0'));
-    if negative && mantissa == 0 {
-        return None;
-    }
-    let scale = u32::try_from(frac.len()).ok()?;
-    Some(Decimal::new(
+    Decimal::try_new(
         if negative { -mantissa } else { mantissa },
-        scale,
-    ))
+        u32::try_from(scale).ok()?,
+    )
+    .ok()
 }
 
 /// `YYYY-MM-DDTHH:MM:SS+HH:MM` or `...Z`, built directly; other layouts go to
 /// the general parser (the detailed decoder's), so the result is the same.
 fn timestamp(text: &str) -> Option<DateTime<FixedOffset>> {
-    let b = text.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        b.get(range)?.iter().try_fold(0u32, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let fixed = (b.len() == 25 || b.len() == 20)
-        && b.get(4) == Some(&b'-')
-        && b.get(7) == Some(&b'-')
-        && b.get(10) == Some(&b'T')
-        && b.get(13) == Some(&b':')
-        && b.get(16) == Some(&b':');
-    let quick = || -> Option<DateTime<FixedOffset>> {
-        let offset = match (b.len(), b.get(19)) {
-            (20, Some(b'Z')) => 0,
-            (25, Some(sign @ (b'+' | b'-'))) if b.get(22) == Some(&b':') => {
-                let (h, m) = (num(20..22)?, num(23..25)?);
-                if h > 23 || m > 59 || (*sign == b'-' && h == 0 && m == 0) {
-                    return None;
-                }
-                let secs = i32::try_from(h * 3600 + m * 60).ok()?;
-                if *sign == b'-' {
-                    -secs
-                } else {
-                    secs
-                }
-            }
-            _ => return None,
-        };
-        let date =
-            NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
-        let (h, m, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if s > 59 {
-            return None;
-        }
-        let time = NaiveTime::from_hms_opt(h, m, s)?;
-        FixedOffset::east_opt(offset)?
-            .from_local_datetime(&date.and_time(time))
-            .single()
-    };
-    match fixed.then(quick).flatten() {
+    match usual_timestamp(text.as_bytes()) {
         Some(t) => Some(t),
         None => guifan_syntax::literal::timestamp(text).ok(),
     }
 }
 
+/// A timestamp in RFC 3339's usual layout, `YYYY-MM-DDTHH:MM:SS` then `Z` or
+/// `±HH:MM`, its bytes matched as a pattern; `None` for anything else,
+/// including what the general parser must judge (`-00:00`, a leap second).
+fn usual_timestamp(b: &[u8]) -> Option<DateTime<FixedOffset>> {
+    let (local, zone) = b.split_first_chunk::<19>()?;
+    let offset = match *zone {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (two_digits(h1, h2)?, two_digits(m1, m2)?);
+            if h > 23 || m > 59 || (sign == b'-' && h == 0 && m == 0) {
+                return None;
+            }
+            let secs = i32::try_from(h * 3600 + m * 60).ok()?;
+            if sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let [y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2] =
+        *local
+    else {
+        return None;
+    };
+    let year = two_digits(y1, y2)? * 100 + two_digits(y3, y4)?;
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        two_digits(mo1, mo2)?,
+        two_digits(d1, d2)?,
+    )?;
+    let (h, m, s) = (
+        two_digits(h1, h2)?,
+        two_digits(mi1, mi2)?,
+        two_digits(s1, s2)?,
+    );
+    if s > 59 {
+        return None;
+    }
+    let time = NaiveTime::from_hms_opt(h, m, s)?;
+    FixedOffset::east_opt(offset)?
+        .from_local_datetime(&date.and_time(time))
+        .single()
+}
+
+/// Two ASCII digits as a number.
+fn two_digits(tens: u8, ones: u8) -> Option<u32> {
+    (tens.is_ascii_digit() && ones.is_ascii_digit())
+        .then(|| u32::from(tens - b'0') * 10 + u32::from(ones - b'0'))
+}
+
 fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
     let schema = cx.schema;
     scan.eat(b'{')?;
-    if scan.string()?.0 != "kind" {
+    if scan.string()? != "kind" {
         return None;
     }
     scan.eat(b':')?;
-    let name = scan.string()?.0;
+    let name = scan.string()?;
     let kid: KindId = schema.kind(name)?;
     let def = schema.kind_def(kid)?;
-    let record = def.record;
-    let width = schema.record(record)?.fields.len();
-    let mut fields = crate::recycle::fields(width);
+    let record = schema.record(def.record)?;
+    let mut fields = crate::recycle::fields(record.fields.len());
     *fields.get_mut(KIND_SLOT)? = Value::Str(schema.interned_kind(kid)?.clone());
-    let mut seen = SeenKeys::default();
-    seen.slot(KIND_SLOT);
+    let mut seen = Seen::new(record)?;
+    seen.slot(KIND_SLOT)?;
     let mut hint = ID_SLOT;
     while scan.peek()? == b',' {
         scan.at += 1;
         let slot = field(cx, scan, record, &mut fields, &mut hint, &mut seen)?;
-        note_currency(
-            cx,
-            &fields,
-            Some(slot),
-            def.currency_slot,
-            def.platform_slot,
-        );
+        if Some(slot) == def.currency_slot || Some(slot) == def.platform_slot {
+            note_currency(
+                cx,
+                &fields,
+                Some(slot),
+                def.currency_slot,
+                def.platform_slot,
+            );
+        }
     }
     scan.eat(b'}')?;
-    finish_subject::<serde_json::Error>(cx, kid, record, fields).ok()
+    finish_subject::<serde_json::Error>(cx, kid, def.record, fields, seen.has_required(record)).ok()
+}
+
+/// The fields of one record read so far, by slot: a record with more than
+/// 128 fields is left to the detailed decoder.
+struct Seen(u128);
+
+impl Seen {
+    fn new(record: &RecordDef) -> Option<Seen> {
+        (record.fields.len() <= 128).then_some(Seen(0))
+    }
+
+    /// Marks a slot; `None` if it was already read (a repeated key).
+    fn slot(&mut self, slot: usize) -> Option<()> {
+        let bit = 1u128.checked_shl(u32::try_from(slot).ok()?)?;
+        if self.0 & bit != 0 {
+            return None;
+        }
+        self.0 |= bit;
+        Some(())
+    }
+
+    /// Whether every field the record requires was read, known without
+    /// looking at the values (false: look, a field may be required only
+    /// under a condition).
+    fn has_required(&self, record: &RecordDef) -> bool {
+        record
+            .required_bits()
+            .is_some_and(|required| self.0 & required == required)
+    }
 }
 
 /// One `"key": value` of a record into its slot; returns the slot.
 fn field(
     cx: &Ctx<'_>,
     scan: &mut Scan<'_>,
-    record: RecordId,
+    def: &RecordDef,
     fields: &mut [Value],
     hint: &mut usize,
-    seen: &mut SeenKeys,
+    seen: &mut Seen,
 ) -> Option<usize> {
-    let def = cx.schema.record(record)?;
     // The field expected next is matched against the bytes at once (field
     // names are identifiers: nothing in them needs escaping); any other key is
     // scanned and looked up.
     let expected = def.fields.get(*hint).filter(|f| scan.key_is(&f.name));
     let slot = match expected {
         Some(_) => *hint,
-        None => def.slot(scan.string()?.0)?,
+        None => def.slot(scan.string()?)?,
     };
-    if !seen.slot(slot) {
-        return None;
-    }
+    seen.slot(slot)?;
     *hint = slot + 1;
     let f = def.fields.get(slot)?;
     scan.eat(b':')?;
@@ -335,28 +427,28 @@ fn value(cx: &Ctx<'_>, scan: &mut Scan<'_>, ty: &Type, optional: bool) -> Option
             });
             Value::Money(Money { amount, currency })
         }
-        Type::Percent => Value::Percent(super::percent(scan.string()?.1).ok()?),
+        Type::Percent => Value::Percent(super::percent(scan.quoted()?).ok()?),
         Type::Str => {
             // Long strings are left to the detailed decoder, which says why they are refused.
-            let s = scan.string()?.0;
+            let s = scan.string()?;
             if s.len() > super::MAX_STRING_BYTES {
                 return None;
             }
             Value::str(s)
         }
-        Type::Enum(id) => Value::Str(cx.schema.interned_enum(*id, scan.string()?.0)?.clone()),
-        Type::Date => Value::Date(guifan_syntax::literal::date(scan.string()?.0).ok()?),
-        Type::Timestamp => Value::Timestamp(timestamp(scan.string()?.0)?),
+        Type::Enum(id) => Value::Str(cx.schema.interned_enum(*id, scan.string()?)?.clone()),
+        Type::Date => Value::Date(guifan_syntax::literal::date(scan.string()?).ok()?),
+        Type::Timestamp => Value::Timestamp(timestamp(scan.string()?)?),
         Type::Time => {
-            let s = scan.string()?.0;
+            let s = scan.string()?;
             Value::Time(
                 NaiveTime::parse_from_str(s, "%H:%M:%S")
                     .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
                     .ok()?,
             )
         }
-        Type::Duration => Value::Duration(super::duration(scan.string()?.0)?),
-        Type::Period => Value::Period(super::period(scan.string()?.0)?),
+        Type::Duration => Value::Duration(super::duration(scan.string()?)?),
+        Type::Period => Value::Period(super::period(scan.string()?)?),
         Type::List(item) => list(cx, scan, item)?,
         Type::Record(id) => nested(cx, scan, *id)?,
         Type::Optional(inner) => value(cx, scan, inner, true)?,
@@ -403,7 +495,7 @@ fn map(cx: &Ctx<'_>, scan: &mut Scan<'_>, key_ty: &Type, value_ty: &Type) -> Opt
     scan.eat(b'{')?;
     if scan.peek()? != b'}' {
         loop {
-            let key = super::decode_key(cx.schema, key_ty, scan.string()?.0).ok()?;
+            let key = super::decode_key(cx.schema, key_ty, scan.string()?).ok()?;
             scan.eat(b':')?;
             entries.push((key, value(cx, scan, value_ty, false)?));
             if scan.peek()? != b',' {
@@ -424,15 +516,15 @@ fn map(cx: &Ctx<'_>, scan: &mut Scan<'_>, key_ty: &Type, value_ty: &Type) -> Opt
 }
 
 fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> {
-    let width = cx.schema.record(record)?.fields.len();
-    let mut values = crate::recycle::array(width);
+    let def = cx.schema.record(record)?;
+    let mut values = crate::recycle::array(def.fields.len());
     let fields = Arc::get_mut(&mut values)?;
     let mut hint = 0;
-    let mut seen = SeenKeys::default();
+    let mut seen = Seen::new(def)?;
     scan.eat(b'{')?;
     if scan.peek()? != b'}' {
         loop {
-            field(cx, scan, record, fields, &mut hint, &mut seen)?;
+            field(cx, scan, def, fields, &mut hint, &mut seen)?;
             if scan.peek()? != b',' {
                 break;
             }
@@ -440,7 +532,9 @@ fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> 
         }
     }
     scan.eat(b'}')?;
-    check_required::<serde_json::Error>(cx, record, fields).ok()?;
+    if !seen.has_required(def) {
+        check_required::<serde_json::Error>(cx, record, fields).ok()?;
+    }
     Some(Value::Record(values))
 }
 
@@ -455,14 +549,79 @@ mod tests {
 
     /// The body, the text with its quotes, and where the scan ends.
     fn quoted(text: &str) -> Option<(String, String, usize)> {
-        let mut scan = Scan {
+        let scan = |text| Scan {
             text,
             bytes: text.as_bytes(),
             at: 0,
             items: Vec::new(),
         };
-        let (body, quoted) = scan.string()?;
-        Some((body.to_owned(), quoted.to_owned(), scan.at))
+        let mut first = scan(text);
+        let body = first.string()?.to_owned();
+        let mut second = scan(text);
+        let quoted = second.quoted()?.to_owned();
+        assert_eq!(first.at, second.at, "both end after the closing quote");
+        Some((body, quoted, first.at))
+    }
+
+    /// The closing quote's place, found one byte at a time.
+    fn naive_string_end(rest: &[u8]) -> Option<usize> {
+        let end = rest
+            .iter()
+            .position(|b| matches!(b, b'"' | b'\\' | 0x00..=0x1f))?;
+        (rest.get(end) == Some(&b'"')).then_some(end)
+    }
+
+    proptest::proptest! {
+        /// Bytes drawn mostly from the ones that matter (quote, backslash,
+        /// control characters, the bytes next to them, UTF-8 lead and
+        /// continuation bytes), at every offset of the eight-byte words and on
+        /// both sides of where the vector search takes over.
+        #[test]
+        fn string_ends_are_found_as_one_byte_at_a_time_would(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::prop_oneof![
+                        proptest::strategy::Just(b'a'),
+                        proptest::strategy::Just(0xe4u8),
+                        proptest::strategy::Just(0x80u8),
+                        proptest::strategy::Just(0x7fu8),
+                        proptest::strategy::Just(b' '),
+                        proptest::strategy::Just(b'!'),
+                        proptest::strategy::Just(b'#'),
+                        proptest::strategy::Just(b'['),
+                        proptest::strategy::Just(b']'),
+                    ],
+                    1 => proptest::prop_oneof![
+                        proptest::strategy::Just(b'"'),
+                        proptest::strategy::Just(b'\\'),
+                        proptest::strategy::Just(0x1fu8),
+                        0x00u8..0x20,
+                    ],
+                    1 => proptest::num::u8::ANY,
+                ],
+                0..80,
+            )
+        ) {
+            proptest::prop_assert_eq!(super::string_end(&bytes), naive_string_end(&bytes));
+        }
+    }
+
+    #[test]
+    fn string_ends_at_each_offset_of_a_word() {
+        for len in 0..70 {
+            for special in [b'"', b'\\', 0x00, 0x1f] {
+                let mut bytes = vec![b'x'; len];
+                bytes.push(special);
+                bytes.extend_from_slice(b"\"tail");
+                assert_eq!(
+                    super::string_end(&bytes),
+                    naive_string_end(&bytes),
+                    "{special:#x} after {len} bytes"
+                );
+            }
+            // No end at all: the text stops inside the string.
+            assert_eq!(super::string_end(&vec![b'x'; len]), None);
+        }
     }
 
     #[test]
