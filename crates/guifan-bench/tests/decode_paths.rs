@@ -155,3 +155,137 @@ proptest! {
         agree(&damaged);
     }
 }
+
+/// `line` with `"key": value` put last in the record, and first in every
+/// nested object in it when `nested_too` (most records hold some).
+fn with_undeclared(line: &str, key: &str, value: &str, nested_too: bool) -> String {
+    let pair = format!("\"{key}\":{value}");
+    let body = line.strip_suffix('}').expect("a record");
+    let mut out = String::with_capacity(line.len() * 2);
+    for (i, c) in body.char_indices() {
+        out.push(c);
+        // A nested object's opening brace followed by a key (generated
+        // records hold no braces inside strings).
+        if c == '{'
+            && i > 0
+            && nested_too
+            && body.get(i + 1..).is_some_and(|rest| rest.starts_with('"'))
+        {
+            out.push_str(&pair);
+            out.push(',');
+        }
+    }
+    out.push(',');
+    out.push_str(&pair);
+    out.push('}');
+    out
+}
+
+/// Real records carry more than any policy declares: the fast path skips
+/// what the schema does not name, so such a record is not decoded twice.
+#[test]
+fn undeclared_keys_are_skipped_by_the_fast_path_and_it_agrees() {
+    let values = [
+        r#""小店""#,
+        "4.8",
+        "-12",
+        "0",
+        "true",
+        "null",
+        "[]",
+        "{}",
+        r#"["new","cn"]"#,
+        r#"{"province":"浙江","city":"杭州","zip":310000,"geo":[30.2,120.1]}"#,
+        r#"[{"a":[{"b":{}}]},[[]]]"#,
+    ];
+    for (i, line) in generated().iter().enumerate() {
+        let value = values[i % values.len()];
+        let json = with_undeclared(line, "undeclared_extra", value, i % 2 == 0);
+        assert!(agree(json.as_bytes()), "the fast path declined: {json}");
+        // The subject is the record's own: the extra key changes nothing.
+        assert_eq!(
+            format!("{:?}", decode_subject_fast(schema(), json.as_bytes())),
+            format!("{:?}", decode_subject_fast(schema(), line.as_bytes())),
+        );
+    }
+}
+
+/// What the detailed decoder must judge (or refuses) the fast path leaves to it.
+#[test]
+fn undeclared_values_it_is_not_sure_of_are_declined() {
+    let line = &generated()[0];
+    let deep = format!("{}{}", "[".repeat(70), "]".repeat(70));
+    let too_deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for (value, detailed_accepts) in [
+        (r#""a\"b""#, true),
+        ("1e5", true),
+        ("1e400", false),
+        ("12345678901234567890123", true),
+        (deep.as_str(), true),
+        (too_deep.as_str(), false),
+        ("[1,]", false),
+        ("{\"a\" 1}", false),
+        ("01", false),
+        ("tru", false),
+    ] {
+        let json = with_undeclared(line, "undeclared_extra", value, false);
+        assert!(!agree(json.as_bytes()), "the fast path took {value}");
+        assert_eq!(
+            decode_subject_detailed(schema(), json.as_bytes()).is_ok(),
+            detailed_accepts,
+            "{value}"
+        );
+    }
+    // A repeated undeclared key is an error, in a nested object too.
+    for nested in [false, true] {
+        let once = with_undeclared(line, "x", "1", nested);
+        let twice = with_undeclared(&once, "x", "2", nested);
+        assert!(!agree(twice.as_bytes()));
+        let error = decode_subject(schema(), twice.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("duplicate key `x`"), "{error}");
+        // Two different undeclared keys are fine.
+        let two = with_undeclared(&once, "y", "2", nested);
+        assert!(agree(two.as_bytes()));
+    }
+    // An undeclared key with an escape in it is left to the detailed decoder.
+    let escaped = with_undeclared(line, "a\\u0062", "1", false);
+    assert!(!agree(escaped.as_bytes()));
+    assert!(decode_subject(schema(), escaped.as_bytes()).is_ok());
+}
+
+/// Any JSON value, written compactly: the forms the skip reads and the ones it declines.
+fn any_json() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| serde_json::to_string(&x).unwrap()),
+        "[a-z\"\\\\é \u{1}]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+        Just("1e400".to_string()),
+        Just("-0".to_string()),
+    ];
+    leaf.prop_recursive(6, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec(("[a-c]{1,2}", inner), 0..6).prop_map(|v| {
+                let entries: Vec<String> = v.iter().map(|(k, x)| format!("\"{k}\":{x}")).collect();
+                format!("{{{}}}", entries.join(","))
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn records_with_any_undeclared_value_are_declined_or_decoded_alike(
+        pick in any::<prop::sample::Index>(),
+        value in any_json(),
+        nested in any::<bool>(),
+    ) {
+        let line = pick.get(generated());
+        agree(with_undeclared(line, "undeclared_extra", &value, nested).as_bytes());
+    }
+}

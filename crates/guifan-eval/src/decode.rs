@@ -593,8 +593,9 @@ struct SeenKeys {
     first: [u64; 2],
     /// Slots from 128 on
     more: Vec<u64>,
-    /// Undeclared keys (skipped, but a repeat is still an error)
-    others: Vec<String>,
+    /// Undeclared keys (skipped, but a repeat is still an error), hashed:
+    /// a record with many of them costs no more per key than one with few
+    others: rustc_hash::FxHashSet<String>,
 }
 
 impl SeenKeys {
@@ -621,11 +622,10 @@ impl SeenKeys {
 
     /// Marks an undeclared key; false if it was already seen.
     fn other(&mut self, key: &str) -> bool {
-        if self.others.iter().any(|k| k == key) {
+        if self.others.contains(key) {
             return false;
         }
-        self.others.push(key.to_string());
-        true
+        self.others.insert(key.to_string())
     }
 }
 

@@ -11,6 +11,8 @@
 //! decodes to the same subject as the detailed decoder would (tested on the
 //! catalogue's records and damaged copies of them, and fuzzed).
 
+mod skip;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
@@ -28,14 +30,18 @@ pub(super) fn decode(schema: &Schema, text: &str) -> Option<Subject> {
         text,
         bytes: text.as_bytes(),
         at: 0,
+        depth: 0,
         items: ITEMS.with(std::cell::Cell::take),
+        undeclared: UNDECLARED.with(std::cell::Cell::take),
     };
     let subject = root(&cx, &mut scan);
     scan.ws();
     let whole = scan.at == scan.bytes.len();
-    // The list items' stack is kept (emptied) for the thread's next record.
+    // The stacks are kept (emptied) for the thread's next record.
     scan.items.clear();
+    scan.undeclared.clear();
     ITEMS.with(|items| items.set(scan.items));
+    UNDECLARED.with(|keys| keys.set(scan.undeclared));
     subject.filter(|_| whole)
 }
 
@@ -43,15 +49,27 @@ thread_local! {
     /// The list items' stack of the last record this thread decoded, emptied,
     /// so that decoding the next one does not grow a new one.
     static ITEMS: std::cell::Cell<Vec<Value>> = const { std::cell::Cell::new(Vec::new()) };
+    /// The same for the undeclared keys' stack.
+    static UNDECLARED: std::cell::Cell<Vec<(usize, usize)>> = const { std::cell::Cell::new(Vec::new()) };
 }
+
+/// How deep arrays and objects may nest, counted from the record's root,
+/// before the fast path leaves the record to the detailed decoder (whose
+/// parser refuses 128 levels).
+const MAX_DEPTH: usize = 64;
 
 /// A position in a record's bytes (valid UTF-8: checked before).
 struct Scan<'t> {
     text: &'t str,
     bytes: &'t [u8],
     at: usize,
+    /// Arrays and objects open around `at`, the record's root included
+    depth: usize,
     /// Items of the lists being read, innermost last
     items: Vec<Value>,
+    /// Where the undeclared keys of the objects being read are (byte
+    /// ranges of their bodies), innermost object's last
+    undeclared: Vec<(usize, usize)>,
 }
 
 impl<'t> Scan<'t> {
@@ -333,43 +351,58 @@ fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
     let record = schema.record(def.record)?;
     let mut fields = crate::recycle::fields(record.fields.len());
     *fields.get_mut(KIND_SLOT)? = Value::Str(schema.interned_kind(kid)?.clone());
-    let mut seen = Seen::new(record)?;
+    let mut seen = Seen::new(record, scan)?;
     seen.slot(KIND_SLOT)?;
     let mut hint = ID_SLOT;
     while scan.peek()? == b',' {
         scan.at += 1;
         let slot = field(cx, scan, record, &mut fields, &mut hint, &mut seen)?;
-        if Some(slot) == def.currency_slot || Some(slot) == def.platform_slot {
-            note_currency(
-                cx,
-                &fields,
-                Some(slot),
-                def.currency_slot,
-                def.platform_slot,
-            );
+        if slot.is_some() && (slot == def.currency_slot || slot == def.platform_slot) {
+            note_currency(cx, &fields, slot, def.currency_slot, def.platform_slot);
         }
     }
     scan.eat(b'}')?;
-    finish_subject::<serde_json::Error>(cx, kid, def.record, fields, seen.has_required(record)).ok()
+    let required_known = seen.has_required(record);
+    seen.close(scan)?;
+    finish_subject::<serde_json::Error>(cx, kid, def.record, fields, required_known).ok()
 }
 
-/// The fields of one record read so far, by slot: a record with more than
-/// 128 fields is left to the detailed decoder.
-struct Seen(u128);
+/// The keys of one record read so far: declared fields by slot (a record
+/// with more than 128 fields is left to the detailed decoder), undeclared
+/// ones on the scan's stack from `undeclared_from` on.
+struct Seen {
+    slots: u128,
+    undeclared_from: usize,
+}
 
 impl Seen {
-    fn new(record: &RecordDef) -> Option<Seen> {
-        (record.fields.len() <= 128).then_some(Seen(0))
+    /// Opens a record: its keys' bookkeeping, one level deeper.
+    fn new(record: &RecordDef, scan: &mut Scan<'_>) -> Option<Seen> {
+        scan.depth += 1;
+        (record.fields.len() <= 128 && scan.depth <= MAX_DEPTH).then_some(Seen {
+            slots: 0,
+            undeclared_from: scan.undeclared.len(),
+        })
     }
 
     /// Marks a slot; `None` if it was already read (a repeated key).
     fn slot(&mut self, slot: usize) -> Option<()> {
         let bit = 1u128.checked_shl(u32::try_from(slot).ok()?)?;
-        if self.0 & bit != 0 {
+        if self.slots & bit != 0 {
             return None;
         }
-        self.0 |= bit;
+        self.slots |= bit;
         Some(())
+    }
+
+    /// Closes the record: `None` if an undeclared key was repeated (which
+    /// the detailed decoder reports), and its keys leave the stack.
+    fn close(self, scan: &mut Scan<'_>) -> Option<()> {
+        scan.depth -= 1;
+        if scan.undeclared.len() == self.undeclared_from {
+            return Some(());
+        }
+        skip::no_repeated_keys(scan, self.undeclared_from)
     }
 
     /// Whether every field the record requires was read, known without
@@ -378,11 +411,13 @@ impl Seen {
     fn has_required(&self, record: &RecordDef) -> bool {
         record
             .required_bits()
-            .is_some_and(|required| self.0 & required == required)
+            .is_some_and(|required| self.slots & required == required)
     }
 }
 
-/// One `"key": value` of a record into its slot; returns the slot.
+/// One `"key": value` of a record into its slot; returns the slot, or
+/// `Some(None)` for a key the schema does not declare, whose value is
+/// skipped (checked to be well-formed JSON, not decoded).
 fn field(
     cx: &Ctx<'_>,
     scan: &mut Scan<'_>,
@@ -390,21 +425,33 @@ fn field(
     fields: &mut [Value],
     hint: &mut usize,
     seen: &mut Seen,
-) -> Option<usize> {
+) -> Option<Option<usize>> {
     // The field expected next is matched against the bytes at once (field
     // names are identifiers: nothing in them needs escaping); any other key is
     // scanned and looked up.
     let expected = def.fields.get(*hint).filter(|f| scan.key_is(&f.name));
     let slot = match expected {
         Some(_) => *hint,
-        None => def.slot(scan.string()?)?,
+        None => {
+            let key = scan.string()?;
+            match def.slot(key) {
+                Some(slot) => slot,
+                None => {
+                    let end = scan.at - 1;
+                    scan.undeclared.push((end - key.len(), end));
+                    scan.eat(b':')?;
+                    skip::value(scan)?;
+                    return Some(None);
+                }
+            }
+        }
     };
     seen.slot(slot)?;
     *hint = slot + 1;
     let f = def.fields.get(slot)?;
     scan.eat(b':')?;
     *fields.get_mut(slot)? = value(cx, scan, &f.ty, f.optional)?;
-    Some(slot)
+    Some(Some(slot))
 }
 
 fn value(cx: &Ctx<'_>, scan: &mut Scan<'_>, ty: &Type, optional: bool) -> Option<Value> {
@@ -520,7 +567,7 @@ fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> 
     let mut values = crate::recycle::array(def.fields.len());
     let fields = Arc::get_mut(&mut values)?;
     let mut hint = 0;
-    let mut seen = Seen::new(def)?;
+    let mut seen = Seen::new(def, scan)?;
     scan.eat(b'{')?;
     if scan.peek()? != b'}' {
         loop {
@@ -535,6 +582,7 @@ fn nested(cx: &Ctx<'_>, scan: &mut Scan<'_>, record: RecordId) -> Option<Value> 
     if !seen.has_required(def) {
         check_required::<serde_json::Error>(cx, record, fields).ok()?;
     }
+    seen.close(scan)?;
     Some(Value::Record(values))
 }
 
@@ -553,7 +601,9 @@ mod tests {
             text,
             bytes: text.as_bytes(),
             at: 0,
+            depth: 0,
             items: Vec::new(),
+            undeclared: Vec::new(),
         };
         let mut first = scan(text);
         let body = first.string()?.to_owned();
