@@ -7,6 +7,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
+    clippy::string_slice,
     reason = "tests fail loudly"
 )]
 
@@ -287,5 +288,77 @@ proptest! {
     ) {
         let line = pick.get(generated());
         agree(with_undeclared(line, "undeclared_extra", &value, nested).as_bytes());
+    }
+}
+
+/// `line` with its leading `"kind"` moved last (as a store that sorts keys,
+/// or appends them, would write it).
+fn kind_last(line: &str) -> String {
+    let rest = line.strip_prefix(r#"{"kind":""#).expect("kind first");
+    let end = rest.find('"').expect("the kind's end");
+    let (name, fields) = (&rest[..end], &rest[end + 2..]);
+    let fields = fields.strip_suffix('}').expect("a record");
+    format!(r#"{{{fields},"kind":"{name}"}}"#)
+}
+
+/// Wherever a record names its kind, the fast path reads it itself.
+#[test]
+fn records_naming_their_kind_anywhere_are_read_by_the_fast_path_alike() {
+    for (i, line) in generated().iter().enumerate() {
+        let moved = kind_last(line);
+        assert!(agree(moved.as_bytes()), "the fast path declined: {moved}");
+        assert_eq!(
+            format!("{:?}", decode_subject_fast(schema(), moved.as_bytes())),
+            format!("{:?}", decode_subject_fast(schema(), line.as_bytes())),
+        );
+        // Undeclared keys before the kind are skipped while looking for it.
+        if i % 7 == 0 {
+            let both = format!(r#"{{"zz":[1,{{"kind":"nope"}}],{}"#, &moved[1..]);
+            assert!(agree(both.as_bytes()), "the fast path declined: {both}");
+            // A nested object naming another kind first: a wrong guess,
+            // caught (the record is read as its own kind, by either path).
+            let decoy = if line.contains(r#""kind":"video""#) {
+                "buyer"
+            } else {
+                "video"
+            };
+            let misled = format!(r#"{{"zz":{{"kind":"{decoy}"}},{}"#, &moved[1..]);
+            agree(misled.as_bytes());
+            assert_eq!(
+                decode_subject(schema(), misled.as_bytes())
+                    .map(|s| s.kind)
+                    .ok(),
+                decode_subject(schema(), line.as_bytes())
+                    .map(|s| s.kind)
+                    .ok(),
+            );
+        }
+    }
+    let line = &generated()[0];
+    let moved = kind_last(line);
+    for (damaged, why) in [
+        (
+            moved.replacen(r#""kind":"merchant""#, r#""kind":"nosuchkind""#, 1),
+            "an unknown kind",
+        ),
+        (
+            format!(r#"{},"kind":"merchant"}}"#, &moved[..moved.len() - 1]),
+            "the kind twice",
+        ),
+        (
+            format!(r#"{{"kind":"merchant",{}"#, &moved[1..]),
+            "the kind twice, first and last",
+        ),
+        (
+            moved.replacen(r#""kind":"merchant""#, r#""kind":7"#, 1),
+            "a kind that is no string",
+        ),
+        (moved.replacen(r#","kind":"merchant""#, "", 1), "no kind"),
+    ] {
+        assert!(!agree(damaged.as_bytes()), "{why}: {damaged}");
+        assert!(
+            decode_subject(schema(), damaged.as_bytes()).is_err(),
+            "{why}"
+        );
     }
 }

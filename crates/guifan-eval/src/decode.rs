@@ -796,7 +796,9 @@ fn check_required<E: de::Error>(cx: &Ctx<'_>, record: RecordId, fields: &[Value]
 
 /// The kind a record names, read without decoding the rest of it (the other
 /// fields are skipped): `None` when it names none the schema knows, or is not
-/// a JSON object.
+/// a JSON object. A glance, not a check: for text that is not a record (no
+/// `kind` of its own, or not JSON past the kind) it may name a kind anyway;
+/// [`decode_subject`] refuses such text whatever this says.
 pub fn peek_kind(schema: &Schema, json: &[u8]) -> Option<KindId> {
     // The usual layout, `{"kind":"video",...`: read at once, without scanning the record.
     let leading = json
@@ -815,6 +817,12 @@ pub fn peek_kind(schema: &Schema, json: &[u8]) -> Option<KindId> {
         })
         .and_then(|name| std::str::from_utf8(name).ok());
     if let Some(name) = leading {
+        return schema.kind(name);
+    }
+    // Elsewhere: the only `"kind"` key in the text, or found by following
+    // the record's nesting; what those scans are not sure of is parsed.
+    let text = std::str::from_utf8(json).ok();
+    if let Some(name) = text.and_then(|t| fast::sole_kind(t).or_else(|| fast::root_kind(t))) {
         return schema.kind(name);
     }
     #[derive(serde::Deserialize)]

@@ -13,6 +13,8 @@
 
 mod skip;
 
+pub(super) use skip::{root_kind, sole_kind};
+
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
@@ -341,30 +343,97 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
 fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
     let schema = cx.schema;
     scan.eat(b'{')?;
-    if scan.string()? != "kind" {
-        return None;
-    }
-    scan.eat(b':')?;
-    let name = scan.string()?;
+    // The usual layout names the kind first; otherwise the keys before it are
+    // glanced over (their values skipped) to find it, and read from the start.
+    let kind_first = scan.key_is("kind");
+    let name = if kind_first {
+        scan.eat(b':')?;
+        scan.string()?
+    } else {
+        match guessed_kind(schema, scan.text) {
+            Some(name) => name,
+            None => {
+                let open = scan.at;
+                let name = kind_elsewhere(scan)?;
+                scan.at = open;
+                name
+            }
+        }
+    };
     let kid: KindId = schema.kind(name)?;
     let def = schema.kind_def(kid)?;
     let record = schema.record(def.record)?;
     let mut fields = crate::recycle::fields(record.fields.len());
-    *fields.get_mut(KIND_SLOT)? = Value::Str(schema.interned_kind(kid)?.clone());
     let mut seen = Seen::new(record, scan)?;
-    seen.slot(KIND_SLOT)?;
-    let mut hint = ID_SLOT;
-    while scan.peek()? == b',' {
-        scan.at += 1;
+    let mut hint = KIND_SLOT;
+    if kind_first {
+        *fields.get_mut(KIND_SLOT)? = Value::Str(schema.interned_kind(kid)?.clone());
+        seen.slot(KIND_SLOT)?;
+        hint = ID_SLOT;
+    }
+    // Fields follow the kind after a comma; with the kind elsewhere, the first
+    // comes at once (an empty record names no kind, so it has one).
+    let mut after_comma = kind_first;
+    loop {
+        if after_comma {
+            if scan.peek()? != b',' {
+                break;
+            }
+            scan.at += 1;
+        }
+        after_comma = true;
         let slot = field(cx, scan, record, &mut fields, &mut hint, &mut seen)?;
         if slot.is_some() && (slot == def.currency_slot || slot == def.platform_slot) {
             note_currency(cx, &fields, slot, def.currency_slot, def.platform_slot);
         }
     }
     scan.eat(b'}')?;
+    if !kind_first {
+        // The record's own `kind`, read as a string into its slot, must be the
+        // one whose layout it was read with (a guess may have been a nested
+        // object's): then it is shared.
+        let kind = fields.get_mut(KIND_SLOT)?;
+        if !matches!(kind, Value::Str(read) if read == name) {
+            return None;
+        }
+        *kind = Value::Str(schema.interned_kind(kid)?.clone());
+    }
     let required_known = seen.has_required(record);
     seen.close(scan)?;
     finish_subject::<serde_json::Error>(cx, kid, def.record, fields, required_known).ok()
+}
+
+/// A guess at the kind of a record whose first key is not `kind`: the first
+/// `"kind": "<a kind the schema knows>"` anywhere in its text, found by a
+/// vector search, not by reading the keys before it. It may be a nested
+/// object's: the caller checks it against the record's own.
+fn guessed_kind<'t>(schema: &Schema, text: &'t str) -> Option<&'t str> {
+    memchr::memmem::find_iter(text.as_bytes(), b"\"kind\"").find_map(|at| {
+        let mut scan = Scan {
+            text,
+            bytes: text.as_bytes(),
+            at: at + 6,
+            depth: 0,
+            items: Vec::new(),
+            undeclared: Vec::new(),
+        };
+        scan.eat(b':')?;
+        scan.string().filter(|name| schema.kind(name).is_some())
+    })
+}
+
+/// The kind of a record whose first key is not `kind`: its keys are read and
+/// their values skipped up to `"kind"`, whose name is returned.
+fn kind_elsewhere<'t>(scan: &mut Scan<'t>) -> Option<&'t str> {
+    loop {
+        let key = scan.string()?;
+        scan.eat(b':')?;
+        if key == "kind" {
+            return scan.string();
+        }
+        skip::value(scan)?;
+        scan.eat(b',')?;
+    }
 }
 
 /// The keys of one record read so far: declared fields by slot (a record

@@ -838,3 +838,31 @@ fn the_kind_is_kept_among_the_fields() {
         );
     }
 }
+
+/// A record whose `kind` is not first is read by the fast path too, with
+/// the layout of the kind it names itself, never a nested object's.
+#[test]
+fn a_kind_named_last_is_read_with_its_own_layout() {
+    let src = r#"
+        kind a { n: int }
+        kind b { n: int }
+    "#;
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let a = q.schema.kind("a");
+    for json in [
+        r#"{"id":"1","n":2,"kind":"a"}"#,
+        // A nested object names the other kind first: a wrong guess, caught.
+        r#"{"x":{"kind":"b"},"id":"1","n":2,"kind":"a"}"#,
+        r#"{"x":"\"kind\":\"b\"","id":"1","n":2,"kind":"a"}"#,
+    ] {
+        let fast = crate::decode_subject_fast(&q.schema, json.as_bytes());
+        let detailed = crate::decode_subject_detailed(&q.schema, json.as_bytes()).unwrap();
+        assert_eq!(Some(detailed.kind), a, "{json}");
+        if let Some(fast) = fast {
+            assert_eq!(format!("{fast:?}"), format!("{detailed:?}"), "{json}");
+        }
+        assert_eq!(crate::peek_kind(&q.schema, json.as_bytes()), a, "{json}");
+    }
+    // The usual record with its kind last is the fast path's own.
+    assert!(crate::decode_subject_fast(&q.schema, br#"{"id":"1","n":2,"kind":"a"}"#).is_some());
+}

@@ -1,5 +1,6 @@
 //! Values no rule can read (keys the schema does not declare), skipped by
-//! a structural scan: checked to be well-formed JSON, nothing built.
+//! a structural scan: checked to be well-formed JSON, nothing built. And a
+//! record's own `kind` found by following its nesting alone.
 //!
 //! Like the rest of the fast path, it accepts only what it is sure the
 //! detailed decoder accepts too, and declines the rest (an escape in a
@@ -110,6 +111,82 @@ pub(super) fn no_repeated_keys(scan: &mut Scan<'_>, from: usize) -> Option<()> {
     distinct.then_some(())
 }
 
+/// The name a record gives its `kind` when that is the only key `"kind"` in
+/// its text (found by a vector search) and nothing in it is escaped: a
+/// record has a `kind` of its own, so the only one there is must be it.
+/// `None` when there are more, or an escape could spell another.
+pub(in crate::decode) fn sole_kind(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'\\', bytes).is_some() {
+        return None;
+    }
+    let mut names = memchr::memmem::find_iter(bytes, b"\"kind\"").filter_map(|at| {
+        let mut scan = Scan {
+            text,
+            bytes,
+            at: at + 6,
+            depth: 0,
+            items: Vec::new(),
+            undeclared: Vec::new(),
+        };
+        // A string followed by a colon is a key, at whatever depth.
+        scan.eat(b':').map(|()| scan.string())
+    });
+    match (names.next(), names.next()) {
+        (Some(name), None) => name,
+        _ => None,
+    }
+}
+
+/// The name a JSON object gives its own `kind` (a key of the object itself,
+/// not of one nested in it), found by following only the nesting: strings
+/// are skipped whole, nothing else is checked. For glancing at a record's
+/// kind wherever it is named; `None` when the scan meets an escape before it,
+/// or finds none.
+pub(in crate::decode) fn root_kind(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let (mut at, mut depth, mut key_next) = (0, 0usize, false);
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b'"' => {
+                let start = at + 1;
+                let end = start + super::string_end(bytes.get(start..)?)?;
+                at = end + 1;
+                if depth == 1 && key_next {
+                    if text.get(start..end)? == "kind" {
+                        let mut scan = Scan {
+                            text,
+                            bytes,
+                            at,
+                            depth,
+                            items: Vec::new(),
+                            undeclared: Vec::new(),
+                        };
+                        scan.eat(b':')?;
+                        return scan.string();
+                    }
+                    key_next = false;
+                }
+                continue;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                key_next = byte == b'{' && depth == 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return None;
+                }
+            }
+            b',' => key_next = depth == 1,
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::Scan;
@@ -191,6 +268,42 @@ mod tests {
         assert!(skipped(&nested(super::MAX_DEPTH - 1)).is_some());
         assert_eq!(skipped(&nested(super::MAX_DEPTH)), None);
         assert_eq!(skipped(&nested(100_000)), None, "no deep recursion");
+    }
+
+    #[test]
+    fn the_root_kind_is_found_wherever_it_is_named() {
+        for (text, kind) in [
+            (r#"{"kind":"a","id":"1"}"#, Some("a")),
+            (r#"{ "id" : "1" , "kind" : "a" }"#, Some("a")),
+            (
+                r#"{"x":{"kind":"b"},"y":[{"kind":"c"}],"kind":"a"}"#,
+                Some("a"),
+            ),
+            (r#"{"x":"kind","kind":"a"}"#, Some("a")),
+            (r#"{"x":["kind","a"],"kind":"a"}"#, Some("a")),
+            (r#"{"x":"\"kind\":\"b\"","kind":"a"}"#, None),
+            (r#"{"x":{"kind":"b"}}"#, None),
+            (r#"{"kind":7}"#, None),
+            ("[]", None),
+            ("", None),
+            ("}}", None),
+        ] {
+            assert_eq!(super::root_kind(text), kind, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_sole_kind_key_is_found_by_searching() {
+        for (text, kind) in [
+            (r#"{"id":"1","kind":"a"}"#, Some("a")),
+            (r#"{"id":"kind","x":["kind"],"kind" : "a"}"#, Some("a")),
+            (r#"{"x":{"kind":"b"},"kind":"a"}"#, None),
+            (r#"{"x":{"kind":"b"},"kin\u0064":"a"}"#, None),
+            (r#"{"kind":7}"#, None),
+            (r#"{"id":"1"}"#, None),
+        ] {
+            assert_eq!(super::sole_kind(text), kind, "{text}");
+        }
     }
 
     #[test]
