@@ -21,6 +21,10 @@ case $target in
         i=$((i + 1)); printf '%s\n' "$line" > "$corpus/seed-$i.jsonl"
       done < "$f"
       cp "$f" "$corpus/seed-$(basename "$f")"
+      # The same records with their kind last, and with a key no schema
+      # declares: the fast decoder's other layouts.
+      sed -E 's/^\{"kind": *("[^"]*"), *(.*)\}$/{\2, "kind": \1}/' "$f" > "$corpus/seed-kind-last-$(basename "$f")"
+      sed -E 's/^\{/{"undeclared":{"a":[1,"x",null,-0.5]},/' "$f" > "$corpus/seed-undeclared-$(basename "$f")"
     done
     dict=fuzz/dict/data.dict ;;
   columnar)

@@ -1,11 +1,13 @@
 //! The fast path of decoding: one scan of the record's bytes driven by the
-//! kind's layout, keys matched against the field expected next before any
-//! lookup, money read as fixed point from its digits, timestamps in RFC 3339's
-//! usual layout built without a general parser.
+//! kind's layout (the kind read first, or guessed by a search and checked),
+//! keys matched against the field expected next before any lookup, keys the
+//! schema does not declare skipped (`skip.rs`), money read as fixed point
+//! from its digits, timestamps in RFC 3339's usual layout built without a
+//! general parser.
 //!
 //! It accepts only what it is sure of. Anything else (an escape in a string,
-//! an unknown or repeated key, a map, a number with an exponent, a value of
-//! the wrong type, a missing field...) makes it decline with `None`, and the
+//! a repeated key, a number with an exponent, a value of the wrong type, a
+//! missing field...) makes it decline with `None`, and the
 //! record is decoded again by the detailed decoder, which either accepts it
 //! too or reports the error with its field path. So every record it accepts
 //! decodes to the same subject as the detailed decoder would (tested on the
