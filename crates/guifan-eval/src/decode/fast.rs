@@ -200,8 +200,7 @@ impl<'t> Scan<'t> {
 /// set up), the rest of a longer string by a vector search.
 fn string_end(rest: &[u8]) -> Option<usize> {
     const SHORT: usize = 32;
-    let mut at = 0;
-    while at < SHORT {
+    for at in (0..SHORT).step_by(8) {
         let Some(chunk) = rest.get(at..at + 8) else {
             // Under eight bytes are left in the text: one at a time.
             let tail = rest.get(at..)?;
@@ -214,7 +213,6 @@ fn string_end(rest: &[u8]) -> Option<usize> {
             let end = at + i;
             return (rest.get(end) == Some(&b'"')).then_some(end);
         }
-        at += 8;
     }
     let tail = rest.get(SHORT..)?;
     let end = memchr::memchr2(b'"', b'\\', tail)?;
@@ -345,22 +343,15 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
 fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
     let schema = cx.schema;
     scan.eat(b'{')?;
-    // The usual layout names the kind first; otherwise the keys before it are
-    // glanced over (their values skipped) to find it, and read from the start.
+    // The usual layout names the kind first; otherwise it is guessed by a
+    // search (a kind written without escapes is always found so), and the
+    // record is read from the start.
     let kind_first = scan.key_is("kind");
     let name = if kind_first {
         scan.eat(b':')?;
         scan.string()?
     } else {
-        match guessed_kind(schema, scan.text) {
-            Some(name) => name,
-            None => {
-                let open = scan.at;
-                let name = kind_elsewhere(scan)?;
-                scan.at = open;
-                name
-            }
-        }
+        guessed_kind(schema, scan.text)?
     };
     let kid: KindId = schema.kind(name)?;
     let def = schema.kind_def(kid)?;
@@ -385,7 +376,7 @@ fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
         }
         after_comma = true;
         let slot = field(cx, scan, record, &mut fields, &mut hint, &mut seen)?;
-        if slot.is_some() && (slot == def.currency_slot || slot == def.platform_slot) {
+        if slot == def.currency_slot || slot == def.platform_slot {
             note_currency(cx, &fields, slot, def.currency_slot, def.platform_slot);
         }
     }
@@ -422,20 +413,6 @@ fn guessed_kind<'t>(schema: &Schema, text: &'t str) -> Option<&'t str> {
         scan.eat(b':')?;
         scan.string().filter(|name| schema.kind(name).is_some())
     })
-}
-
-/// The kind of a record whose first key is not `kind`: its keys are read and
-/// their values skipped up to `"kind"`, whose name is returned.
-fn kind_elsewhere<'t>(scan: &mut Scan<'t>) -> Option<&'t str> {
-    loop {
-        let key = scan.string()?;
-        scan.eat(b':')?;
-        if key == "kind" {
-            return scan.string();
-        }
-        skip::value(scan)?;
-        scan.eat(b',')?;
-    }
 }
 
 /// The keys of one record read so far: declared fields by slot (a record
@@ -724,6 +701,156 @@ mod tests {
             )
         ) {
             proptest::prop_assert_eq!(super::string_end(&bytes), naive_string_end(&bytes));
+        }
+    }
+
+    /// The scan over `text` from its start.
+    fn scan(text: &str) -> Scan<'_> {
+        Scan {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            depth: 0,
+            items: Vec::new(),
+            undeclared: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_key_is_matched_with_its_quotes_and_nothing_else() {
+        for (text, name, matches, at) in [
+            (r#""trial":{"#, "trial", true, 7),
+            (r#"  "trial" :"#, "trial", true, 9),
+            (r#""trials":"#, "trial", false, 0),
+            (r#""tria":"#, "trial", false, 0),
+            (r#"trial":"#, "trial", false, 0),
+            (r#""trial"#, "trial", false, 0),
+            (r#""a""#, "a", true, 3),
+        ] {
+            let mut s = scan(text);
+            assert_eq!(s.key_is(name), matches, "{text}");
+            assert_eq!(s.at, if matches { at } else { s.at }, "{text}");
+        }
+    }
+
+    #[test]
+    fn money_digits_are_read_exactly_or_declined() {
+        use rust_decimal::Decimal;
+        for text in [
+            "0",
+            "1.5",
+            "-3.50",
+            "1518.46",
+            "123456789012345678",
+            "0.00000000000000001",
+        ] {
+            assert_eq!(
+                super::fixed_point(text.as_bytes(), true),
+                Some(text.parse::<Decimal>().unwrap()),
+                "{text}"
+            );
+        }
+        // The scale is kept: `2000.00` is not `2000`.
+        assert_eq!(
+            super::fixed_point(b"2000.00", false).map(|d| d.scale()),
+            Some(2)
+        );
+        for text in [
+            "",
+            "-",
+            ".5",
+            "1.",
+            "1.2.3",
+            "1x5",
+            "1.x",
+            "1234567890123456789",
+            "0.000000000000000001",
+            "-0",
+            "-0.00",
+            "+1",
+            "1e5",
+        ] {
+            assert_eq!(super::fixed_point(text.as_bytes(), false), None, "{text}");
+        }
+        // A leading zero: a JSON number may not have one, a string may.
+        assert_eq!(super::fixed_point(b"01.5", true), None);
+        assert_eq!(
+            super::fixed_point(b"01.5", false),
+            Some("1.5".parse().unwrap())
+        );
+        assert_eq!(
+            super::fixed_point(b"0.5", true),
+            Some("0.5".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn usual_timestamps_are_built_as_the_general_parser_builds_them() {
+        let usual = [
+            "2023-03-01T00:00:00+08:00",
+            "2023-03-01T00:00:00Z",
+            "1999-12-31T23:59:59-05:30",
+            "2024-02-29T12:34:56+23:59",
+            "2023-07-04T09:08:07-00:01",
+            "2023-07-04T09:08:07-01:00",
+            "2023-07-04T09:08:07+00:00",
+            "0001-01-01T00:00:00Z",
+            "9876-05-04T03:02:01+14:45",
+        ];
+        for text in usual {
+            let general = guifan_syntax::literal::timestamp(text).ok();
+            assert!(general.is_some(), "{text}");
+            assert_eq!(super::usual_timestamp(text.as_bytes()), general, "{text}");
+            assert_eq!(
+                super::usual_timestamp(text.as_bytes()).map(|t| t.to_rfc3339()),
+                Some(text.replace('Z', "+00:00")),
+                "{text}"
+            );
+        }
+        // Left to the general parser (which may accept some of them).
+        for text in [
+            "2023-03-01T00:00:00-00:00",
+            "2023-03-01T23:59:60+08:00",
+            "2023-03-01T24:00:00+08:00",
+            "2023-03-01T00:00:00+24:00",
+            "2023-03-01T00:00:00+08:60",
+            "2023-02-29T00:00:00+08:00",
+            "2023-03-01T00:00:00.5+08:00",
+            "2023-03-01t00:00:00+08:00",
+            "2023-03-01T00:00+08:00",
+            "2023-03-01T00:00:00+0800",
+            "2023-03-01T00:00:00z",
+            "2023-0a-01T00:00:00Z",
+        ] {
+            assert_eq!(super::usual_timestamp(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn two_digits_are_a_number_from_00_to_99() {
+        assert_eq!(super::two_digits(b'0', b'7'), Some(7));
+        assert_eq!(super::two_digits(b'4', b'2'), Some(42));
+        assert_eq!(super::two_digits(b'9', b'9'), Some(99));
+        assert_eq!(super::two_digits(b'/', b'1'), None);
+        assert_eq!(super::two_digits(b'1', b':'), None);
+    }
+
+    #[test]
+    fn a_kind_is_guessed_from_the_first_key_that_names_a_known_one() {
+        let src = "kind a { n: int }\nkind b { n: int }";
+        let program =
+            crate::check(&[guifan_syntax::parse(guifan_syntax::SourceId(0), src).unwrap()])
+                .unwrap();
+        let schema = &program.schema;
+        for (text, guess) in [
+            (r#"{"n":1,"kind":"a"}"#, Some("a")),
+            (r#"{"n":1,"kind" : "b"}"#, Some("b")),
+            (r#"{"x":{"kind":"zz"},"kind":"b"}"#, Some("b")),
+            (r#"{"x":{"kind":"a"},"kind":"b"}"#, Some("a")),
+            (r#"{"x":"kind","kind":"a"}"#, Some("a")),
+            (r#"{"n":1}"#, None),
+        ] {
+            assert_eq!(super::guessed_kind(schema, text), guess, "{text}");
         }
     }
 

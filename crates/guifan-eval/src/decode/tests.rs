@@ -866,3 +866,107 @@ fn a_kind_named_last_is_read_with_its_own_layout() {
     // The usual record with its kind last is the fast path's own.
     assert!(crate::decode_subject_fast(&q.schema, br#"{"id":"1","n":2,"kind":"a"}"#).is_some());
 }
+
+/// Required fields are known present from the slots read; a record missing
+/// one, in the record itself or a nested one, is declined by the fast path
+/// and refused with the field's name.
+#[test]
+fn a_missing_required_field_is_found_by_either_path() {
+    let p = program();
+    for (json, missing) in [
+        (
+            r#"{"kind":"merchant","id":"m","platform":"douyin","deposit":{"balance":"1.00","required":"2.00"},"tags":[]}"#,
+            "listings_online",
+        ),
+        (
+            r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"1.00"},"tags":[]}"#,
+            "required",
+        ),
+        (
+            r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{},"tags":[]}"#,
+            "balance",
+        ),
+    ] {
+        assert!(
+            crate::decode_subject_fast(&p.schema, json.as_bytes()).is_none(),
+            "{json}"
+        );
+        let error = decode_subject(&p.schema, json.as_bytes()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("missing field `{missing}`")),
+            "{error}"
+        );
+    }
+    // Optional fields may be left out, and the fast path takes the record.
+    let whole = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"1.00","required":"2.00"},"tags":[]}"#;
+    assert!(crate::decode_subject_fast(&p.schema, whole.as_bytes()).is_some());
+}
+
+/// Undeclared keys are skipped by the fast path, in the record and in nested
+/// ones; a repeated one is declined there and refused by the detailed decoder.
+#[test]
+fn undeclared_keys_are_skipped_and_a_repeated_one_refused() {
+    let p = program();
+    let base = r#"{"kind":"merchant","id":"m","platform":"douyin","listings_online":1,"deposit":{"balance":"1.00","required":"2.00"@NESTED@},"tags":[]@ROOT@}"#;
+    let record =
+        |root: &str, nested: &str| base.replace("@ROOT@", root).replace("@NESTED@", nested);
+    let plain = decode_subject(&p.schema, record("", "").as_bytes()).unwrap();
+    for (root, nested) in [
+        (r#","shop":"小店","x1":[1,{"a":null}]"#, ""),
+        ("", r#","ax":1,"bx":2"#),
+        (r#","ab":1,"cb":2,"b":3"#, r#","ab":1"#),
+    ] {
+        let json = record(root, nested);
+        let fast = crate::decode_subject_fast(&p.schema, json.as_bytes());
+        assert_eq!(format!("{fast:?}"), format!("{:?}", Some(&plain)), "{json}");
+    }
+    for (root, nested) in [
+        (r#","shop":1,"shop":2"#, ""),
+        (r#","shop":1,"x":0,"shop":2"#, ""),
+        ("", r#","ab":1,"ab":1"#),
+    ] {
+        let json = record(root, nested);
+        assert!(
+            crate::decode_subject_fast(&p.schema, json.as_bytes()).is_none(),
+            "{json}"
+        );
+        let error = decode_subject(&p.schema, json.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("duplicate key"), "{error}");
+    }
+}
+
+/// Nesting is counted down again as each record closes: a long list of
+/// nested records is the fast path's own, however long.
+#[test]
+fn long_lists_of_records_stay_on_the_fast_path() {
+    let src = "kind k { items: [{ n: int }] }";
+    let q = check(&[parse(SourceId(0), src).unwrap()]).unwrap();
+    let items: Vec<String> = (0..200).map(|i| format!(r#"{{"n":{i}}}"#)).collect();
+    let json = format!(r#"{{"kind":"k","id":"1","items":[{}]}}"#, items.join(","));
+    assert!(crate::decode_subject_fast(&q.schema, json.as_bytes()).is_some());
+}
+
+/// A kind wider than the 128 slots whose presence is kept in bits: its
+/// records are left to the detailed decoder, which still finds a missing
+/// field past the 128th.
+#[test]
+fn records_wider_than_128_fields_are_checked_whole() {
+    let names: Vec<String> = (0..130).map(|i| format!("f{i}")).collect();
+    let fields: Vec<String> = names.iter().map(|n| format!("{n}: int")).collect();
+    let src = format!("kind wide {{ {} }}", fields.join("\n"));
+    let q = check(&[parse(SourceId(0), &src).unwrap()]).unwrap();
+    let values: Vec<String> = names.iter().map(|n| format!(r#""{n}":1"#)).collect();
+    let whole = format!(r#"{{"kind":"wide","id":"w",{}}}"#, values.join(","));
+    assert!(decode_subject(&q.schema, whole.as_bytes()).is_ok());
+    let short = format!(
+        r#"{{"kind":"wide","id":"w",{}}}"#,
+        values[..values.len() - 1].join(",")
+    );
+    let error = decode_subject(&q.schema, short.as_bytes()).unwrap_err();
+    assert!(
+        error.to_string().contains("missing field `f129`"),
+        "{error}"
+    );
+}

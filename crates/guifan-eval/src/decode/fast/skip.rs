@@ -171,7 +171,10 @@ pub(in crate::decode) fn root_kind(text: &str) -> Option<&str> {
             }
             b'{' | b'[' => {
                 depth += 1;
-                key_next = byte == b'{' && depth == 1;
+                // Only the root's keys matter: its first comes after its
+                // opening brace, the others after a comma at its level (in a
+                // root that is an array, no string is followed by a colon).
+                key_next = depth == 1;
             }
             b'}' | b']' => {
                 depth = depth.checked_sub(1)?;
@@ -217,6 +220,8 @@ mod tests {
             "-12",
             "4.8",
             "-0.25",
+            "123456789012345678",
+            "-1234567890.12345678",
             "[]",
             "{}",
             r#"[1, "a", [true, null], {"b": {}}]"#,
@@ -285,6 +290,7 @@ mod tests {
             (r#"{"x":{"kind":"b"}}"#, None),
             (r#"{"kind":7}"#, None),
             ("[]", None),
+            (r#"["kind",{"kind":"a"}]"#, None),
             ("", None),
             ("}}", None),
         ] {
