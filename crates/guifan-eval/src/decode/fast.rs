@@ -31,12 +31,9 @@ use crate::value::{Currency, Money, Subject, Value};
 pub(super) fn decode(schema: &Schema, text: &str) -> Option<Subject> {
     let cx = Ctx::new(schema);
     let mut scan = Scan {
-        text,
-        bytes: text.as_bytes(),
-        at: 0,
-        depth: 0,
         items: ITEMS.with(std::cell::Cell::take),
         undeclared: UNDECLARED.with(std::cell::Cell::take),
+        ..Scan::new(text, 0)
     };
     let subject = root(&cx, &mut scan);
     scan.ws();
@@ -77,6 +74,18 @@ struct Scan<'t> {
 }
 
 impl<'t> Scan<'t> {
+    /// A scan of `text` from `at`, with empty stacks of its own.
+    fn new(text: &'t str, at: usize) -> Self {
+        Scan {
+            text,
+            bytes: text.as_bytes(),
+            at,
+            depth: 0,
+            items: Vec::new(),
+            undeclared: Vec::new(),
+        }
+    }
+
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
             self.at += 1;
@@ -401,18 +410,9 @@ fn root(cx: &Ctx<'_>, scan: &mut Scan<'_>) -> Option<Subject> {
 /// vector search, not by reading the keys before it. It may be a nested
 /// object's: the caller checks it against the record's own.
 fn guessed_kind<'t>(schema: &Schema, text: &'t str) -> Option<&'t str> {
-    memchr::memmem::find_iter(text.as_bytes(), b"\"kind\"").find_map(|at| {
-        let mut scan = Scan {
-            text,
-            bytes: text.as_bytes(),
-            at: at + 6,
-            depth: 0,
-            items: Vec::new(),
-            undeclared: Vec::new(),
-        };
-        scan.eat(b':')?;
-        scan.string().filter(|name| schema.kind(name).is_some())
-    })
+    skip::kind_keys(text)
+        .flatten()
+        .find(|name| schema.kind(name).is_some())
 }
 
 /// The keys of one record read so far: declared fields by slot (a record
@@ -645,17 +645,9 @@ mod tests {
 
     /// The body, the text with its quotes, and where the scan ends.
     fn quoted(text: &str) -> Option<(String, String, usize)> {
-        let scan = |text| Scan {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
-            depth: 0,
-            items: Vec::new(),
-            undeclared: Vec::new(),
-        };
-        let mut first = scan(text);
+        let mut first = Scan::new(text, 0);
         let body = first.string()?.to_owned();
-        let mut second = scan(text);
+        let mut second = Scan::new(text, 0);
         let quoted = second.quoted()?.to_owned();
         assert_eq!(first.at, second.at, "both end after the closing quote");
         Some((body, quoted, first.at))
@@ -704,18 +696,6 @@ mod tests {
         }
     }
 
-    /// The scan over `text` from its start.
-    fn scan(text: &str) -> Scan<'_> {
-        Scan {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
-            depth: 0,
-            items: Vec::new(),
-            undeclared: Vec::new(),
-        }
-    }
-
     #[test]
     fn a_key_is_matched_with_its_quotes_and_nothing_else() {
         for (text, name, matches, at) in [
@@ -727,7 +707,7 @@ mod tests {
             (r#""trial"#, "trial", false, 0),
             (r#""a""#, "a", true, 3),
         ] {
-            let mut s = scan(text);
+            let mut s = Scan::new(text, 0);
             assert_eq!(s.key_is(name), matches, "{text}");
             assert_eq!(s.at, if matches { at } else { s.at }, "{text}");
         }

@@ -111,27 +111,25 @@ pub(super) fn no_repeated_keys(scan: &mut Scan<'_>, from: usize) -> Option<()> {
     distinct.then_some(())
 }
 
+/// Every key `"kind"` in `text`, at whatever depth (a string followed by a
+/// colon is a key), found by a vector search: its value when that is a
+/// string without escapes, else `None`.
+pub(super) fn kind_keys(text: &str) -> impl Iterator<Item = Option<&str>> {
+    memchr::memmem::find_iter(text.as_bytes(), b"\"kind\"").filter_map(move |at| {
+        let mut scan = Scan::new(text, at + 6);
+        scan.eat(b':').map(|()| scan.string())
+    })
+}
+
 /// The name a record gives its `kind` when that is the only key `"kind"` in
 /// its text (found by a vector search) and nothing in it is escaped: a
 /// record has a `kind` of its own, so the only one there is must be it.
 /// `None` when there are more, or an escape could spell another.
 pub(in crate::decode) fn sole_kind(text: &str) -> Option<&str> {
-    let bytes = text.as_bytes();
-    if memchr::memchr(b'\\', bytes).is_some() {
+    if memchr::memchr(b'\\', text.as_bytes()).is_some() {
         return None;
     }
-    let mut names = memchr::memmem::find_iter(bytes, b"\"kind\"").filter_map(|at| {
-        let mut scan = Scan {
-            text,
-            bytes,
-            at: at + 6,
-            depth: 0,
-            items: Vec::new(),
-            undeclared: Vec::new(),
-        };
-        // A string followed by a colon is a key, at whatever depth.
-        scan.eat(b':').map(|()| scan.string())
-    });
+    let mut names = kind_keys(text);
     match (names.next(), names.next()) {
         (Some(name), None) => name,
         _ => None,
@@ -154,14 +152,7 @@ pub(in crate::decode) fn root_kind(text: &str) -> Option<&str> {
                 at = end + 1;
                 if depth == 1 && key_next {
                     if text.get(start..end)? == "kind" {
-                        let mut scan = Scan {
-                            text,
-                            bytes,
-                            at,
-                            depth,
-                            items: Vec::new(),
-                            undeclared: Vec::new(),
-                        };
+                        let mut scan = Scan::new(text, at);
                         scan.eat(b':')?;
                         return scan.string();
                     }
@@ -197,12 +188,8 @@ mod tests {
     /// Skips the value at the start of `text`: where the scan ends, or `None`.
     fn skipped(text: &str) -> Option<usize> {
         let mut scan = Scan {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
             depth: 1,
-            items: Vec::new(),
-            undeclared: Vec::new(),
+            ..Scan::new(text, 0)
         };
         super::value(&mut scan)?;
         assert_eq!(scan.depth, 1, "every level opened is closed");
@@ -316,12 +303,8 @@ mod tests {
     fn repeated_undeclared_keys_are_found_whatever_their_order() {
         let check = |text: &str, keys: &[&str]| {
             let mut scan = Scan {
-                text,
-                bytes: text.as_bytes(),
-                at: 0,
-                depth: 0,
-                items: Vec::new(),
                 undeclared: vec![(0, 0)],
+                ..Scan::new(text, 0)
             };
             for key in keys {
                 let start = text.find(key).unwrap_or(0);
@@ -343,12 +326,8 @@ mod tests {
         let mut scan_keys = vec![(0, 5), (6, 10), (11, 16), (17, 21)];
         scan_keys.rotate_left(1);
         let mut scan = Scan {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
-            depth: 0,
-            items: Vec::new(),
             undeclared: scan_keys,
+            ..Scan::new(text, 0)
         };
         assert_eq!(super::no_repeated_keys(&mut scan, 0), None);
         assert!(scan.undeclared.is_empty());
